@@ -1,0 +1,51 @@
+package models
+
+// SchemaVersion is the version of every JSON document histocount writes.
+const SchemaVersion = "1.0.0"
+
+// Status of one analysed input.
+const (
+	StatusOK    = "ok"    // analysed; QC flags may still be set
+	StatusError = "error" // not analysed; Error says why
+)
+
+// QC flags: conditions that do not stop the analysis but make a number less
+// trustworthy. A flagged image keeps status "ok".
+const (
+	QCAlphaFlattened   = "alpha_flattened"    // an alpha channel was composited on white
+	QCHighBitDepth     = "rescaled_16bit"     // 16-bit input rescaled to 8-bit for analysis
+	QCTooSmall         = "too_small"          // image smaller than the analysis needs
+	QCBlank            = "blank"              // no contrast: empty field, all black or all white
+	QCOutOfFocus       = "out_of_focus"       // variance of Laplacian below threshold
+	QCSaturated        = "saturated"          // many clipped pixels
+	QCNoObjects        = "no_objects"         // nothing was found
+	QCCrowded          = "crowded"            // objects too dense to separate reliably
+	QCNoCalibration    = "no_calibration"     // no pixel size: µm fields left empty
+	QCStainMismatch    = "stain_unrecognised" // colours do not match the requested stain
+	QCDishNotFound     = "dish_not_found"
+	QCConfluent        = "confluent"
+	QCNoTissue         = "no_tissue"
+	QCSectionPartial   = "section_incomplete"
+	QCLowerBoundDermis = "dermis_lower_bound"
+)
+
+// Calibration says how big a pixel is and where that came from.
+type Calibration struct {
+	PixelSizeUM float64 `json:"pixel_size_um,omitempty"` // µm per pixel; 0 = unknown
+	Source      string  `json:"source,omitempty"`        // "flag", "tiff-resolution", "imagej", "ome", "manifest"
+}
+
+// Known reports whether a physical pixel size is available.
+func (c Calibration) Known() bool { return c.PixelSizeUM > 0 }
+
+// InputInfo describes an input file as it was decoded.
+type InputInfo struct {
+	Path     string `json:"path"`
+	Format   string `json:"format,omitempty"` // png, jpeg, tiff, bmp
+	Width    int    `json:"width,omitempty"`
+	Height   int    `json:"height,omitempty"`
+	BitDepth int    `json:"bit_depth,omitempty"` // 8 or 16 bits per sample
+	Channels int    `json:"channels,omitempty"`  // 1 grey, 3 RGB, 4 RGBA
+	SHA256   string `json:"sha256,omitempty"`
+	Bytes    int64  `json:"bytes,omitempty"`
+}
