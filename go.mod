@@ -1,6 +1,6 @@
 module github.com/histocount/histocount
 
-go 1.26.8
+go 1.26.0
 
 // gocv is pinned to v0.31.0 on purpose: it is the last release that builds
 // against Debian 12's libopencv-dev 4.6.0 (v0.32.1 and later need OpenCV

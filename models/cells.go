@@ -83,6 +83,7 @@ type CellsRun struct {
 	Images        []CellsImage  `json:"images"`
 	Samples       []CellsSample `json:"samples"`
 	Summary       RunSummary    `json:"summary"`
+	Finished      string        `json:"finished"` // RFC 3339 end time
 }
 
 // RunSummary counts what happened to the inputs.

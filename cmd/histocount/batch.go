@@ -1,0 +1,202 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/histocount/histocount/analysis"
+	"github.com/histocount/histocount/models"
+)
+
+// batchFlags are shared by every batch subcommand.
+type batchFlags struct {
+	Out       string
+	Workers   int
+	LogFormat string
+	Quiet     bool
+	MaxPixels int64
+}
+
+func (b *batchFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.Out, "out", "", "output `dir`ectory (required); created if missing")
+	fs.IntVar(&b.Workers, "workers", runtime.NumCPU(), "images analysed in parallel")
+	fs.StringVar(&b.LogFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVar(&b.Quiet, "quiet", false, "no progress bar or per-image log lines")
+	fs.Int64Var(&b.MaxPixels, "max-pixels", 150_000_000, "refuse images with more pixels than this (decompression-bomb guard)")
+}
+
+func (b *batchFlags) validate() error {
+	if b.Out == "" {
+		return usageErrorf("--out is required")
+	}
+	if b.Workers < 1 || b.Workers > 1024 {
+		return usageErrorf("--workers must be 1..1024, got %d", b.Workers)
+	}
+	if b.LogFormat != "text" && b.LogFormat != "json" {
+		return usageErrorf("--log-format must be text or json, got %q", b.LogFormat)
+	}
+	return nil
+}
+
+// setupThreads splits the cores between pipeline workers and OpenCV's own
+// pool so that the two do not oversubscribe the machine.
+func setupThreads(workers int) {
+	analysis.SetOpenCVThreads(max(1, runtime.NumCPU()/workers))
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+// progress shows a bar on a terminal and periodic log lines otherwise.
+type progress struct {
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	log     *slog.Logger
+	total   int
+	done    int
+	failed  int
+	start   time.Time
+	lastLog time.Time
+	quiet   bool
+}
+
+func newProgress(total int, quiet bool, log *slog.Logger, stderr io.Writer) *progress {
+	p := &progress{total: total, log: log, start: time.Now(), lastLog: time.Now(), quiet: quiet}
+	if f, ok := stderr.(*os.File); ok && !quiet && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionSetDescription("images"),
+			progressbar.OptionShowCount(),
+			progressbar.OptionShowIts(),
+			progressbar.OptionSetItsString("img"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p
+}
+
+// item records one finished input.
+func (p *progress) item(path string, err error, qc []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.done++
+	if err != nil {
+		p.failed++
+	}
+	if p.bar != nil {
+		_ = p.bar.Add(1)
+		return
+	}
+	if p.quiet {
+		return
+	}
+	if err != nil {
+		p.log.Warn("image failed", "image", path, "error", err.Error())
+	} else if len(qc) > 0 {
+		p.log.Info("image flagged", "image", path, "qc", strings.Join(qc, ";"))
+	}
+	if time.Since(p.lastLog) > 5*time.Second || p.done == p.total {
+		p.lastLog = time.Now()
+		rate := float64(p.done) / time.Since(p.start).Seconds()
+		eta := time.Duration(float64(p.total-p.done)/max(rate, 1e-9)) * time.Second
+		p.log.Info("progress", "done", p.done, "total", p.total, "failed", p.failed,
+			"images_per_s", fmt.Sprintf("%.1f", rate), "eta", eta.Round(time.Second).String())
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// provenance describes this run for every results document.
+func provenance(started time.Time, params map[string]string) models.Provenance {
+	host, _ := os.Hostname()
+	c := commit
+	if c == "" {
+		if bi, ok := debug.ReadBuildInfo(); ok {
+			for _, s := range bi.Settings {
+				if s.Key == "vcs.revision" {
+					c = s.Value
+				}
+			}
+		}
+	}
+	return models.Provenance{
+		Tool: "histocount", Version: version, Commit: c,
+		OpenCVVersion: analysis.OpenCVVersion(), GoVersion: runtime.Version(),
+		Host: host, Started: started.UTC().Format(time.RFC3339), Parameters: params,
+	}
+}
+
+// outputStems gives every input a unique file stem for its overlay and
+// label files: the base name, prefixed by parent directories only where two
+// inputs share a base name.
+func outputStems(paths []string) []string {
+	stems := make([]string, len(paths))
+	depth := make([]int, len(paths))
+	for {
+		seen := map[string][]int{}
+		for i, p := range paths {
+			stems[i] = stemAt(p, depth[i])
+			seen[stems[i]] = append(seen[stems[i]], i)
+		}
+		clash := false
+		for _, idx := range seen {
+			if len(idx) > 1 {
+				for _, i := range idx {
+					if depth[i] < 8 {
+						depth[i]++
+						clash = true
+					} else {
+						stems[i] = fmt.Sprintf("%s__%d", stems[i], i)
+					}
+				}
+			}
+		}
+		if !clash {
+			return stems
+		}
+	}
+}
+
+func stemAt(p string, depth int) string {
+	p = filepath.Clean(p)
+	base := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+	dir := filepath.Dir(p)
+	parts := []string{base}
+	for d := 0; d < depth; d++ {
+		b := filepath.Base(dir)
+		if b == "." || b == "/" || b == ".." {
+			break
+		}
+		parts = append([]string{b}, parts...)
+		dir = filepath.Dir(dir)
+	}
+	s := strings.Join(parts, "__")
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' {
+			return '_'
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/pipeline"
+	"github.com/histocount/histocount/report"
+)
+
+const cellsHelp = `
+Usage: histocount cells [flags] --out DIR INPUT...
+
+Counts cells in microscope images. INPUT is a file, a directory (searched
+recursively for .png .jpg .jpeg .tif .tiff .bmp) or a glob pattern.
+
+  --stain trypan        brightfield trypan-blue exclusion in a counting chamber:
+                        live (bright, dark rim) and dead (blue) cells, viability
+  --stain fluorescence  DAPI/Hoechst nuclei (also dark-on-light nuclei images)
+
+Images are grouped into samples (--sample-by) whose fields are pooled into a
+concentration with a 95 % Poisson confidence interval when the imaged volume
+is known (--pixel-size or TIFF/PNG calibration, and --depth).
+
+Outputs in DIR: images.csv, objects.csv, samples.csv, results.json,
+overlays/<name>.png and, with --save-labels, labels/<name>.png (16-bit).
+
+Example:
+  histocount cells --stain trypan --pixel-size 0.65 --depth 100 --dilution 2 \
+      --sample-by dir --out results/ chamber-images/
+`
+
+type cellsOptions struct {
+	batchFlags
+	Stain         string
+	PixelSizeUM   float64
+	DepthUM       float64
+	Dilution      float64
+	TrypanRatio   float64
+	MinViablePML  float64
+	SampleBy      string
+	SampleRegex   string
+	SampleSheet   string
+	SaveLabels    bool
+	Overlays      bool
+	MinDiameterUM float64
+	MaxDiameterUM float64
+}
+
+func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var o cellsOptions
+	fs := newFlagSet("cells", cellsHelp, stderr)
+	o.batchFlags.register(fs)
+	fs.StringVar(&o.Stain, "stain", "trypan", "trypan or fluorescence")
+	fs.Float64Var(&o.PixelSizeUM, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+	fs.Float64Var(&o.DepthUM, "depth", 100, "counting chamber depth in µm (Neubauer: 100)")
+	fs.Float64Var(&o.Dilution, "dilution", 1, "dilution factor of the sample before staining")
+	fs.Float64Var(&o.TrypanRatio, "trypan-ratio", 0, "stain mixing factor (2 for 1:1 trypan blue); default 2 for trypan, 1 otherwise")
+	fs.Float64Var(&o.MinViablePML, "min-viable-per-ml", 1e6, "release threshold in viable cells/ml")
+	fs.StringVar(&o.SampleBy, "sample-by", "dir", "group images into samples: dir, image, name-regex or sheet")
+	fs.StringVar(&o.SampleRegex, "sample-regex", "", "with --sample-by name-regex: regexp on the file name; the first group names the sample")
+	fs.StringVar(&o.SampleSheet, "sample-sheet", "", "with --sample-by sheet: CSV with columns image,sample")
+	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit instance labels (0 background, 1..n)")
+	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with outlined, numbered objects")
+	fs.Float64Var(&o.MinDiameterUM, "min-diameter", 0, "smallest object diameter in µm (needs calibration; 0: stain default)")
+	fs.Float64Var(&o.MaxDiameterUM, "max-diameter", 0, "largest object diameter in µm (needs calibration; 0: stain default)")
+	inputs, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Stain != cells.StainTrypan && o.Stain != cells.StainFluorescence {
+		return usageErrorf("--stain must be trypan or fluorescence, got %q", o.Stain)
+	}
+	if o.TrypanRatio == 0 {
+		o.TrypanRatio = 1
+		if o.Stain == cells.StainTrypan {
+			o.TrypanRatio = 2
+		}
+	}
+	for name, v := range map[string]float64{"--depth": o.DepthUM, "--dilution": o.Dilution, "--trypan-ratio": o.TrypanRatio} {
+		if !(v > 0) {
+			return usageErrorf("%s must be > 0", name)
+		}
+	}
+	if o.PixelSizeUM < 0 || o.MinViablePML < 0 {
+		return usageErrorf("--pixel-size and --min-viable-per-ml must not be negative")
+	}
+	if len(inputs) == 0 {
+		return usageErrorf("no inputs given (see histocount cells --help)")
+	}
+	sampler, err := newSampler(o.SampleBy, o.SampleRegex, o.SampleSheet)
+	if err != nil {
+		return err
+	}
+	paths, err := imageio.Expand(inputs)
+	if err != nil {
+		return usageErrorf("%v", err)
+	}
+	if len(paths) == 0 {
+		return fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
+	}
+	return runCells(ctx, o, paths, sampler, stderr)
+}
+
+// cellsItem is what a worker hands the collector for one image.
+type cellsItem struct {
+	row       models.CellsImage
+	volumeUL  float64
+	sampleErr error
+}
+
+func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampleOf, stderr io.Writer) error {
+	started := time.Now()
+	log := newLogger(o.LogFormat, stderr)
+	setupThreads(o.Workers)
+	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+		return err
+	}
+	chamber := models.Chamber{PixelSizeUM: o.PixelSizeUM, DepthUM: o.DepthUM, Dilution: o.Dilution, TrypanRatio: o.TrypanRatio, MinViablePML: o.MinViablePML}
+	stems := outputStems(paths)
+	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
+	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
+		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM}
+
+	w, err := newCellsWriter(o.Out, provenance(started, cellsParams(o)), chamber)
+	if err != nil {
+		return err
+	}
+	defer w.abort()
+
+	work := func(ctx context.Context, i int, path string) (cellsItem, error) {
+		row := models.CellsImage{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}
+		sample, serr := sampler(path)
+		row.Sample = sample
+		if serr != nil {
+			return cellsItem{row: row, sampleErr: serr}, serr
+		}
+		img, err := imageio.Load(path, loadOpt)
+		if err != nil {
+			return cellsItem{row: row}, fmt.Errorf("decode: %w", err)
+		}
+		row.Input = img.Info
+		res, err := cells.Count(img, countOpt)
+		if err != nil {
+			return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
+		}
+		row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
+		row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
+		row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+		if res.Overlay != nil {
+			if err := report.WritePNG(filepath.Join(o.Out, "overlays", stems[i]+".png"), res.Overlay); err != nil {
+				return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)
+			}
+		}
+		if res.Labels != nil {
+			if err := report.WritePNG(filepath.Join(o.Out, "labels", stems[i]+".png"), res.Labels); err != nil {
+				return cellsItem{row: row}, fmt.Errorf("write labels: %w", err)
+			}
+		}
+		vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, o.DepthUM)
+		return cellsItem{row: row, volumeUL: vol}, nil
+	}
+
+	prog := newProgress(len(paths), o.Quiet, log, stderr)
+	sink := func(r pipeline.Result[cellsItem]) error {
+		it := r.Value
+		if r.Err != nil {
+			it.row.Status, it.row.Error = models.StatusError, oneLine(r.Err.Error())
+			it.row.Live, it.row.Dead, it.row.Total, it.row.ViabilityPct, it.row.Objects = 0, 0, 0, 0, nil
+			if it.row.Image == "" {
+				it.row.Image = paths[r.Index]
+			}
+			it.row.Index, it.row.Stain = r.Index, o.Stain
+		} else {
+			it.row.Status = models.StatusOK
+		}
+		prog.item(it.row.Image, r.Err, it.row.QC)
+		return w.add(it)
+	}
+	runErr := pipeline.Run(ctx, paths, pipeline.Options{Workers: o.Workers}, work, sink)
+	prog.finish()
+	interrupted := ctx.Err() != nil
+	if runErr != nil && !interrupted {
+		return runErr // a sink (disk) failure: nothing committed
+	}
+	sum := w.summary(len(paths), interrupted)
+	if err := w.commit(sum); err != nil {
+		return err
+	}
+	log.Info("done", "out", o.Out, "images", sum.Inputs, "ok", sum.OK, "failed", sum.Failed, "flagged", sum.Flagged,
+		"seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))
+	switch {
+	case interrupted:
+		return context.Canceled
+	case sum.Failed == sum.Inputs:
+		return errAllFailed{sum.Inputs}
+	case sum.Failed > 0:
+		return errPartial{sum.Failed, sum.Inputs}
+	}
+	return nil
+}
+
+func cellsParams(o cellsOptions) map[string]string {
+	return map[string]string{
+		"stain": o.Stain, "pixel_size_um": fmt.Sprint(o.PixelSizeUM), "depth_um": fmt.Sprint(o.DepthUM),
+		"dilution": fmt.Sprint(o.Dilution), "trypan_ratio": fmt.Sprint(o.TrypanRatio),
+		"min_viable_per_ml": fmt.Sprint(o.MinViablePML), "sample_by": o.SampleBy, "sample_regex": o.SampleRegex,
+		"min_diameter_um": fmt.Sprint(o.MinDiameterUM), "max_diameter_um": fmt.Sprint(o.MaxDiameterUM),
+		"max_pixels": fmt.Sprint(o.MaxPixels),
+	}
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// sampleOf assigns each input to a sample (a group of fields pooled into
+// one concentration or CFE).
+type sampleOf func(path string) (string, error)
+
+// newSampler builds the sampler for --sample-by.
+func newSampler(by, regex, sheet string) (sampleOf, error) {
+	switch by {
+	case "dir":
+		return func(p string) (string, error) { return filepath.Base(filepath.Dir(filepath.Clean(p))), nil }, nil
+	case "image":
+		return func(p string) (string, error) { return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), nil }, nil
+	case "name-regex":
+		if regex == "" {
+			return nil, usageErrorf("--sample-by name-regex needs --sample-regex")
+		}
+		re, err := regexp.Compile(regex)
+		if err != nil {
+			return nil, usageErrorf("--sample-regex: %v", err)
+		}
+		return func(p string) (string, error) {
+			m := re.FindStringSubmatch(filepath.Base(p))
+			switch {
+			case m == nil:
+				return "", fmt.Errorf("file name does not match --sample-regex %q", regex)
+			case len(m) > 1:
+				return m[1], nil
+			}
+			return m[0], nil
+		}, nil
+	case "sheet":
+		if sheet == "" {
+			return nil, usageErrorf("--sample-by sheet needs --sample-sheet")
+		}
+		f, err := os.Open(sheet)
+		if err != nil {
+			return nil, usageErrorf("--sample-sheet: %v", err)
+		}
+		defer f.Close()
+		m, err := readSampleSheet(f)
+		if err != nil {
+			return nil, usageErrorf("--sample-sheet %s: %v", sheet, err)
+		}
+		return func(p string) (string, error) {
+			for _, k := range imageKeys(p) {
+				if s, ok := m[k]; ok {
+					return s, nil
+				}
+			}
+			return "", fmt.Errorf("image not listed in the sample sheet")
+		}, nil
+	}
+	return nil, usageErrorf("--sample-by must be dir, image, name-regex or sheet, got %q", by)
+}
+
+// imageKeys are the names by which a sheet may refer to an image: the path
+// as given, its base name, and the base name without extension.
+func imageKeys(p string) []string {
+	b := filepath.Base(p)
+	return []string{filepath.Clean(p), b, strings.TrimSuffix(b, filepath.Ext(b))}
+}
+
+// readSampleSheet reads a CSV with columns image and sample (any order,
+// other columns ignored).
+func readSampleSheet(r io.Reader) (map[string]string, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	head, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	ic, ok1 := col["image"]
+	sc, ok2 := col["sample"]
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("header must have columns image and sample, got %v", head)
+	}
+	out := map[string]string{}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if ic >= len(rec) || sc >= len(rec) {
+			return nil, fmt.Errorf("line %d: too few columns", line)
+		}
+		img, s := strings.TrimSpace(rec[ic]), strings.TrimSpace(rec[sc])
+		if img == "" || s == "" {
+			return nil, fmt.Errorf("line %d: empty image or sample", line)
+		}
+		out[filepath.Clean(img)] = s
+	}
+}

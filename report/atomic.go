@@ -1,0 +1,104 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
+)
+
+// AtomicFile is a file that appears at its path only on Commit.
+type AtomicFile struct {
+	path string
+	f    *os.File
+	w    *bufio.Writer
+	done bool
+}
+
+// Create opens a temporary file beside path.
+func Create(path string) (*AtomicFile, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, err
+	}
+	return &AtomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 64<<10)}, nil
+}
+
+// Write implements io.Writer.
+func (a *AtomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
+
+// Flush pushes buffered bytes to the temporary file.
+func (a *AtomicFile) Flush() error { return a.w.Flush() }
+
+// Commit flushes, syncs and renames the file into place.
+func (a *AtomicFile) Commit() error {
+	if a.done {
+		return nil
+	}
+	a.done = true
+	if err := a.w.Flush(); err != nil {
+		a.f.Close()
+		os.Remove(a.f.Name())
+		return fmt.Errorf("write %s: %w", a.path, err)
+	}
+	if err := a.f.Sync(); err != nil {
+		a.f.Close()
+		os.Remove(a.f.Name())
+		return fmt.Errorf("sync %s: %w", a.path, err)
+	}
+	if err := a.f.Close(); err != nil {
+		os.Remove(a.f.Name())
+		return fmt.Errorf("close %s: %w", a.path, err)
+	}
+	if err := os.Chmod(a.f.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(a.f.Name(), a.path); err != nil {
+		os.Remove(a.f.Name())
+		return fmt.Errorf("rename %s: %w", a.path, err)
+	}
+	return nil
+}
+
+// Abort discards the temporary file. Safe after Commit.
+func (a *AtomicFile) Abort() {
+	if a.done {
+		return
+	}
+	a.done = true
+	a.f.Close()
+	os.Remove(a.f.Name())
+}
+
+// WriteFile writes data to path atomically.
+func WriteFile(path string, data []byte) error {
+	a, err := Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Write(data); err != nil {
+		a.Abort()
+		return err
+	}
+	return a.Commit()
+}
+
+// WritePNG encodes img to path atomically. 16-bit grey images stay 16-bit.
+func WritePNG(path string, img image.Image) error {
+	a, err := Create(path)
+	if err != nil {
+		return err
+	}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(a, img); err != nil {
+		a.Abort()
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return a.Commit()
+}
