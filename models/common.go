@@ -49,3 +49,21 @@ type InputInfo struct {
 	SHA256   string `json:"sha256,omitempty"`
 	Bytes    int64  `json:"bytes,omitempty"`
 }
+
+// Informational reports whether a QC flag only documents how an image was
+// handled (no calibration, 16-bit rescaled) rather than doubting its
+// numbers; such flags do not make an image count as "flagged".
+func Informational(flag string) bool {
+	return flag == QCNoCalibration || flag == QCHighBitDepth
+}
+
+// Doubtful returns the QC flags that are not informational.
+func Doubtful(qc []string) []string {
+	var out []string
+	for _, f := range qc {
+		if !Informational(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}

@@ -110,8 +110,8 @@ func (p *progress) item(path string, err error, qc []string) {
 	}
 	if err != nil {
 		p.log.Warn("image failed", "image", path, "error", err.Error())
-	} else if len(qc) > 0 {
-		p.log.Info("image flagged", "image", path, "qc", strings.Join(qc, ";"))
+	} else if d := models.Doubtful(qc); len(d) > 0 {
+		p.log.Info("image flagged", "image", path, "qc", strings.Join(d, ";"))
 	}
 	if time.Since(p.lastLog) > 5*time.Second || p.done == p.total {
 		p.lastLog = time.Now()

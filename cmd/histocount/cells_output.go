@@ -75,7 +75,7 @@ func (w *cellsWriter) add(it cellsItem) error {
 	}
 	if r.Status == models.StatusOK {
 		w.ok++
-		if len(r.QC) > 0 {
+		if len(models.Doubtful(r.QC)) > 0 {
 			w.flagged++
 		}
 		acc.Add(r.Live, r.Dead, it.volumeUL, r.QC)

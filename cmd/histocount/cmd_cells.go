@@ -140,36 +140,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	defer w.abort()
 
 	work := func(ctx context.Context, i int, path string) (cellsItem, error) {
-		row := models.CellsImage{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}
-		sample, serr := sampler(path)
-		row.Sample = sample
-		if serr != nil {
-			return cellsItem{row: row, sampleErr: serr}, serr
-		}
-		img, err := imageio.Load(path, loadOpt)
-		if err != nil {
-			return cellsItem{row: row}, fmt.Errorf("decode: %w", err)
-		}
-		row.Input = img.Info
-		res, err := cells.Count(img, countOpt)
-		if err != nil {
-			return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
-		}
-		row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-		row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
-		row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
-		if res.Overlay != nil {
-			if err := report.WritePNG(filepath.Join(o.Out, "overlays", stems[i]+".png"), res.Overlay); err != nil {
-				return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)
-			}
-		}
-		if res.Labels != nil {
-			if err := report.WritePNG(filepath.Join(o.Out, "labels", stems[i]+".png"), res.Labels); err != nil {
-				return cellsItem{row: row}, fmt.Errorf("write labels: %w", err)
-			}
-		}
-		vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, o.DepthUM)
-		return cellsItem{row: row, volumeUL: vol}, nil
+		return analyseCellsImage(i, path, stems[i], o, sampler, loadOpt, countOpt)
 	}
 
 	prog := newProgress(len(paths), o.Quiet, log, stderr)
@@ -226,4 +197,40 @@ func oneLine(s string) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// analyseCellsImage decodes, counts and writes the overlay/labels of one
+// image. It is the per-item work of `cells` and of manifest items of kind
+// cells. The returned item always carries the row, also on error.
+func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleOf, loadOpt imageio.Options, countOpt cells.Options) (cellsItem, error) {
+	row := models.CellsImage{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}
+	sample, serr := sampler(path)
+	row.Sample = sample
+	if serr != nil {
+		return cellsItem{row: row, sampleErr: serr}, serr
+	}
+	img, err := imageio.Load(path, loadOpt)
+	if err != nil {
+		return cellsItem{row: row}, fmt.Errorf("decode: %w", err)
+	}
+	row.Input = img.Info
+	res, err := cells.Count(img, countOpt)
+	if err != nil {
+		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
+	}
+	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
+	row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
+	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+	if res.Overlay != nil {
+		if err := report.WritePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
+			return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)
+		}
+	}
+	if res.Labels != nil {
+		if err := report.WritePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
+			return cellsItem{row: row}, fmt.Errorf("write labels: %w", err)
+		}
+	}
+	vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, o.DepthUM)
+	return cellsItem{row: row, volumeUL: vol}, nil
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// makeBatch links n copies of the sample images of stain into a temp dir.
+func makeBatch(b *testing.B, stain string, n int) string {
+	b.Helper()
+	src := "../../testdata/samples/trypan/donor-A"
+	if stain == "fluorescence" {
+		src = "../../testdata/samples/nuclei"
+	}
+	files, _ := filepath.Glob(filepath.Join(src, "*.png"))
+	if len(files) == 0 {
+		b.Fatal("no sample images")
+	}
+	dir := b.TempDir()
+	for i := 0; i < n; i++ {
+		abs, _ := filepath.Abs(files[i%len(files)])
+		if err := os.Symlink(abs, filepath.Join(dir, fmt.Sprintf("img%05d.png", i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// BenchmarkCellsThroughput runs whole batches in-process; images/s at 1 and
+// 2 workers give the scaling ratio (make bench prints it).
+func BenchmarkCellsThroughput(b *testing.B) {
+	for _, stain := range []string{"trypan", "fluorescence"} {
+		n := 64
+		if stain == "fluorescence" {
+			n = 16
+		}
+		dir := makeBatch(b, stain, n)
+		for _, workers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", stain, workers), func(b *testing.B) {
+				for b.Loop() {
+					var sink bytes.Buffer
+					code := run(context.Background(), []string{"cells", "--stain", stain, "--workers", fmt.Sprint(workers),
+						"--quiet", "--out", b.TempDir(), dir}, &sink, &sink)
+					if code != ExitOK {
+						b.Fatalf("exit %d: %s", code, sink.String())
+					}
+				}
+				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
+			})
+		}
+	}
+}
+
+// BenchmarkPeakRSS runs the real binary over 100 and 2000 images and
+// reports its peak resident memory: it must stay flat as batches grow.
+func BenchmarkPeakRSS(b *testing.B) {
+	bin := filepath.Join(b.TempDir(), "histocount")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, n := range []int{100, 2000} {
+		dir := makeBatch(b, "trypan", n)
+		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
+			var maxRSS int64
+			for b.Loop() {
+				cmd := exec.Command(bin, "cells", "--stain", "trypan", "--quiet", "--workers", "2", "--out", b.TempDir(), dir)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("%v\n%s", err, out)
+				}
+				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+					maxRSS = max(maxRSS, ru.Maxrss) // KiB on Linux
+				}
+			}
+			b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}
