@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the benchmarks and prints ratios against the baselines measured in
+# the same run: 2-worker vs 1-worker throughput, and peak RSS for 2000 vs
+# 100 images. Absolute numbers vary by machine; the ratios are the point.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH=/usr/local/go/bin:$PATH HISTOCOUNT_NO_MATPROFILE=1
+out=$(mktemp)
+go test -run '^$' -bench 'CellsThroughput|PeakRSS' -benchtime 3x ./cmd/histocount/ | tee "$out"
+go test -run '^$' -bench . -benchtime 10x ./analysis/... ./imageio/ ./pipeline/ | tee -a "$out"
+echo
+echo "== ratios (same run)"
+awk '
+/CellsThroughput\/trypan\/workers=1/       { for (i=1;i<=NF;i++) if ($(i+1)=="images/s") t1=$i }
+/CellsThroughput\/trypan\/workers=2/       { for (i=1;i<=NF;i++) if ($(i+1)=="images/s") t2=$i }
+/CellsThroughput\/fluorescence\/workers=1/ { for (i=1;i<=NF;i++) if ($(i+1)=="images/s") f1=$i }
+/CellsThroughput\/fluorescence\/workers=2/ { for (i=1;i<=NF;i++) if ($(i+1)=="images/s") f2=$i }
+/PeakRSS\/images=100-/  { for (i=1;i<=NF;i++) if ($(i+1)=="peak-RSS-MiB") r1=$i }
+/PeakRSS\/images=2000-/ { for (i=1;i<=NF;i++) if ($(i+1)=="peak-RSS-MiB") r2=$i }
+END {
+  if (t1) printf "trypan       1→2 workers: %.1f → %.1f images/s = %.2f×\n", t1, t2, t2/t1
+  if (f1) printf "fluorescence 1→2 workers: %.1f → %.1f images/s = %.2f×\n", f1, f2, f2/f1
+  if (r1) printf "peak RSS 100 → 2000 images: %.0f → %.0f MiB = %.2f×\n", r1, r2, r2/r1
+}' "$out"
+rm -f "$out"
