@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -99,6 +100,20 @@ func WritePNG(path string, img image.Image) error {
 	if err := enc.Encode(a, img); err != nil {
 		a.Abort()
 		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return a.Commit()
+}
+
+// WriteWith streams write's output to path atomically: the file appears
+// only if write and the flush succeed.
+func WriteWith(path string, write func(io.Writer) error) error {
+	a, err := Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(a); err != nil {
+		a.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return a.Commit()
 }
