@@ -207,3 +207,22 @@ func FuzzSampleSheet(f *testing.F) {
 		}
 	})
 }
+
+func TestStudyCommand(t *testing.T) {
+	out := t.TempDir()
+	// The golden pilot has a failed section and a sheet row without result:
+	// outputs are written and the exit code says "partial".
+	code, log := runCLI(t, context.Background(), "study", "--sheet", "../../study/testdata/golden/sheet.csv",
+		"--results", "../../study/testdata/golden/results", "--out", out)
+	if code != ExitPartial {
+		t.Fatalf("exit %d, want 3\n%s", code, log)
+	}
+	for _, f := range []string{"study_subjects.csv", "study_timepoints.csv", "study.json", "study_change.png", "study_change.svg"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", f, err)
+		}
+	}
+	if code, _ := runCLI(t, context.Background(), "study", "--sheet", "nope.csv", "--results", out); code != ExitUsage {
+		t.Errorf("missing sheet: exit %d, want 2", code)
+	}
+}

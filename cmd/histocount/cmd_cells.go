@@ -177,7 +177,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	case sum.Failed == sum.Inputs:
 		return errAllFailed{sum.Inputs}
 	case sum.Failed > 0:
-		return errPartial{sum.Failed, sum.Inputs}
+		return errPartial{failed: sum.Failed, total: sum.Inputs}
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cells", "count live/dead cells (trypan blue) or fluorescent nuclei", runCellsCmd},
+		{"study", "join section results with a sample sheet: gains over time with statistics", runStudyCmd},
 		{"version", "print version, commit and OpenCV version", runVersionCmd},
 	}
 }
@@ -92,9 +93,15 @@ func (e errUsage) Error() string { return e.msg }
 func usageErrorf(format string, a ...any) error { return errUsage{fmt.Sprintf(format, a...)} }
 
 // errPartial reports a finished run in which some items failed (exit 3).
-type errPartial struct{ failed, total int }
+type errPartial struct {
+	failed, total int
+	msg           string // replaces the default message when set
+}
 
 func (e errPartial) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
 	return fmt.Sprintf("%d of %d inputs failed (see the error column)", e.failed, e.total)
 }
 
