@@ -4,7 +4,6 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/models"
@@ -22,67 +21,43 @@ var (
 		"min_viable_per_ml", "qc"}
 )
 
-// cellsWriter streams the outputs of `histocount cells`.
-type cellsWriter struct {
-	images, objects *report.CSV
-	json            *report.JSONStream
-	prov            models.Provenance
-	chamber         models.Chamber
-	dir             string
-	samples         map[string]*cells.SampleAccumulator
-	order           []string
-	ok, failed      int
-	flagged         int
+// cellsSamples pools finished images into their samples, in the order the
+// samples first appear.
+type cellsSamples struct {
+	acc   map[string]*cells.SampleAccumulator
+	order []string
 }
 
-func newCellsWriter(dir string, prov models.Provenance, ch models.Chamber) (*cellsWriter, error) {
-	w := &cellsWriter{dir: dir, prov: prov, chamber: ch, samples: map[string]*cells.SampleAccumulator{}}
-	var err error
-	if w.images, err = report.NewCSV(filepath.Join(dir, "images.csv"), cellsImageHeader); err != nil {
-		return nil, err
-	}
-	if w.objects, err = report.NewCSV(filepath.Join(dir, "objects.csv"), cellsObjectHeader); err != nil {
-		w.abort()
-		return nil, err
-	}
-	if w.json, err = report.NewJSONStream(filepath.Join(dir, "results.json")); err != nil {
-		w.abort()
-		return nil, err
-	}
-	for _, f := range []struct {
-		k string
-		v any
-	}{{"schema_version", models.SchemaVersion}, {"kind", "cells"}, {"provenance", prov}, {"chamber", ch}} {
-		if err := w.json.Field(f.k, f.v); err != nil {
-			w.abort()
-			return nil, err
-		}
-	}
-	if err := w.json.BeginArray("images"); err != nil {
-		w.abort()
-		return nil, err
-	}
-	return w, nil
+func newCellsSamples() *cellsSamples {
+	return &cellsSamples{acc: map[string]*cells.SampleAccumulator{}}
 }
 
-func (w *cellsWriter) add(it cellsItem) error {
+func (s *cellsSamples) add(it cellsItem) {
 	r := it.row
-	acc := w.samples[r.Sample]
-	if acc == nil {
-		acc = &cells.SampleAccumulator{Name: r.Sample}
-		w.samples[r.Sample] = acc
-		w.order = append(w.order, r.Sample)
+	a := s.acc[r.Sample]
+	if a == nil {
+		a = &cells.SampleAccumulator{Name: r.Sample}
+		s.acc[r.Sample] = a
+		s.order = append(s.order, r.Sample)
 	}
 	if r.Status == models.StatusOK {
-		w.ok++
-		if len(models.Doubtful(r.QC)) > 0 {
-			w.flagged++
-		}
-		acc.Add(r.Live, r.Dead, it.volumeUL, r.QC)
+		a.Add(r.Live, r.Dead, it.volumeUL, r.QC)
 	} else {
-		w.failed++
-		acc.AddFailed()
+		a.AddFailed()
 	}
+}
+
+func (s *cellsSamples) summaries(ch models.Chamber) []models.CellsSample {
+	out := []models.CellsSample{}
+	for _, name := range s.order {
+		out = append(out, s.acc[name].Summary(ch))
+	}
+	return out
+}
+
+// writeCellsRow writes one image's rows to images.csv, objects.csv and
+// results.json.
+func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 	var viab string
 	if r.Status == models.StatusOK && r.Total > 0 {
 		viab = report.F(r.ViabilityPct)
@@ -93,44 +68,26 @@ func (w *cellsWriter) add(it cellsItem) error {
 		}
 		return report.I(v)
 	}
-	err := w.images.Row([]string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
+	err := out.row("images.csv", []string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
 		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256})
 	if err != nil {
 		return err
 	}
+	cal := r.Calibration.Known()
 	for _, ob := range r.Objects {
-		cal := r.Calibration.Known()
-		if err := w.objects.Row([]string{r.Image, report.I(ob.ID), ob.Class, report.F(ob.CentroidXPx), report.F(ob.CentroidYPx),
+		if err := out.row("objects.csv", []string{r.Image, report.I(ob.ID), ob.Class, report.F(ob.CentroidXPx), report.F(ob.CentroidYPx),
 			report.F(ob.AreaPx), report.FOpt(ob.AreaUM2, cal), report.F(ob.EquivDiameterPx), report.FOpt(ob.EquivDiameterUM, cal),
 			report.F(ob.MeanIntensity), report.F(ob.Circularity)}); err != nil {
 			return err
 		}
 	}
-	return w.json.Elem(r)
+	return out.elem(r)
 }
 
-func (w *cellsWriter) summary(inputs int, interrupted bool) models.RunSummary {
-	s := models.RunSummary{Inputs: inputs, OK: w.ok, Failed: w.failed, Flagged: w.flagged, Interrupted: interrupted}
-	// Inputs never reached by an interrupted run are neither ok nor failed.
-	switch {
-	case interrupted:
-		s.ExitCode = ExitInterrupted
-	case w.failed == inputs:
-		s.ExitCode = ExitFailure
-	case w.failed > 0:
-		s.ExitCode = ExitPartial
-	}
-	return s
-}
-
-// commit writes samples and summary and renames every file into place.
-func (w *cellsWriter) commit(sum models.RunSummary) error {
-	var samples []models.CellsSample
-	for _, name := range w.order {
-		samples = append(samples, w.samples[name].Summary(w.chamber))
-	}
-	sc, err := report.NewCSV(filepath.Join(w.dir, "samples.csv"), cellsSampleHeader)
+// writeCellsSamplesCSV writes samples.csv.
+func writeCellsSamplesCSV(dir string, samples []models.CellsSample) error {
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), cellsSampleHeader)
 	if err != nil {
 		return err
 	}
@@ -145,42 +102,7 @@ func (w *cellsWriter) commit(sum models.RunSummary) error {
 			return err
 		}
 	}
-	if err := w.json.EndArray(); err != nil {
-		sc.Abort()
-		return err
-	}
-	if samples == nil {
-		samples = []models.CellsSample{}
-	}
-	w.prov.Finished = time.Now().UTC().Format(time.RFC3339)
-	for _, f := range []struct {
-		k string
-		v any
-	}{{"samples", samples}, {"summary", sum}, {"finished", w.prov.Finished}} {
-		if err := w.json.Field(f.k, f.v); err != nil {
-			sc.Abort()
-			return err
-		}
-	}
-	for _, c := range []func() error{w.images.Commit, w.objects.Commit, sc.Commit, w.json.Commit} {
-		if err := c(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// abort discards uncommitted files (a no-op after commit).
-func (w *cellsWriter) abort() {
-	if w.images != nil {
-		w.images.Abort()
-	}
-	if w.objects != nil {
-		w.objects.Abort()
-	}
-	if w.json != nil {
-		w.json.Abort()
-	}
+	return sc.Commit()
 }
 
 func intOpt(v int) string {

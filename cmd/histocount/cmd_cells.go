@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -115,71 +114,57 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // cellsItem is what a worker hands the collector for one image.
 type cellsItem struct {
-	row       models.CellsImage
-	volumeUL  float64
-	sampleErr error
+	row      models.CellsImage
+	volumeUL float64 // chamber volume imaged, µl; 0 when unknown
 }
 
 func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampleOf, stderr io.Writer) error {
-	started := time.Now()
-	log := newLogger(o.LogFormat, stderr)
-	setupThreads(o.Workers)
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
-		return err
-	}
 	chamber := models.Chamber{PixelSizeUM: o.PixelSizeUM, DepthUM: o.DepthUM, Dilution: o.Dilution, TrypanRatio: o.TrypanRatio, MinViablePML: o.MinViablePML}
 	stems := outputStems(paths)
 	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM}
-
-	w, err := newCellsWriter(o.Out, provenance(started, cellsParams(o)), chamber)
+	out, err := newBatchOutput(o.Out, []table{{"images.csv", cellsImageHeader}, {"objects.csv", cellsObjectHeader}},
+		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
+			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
 	if err != nil {
 		return err
 	}
-	defer w.abort()
-
+	defer out.abort()
+	samples := newCellsSamples()
 	work := func(ctx context.Context, i int, path string) (cellsItem, error) {
 		return analyseCellsImage(i, path, stems[i], o, sampler, loadOpt, countOpt)
 	}
-
-	prog := newProgress(len(paths), o.Quiet, log, stderr)
-	sink := func(r pipeline.Result[cellsItem]) error {
+	emit := func(r pipeline.Result[cellsItem]) (string, string, []string, error) {
 		it := r.Value
 		if r.Err != nil {
-			it.row.Status, it.row.Error = models.StatusError, oneLine(r.Err.Error())
-			it.row.Live, it.row.Dead, it.row.Total, it.row.ViabilityPct, it.row.Objects = 0, 0, 0, 0, nil
-			if it.row.Image == "" {
-				it.row.Image = paths[r.Index]
-			}
-			it.row.Index, it.row.Stain = r.Index, o.Stain
+			it.row = failedCellsRow(it.row, r.Index, paths[r.Index], o.Stain, r.Err)
 		} else {
 			it.row.Status = models.StatusOK
 		}
-		prog.item(it.row.Image, r.Err, it.row.QC)
-		return w.add(it)
+		samples.add(it)
+		return it.row.Image, it.row.Status, it.row.QC, writeCellsRow(out, it.row)
 	}
-	runErr := pipeline.Run(ctx, paths, pipeline.Options{Workers: o.Workers}, work, sink)
-	prog.finish()
-	interrupted := ctx.Err() != nil
-	if runErr != nil && !interrupted {
-		return runErr // a sink (disk) failure: nothing committed
+	finish := func(sum models.RunSummary) error {
+		list := samples.summaries(chamber)
+		if err := writeCellsSamplesCSV(o.Out, list); err != nil {
+			return err
+		}
+		return out.commit([]field{{"samples", list}, {"summary", sum}})
 	}
-	sum := w.summary(len(paths), interrupted)
-	if err := w.commit(sum); err != nil {
-		return err
+	return batch(ctx, o.batchFlags, paths, out, stderr, work, emit, finish)
+}
+
+// failedCellsRow turns a failed item into its error row: counts cleared,
+// the reason on one line.
+func failedCellsRow(row models.CellsImage, index int, path, stain string, err error) models.CellsImage {
+	row.Status, row.Error = models.StatusError, oneLine(err.Error())
+	row.Live, row.Dead, row.Total, row.ViabilityPct, row.Objects = 0, 0, 0, 0, nil
+	row.Index, row.Stain = index, stain
+	if row.Image == "" {
+		row.Image = path
 	}
-	log.Info("done", "out", o.Out, "images", sum.Inputs, "ok", sum.OK, "failed", sum.Failed, "flagged", sum.Flagged,
-		"seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))
-	switch {
-	case interrupted:
-		return context.Canceled
-	case sum.Failed == sum.Inputs:
-		return errAllFailed{sum.Inputs}
-	case sum.Failed > 0:
-		return errPartial{failed: sum.Failed, total: sum.Inputs}
-	}
-	return nil
+	return row
 }
 
 func cellsParams(o cellsOptions) map[string]string {
@@ -207,7 +192,7 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 	sample, serr := sampler(path)
 	row.Sample = sample
 	if serr != nil {
-		return cellsItem{row: row, sampleErr: serr}, serr
+		return cellsItem{row: row}, serr
 	}
 	img, err := imageio.Load(path, loadOpt)
 	if err != nil {

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/pipeline"
+	"github.com/histocount/histocount/report"
+)
+
+// field is one top-level field of results.json.
+type field struct {
+	k string
+	v any
+}
+
+// table is one streamed CSV output.
+type table struct {
+	name   string // file name, e.g. "images.csv"
+	header []string
+}
+
+// batchOutput streams the files every batch subcommand writes: CSV tables
+// and results.json, committed together at the end (also after an
+// interrupt, with what finished).
+type batchOutput struct {
+	dir                 string
+	tables              map[string]*report.CSV
+	order               []string
+	json                *report.JSONStream
+	ok, failed, flagged int
+}
+
+// newBatchOutput opens the tables and writes results.json's head fields
+// followed by the opening of its "images" array.
+func newBatchOutput(dir string, tables []table, head []field) (*batchOutput, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	b := &batchOutput{dir: dir, tables: map[string]*report.CSV{}}
+	for _, t := range tables {
+		c, err := report.NewCSV(filepath.Join(dir, t.name), t.header)
+		if err != nil {
+			b.abort()
+			return nil, err
+		}
+		b.tables[t.name], b.order = c, append(b.order, t.name)
+	}
+	var err error
+	if b.json, err = report.NewJSONStream(filepath.Join(dir, "results.json")); err != nil {
+		b.abort()
+		return nil, err
+	}
+	for _, f := range head {
+		if err := b.json.Field(f.k, f.v); err != nil {
+			b.abort()
+			return nil, err
+		}
+	}
+	if err := b.json.BeginArray("images"); err != nil {
+		b.abort()
+		return nil, err
+	}
+	return b, nil
+}
+
+// count records one item's outcome for the summary.
+func (b *batchOutput) count(status string, qc []string) {
+	if status != models.StatusOK {
+		b.failed++
+		return
+	}
+	b.ok++
+	if len(models.Doubtful(qc)) > 0 {
+		b.flagged++
+	}
+}
+
+func (b *batchOutput) row(table string, rec []string) error { return b.tables[table].Row(rec) }
+
+func (b *batchOutput) elem(v any) error { return b.json.Elem(v) }
+
+func (b *batchOutput) summary(inputs int, interrupted bool) models.RunSummary {
+	s := models.RunSummary{Inputs: inputs, OK: b.ok, Failed: b.failed, Flagged: b.flagged, Interrupted: interrupted}
+	switch {
+	case interrupted:
+		s.ExitCode = ExitInterrupted
+	case b.failed == inputs:
+		s.ExitCode = ExitFailure
+	case b.failed > 0:
+		s.ExitCode = ExitPartial
+	}
+	return s
+}
+
+// commit closes the images array, writes the tail fields (the summary last)
+// and renames every file into place.
+func (b *batchOutput) commit(tail []field) error {
+	if err := b.json.EndArray(); err != nil {
+		return err
+	}
+	for _, f := range tail {
+		if err := b.json.Field(f.k, f.v); err != nil {
+			return err
+		}
+	}
+	if err := b.json.Field("finished", time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return err
+	}
+	for _, name := range b.order {
+		if err := b.tables[name].Commit(); err != nil {
+			return err
+		}
+	}
+	return b.json.Commit()
+}
+
+// abort discards whatever was not committed.
+func (b *batchOutput) abort() {
+	for _, c := range b.tables {
+		c.Abort()
+	}
+	if b.json != nil {
+		b.json.Abort()
+	}
+}
+
+// batch runs work over paths with progress and ordered output. emit turns
+// each result (failed ones included) into rows and returns its status and
+// QC flags; finish writes the sample-level outputs and commits. batch maps
+// the outcome to the command's error (exit code).
+func batch[T any](ctx context.Context, bf batchFlags, paths []string, out *batchOutput, stderr io.Writer,
+	work pipeline.WorkFunc[string, T],
+	emit func(pipeline.Result[T]) (image string, status string, qc []string, err error),
+	finish func(models.RunSummary) error) error {
+	started := time.Now()
+	log := newLogger(bf.LogFormat, stderr)
+	setupThreads(bf.Workers)
+	prog := newProgress(len(paths), bf.Quiet, log, stderr)
+	sink := func(r pipeline.Result[T]) error {
+		image, status, qc, err := emit(r)
+		if err != nil {
+			return err
+		}
+		out.count(status, qc)
+		prog.item(image, r.Err, qc)
+		return nil
+	}
+	runErr := pipeline.Run(ctx, paths, pipeline.Options{Workers: bf.Workers}, work, sink)
+	prog.finish()
+	interrupted := ctx.Err() != nil
+	if runErr != nil && !interrupted {
+		return runErr // a sink (disk) failure: nothing is committed
+	}
+	sum := out.summary(len(paths), interrupted)
+	if err := finish(sum); err != nil {
+		return err
+	}
+	log.Info("done", "out", bf.Out, "images", sum.Inputs, "ok", sum.OK, "failed", sum.Failed, "flagged", sum.Flagged,
+		"seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))
+	switch {
+	case interrupted:
+		return context.Canceled
+	case sum.Failed == sum.Inputs:
+		return errAllFailed{sum.Inputs}
+	case sum.Failed > 0:
+		return errPartial{failed: sum.Failed, total: sum.Inputs}
+	}
+	return nil
+}
