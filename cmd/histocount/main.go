@@ -36,7 +36,11 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cells", "count live/dead cells (trypan blue) or fluorescent nuclei", runCellsCmd},
+		{"dermis", "measure epidermal/dermal thickness, fibre fraction and cell density on skin sections", runDermisCmd},
 		{"study", "join section results with a sample sheet: gains over time with statistics", runStudyCmd},
+		{"run", "run a LIMS job manifest (results.jsonl, summary.json; resume, shards)", runRunCmd},
+		{"merge", "combine the shards of a job into one results.jsonl and summary.json", runMergeCmd},
+		{"schema", "print the JSON Schema of the manifest, a result line or the summary", runSchemaCmd},
 		{"version", "print version, commit and OpenCV version", runVersionCmd},
 	}
 }
