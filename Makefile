@@ -18,16 +18,22 @@ deps:
 
 build: deps
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/histocount ./cmd/histocount
+	$(GO) build -trimpath -o bin/histocount-synth ./cmd/histocount-synth
 
 # Installs what is missing, builds, and runs histocount on the bundled samples.
 demo: build
-	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei
+	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
 	./bin/histocount cells --stain trypan --pixel-size 0.8 --depth 100 --sample-by dir \
 	    --save-labels --out $(DEMO_OUT)/trypan testdata/samples/trypan
 	./bin/histocount cells --stain fluorescence --save-labels --out $(DEMO_OUT)/nuclei testdata/samples/nuclei
 	@echo; echo "== $(DEMO_OUT)/trypan/samples.csv"; cat $(DEMO_OUT)/trypan/samples.csv
 	@echo; echo "== $(DEMO_OUT)/nuclei/images.csv"; cut -d, -f1-8 $(DEMO_OUT)/nuclei/images.csv
-	@echo; echo "Overlays: $(DEMO_OUT)/*/overlays/"
+	@# Skin sections: a synthetic cohort with known thickness (+62.5 % dermis at 12 months)
+	./bin/histocount-synth sections --subjects 3 --months 0,3,12 --out $(DEMO_OUT)/cohort-images
+	./bin/histocount dermis --save-labels --out $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
+	./bin/histocount study --sheet $(DEMO_OUT)/cohort-images/sheet.csv --results $(DEMO_OUT)/sections
+	@echo; echo "== $(DEMO_OUT)/sections/study_timepoints.csv"; cat $(DEMO_OUT)/sections/study_timepoints.csv
+	@echo; echo "Overlays: $(DEMO_OUT)/*/overlays/; figure: $(DEMO_OUT)/sections/study_change.png"
 
 # The full test suite: formatting, vet, staticcheck, every test with the Mat
 # leak check, the concurrent packages under the race detector, and the fuzz

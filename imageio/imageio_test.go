@@ -250,3 +250,20 @@ func FuzzDecode(f *testing.F) {
 		_ = ReadCalibration(data, "png")
 	})
 }
+
+func TestEncodePNGRoundTripsCalibration(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 16, 16))
+	for _, um := range []float64{0, 0.5, 1.25} {
+		data, err := EncodePNG(img, um)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := Decode(data, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(dec.Calibration.PixelSizeUM-um) > 1e-3*um {
+			t.Errorf("pixel size %g µm came back as %g", um, dec.Calibration.PixelSizeUM)
+		}
+	}
+}
