@@ -40,12 +40,15 @@ type Dish struct {
 	Shape string  `json:"shape,omitempty"` // "circle", "mask" or "image" (whole image used)
 	CXPx  float64 `json:"cx_px,omitempty"`
 	CYPx  float64 `json:"cy_px,omitempty"`
-	// RadiusPx is the radius of the analysed region (inside the rim);
-	// RimRadiusPx the outer dish wall as detected.
+	// RadiusPx is the radius of the analysed region; RimRadiusPx the outer
+	// dish wall as detected.
 	RadiusPx    float64 `json:"radius_px,omitempty"`
 	RimRadiusPx float64 `json:"rim_radius_px,omitempty"`
-	AreaPx      float64 `json:"area_px,omitempty"` // analysed area
-	Source      string  `json:"source,omitempty"`  // "auto" or "roi"
+	// InnerRadiusPx is where the rim band (meniscus, inner wall) begins;
+	// objects between it and RadiusPx count only when compact and round.
+	InnerRadiusPx float64 `json:"inner_radius_px,omitempty"`
+	AreaPx        float64 `json:"area_px,omitempty"` // analysed area
+	Source        string  `json:"source,omitempty"`  // "auto" or "roi"
 }
 
 // PlateEntry is one row of a plate map: which sample an image belongs to

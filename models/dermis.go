@@ -15,7 +15,6 @@ const (
 // QC flags specific to skin sections.
 const (
 	QCNoEpidermis = "no_epidermis" // tissue found but no epidermal band along its outline
-	QCFewSamples  = "few_thickness_samples"
 )
 
 // LayerThickness summarises the perpendicular thickness of one skin layer

@@ -1,0 +1,329 @@
+package cells
+
+import (
+	"container/heap"
+	"math"
+	"sort"
+)
+
+// This file holds the plain-Go morphology behind the nuclei segmenter:
+// exact Euclidean distance transform, grey reconstruction (h-maxima),
+// regional maxima, connected components and marker-controlled watershed.
+// They work on row-major slices of a w×h image.
+
+// edt returns the exact Euclidean distance (px) of every foreground pixel
+// (mask true) to the nearest background pixel; the image border counts as
+// background so that nuclei cut by the border keep their centre inside.
+// Felzenszwalb & Huttenlocher, "Distance transforms of sampled functions",
+// Theory of Computing 8 (2012).
+func edt(mask []bool, w, h int) []float32 {
+	const inf = 1e20
+	f := make([]float64, max(w, h)+2)
+	d := make([]float64, max(w, h)+2)
+	v := make([]int, max(w, h)+2)
+	z := make([]float64, max(w, h)+3)
+	g := make([]float64, w*h) // squared distances
+	// Columns, padded with a background pixel at each end.
+	for x := 0; x < w; x++ {
+		n := h + 2
+		f[0], f[n-1] = 0, 0
+		for y := 0; y < h; y++ {
+			if mask[y*w+x] {
+				f[y+1] = inf
+			} else {
+				f[y+1] = 0
+			}
+		}
+		dt1(f[:n], d[:n], v, z)
+		for y := 0; y < h; y++ {
+			g[y*w+x] = d[y+1]
+		}
+	}
+	out := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		n := w + 2
+		f[0], f[n-1] = 0, 0
+		copy(f[1:n-1], g[y*w:(y+1)*w])
+		dt1(f[:n], d[:n], v, z)
+		for x := 0; x < w; x++ {
+			if mask[y*w+x] {
+				out[y*w+x] = float32(math.Sqrt(d[x+1]))
+			}
+		}
+	}
+	return out
+}
+
+// dt1 is the 1-D squared distance transform of sampled function f into d
+// (lower envelope of parabolas).
+func dt1(f, d []float64, v []int, z []float64) {
+	n := len(f)
+	k := 0
+	v[0] = 0
+	z[0], z[1] = math.Inf(-1), math.Inf(1)
+	for q := 1; q < n; q++ {
+		s := ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
+		for s <= z[k] {
+			k--
+			s = ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
+		}
+		k++
+		v[k] = q
+		z[k], z[k+1] = s, math.Inf(1)
+	}
+	k = 0
+	for q := 0; q < n; q++ {
+		for z[k+1] < float64(q) {
+			k++
+		}
+		dq := float64(q - v[k])
+		d[q] = dq*dq + f[v[k]]
+	}
+}
+
+// neighbours8 lists the 8-neighbour offsets (dx, dy).
+var neighbours8 = [8][2]int{{-1, -1}, {0, -1}, {1, -1}, {-1, 0}, {1, 0}, {-1, 1}, {0, 1}, {1, 1}}
+
+// reconstructByDilation returns the greyscale reconstruction by dilation of
+// marker under mask (marker ≤ mask pointwise), 8-connected. Vincent's hybrid
+// algorithm: one raster and one anti-raster sweep, then a FIFO for the rest.
+// L. Vincent, IEEE Trans. Image Processing 2(2):176–201 (1993).
+func reconstructByDilation(marker, mask []float32, w, h int) []float32 {
+	rec := make([]float32, len(marker))
+	for i := range rec {
+		rec[i] = min(marker[i], mask[i])
+	}
+	// Raster sweep: neighbours above and to the left.
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			m := rec[i]
+			for _, o := range neighbours8[:4] {
+				nx, ny := x+o[0], y+o[1]
+				if nx >= 0 && nx < w && ny >= 0 {
+					m = max(m, rec[ny*w+nx])
+				}
+			}
+			rec[i] = min(m, mask[i])
+		}
+	}
+	var fifo []int32
+	// Anti-raster sweep: neighbours below and to the right.
+	for y := h - 1; y >= 0; y-- {
+		for x := w - 1; x >= 0; x-- {
+			i := y*w + x
+			m := rec[i]
+			for _, o := range neighbours8[4:] {
+				nx, ny := x+o[0], y+o[1]
+				if nx >= 0 && nx < w && ny < h {
+					m = max(m, rec[ny*w+nx])
+				}
+			}
+			rec[i] = min(m, mask[i])
+			for _, o := range neighbours8[4:] {
+				nx, ny := x+o[0], y+o[1]
+				if nx >= 0 && nx < w && ny < h {
+					j := ny*w + nx
+					if rec[j] < rec[i] && rec[j] < mask[j] {
+						fifo = append(fifo, int32(i))
+						break
+					}
+				}
+			}
+		}
+	}
+	for head := 0; head < len(fifo); head++ {
+		i := int(fifo[head])
+		x, y := i%w, i/w
+		for _, o := range neighbours8 {
+			nx, ny := x+o[0], y+o[1]
+			if nx < 0 || nx >= w || ny < 0 || ny >= h {
+				continue
+			}
+			j := ny*w + nx
+			if rec[j] < rec[i] && rec[j] != mask[j] {
+				rec[j] = min(rec[i], mask[j])
+				fifo = append(fifo, int32(j))
+			}
+		}
+		if head > 1<<16 && head > len(fifo)/2 {
+			// Drop the consumed head so the queue does not grow without bound.
+			fifo = append(fifo[:0], fifo[head+1:]...)
+			head = -1
+		}
+	}
+	return rec
+}
+
+// hMaximaMarkers labels (1..n, scan order) the regional maxima of the
+// h-maxima transform of f inside fg: peaks of f that rise at least h above
+// every path to a higher peak. Returns the marker image and n.
+func hMaximaMarkers(f []float32, fg []bool, w, h int, hgt float32) ([]int32, int) {
+	marker := make([]float32, len(f))
+	for i, v := range f {
+		marker[i] = v - hgt
+	}
+	rec := reconstructByDilation(marker, f, w, h)
+	return regionalMaxima(rec, fg, w, h)
+}
+
+// regionalMaxima labels the 8-connected plateaus of f inside fg that have no
+// higher neighbour, in scan order.
+func regionalMaxima(f []float32, fg []bool, w, h int) ([]int32, int) {
+	lab := make([]int32, len(f))
+	visited := make([]bool, len(f))
+	var stack, plateau []int32
+	n := int32(0)
+	for start := range f {
+		if !fg[start] || visited[start] {
+			continue
+		}
+		val := f[start]
+		isMax := true
+		plateau = plateau[:0]
+		stack = append(stack[:0], int32(start))
+		visited[start] = true
+		for len(stack) > 0 {
+			i := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			plateau = append(plateau, int32(i))
+			x, y := i%w, i/w
+			for _, o := range neighbours8 {
+				nx, ny := x+o[0], y+o[1]
+				if nx < 0 || nx >= w || ny < 0 || ny >= h {
+					continue
+				}
+				j := ny*w + nx
+				if f[j] > val {
+					isMax = false
+				}
+				if f[j] == val && fg[j] && !visited[j] {
+					visited[j] = true
+					stack = append(stack, int32(j))
+				}
+			}
+		}
+		if isMax {
+			n++
+			for _, i := range plateau {
+				lab[i] = n
+			}
+		}
+	}
+	return lab, int(n)
+}
+
+// components labels the 8-connected components of fg in scan order and
+// returns the labels, their count and each component's area (index label).
+func components(fg []bool, w, h int) ([]int32, int, []int) {
+	lab := make([]int32, len(fg))
+	areas := []int{0}
+	var stack []int32
+	n := int32(0)
+	for start := range fg {
+		if !fg[start] || lab[start] != 0 {
+			continue
+		}
+		n++
+		area := 0
+		lab[start] = n
+		stack = append(stack[:0], int32(start))
+		for len(stack) > 0 {
+			i := int(stack[len(stack)-1])
+			stack = stack[:len(stack)-1]
+			area++
+			x, y := i%w, i/w
+			for _, o := range neighbours8 {
+				nx, ny := x+o[0], y+o[1]
+				if nx < 0 || nx >= w || ny < 0 || ny >= h {
+					continue
+				}
+				j := ny*w + nx
+				if fg[j] && lab[j] == 0 {
+					lab[j] = n
+					stack = append(stack, int32(j))
+				}
+			}
+		}
+		areas = append(areas, area)
+	}
+	return lab, int(n), areas
+}
+
+// floodItem is one pixel waiting in the watershed queue.
+type floodItem struct {
+	level float32
+	order int64 // insertion order: ties flood first-in first-out, deterministically
+	idx   int32
+}
+
+type floodQueue []floodItem
+
+func (q floodQueue) Len() int { return len(q) }
+func (q floodQueue) Less(i, j int) bool {
+	if q[i].level != q[j].level {
+		return q[i].level < q[j].level
+	}
+	return q[i].order < q[j].order
+}
+func (q floodQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *floodQueue) Push(x any)   { *q = append(*q, x.(floodItem)) }
+func (q *floodQueue) Pop() any {
+	old := *q
+	it := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return it
+}
+
+// watershed floods the relief from the labelled markers (label > 0) by
+// increasing level, 4-connected, inside fg only; every fg pixel reachable
+// from a marker gets the label of the basin that reaches it first. No
+// watershed lines are kept: touching nuclei share a border.
+func watershed(relief []float32, markers []int32, fg []bool, w, h int) []int32 {
+	lab := make([]int32, len(markers))
+	copy(lab, markers)
+	q := &floodQueue{}
+	var order int64
+	push := func(i int) {
+		heap.Push(q, floodItem{level: relief[i], order: order, idx: int32(i)})
+		order++
+	}
+	queued := make([]bool, len(markers))
+	for i, l := range markers {
+		if l > 0 {
+			queued[i] = true
+			push(i)
+		}
+	}
+	n4 := [4][2]int{{0, -1}, {-1, 0}, {1, 0}, {0, 1}}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(floodItem)
+		i := int(it.idx)
+		x, y := i%w, i/w
+		for _, o := range n4 {
+			nx, ny := x+o[0], y+o[1]
+			if nx < 0 || nx >= w || ny < 0 || ny >= h {
+				continue
+			}
+			j := ny*w + nx
+			if !fg[j] || queued[j] {
+				continue
+			}
+			queued[j] = true
+			lab[j] = lab[i]
+			push(j)
+		}
+	}
+	return lab
+}
+
+// percentile returns the p-quantile (0..1) of vals (copied, not modified).
+func percentile(vals []float64, p float64) float64 {
+	if len(vals) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), vals...)
+	sort.Float64s(s)
+	i := int(math.Round(p * float64(len(s)-1)))
+	return s[min(max(i, 0), len(s)-1)]
+}

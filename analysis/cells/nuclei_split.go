@@ -1,0 +1,286 @@
+package cells
+
+import (
+	"math"
+	"sort"
+)
+
+// splitOversized splits objects of lab (1..n) whose area exceeds
+// ratio × the median object area and whose solidity (area ÷ convex-hull
+// area) is below maxSolidity into k = round(area ÷ median) parts by
+// k-means on pixel coordinates: clumps of similar nuclei that touch
+// without a neck carry no shape or intensity cue, but their area does.
+// Labels are renumbered in scan order. Returns the new count and how many
+// of the new objects came from splitting.
+func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts int) (int, int) {
+	if n == 0 {
+		return 0, 0
+	}
+	pix := make([][]int32, n+1)
+	for i, l := range lab {
+		if l > 0 {
+			pix[l] = append(pix[l], int32(i))
+		}
+	}
+	areas := make([]float64, 0, n)
+	for l := 1; l <= n; l++ {
+		if len(pix[l]) > 0 {
+			areas = append(areas, float64(len(pix[l])))
+		}
+	}
+	if len(areas) < 3 {
+		return n, 0
+	}
+	sort.Float64s(areas)
+	typ := areas[len(areas)/2]
+	next := int32(n)
+	split := 0
+	for l := 1; l <= n; l++ {
+		a := float64(len(pix[l]))
+		if a <= ratio*typ {
+			continue
+		}
+		k := min(int(math.Round(a/typ)), maxParts)
+		if k < 2 || solidity(pix[l], w) > maxSolidity {
+			continue
+		}
+		assign := kmeansPixels(pix[l], w, k)
+		for j, i := range pix[l] {
+			if assign[j] > 0 {
+				lab[i] = next + int32(assign[j])
+			}
+		}
+		next += int32(k - 1)
+		split += k
+	}
+	out := make([]int32, len(lab))
+	m := relabelByArea(lab, out, int(next), 1)
+	copy(lab, out)
+	return m, split
+}
+
+// kmeansPixels partitions the pixels (row-major indices, image width w)
+// into k groups by Lloyd's k-means on their coordinates, seeded evenly
+// along the principal axis so the result is deterministic. Returns the
+// group 0..k-1 of each pixel.
+func kmeansPixels(pix []int32, w, k int) []int {
+	n := float64(len(pix))
+	var mx, my float64
+	for _, i := range pix {
+		mx += float64(int(i) % w)
+		my += float64(int(i) / w)
+	}
+	mx, my = mx/n, my/n
+	var sxx, sxy, syy float64
+	for _, i := range pix {
+		dx, dy := float64(int(i)%w)-mx, float64(int(i)/w)-my
+		sxx += dx * dx
+		sxy += dx * dy
+		syy += dy * dy
+	}
+	// Major axis of the covariance ellipse.
+	theta := 0.5 * math.Atan2(2*sxy, sxx-syy)
+	ux, uy := math.Cos(theta), math.Sin(theta)
+	proj := make([]float64, len(pix))
+	for j, i := range pix {
+		proj[j] = (float64(int(i)%w)-mx)*ux + (float64(int(i)/w)-my)*uy
+	}
+	sorted := append([]float64(nil), proj...)
+	sort.Float64s(sorted)
+	cx, cy := make([]float64, k), make([]float64, k)
+	for c := 0; c < k; c++ {
+		t := sorted[int((float64(c)+0.5)/float64(k)*float64(len(sorted)-1))]
+		cx[c], cy[c] = mx+t*ux, my+t*uy
+	}
+	assign := make([]int, len(pix))
+	sx, sy, cnt := make([]float64, k), make([]float64, k), make([]float64, k)
+	for iter := 0; iter < 20; iter++ {
+		changed := false
+		for j, i := range pix {
+			x, y := float64(int(i)%w), float64(int(i)/w)
+			best, bd := 0, math.Inf(1)
+			for c := 0; c < k; c++ {
+				if d := (x-cx[c])*(x-cx[c]) + (y-cy[c])*(y-cy[c]); d < bd {
+					best, bd = c, d
+				}
+			}
+			if assign[j] != best || iter == 0 {
+				changed = changed || assign[j] != best
+				assign[j] = best
+			}
+		}
+		if !changed && iter > 0 {
+			break
+		}
+		for c := range sx {
+			sx[c], sy[c], cnt[c] = 0, 0, 0
+		}
+		for j, i := range pix {
+			c := assign[j]
+			sx[c] += float64(int(i) % w)
+			sy[c] += float64(int(i) / w)
+			cnt[c]++
+		}
+		for c := 0; c < k; c++ {
+			if cnt[c] > 0 {
+				cx[c], cy[c] = sx[c]/cnt[c], sy[c]/cnt[c]
+			}
+		}
+	}
+	return assign
+}
+
+// solidity is the pixel count of an object divided by the area of the
+// convex hull of its pixel squares (hull of centres grown by half a pixel).
+func solidity(pix []int32, w int) float64 {
+	pts := make([][2]float64, len(pix))
+	for j, i := range pix {
+		pts[j] = [2]float64{float64(int(i) % w), float64(int(i) / w)}
+	}
+	hull := convexHull(pts)
+	var area, perim float64
+	for j := range hull {
+		a, b := hull[j], hull[(j+1)%len(hull)]
+		area += a[0]*b[1] - b[0]*a[1]
+		perim += math.Hypot(b[0]-a[0], b[1]-a[1])
+	}
+	hullArea := math.Abs(area)/2 + perim/2 + 1
+	return float64(len(pix)) / hullArea
+}
+
+// convexHull returns the convex hull of pts, counter-clockwise (Andrew's
+// monotone chain).
+func convexHull(pts [][2]float64) [][2]float64 {
+	sort.Slice(pts, func(i, j int) bool {
+		if pts[i][0] != pts[j][0] {
+			return pts[i][0] < pts[j][0]
+		}
+		return pts[i][1] < pts[j][1]
+	})
+	cross := func(o, a, b [2]float64) float64 {
+		return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0])
+	}
+	var hull [][2]float64
+	for _, p := range pts {
+		for len(hull) >= 2 && cross(hull[len(hull)-2], hull[len(hull)-1], p) <= 0 {
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, p)
+	}
+	lower := len(hull) + 1
+	for i := len(pts) - 2; i >= 0; i-- {
+		p := pts[i]
+		for len(hull) >= lower && cross(hull[len(hull)-2], hull[len(hull)-1], p) <= 0 {
+			hull = hull[:len(hull)-1]
+		}
+		hull = append(hull, p)
+	}
+	return hull[:len(hull)-1]
+}
+
+// dropLowContrast removes objects whose mean signal exceeds the median
+// of their surroundings (bounding box grown by margin px, other
+// pixels only) by less than minContrast: pieces of cytoplasm and texture
+// are no brighter than their neighbourhood, nuclei are. Returns the new
+// count after renumbering in scan order.
+func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minContrast float32) int {
+	if n == 0 {
+		return 0
+	}
+	type box struct{ x0, y0, x1, y1 int }
+	boxes := make([]box, n+1)
+	sum := make([]float64, n+1)
+	cnt := make([]float64, n+1)
+	for i := range boxes {
+		boxes[i] = box{w, h, -1, -1}
+	}
+	for i, l := range lab {
+		if l <= 0 {
+			continue
+		}
+		x, y := i%w, i/w
+		b := &boxes[l]
+		b.x0, b.y0, b.x1, b.y1 = min(b.x0, x), min(b.y0, y), max(b.x1, x), max(b.y1, y)
+		sum[l] += float64(sm[i])
+		cnt[l]++
+	}
+	var ring []float64
+	for l := 1; l <= n; l++ {
+		if cnt[l] == 0 {
+			continue
+		}
+		b := boxes[l]
+		ring = ring[:0]
+		for y := max(0, b.y0-margin); y <= min(h-1, b.y1+margin); y++ {
+			for x := max(0, b.x0-margin); x <= min(w-1, b.x1+margin); x++ {
+				if i := y*w + x; lab[i] != int32(l) {
+					ring = append(ring, float64(sm[i]))
+				}
+			}
+		}
+		if len(ring) == 0 {
+			continue
+		}
+		if float32(sum[l]/cnt[l]-percentile(ring, 0.5)) < minContrast {
+			cnt[l] = 0 // mark for removal
+		}
+	}
+	for i, l := range lab {
+		if l > 0 && cnt[l] == 0 {
+			lab[i] = 0
+		}
+	}
+	out := make([]int32, len(lab))
+	m := relabelByArea(lab, out, n, 1)
+	copy(lab, out)
+	return m
+}
+
+// dropEnclosed removes objects less than minFree of whose boundary pixels
+// touch background: tiles of a cytoplasm sheet cut up by the watershed
+// border other tiles almost everywhere, nuclei border cytoplasm (which is
+// background here) on most of their outline. Returns the new count.
+func dropEnclosed(lab []int32, n, w, h int, minFree float64) int {
+	if n == 0 {
+		return 0
+	}
+	free := make([]float64, n+1)
+	edge := make([]float64, n+1)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			l := lab[i]
+			if l <= 0 {
+				continue
+			}
+			touchesBg, touchesOther := false, false
+			for _, o := range [4][2]int{{0, -1}, {-1, 0}, {1, 0}, {0, 1}} {
+				nx, ny := x+o[0], y+o[1]
+				if nx < 0 || nx >= w || ny < 0 || ny >= h {
+					continue
+				}
+				switch m := lab[ny*w+nx]; {
+				case m == 0:
+					touchesBg = true
+				case m != l:
+					touchesOther = true
+				}
+			}
+			if touchesBg || touchesOther {
+				edge[l]++
+				if touchesBg {
+					free[l]++
+				}
+			}
+		}
+	}
+	for i, l := range lab {
+		if l > 0 && edge[l] > 0 && free[l]/edge[l] < minFree {
+			lab[i] = 0
+		}
+	}
+	out := make([]int32, len(lab))
+	m := relabelByArea(lab, out, n, 1)
+	copy(lab, out)
+	return m
+}

@@ -1,0 +1,765 @@
+package cells
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"gocv.io/x/gocv"
+
+	"github.com/histocount/histocount/analysis/internal/cvutil"
+	"github.com/histocount/histocount/models"
+)
+
+// Trypan defaults and QC limits.
+const (
+	trypanDefaultMinDiameterUM = 5
+	trypanDefaultMaxDiameterUM = 40
+	// trypanRefDiameterUM is the physical size of the 9-px unit the
+	// cell-likeness model was fitted with (fibroblast-sized cells of
+	// 12–16 µm are ≈ 20 px on those crops, about 0.7 µm/px).
+	trypanRefDiameterUM = 6.3
+	// trypanUncalibratedRefRadiusPx is that unit's radius on the crops.
+	trypanUncalibratedRefRadiusPx = 4.5
+	// trypanMinSide is the smallest image side analysed: below it no cell
+	// and its surroundings fit in the field.
+	trypanMinSide = 16
+	// trypanBlankRange: a field whose 1st–99th percentile grey range is
+	// below this many levels carries no cell contrast (black, white, empty).
+	trypanBlankRange = 6
+	// trypanFocusMin is a conservative variance-of-Laplacian floor for a
+	// chamber field: the 500 development crops score 220–5000 (camera
+	// noise alone gives ≈ 80·σ²), a field without any sharp edge far less.
+	trypanFocusMin = 50
+	// trypanCrowdedFraction: above this fraction of the field covered by
+	// cells, touching cells can no longer be separated reliably.
+	trypanCrowdedFraction = 0.35
+	// trypanOccupiedContrast (grey levels) is the departure from the block
+	// background that counts as occupied when judging crowding: well above
+	// noise and gentle illumination slopes, below any cell's contrast.
+	trypanOccupiedContrast = 20
+	// A neck between two distance maxima deeper than this (pixels, or
+	// fraction of the weaker maximum's radius) separates two cells.
+	trypanSaddleMin  = 1.0
+	trypanSaddleFrac = 0.2
+	// trypanMinCorePx: a bright core smaller than this is a speck, not the
+	// refractile centre of a live cell.
+	trypanMinCorePx = 3
+	// trypanRimDepthFrac: between the cores of two touching live cells
+	// the path crosses their dark rims, at least this fraction of full
+	// scale below the chamber background.
+	trypanRimDepthFrac = 0.1
+	// trypanBorderAreaFrac: the visible part of a cell cut by the field
+	// edge must cover at least this fraction of the smallest cell.
+	trypanBorderAreaFrac = 0.5
+	// trypanLiveBrightFrac: a live cell's refractile centre rises above the
+	// background by at least this fraction of the headroom to white.
+	trypanLiveBrightFrac = 0.25
+)
+
+// trypanScale bounds the size of accepted cells, in pixels.
+type trypanScale struct {
+	minDiamPx, maxDiamPx float64
+	// refRadiusPx is the size unit of the cell-likeness model: 4.5 px on
+	// the uncalibrated chamber crops it was fitted on (cells ≈ 20 px across),
+	// trypanRefDiameterUM/2 when the pixel size is known.
+	refRadiusPx float64
+	calibrated  bool
+	// keepCandidates keeps objects the cell-likeness model rejects (for
+	// refitting the model on annotated images).
+	keepCandidates bool
+}
+
+// trypanScaleFor derives the pixel size bounds from the calibration, or
+// conservative pixel bounds when the pixel size is unknown: 9–80 px
+// diameter, for chamber fields imaged so that a cell is 15–30 px across.
+func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
+	if !cal.Known() {
+		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx}
+	}
+	lo, hi := opt.MinDiameterUM, opt.MaxDiameterUM
+	if lo <= 0 {
+		lo = trypanDefaultMinDiameterUM
+	}
+	if hi <= 0 || hi <= lo {
+		hi = math.Max(trypanDefaultMaxDiameterUM, 2*lo)
+	}
+	return trypanScale{
+		minDiamPx:   math.Max(2, lo/cal.PixelSizeUM),
+		maxDiamPx:   math.Max(4, hi/cal.PixelSizeUM),
+		refRadiusPx: math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
+		calibrated:  true,
+	}
+}
+
+// segmentTrypan finds and classifies the cells of a trypan-blue
+// counting-chamber field: live cells (dye-excluding, with a bright
+// refractile centre in a dark rim) and dead cells (stained, filled, darker
+// than the chamber and without a bright centre). Only the grey image is
+// used: the development images are grey, and a dead cell's stain shows as
+// darkness there.
+//
+// Method, in order:
+//
+//  1. Flattening (trypanFlatten): running medians along rows, then along
+//     columns of the residual, several cell diameters long, remove the
+//     illumination and the chamber's grid lines; line crossings, which
+//     leave a residue, raise the local threshold.
+//  2. Foreground: |flattened| > max(4σ, 8) grey levels, σ the camera noise
+//     from neighbour differences; closing joins centre and rim, holes up
+//     to the largest cell are filled, an opening removes specks.
+//  3. Splitting (trypanSeeds, trypFloodSeeds): one seed per bright core
+//     (cores of one cell merged), one per remaining distance-map maximum
+//     with a neck to its neighbours; a marker-controlled watershed on the
+//     distance map grows them over the foreground.
+//  4. Filtering (trypanIsCell): size bounds from the calibration (5–40 µm)
+//     or 9–80 px, then a logistic cell-likeness model on size and contrast
+//     rejects debris, grid remnants and out-of-focus ghosts.
+//  5. Classes (trypanClassify): live when the brightest 2 % of the object
+//     rise above the background by trypanLiveBrightFrac of the headroom.
+//
+// Labels are numbered in row-major order of rounded centroids, so equal
+// input gives an identical label image. QC: QCTooSmall below 16 px a side,
+// QCBlank without grey-level range, QCOutOfFocus when the variance of the
+// Laplacian is below trypanFocusMin, QCCrowded when cells cover more than
+// trypanCrowdedFraction of the field.
+func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (segmentation, error) {
+	if gray.Empty() || gray.Type() != gocv.MatTypeCV8UC1 {
+		return segmentation{}, fmt.Errorf("cells: trypan: %w: want 8-bit grey", cvutil.ErrBadImage)
+	}
+	w, h := gray.Cols(), gray.Rows()
+	if w < trypanMinSide || h < trypanMinSide {
+		return emptyTrypan(w, h, models.QCTooSmall)
+	}
+	g := gray.ToBytes()
+	if len(g) != w*h {
+		return segmentation{}, fmt.Errorf("cells: trypan: %w: grey image not continuous", cvutil.ErrBadImage)
+	}
+	if trypanGreyRange(g) < trypanBlankRange {
+		return emptyTrypan(w, h, models.QCBlank)
+	}
+	var qc []string
+	if cvutil.VarianceOfLaplacian(gray) < trypanFocusMin {
+		qc = append(qc, models.QCOutOfFocus)
+	}
+	core := trypanAnalyse(g, w, h, trypanScaleFor(cal, opt))
+	if core.crowded {
+		qc = append(qc, models.QCCrowded)
+	}
+	buf := make([]byte, 4*w*h)
+	for i, l := range core.labels {
+		buf[4*i] = byte(l)
+		buf[4*i+1] = byte(l >> 8)
+		buf[4*i+2] = byte(l >> 16)
+		buf[4*i+3] = byte(l >> 24)
+	}
+	view, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32S, buf)
+	if err != nil {
+		return segmentation{}, fmt.Errorf("cells: trypan labels: %w", err)
+	}
+	defer view.Close()
+	return segmentation{labels: view.Clone(), classes: core.classes, qc: qc}, nil
+}
+
+// emptyTrypan is a segmentation without objects.
+func emptyTrypan(w, h int, qc ...string) (segmentation, error) {
+	if w <= 0 || h <= 0 {
+		return segmentation{}, fmt.Errorf("cells: trypan: %w: %dx%d", cvutil.ErrBadImage, w, h)
+	}
+	// NewMatWithSize leaves the data uninitialised; the scalar form zeroes it.
+	return segmentation{labels: gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), h, w, gocv.MatTypeCV32S), qc: qc}, nil
+}
+
+// trypanGreyRange is the 1st–99th percentile range of the grey levels.
+func trypanGreyRange(g []byte) int {
+	var hist [256]int
+	for _, v := range g {
+		hist[v]++
+	}
+	lo, hi := trypanHistQuantile(&hist, len(g), 0.01), trypanHistQuantile(&hist, len(g), 0.99)
+	return hi - lo
+}
+
+func trypanHistQuantile(hist *[256]int, n int, q float64) int {
+	target := int(q * float64(n-1))
+	c := 0
+	for v, k := range hist {
+		c += k
+		if c > target {
+			return v
+		}
+	}
+	return 255
+}
+
+// trypanResult is the plain-Go outcome of trypanAnalyse.
+type trypanResult struct {
+	w, h    int
+	flat    []int16 // background- and grid-flattened grey, 0 = background level
+	sigma   float64 // camera noise, grey levels
+	mask    []byte  // cell foreground
+	labels  []int32 // 0 background, 1..n cells in row-major centroid order
+	classes []string
+	feats   []trypanFeatures
+	crowded bool
+}
+
+// trypanFeatures describe one segmented object for classification.
+type trypanFeatures struct {
+	area         int
+	cx, cy       float64
+	bright       float64 // high percentile of flat inside the object, grey levels above background
+	headroom     float64 // 255 − local background: how bright a centre could get
+	dark         float64 // low percentile of flat (negative: darker than background)
+	meanFlat     float64 // mean of flat inside the object
+	brightFrac   float64 // fraction of pixels above half the headroom
+	maxInscribed float64 // radius of the largest inscribed disc, pixels
+	std          float64 // standard deviation of flat inside the object
+	darkFrac     float64 // fraction of pixels darker than the background by the foreground threshold
+	elongation   float64 // √(λ1/λ2) of the second moments, 1 for a disc
+	border       bool    // touches the field edge
+}
+
+// trypanAnalyse is the whole segmentation on a plain grey buffer.
+func trypanAnalyse(g []byte, w, h int, sc trypanScale) trypanResult {
+	res := trypanResult{w: w, h: h}
+	flat, bg, cross := trypanFlatten(g, w, h, sc)
+	res.flat = flat
+	res.sigma = trypanNoise(g, w, h)
+
+	// Foreground: clearly darker or brighter than the flattened background,
+	// and than what is left of a grid-line crossing.
+	thr := int16(math.Max(4*res.sigma, 8))
+	mask := make([]byte, w*h)
+	for i, v := range flat {
+		t := max(thr, cross[i])
+		if v > t || v < -t {
+			mask[i] = 1
+		}
+	}
+	// Join a live cell's bright centre to its dark rim, fill it, and shave
+	// off single-pixel noise and thin line remnants. Radii scale with the
+	// cell size (2 and 1.5 px for cells ≈ 20 px across).
+	unit := sc.refRadiusPx / trypanUncalibratedRefRadiusPx
+	mask = trypCloseDisc(mask, w, h, math.Max(1, 2*unit))
+	maxArea := int(math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4)
+	trypFillHoles(mask, w, h, maxArea)
+	mask = trypOpenDisc(mask, w, h, math.Max(1, 1.5*unit))
+	res.mask = mask
+
+	dist := trypDistanceToBackground(mask, w, h)
+	lab, n := trypLabelComponents(mask, w, h)
+	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
+	trypFloodSeeds(seeds, mask, dist, w, h)
+
+	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
+	covered := 0
+	for _, l := range res.labels {
+		if l != 0 {
+			covered++
+		}
+	}
+	res.crowded = float64(covered) > trypanCrowdedFraction*float64(w*h) ||
+		trypanOccupied(g, w, h, math.Max(float64(thr), trypanOccupiedContrast), trypanLineWindow(w, h, sc)) > trypanCrowdedFraction
+	return res
+}
+
+// trypanFlatten removes the illumination background and the chamber grid:
+// a running median along each row (window several cell diameters long)
+// follows the background and any horizontal grid line, which is long in
+// that direction, while a cell, short in it, leaves the median untouched.
+// A running median along each column of the residual then removes vertical
+// grid lines. Returns the residual (grey levels, 0 = background), the
+// background level per pixel and the grid-crossing strength: where a
+// horizontal and a vertical line cross, the residual keeps a small blob of
+// about the weaker line's contrast, which must not become a "cell".
+func trypanFlatten(g []byte, w, h int, sc trypanScale) (flat, bg, cross []int16) {
+	half := trypanLineWindow(w, h, sc) / 2
+	var hist [512]int32
+	vals := make([]int16, w*h)
+	for i, v := range g {
+		vals[i] = int16(v)
+	}
+	rowMed := make([]int16, w*h)
+	for y := 0; y < h; y++ {
+		trypRunningMedian(vals, y*w, 1, w, half, rowMed, &hist)
+	}
+	flat = make([]int16, w*h)
+	for i := range vals {
+		flat[i] = vals[i] - rowMed[i] + 256
+	}
+	colMed := make([]int16, w*h)
+	for x := 0; x < w; x++ {
+		trypRunningMedian(flat, x, w, h, half, colMed, &hist)
+	}
+	// Smooth background along columns: rowMed minus it is the horizontal
+	// grid line profile.
+	rowBg := make([]int16, w*h)
+	for x := 0; x < w; x++ {
+		trypRunningMedian(rowMed, x, w, h, half, rowBg, &hist)
+	}
+	bg = make([]int16, w*h)
+	cross = make([]int16, w*h)
+	for i := range flat {
+		flat[i] -= colMed[i]
+		bg[i] = rowMed[i] + colMed[i] - 256
+		hl, vl := rowMed[i]-rowBg[i], colMed[i]-256
+		cross[i] = min(max(hl, -hl), max(vl, -vl))
+	}
+	return flat, bg, cross
+}
+
+// trypanOccupied estimates the fraction of the field covered by cells,
+// independently of the row/column medians (which follow the cells
+// themselves once they fill more than half of a row): the background of
+// each block of about 64 px is the mode of its grey levels, which stays at
+// the background level until most of the block is covered, because cell
+// pixels spread over many levels while background pixels cluster within
+// the noise. Pixels departing from it by more than thr are occupied, except
+// runs at least minRun long along a row or column: grid lines.
+func trypanOccupied(g []byte, w, h int, thr float64, minRun int) float64 {
+	const block = 64
+	occ := make([]byte, w*h)
+	for by := 0; by < h; by += block {
+		for bx := 0; bx < w; bx += block {
+			x1, y1 := min(bx+block, w), min(by+block, h)
+			var hist [256]int
+			for y := by; y < y1; y++ {
+				for x := bx; x < x1; x++ {
+					hist[g[y*w+x]]++
+				}
+			}
+			mode, best := 0, -1
+			for v := range hist {
+				s := 0
+				for k := max(0, v-2); k <= min(255, v+2); k++ {
+					s += hist[k]
+				}
+				if s > best {
+					mode, best = v, s
+				}
+			}
+			for y := by; y < y1; y++ {
+				for x := bx; x < x1; x++ {
+					if math.Abs(float64(int(g[y*w+x])-mode)) > thr {
+						occ[y*w+x] = 1
+					}
+				}
+			}
+		}
+	}
+	line := make([]byte, w*h)
+	markRuns := func(start, step, count int) {
+		run := 0
+		for k := 0; k <= count; k++ {
+			if k < count && occ[start+k*step] != 0 {
+				run++
+				continue
+			}
+			if run >= minRun {
+				for j := k - run; j < k; j++ {
+					line[start+j*step] = 1
+				}
+			}
+			run = 0
+		}
+	}
+	for y := 0; y < h; y++ {
+		markRuns(y*w, 1, w)
+	}
+	for x := 0; x < w; x++ {
+		markRuns(x, w, h)
+	}
+	n := 0
+	for i, v := range occ {
+		if v != 0 && line[i] == 0 {
+			n++
+		}
+	}
+	return float64(n) / float64(w*h)
+}
+
+// trypanLineWindow is the length (pixels) of the running medians that
+// follow grid lines: long against a cell, so a cell never fills half of it
+// in sparse fields.
+func trypanLineWindow(w, h int, sc trypanScale) int {
+	win := int(0.4 * float64(min(w, h)))
+	if sc.calibrated {
+		win = max(win, int(4*sc.maxDiamPx))
+	}
+	return max(win, 31)
+}
+
+// trypanNoise is the camera noise, in grey levels: the robust standard
+// deviation (1.4826·median absolute value) of differences between
+// horizontal neighbours, divided by √2. Edges of cells and grid lines are
+// outliers to the median, so crowded fields do not inflate it. Floored at
+// one grey level.
+func trypanNoise(g []byte, w, h int) float64 {
+	var hist [256]int
+	n := 0
+	for y := 0; y < h; y++ {
+		row := g[y*w : (y+1)*w]
+		for x := 1; x < w; x++ {
+			d := int(row[x]) - int(row[x-1])
+			hist[max(d, -d)]++
+			n++
+		}
+	}
+	return math.Max(1, 1.4826*float64(trypanHistQuantile(&hist, n, 0.5))/math.Sqrt2)
+}
+
+// trypanSeeds places one seed per cell. Live cells first: each bright
+// refractile core is a seed, and cores of one clump are merged unless they
+// lie well apart with a neck of the distance map between them (one cell
+// can show several bright specks). Then the centres of inscribed discs
+// (local maxima of the distance map) seed the remaining cells: a maximum is
+// dropped when a core lies inside its inscribed disc (that cell is seeded
+// already) or when the straight path to a stronger maximum never dips by
+// the saddle depth — no neck, so the same cell (a cheap approximation of
+// h-maxima on these small fields).
+func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int, sc trypanScale) []int32 {
+	seeds := make([]int32, w*h)
+	next := int32(0)
+
+	// Bright cores.
+	core := make([]byte, w*h)
+	for i, v := range flat {
+		if lab[i] != 0 && float64(v) > trypanLiveBrightFrac*float64(255-bg[i]) {
+			core[i] = 1
+		}
+	}
+	coreLab, nc := trypLabelComponents(core, w, h)
+	type coreInfo struct {
+		pix  []int
+		best int // pixel with the largest distance value
+	}
+	cores := make([]coreInfo, nc+1)
+	for i, l := range coreLab {
+		if l == 0 {
+			continue
+		}
+		c := &cores[l]
+		if len(c.pix) == 0 || dist[i] > dist[c.best] {
+			c.best = i
+		}
+		c.pix = append(c.pix, i)
+	}
+	// Union-find over cores of the same component.
+	parent := make([]int, nc+1)
+	for i := range parent {
+		parent[i] = i
+	}
+	find := func(a int) int {
+		for parent[a] != a {
+			parent[a] = parent[parent[a]]
+			a = parent[a]
+		}
+		return a
+	}
+	mergeDist := 1.5 * sc.refRadiusPx
+	rimDepth := trypanRimDepthFrac * 255
+	// Cores by component, so large fields stay linear in the cell count.
+	coresOf := map[int32][]int{}
+	for a := 1; a <= nc; a++ {
+		if len(cores[a].pix) >= trypanMinCorePx {
+			l := lab[cores[a].best]
+			coresOf[l] = append(coresOf[l], a)
+		}
+	}
+	for a := 1; a <= nc; a++ {
+		if len(cores[a].pix) < trypanMinCorePx {
+			continue
+		}
+		for _, b := range coresOf[lab[cores[a].best]] {
+			if b <= a {
+				continue
+			}
+			pa, pb := cores[a].best, cores[b].best
+			ax, ay, bx, by := float64(pa%w), float64(pa/w), float64(pb%w), float64(pb/w)
+			ends := math.Min(float64(dist[pa]), float64(dist[pb]))
+			neck := ends-trypPathMin(dist, w, ax, ay, bx, by) >= math.Max(trypanSaddleMin, trypanSaddleFrac*ends)
+			// Two live cells that touch show their dark rims between the
+			// cores, darker than the chamber background.
+			rims := trypPathMinInt(flat, w, ax, ay, bx, by) < -rimDepth
+			if math.Hypot(bx-ax, by-ay) < mergeDist || !(neck || rims) {
+				parent[find(b)] = find(a)
+			}
+		}
+	}
+	groupSeed := map[int]int32{}
+	corePix := map[int32][]int{} // best pixel of each core, by component
+	for a := 1; a <= nc; a++ {
+		if len(cores[a].pix) < trypanMinCorePx {
+			continue
+		}
+		r := find(a)
+		l, ok := groupSeed[r]
+		if !ok {
+			next++
+			l = next
+			groupSeed[r] = l
+		}
+		for _, p := range cores[a].pix {
+			seeds[p] = l
+		}
+		corePix[lab[cores[a].best]] = append(corePix[lab[cores[a].best]], cores[a].best)
+	}
+
+	// Distance maxima.
+	type cand struct {
+		p int
+		d float32
+	}
+	compMax := make([]float32, n+1)
+	for i, l := range lab {
+		if l != 0 && dist[i] > compMax[l] {
+			compMax[l] = dist[i]
+		}
+	}
+	minR := float32(sc.minDiamPx / 2 * 0.6)
+	var cands []cand
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := y*w + x
+			d := dist[p]
+			if lab[p] == 0 || d < minR || d < 0.3*compMax[lab[p]] {
+				continue
+			}
+			isMax := true
+			for dy := -1; dy <= 1 && isMax; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h || (dx == 0 && dy == 0) {
+						continue
+					}
+					if dist[yy*w+xx] > d {
+						isMax = false
+						break
+					}
+				}
+			}
+			if isMax {
+				cands = append(cands, cand{p, d})
+			}
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].d > cands[j].d })
+	kept := map[int32][]cand{} // by component
+	for _, c := range cands {
+		if seeds[c.p] != 0 {
+			continue
+		}
+		l := lab[c.p]
+		cx, cy := float64(c.p%w), float64(c.p/w)
+		ok := true
+		for _, q := range corePix[l] {
+			if math.Hypot(float64(q%w)-cx, float64(q/w)-cy) < float64(c.d) {
+				ok = false
+				break
+			}
+		}
+		depth := math.Max(trypanSaddleMin, trypanSaddleFrac*float64(c.d))
+		for _, k := range kept[l] {
+			if !ok {
+				break
+			}
+			if float64(c.d)-trypPathMin(dist, w, cx, cy, float64(k.p%w), float64(k.p/w)) < depth {
+				ok = false
+			}
+		}
+		if ok {
+			kept[l] = append(kept[l], c)
+			next++
+			seeds[c.p] = next
+		}
+	}
+	return seeds
+}
+
+// trypPathMinInt is trypPathMin for an integer image.
+func trypPathMinInt(f []int16, w int, ax, ay, bx, by float64) float64 {
+	steps := int(math.Ceil(math.Hypot(bx-ax, by-ay)))
+	low := math.Inf(1)
+	for s := 0; s <= steps; s++ {
+		t := float64(s) / float64(max(steps, 1))
+		x, y := int(math.Round(ax+t*(bx-ax))), int(math.Round(ay+t*(by-ay)))
+		low = math.Min(low, float64(f[y*w+x]))
+	}
+	return low
+}
+
+// trypPathMin is the lowest value of f on the straight segment between two
+// pixels (ends included).
+func trypPathMin(f []float32, w int, ax, ay, bx, by float64) float64 {
+	steps := int(math.Ceil(math.Hypot(bx-ax, by-ay)))
+	low := math.Min(float64(f[int(ay)*w+int(ax)]), float64(f[int(by)*w+int(bx)]))
+	for s := 1; s < steps; s++ {
+		t := float64(s) / float64(steps)
+		x, y := int(math.Round(ax+t*(bx-ax))), int(math.Round(ay+t*(by-ay)))
+		low = math.Min(low, float64(f[y*w+x]))
+	}
+	return low
+}
+
+// trypanFinish measures the flooded regions, drops those outside the size
+// bounds or not cell-like (trypanIsCell), classifies the rest and
+// renumbers them 1..n in row-major order of their centroids.
+func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures) {
+	maxL := int32(0)
+	for _, l := range reg {
+		maxL = max(maxL, l)
+	}
+	pix := make([][]int, maxL+1)
+	for i, l := range reg {
+		if l != 0 {
+			pix[l] = append(pix[l], i)
+		}
+	}
+	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
+	maxArea := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
+	type obj struct {
+		f   trypanFeatures
+		old int32
+	}
+	var objs []obj
+	vals := make([]int, 0, 256)
+	for l := int32(1); l <= maxL; l++ {
+		ps := pix[l]
+		if float64(len(ps)) < minArea*trypanBorderAreaFrac {
+			continue
+		}
+		f := trypanFeatures{area: len(ps)}
+		var sx, sy, sb, sf float64
+		vals = vals[:0]
+		nb := 0
+		for _, p := range ps {
+			sx += float64(p % w)
+			sy += float64(p / w)
+			sb += float64(bg[p])
+			sf += float64(flat[p])
+			vals = append(vals, int(flat[p]))
+			f.maxInscribed = math.Max(f.maxInscribed, float64(dist[p]))
+		}
+		sort.Ints(vals)
+		for _, p := range ps {
+			if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
+				f.border = true
+				break
+			}
+		}
+		n := float64(len(ps))
+		f.cx, f.cy = sx/n, sy/n
+		f.headroom = 255 - sb/n
+		f.meanFlat = sf / n
+		var ss float64
+		for _, v := range vals {
+			ss += (float64(v) - f.meanFlat) * (float64(v) - f.meanFlat)
+		}
+		f.std = math.Sqrt(ss / n)
+		var sxx, syy, sxy float64
+		nd := 0
+		for _, p := range ps {
+			dx, dy := float64(p%w)-f.cx, float64(p/w)-f.cy
+			sxx += dx * dx
+			syy += dy * dy
+			sxy += dx * dy
+			if float64(flat[p]) < -fgThr {
+				nd++
+			}
+		}
+		f.darkFrac = float64(nd) / n
+		tr, det := (sxx+syy)/n, (sxx*syy-sxy*sxy)/(n*n)
+		disc := math.Sqrt(math.Max(0, tr*tr/4-det))
+		if l2 := tr/2 - disc; l2 > 1e-9 {
+			f.elongation = math.Sqrt((tr/2 + disc) / l2)
+		} else {
+			f.elongation = 100
+		}
+		f.bright = float64(vals[len(vals)-1-len(vals)/50])
+		f.dark = float64(vals[len(vals)/50])
+		for _, v := range vals {
+			if float64(v) > 0.5*f.headroom {
+				nb++
+			}
+		}
+		f.brightFrac = float64(nb) / n
+		if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea || (!trypanIsCell(f, sc) && !sc.keepCandidates) {
+			continue
+		}
+		objs = append(objs, obj{f: f, old: l})
+	}
+	// Row-major order of centroids, rounded to whole pixels so that tiny
+	// numeric differences cannot reorder labels.
+	sort.SliceStable(objs, func(i, j int) bool {
+		yi, yj := math.Round(objs[i].f.cy), math.Round(objs[j].f.cy)
+		if yi != yj {
+			return yi < yj
+		}
+		return math.Round(objs[i].f.cx) < math.Round(objs[j].f.cx)
+	})
+	newOf := make([]int32, maxL+1)
+	classes := make([]string, len(objs))
+	feats := make([]trypanFeatures, len(objs))
+	for i, o := range objs {
+		newOf[o.old] = int32(i + 1)
+		feats[i] = o.f
+		classes[i] = trypanClassify(o.f)
+	}
+	out := make([]int32, w*h)
+	for i, l := range reg {
+		out[i] = newOf[l]
+	}
+	return out, classes, feats
+}
+
+// trypanCellWeights weigh how cell-like a candidate object is: a logistic
+// model on size (in units of sc.refRadiusPx) and on contrast relative to
+// the local background; trypanIsCell keeps objects with a positive score. Debris, grid-line remnants and
+// out-of-focus ghosts are small, low-contrast or lack a dark rim. Weights
+// were fitted by logistic regression on the objects of the 500
+// brightfield-viability development images (candidate objects matched to
+// annotated cells vs unmatched), 5-fold cross-validated by image: 93 %
+// object accuracy against 73 % for keeping every candidate.
+var trypanCellWeights = struct {
+	bias, radius, logArea, dark, bright, mean, brightFrac, std, border,
+	darkFrac, logElongation, peakToPeak float64
+}{
+	bias: -6.5376, radius: 0.7436, logArea: 1.7051, dark: 0.2202, bright: 1.6829,
+	mean: -0.4251, brightFrac: -0.0905, std: 0.5634, border: -0.8893,
+	darkFrac: 4.9859, logElongation: -2.6177, peakToPeak: -0.1146,
+}
+
+// trypanIsCell reports whether a candidate object counts as a cell.
+func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
+	w := trypanCellWeights
+	r0 := sc.refRadiusPx
+	border := 0.0
+	if f.border {
+		border = 1
+	}
+	head := math.Max(20, f.headroom)
+	s := w.bias +
+		w.radius*f.maxInscribed/r0 +
+		w.logArea*math.Log(float64(f.area)/(math.Pi*r0*r0)) +
+		w.dark*f.dark/50 +
+		w.bright*f.bright/head +
+		w.mean*f.meanFlat/20 +
+		w.brightFrac*f.brightFrac*10 +
+		w.std*f.std/20 +
+		w.border*border +
+		w.darkFrac*f.darkFrac +
+		w.logElongation*math.Log(math.Max(1, f.elongation)) +
+		w.peakToPeak*(f.bright-f.dark)/head
+	return s > 0
+}
+
+// trypanClassify calls a cell live when it has a bright refractile centre:
+// intact membranes exclude the dye and focus light; dead cells take up the
+// stain and stay darker than the background throughout.
+func trypanClassify(f trypanFeatures) string {
+	if f.bright > trypanLiveBrightFrac*f.headroom {
+		return models.ClassLive
+	}
+	return models.ClassDead
+}

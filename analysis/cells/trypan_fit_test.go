@@ -1,0 +1,113 @@
+package cells
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/shareddata"
+)
+
+// TestTrypanWriteCandidates writes the features of every candidate object
+// of the brightfield-viability images, labelled live, dead or none by
+// matching to the annotated boxes, to the CSV file named by
+// $HISTOCOUNT_TRYPAN_FEATURES. It is the data trypanCellWeights and
+// trypanLiveBrightFrac were fitted on; skipped unless the variable is set:
+//
+//	HISTOCOUNT_TRYPAN_FEATURES=/tmp/cand.csv go test -tags matprofile -run TrypanWriteCandidates ./analysis/cells/
+//
+// A candidate matches a box when its centroid lies within the box (2 px
+// slack); each box takes the nearest unmatched candidate.
+func TestTrypanWriteCandidates(t *testing.T) {
+	out := os.Getenv("HISTOCOUNT_TRYPAN_FEATURES")
+	if out == "" {
+		t.Skip("set HISTOCOUNT_TRYPAN_FEATURES to write the candidate features")
+	}
+	dir := shareddata.Dir(t, "brightfield-viability")
+	boxes := map[string][][4]float64{}
+	boxClass := map[string][]string{}
+	recs := trypanReadCSV(t, filepath.Join(dir, "boxes.csv"))
+	for _, r := range recs[1:] {
+		var b [4]float64
+		for k := range b {
+			v, err := strconv.Atoi(r[2+k])
+			if err != nil {
+				t.Fatalf("boxes.csv: %v", err)
+			}
+			b[k] = float64(v)
+		}
+		boxes[r[0]] = append(boxes[r[0]], b)
+		boxClass[r[0]] = append(boxClass[r[0]], r[1])
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintln(f, "image,truth,pred,bright,headroom,dark,mean,brightfrac,area,maxins,std,border,darkfrac,elong")
+	for _, r := range trypanReadCSV(t, filepath.Join(dir, "truth.csv"))[1:] {
+		img, err := imageio.Load(filepath.Join(dir, r[0]), imageio.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := trypanGrey(img)
+		sc := trypanScaleFor(img.Calibration, Options{})
+		sc.keepCandidates = true
+		res := trypanAnalyse(g, img.Width, img.Height, sc)
+		truth := make([]string, len(res.feats))
+		for i := range truth {
+			truth[i] = "none"
+		}
+		for bi, b := range boxes[r[0]] {
+			best, bestD := -1, math.Inf(1)
+			for i, ft := range res.feats {
+				if truth[i] != "none" || ft.cx < b[0]-2 || ft.cx > b[2]+2 || ft.cy < b[1]-2 || ft.cy > b[3]+2 {
+					continue
+				}
+				if d := math.Hypot(ft.cx-(b[0]+b[2])/2, ft.cy-(b[1]+b[3])/2); d < bestD {
+					best, bestD = i, d
+				}
+			}
+			if best >= 0 {
+				truth[best] = boxClass[r[0]][bi]
+			}
+		}
+		for i, ft := range res.feats {
+			fmt.Fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%.2f,%.3f,%d,%.2f,%.2f,%v,%.3f,%.3f\n", r[0], truth[i], res.classes[i],
+				ft.bright, ft.headroom, ft.dark, ft.meanFlat, ft.brightFrac, ft.area, ft.maxInscribed, ft.std, ft.border, ft.darkFrac, ft.elongation)
+		}
+	}
+}
+
+func trypanReadCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) < 2 {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return recs
+}
+
+// trypanGrey converts a decoded image to grey as cvutil.Gray does
+// (OpenCV's BGR→grey weights), without a Mat.
+func trypanGrey(img *imageio.Image) []byte {
+	if img.Channels == 1 {
+		return img.Pix
+	}
+	g := make([]byte, img.Width*img.Height)
+	for i := range g {
+		b, gg, r := float64(img.Pix[3*i]), float64(img.Pix[3*i+1]), float64(img.Pix[3*i+2])
+		g[i] = byte(math.Round(0.114*b + 0.587*gg + 0.299*r))
+	}
+	return g
+}
