@@ -1,0 +1,475 @@
+package dermis
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
+)
+
+// Stains understood by Measure.
+const (
+	StainHE     = models.StainHE
+	StainSilver = models.StainSilver
+	StainAuto   = "auto"
+)
+
+// Layer labels of Result.Labels.
+const (
+	LabelBackground = 0
+	LabelCorneum    = 1
+	LabelEpidermis  = 2
+	LabelDermis     = 3
+	LabelHypodermis = 4
+)
+
+// Sentinel errors.
+var (
+	ErrUnknownStain = errors.New("dermis: unknown stain")
+	ErrBadImage     = errors.New("dermis: invalid image")
+)
+
+// Options tune Measure. Zero values mean "automatic".
+type Options struct {
+	Stain       string  // "he", "silver" or "auto" (default)
+	PixelSizeUM float64 // µm per input pixel; overrides the image calibration when > 0
+	// IntervalUM is the spacing of the perpendicular measurements along the
+	// surface (default 50 µm; without calibration it is read as input px).
+	IntervalUM float64
+	Overlay    bool // render Result.Overlay
+	Labels     bool // render Result.Labels
+}
+
+// Point is a position in input-image pixels.
+type Point struct{ X, Y float64 }
+
+// Measurement is one perpendicular measurement, in input pixels.
+type Measurement struct {
+	Surface     Point // on the fitted surface curve
+	Normal      Point // unit vector into the tissue
+	CorneumPx   float64
+	EpidermisPx float64
+	DermisPx    float64 // NaN when not measurable
+	// Offsets along the normal from Surface to the tissue surface, the
+	// epidermis top, the DEJ and the dermis end.
+	TissueAt, EpidermisAt, DEJAt, DermisEndAt float64
+	DermisLowerBound                          bool // ended at the tissue edge or image edge, not at fat
+}
+
+// Result is what Measure found in one section.
+type Result struct {
+	Section      models.DermisSection
+	Measurements []Measurement
+	// Boundaries as polylines in input pixels.
+	// One polyline per stretch of skin surface (longest first); an
+	// interrupted epidermis gives several.
+	SurfaceCurves [][]Point // fitted skin surface
+	DEJ           [][]Point // epidermis/dermis junction at the measurements
+	DermisEnd     [][]Point // dermis/hypodermis (or tissue end) at the measurements
+	Regions       [][]Point // outer rings of labelled regions, see RegionClasses
+	RegionLabels  []uint8   // label of each ring in Regions
+	Overlay       *image.RGBA
+	Labels        *image.Gray // LabelBackground … LabelHypodermis, input size
+}
+
+// Measure segments the layers of one skin section and measures the
+// epidermal and dermal thickness perpendicular to the skin surface.
+func Measure(img *imageio.Image, opt Options) (*Result, error) {
+	if img == nil || img.Width <= 0 || img.Height <= 0 || (img.Channels != 1 && img.Channels != 3) ||
+		len(img.Pix) != img.Width*img.Height*img.Channels {
+		return nil, ErrBadImage
+	}
+	switch opt.Stain {
+	case "", StainAuto, StainHE, StainSilver:
+	default:
+		return nil, fmt.Errorf("%w %q (want he, silver or auto)", ErrUnknownStain, opt.Stain)
+	}
+	if img.Width < 32 || img.Height < 32 {
+		return nil, fmt.Errorf("%w: %dx%d is too small for a section", ErrBadImage, img.Width, img.Height)
+	}
+	cal := img.Calibration
+	if opt.PixelSizeUM > 0 {
+		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
+	}
+	if opt.IntervalUM <= 0 {
+		opt.IntervalUM = 50
+	}
+	s := &section{img: img, cal: cal, opt: opt}
+	s.res = &Result{}
+	sec := &s.res.Section
+	sec.Status = models.StatusOK
+	sec.Image = img.Info.Path
+	sec.Input = img.Info
+	sec.Calibration = cal
+	sec.QC = append(sec.QC, img.QC...)
+	if cal.Known() {
+		sec.Unit = models.UnitUM
+		sec.IntervalUM = opt.IntervalUM
+	} else {
+		sec.Unit = models.UnitPx
+		sec.QC = append(sec.QC, models.QCNoCalibration)
+	}
+	if err := s.run(); err != nil {
+		return nil, err
+	}
+	return s.res, nil
+}
+
+// section holds the working state of one Measure call. All maps are at
+// working resolution (input / f).
+type section struct {
+	img *imageio.Image
+	cal models.Calibration
+	opt Options
+	res *Result
+
+	f      int     // downsampling factor
+	w, h   int     // working size
+	umPx   float64 // µm per working pixel (0 uncalibrated)
+	od     [3]*plane
+	odSum  *plane
+	stain  string
+	tissue []bool // stained pixels
+	filled []bool // tissue with vacuoles and small holes included
+	glass  []bool
+	vacuol []bool
+	feat   *plane // smoothed epidermis feature (haematoxylin or darkness)
+	epi    []bool
+	fat    []bool
+	labels []uint8
+	tEst   float64 // rough epidermal thickness, working px
+	hConc  *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// surface marks the outline pixels chosen as skin surface; epiLimit is
+	// the deepest an epidermis pixel may lie below it (0 = no limit).
+	surface  []bool
+	epiLimit float64
+	// epiMedian is the median measured epidermal thickness, working px.
+	epiMedian float64
+	eConc     *plane // eosin (H&E), nil for silver
+	// foreign marks pixels whose colour is not a mix of the stains (ink).
+	foreign []bool
+}
+
+func (s *section) px(um, fallback float64) float64 {
+	if s.umPx > 0 {
+		return um / s.umPx
+	}
+	return fallback
+}
+
+func (s *section) run() error {
+	s.prepare()
+	sec := &s.res.Section
+	s.detectStain()
+	if !s.segmentTissue() {
+		sec.QC = append(sec.QC, models.QCNoTissue)
+		sec.Epidermis.Unit, sec.Dermis.Unit = sec.Unit, sec.Unit
+		return s.render()
+	}
+	if s.focusPoor() {
+		sec.QC = append(sec.QC, models.QCOutOfFocus)
+	}
+	s.segmentEpidermis()
+	s.segmentFat()
+	// Measure once to learn the epidermal thickness, drop what is too deep
+	// or too thick to be epidermis, and measure again.
+	nQC := len(sec.QC)
+	s.measureThickness()
+	if s.epiMedian > 0 {
+		s.refineEpidermis()
+		sec.QC = sec.QC[:nQC]
+		s.res.Measurements, s.res.SurfaceCurves, s.res.DEJ, s.res.DermisEnd = nil, nil, nil, nil
+		sec.StratumCorneum, sec.DermisLowerBound = nil, false
+		s.measureThickness()
+	}
+	s.buildLabels()
+	s.fibresAndNuclei()
+	return s.render()
+}
+
+// prepare downsamples the input by area averaging to at most ~1 µm per
+// working pixel and ~1.2 MP, then converts it to optical density.
+func (s *section) prepare() {
+	W, H := s.img.Width, s.img.Height
+	f := 1
+	if s.cal.Known() && s.cal.PixelSizeUM < 1 {
+		f = int(math.Floor(1/s.cal.PixelSizeUM + 1e-9))
+	}
+	for (W/f)*(H/f) > 1_200_000 {
+		f++
+	}
+	s.f = f
+	w, h := W/f, H/f
+	s.w, s.h = w, h
+	if s.cal.Known() {
+		s.umPx = s.cal.PixelSizeUM * float64(f)
+	}
+	ch := s.img.Channels
+	mean := [3][]float32{make([]float32, w*h), make([]float32, w*h), make([]float32, w*h)}
+	inv := 1 / float32(f*f)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var acc [3]float32
+			for yy := y * f; yy < y*f+f; yy++ {
+				row := s.img.Pix[(yy*W+x*f)*ch:]
+				for xx := 0; xx < f; xx++ {
+					if ch == 1 {
+						g := float32(row[xx])
+						acc[0] += g
+						acc[1] += g
+						acc[2] += g
+					} else {
+						acc[0] += float32(row[xx*3+2]) // R
+						acc[1] += float32(row[xx*3+1])
+						acc[2] += float32(row[xx*3])
+					}
+				}
+			}
+			for c := 0; c < 3; c++ {
+				mean[c][y*w+x] = acc[c] * inv
+			}
+		}
+	}
+	// Glass brightness per channel: a high percentile, so uneven
+	// illumination and white balance cancel in the OD.
+	s.odSum = newPlane(w, h)
+	for c := 0; c < 3; c++ {
+		sample := make([]float32, 0, len(mean[c])/7+1)
+		for i := 0; i < len(mean[c]); i += 7 {
+			sample = append(sample, mean[c][i])
+		}
+		i0 := float64(quantile(sample, 0.995))
+		if i0 < 120 {
+			i0 = 255 // no glass in view
+		}
+		p := newPlane(w, h)
+		for i, v := range mean[c] {
+			od := -math.Log10(math.Max(float64(v), 1) / i0)
+			if od < 0 {
+				od = 0
+			}
+			p.v[i] = float32(od)
+			s.odSum.v[i] += float32(od)
+		}
+		s.od[c] = p
+	}
+}
+
+// Ruifrok & Johnston (2001) unit OD vectors (R, G, B).
+var (
+	vecHaem  = unit([3]float64{0.650, 0.704, 0.286})
+	vecEosin = unit([3]float64{0.072, 0.990, 0.105})
+)
+
+func unit(v [3]float64) [3]float64 {
+	n := math.Sqrt(v[0]*v[0] + v[1]*v[1] + v[2]*v[2])
+	return [3]float64{v[0] / n, v[1] / n, v[2] / n}
+}
+
+// deconvolve returns the stain amounts for the 3×3 system whose columns are
+// a, b and their cross product (the residual channel).
+func deconvolver(a, b [3]float64) [3][3]float64 {
+	c := unit([3]float64{a[1]*b[2] - a[2]*b[1], a[2]*b[0] - a[0]*b[2], a[0]*b[1] - a[1]*b[0]})
+	m := [3][3]float64{{a[0], b[0], c[0]}, {a[1], b[1], c[1]}, {a[2], b[2], c[2]}}
+	return inv3(m)
+}
+
+func inv3(m [3][3]float64) [3][3]float64 {
+	det := m[0][0]*(m[1][1]*m[2][2]-m[1][2]*m[2][1]) - m[0][1]*(m[1][0]*m[2][2]-m[1][2]*m[2][0]) + m[0][2]*(m[1][0]*m[2][1]-m[1][1]*m[2][0])
+	var r [3][3]float64
+	r[0][0] = (m[1][1]*m[2][2] - m[1][2]*m[2][1]) / det
+	r[0][1] = (m[0][2]*m[2][1] - m[0][1]*m[2][2]) / det
+	r[0][2] = (m[0][1]*m[1][2] - m[0][2]*m[1][1]) / det
+	r[1][0] = (m[1][2]*m[2][0] - m[1][0]*m[2][2]) / det
+	r[1][1] = (m[0][0]*m[2][2] - m[0][2]*m[2][0]) / det
+	r[1][2] = (m[0][2]*m[1][0] - m[0][0]*m[1][2]) / det
+	r[2][0] = (m[1][0]*m[2][1] - m[1][1]*m[2][0]) / det
+	r[2][1] = (m[0][1]*m[2][0] - m[0][0]*m[2][1]) / det
+	r[2][2] = (m[0][0]*m[1][1] - m[0][1]*m[1][0]) / det
+	return r
+}
+
+// detectStain classifies the mean optical density of the stained pixels:
+// H&E absorbs green most (eosin and haematoxylin both do); silver's
+// yellow-brown ground absorbs blue most.
+func (s *section) detectStain() {
+	sec := &s.res.Section
+	var m [3]float64
+	n := 0
+	for i, v := range s.odSum.v {
+		if v > 0.25 {
+			for c := 0; c < 3; c++ {
+				m[c] += float64(s.od[c].v[i])
+			}
+			n++
+		}
+	}
+	det := "unrecognised"
+	if n > 0 && s.img.Channels == 3 {
+		switch {
+		case m[2] > m[1] && m[2] > m[0]:
+			det = StainSilver
+		case m[1] >= m[0] && m[1] >= m[2]:
+			det = StainHE
+		}
+	}
+	sec.StainDetected = det
+	use := s.opt.Stain
+	if use == "" || use == StainAuto {
+		use = det
+		if det == "unrecognised" {
+			use = StainHE
+			sec.QC = append(sec.QC, models.QCStainMismatch)
+		}
+	} else if det != use {
+		sec.QC = append(sec.QC, models.QCStainMismatch)
+	}
+	s.stain = use
+	sec.Stain = use
+	w, h := s.w, s.h
+	s.hConc = newPlane(w, h)
+	if use == StainHE {
+		s.eConc = newPlane(w, h)
+		d := deconvolver(vecHaem, vecEosin)
+		s.foreign = make([]bool, w*h)
+		for i := range s.hConc.v {
+			r, g, b := float64(s.od[0].v[i]), float64(s.od[1].v[i]), float64(s.od[2].v[i])
+			s.hConc.v[i] = float32(d[0][0]*r + d[0][1]*g + d[0][2]*b)
+			s.eConc.v[i] = float32(d[1][0]*r + d[1][1]*g + d[1][2]*b)
+			// Colours far from the H–E plane (tissue-marking ink, pigment)
+			// are not stain: the residual carries much of their OD.
+			res := d[2][0]*r + d[2][1]*g + d[2][2]*b
+			if n := math.Sqrt(r*r + g*g + b*b); n > 0.15 && math.Abs(res) > 0.2*n {
+				s.foreign[i] = true
+			}
+		}
+		// ink bleeds into the neighbouring pixels, mixed with stain
+		s.foreign = morph(s.foreign, w, h, max(1, int(math.Round(s.px(4, 2)))), true)
+		sec.FibreMeasure = "eosin_collagen"
+	} else {
+		copy(s.hConc.v, s.odSum.v)
+		sec.FibreMeasure = "argyrophilic"
+	}
+}
+
+// segmentTissue separates stained tissue from glass (Otsu on the smoothed
+// optical density) and classifies unstained regions: the large ones
+// touching the main glass are glass, small enclosed ones are vacuoles
+// (adipocytes, vessel lumens, tears).
+func (s *section) segmentTissue() bool {
+	w, h := s.w, s.h
+	sm := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	gaussBlur(sm, 1)
+	// Otsu splits glass from well-stained tissue, but pale loose dermis sits
+	// between: cap the threshold a few noise SDs above the glass level.
+	thr := otsu(sm.v)
+	// glass level: the histogram mode below the Otsu threshold; its noise
+	// from the half-width of the peak's dark side.
+	const bw = 0.005
+	hist := make([]int, int(thr/bw)+2)
+	for i := 0; i < len(sm.v); i += 2 {
+		if v := sm.v[i]; v <= thr && v >= 0 {
+			hist[int(v/bw)]++
+		}
+	}
+	mb := 0
+	for b, c := range hist {
+		if c > hist[mb] {
+			mb = b
+		}
+	}
+	g := (float32(mb) + 0.5) * bw
+	var dev []float32
+	for i := 0; i < len(sm.v); i += 2 {
+		if v := sm.v[i]; v <= g {
+			dev = append(dev, g-v)
+		}
+	}
+	sd := float32(bw)
+	if len(dev) > 50 {
+		sd = max(sd, 1.4826*quantile(dev, 0.5))
+	}
+	thr = min(thr, g+max(0.04, 6*sd))
+	thr = max(thr, 0.04)
+	s.tissue = make([]bool, w*h)
+	n := 0
+	for i, v := range sm.v {
+		if v > thr {
+			s.tissue[i] = true
+			n++
+		}
+	}
+	if float64(n) < 0.01*float64(w*h) {
+		return false
+	}
+	white := make([]bool, w*h)
+	for i, t := range s.tissue {
+		white[i] = !t
+	}
+	lab, area, _ := components(white, w, h)
+	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
+	// the image.
+	maxVac := 0.02 * float64(w*h)
+	if s.umPx > 0 {
+		maxVac = math.Min(maxVac*4, math.Pi*125*125/(s.umPx*s.umPx))
+	}
+	s.glass = make([]bool, w*h)
+	s.vacuol = make([]bool, w*h)
+	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
+	for i, l := range lab {
+		if l == 0 {
+			continue
+		}
+		a := float64(area[l])
+		switch {
+		case a > maxVac:
+			s.glass[i] = true
+		case a >= minVac*minVac:
+			s.vacuol[i] = true
+		}
+	}
+	s.filled = make([]bool, w*h)
+	for i := range s.filled {
+		s.filled[i] = !s.glass[i]
+	}
+	// drop specks of debris
+	tl, ta, _ := components(s.filled, w, h)
+	big := 0
+	for _, a := range ta[1:] {
+		big = max(big, a)
+	}
+	for i, l := range tl {
+		if l != 0 && float64(ta[l]) < 0.002*float64(big) {
+			s.filled[i] = false
+			s.glass[i] = true
+		}
+	}
+	return true
+}
+
+// focusPoor flags sections whose tissue lacks fine detail: the mean
+// absolute Laplacian of the optical density, relative to its mean, is low.
+func (s *section) focusPoor() bool {
+	w, h := s.w, s.h
+	var lap, od float64
+	n := 0
+	for y := 1; y < h-1; y += 2 {
+		for x := 1; x < w-1; x += 2 {
+			i := y*w + x
+			if !s.tissue[i] {
+				continue
+			}
+			v := s.odSum.v
+			lap += math.Abs(float64(4*v[i] - v[i-1] - v[i+1] - v[i-w] - v[i+w]))
+			od += float64(v[i])
+			n++
+		}
+	}
+	if n < 100 || od == 0 {
+		return false
+	}
+	return lap/od < 0.05
+}

@@ -1,0 +1,76 @@
+// Package dermis segments the layers of a skin section (stratum corneum,
+// epidermis, dermis, hypodermis) in H&E or silver-impregnated slides and
+// measures epidermal and dermal thickness perpendicular to the skin
+// surface, the way a pathologist does with a calibrated eyepiece.
+//
+// # Segmentation
+//
+// The input is area-averaged to about 1 µm per working pixel (at most
+// 1.2 MP) and converted to optical density OD_c = −log10(I_c / I0_c), with
+// I0_c the glass brightness (99.5th percentile of channel c).
+//
+//   - Tissue: smoothed total OD above the glass level: the lower of Otsu's
+//     threshold and glass mode + max(0.04, 6·σ_glass), so pale loose dermis
+//     counts as tissue. Unstained regions that are small (< π·125² µm², or
+//     < 2 % of the image uncalibrated) are vacuoles inside tissue; large ones
+//     are glass.
+//   - Stain: H&E is separated by colour deconvolution (Ruifrok & Johnston
+//     2001) with the haematoxylin (0.650, 0.704, 0.286) and eosin (0.072,
+//     0.990, 0.105) OD vectors; pixels whose OD lies far off the H–E plane
+//     (residual > 35 % of |OD|: tissue-marking ink) are ignored. Silver:
+//     total OD (argyrophilic fibres and the cellular epidermis are dark on a
+//     yellow-brown ground). Stain "auto" picks H&E when green carries the
+//     largest mean OD, silver when blue does; otherwise QC
+//     "stain_unrecognised".
+//   - Epidermis: the feature H + E/2 (H&E) or total OD (silver), smoothed
+//     over tissue only (normalised convolution, σ = 4 µm), thresholded
+//     midway between the medians of the two Otsu classes within 250 µm of
+//     the glass; only components reaching within 60 µm of the glass are kept,
+//     and after measuring, only pixels within 2× the median epidermal
+//     thickness (+ stratum corneum) of the skin surface.
+//   - Hypodermis: where enclosed vacuoles cover most of the area at the
+//     scale of one adipocyte (σ = half the area-weighted median vacuole
+//     diameter), thresholded at half the fat plateau level.
+//   - Stratum corneum: tissue between glass and epidermis.
+//
+// # Thickness
+//
+// The skin surface is the longest stretch of the tissue outline that lies
+// within 60 µm of the epidermis. It is smoothed by a moving average over
+// ±2 epidermal thicknesses and sampled every IntervalUM (default 50 µm) of
+// arc length; ends closer than one epidermal thickness are skipped. At each
+// sample the unit normal n = (−t_y, t_x) of the local tangent t, oriented
+// into the tissue, is followed in 0.5 px steps:
+//
+//	stratum corneum = e0 − s0   (tissue surface s0 to first epidermis e0)
+//	epidermis       = e1 − e0   (e1: DEJ, start of a sustained non-epidermis run)
+//	dermis          = h0 − e1   (h0: first hypodermis, or the tissue end)
+//
+// Epidermal thickness therefore excludes the stratum corneum (reported
+// separately, when present on most of the surface). With rete ridges the
+// value is the mean over ridges and papillae along the surface. When most
+// normals end at the tissue edge or at the image border instead of in fat,
+// the dermal thickness is a lower bound (QC "dermis_lower_bound").
+//
+// Each layer reports mean, SD (n−1), median, min, max and n. Thicknesses
+// are in µm when a pixel size is known (Options.PixelSizeUM or the image
+// calibration), otherwise in input pixels with QC "no_calibration".
+//
+// # Fibres and nuclei
+//
+// H&E: collagen area fraction = stained dermal pixels whose eosin amount
+// exceeds their haematoxylin amount ÷ dermal area. Silver: argyrophilic
+// fibre fraction = dermal pixels darker (total OD) than max(Otsu, 1.5 ×
+// median) ÷ dermal area. Dermal nuclei are compact dark blobs 2–8 µm in
+// radius; density = count ÷ dermal area (mm²).
+//
+// Masson's trichrome: CollagenMask / CollagenFraction unmix methyl blue and
+// ponceau-fuchsin (Ruifrok & Johnston vectors as in ImageJ's Colour
+// Deconvolution) and call a stained pixel collagen when blue carries at
+// least 3× the fuchsin density and 40 % of the total.
+//
+// References: A. C. Ruifrok, D. A. Johnston, "Quantification of
+// histochemical staining by color deconvolution", Anal Quant Cytol Histol
+// 23:291–299 (2001). N. Otsu, "A threshold selection method from gray-level
+// histograms", IEEE SMC 9:62–66 (1979).
+package dermis

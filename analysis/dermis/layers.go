@@ -1,0 +1,339 @@
+package dermis
+
+import (
+	"math"
+	"sort"
+
+	"github.com/histocount/histocount/models"
+)
+
+// segmentEpidermis finds the dense basophilic (H&E) or dark cellular
+// (silver) band along the glass-facing outline of the tissue.
+func (s *section) segmentEpidermis() {
+	w, h := s.w, s.h
+	// H&E: the epidermis is both more basophilic and denser than the
+	// dermis, so the feature is haematoxylin plus half the eosin.
+	src, m := s.hConc, s.tissue
+	if s.eConc != nil {
+		src = newPlane(w, h)
+		m = make([]bool, w*h)
+		for i := range src.v {
+			src.v[i] = s.hConc.v[i] + 0.5*s.eConc.v[i]
+			m[i] = s.tissue[i] && !s.foreign[i]
+		}
+	}
+	s.feat = normalisedBlur(src, m, s.px(4, 1.2))
+	distGlass := chamferDist(s.glass, w, h)
+	band := s.px(250, 0.1*float64(min(w, h)))
+	var vals []float32
+	for i, v := range s.feat.v {
+		if m[i] && float64(distGlass[i]) <= band {
+			vals = append(vals, v)
+		}
+	}
+	s.epi = make([]bool, w*h)
+	if len(vals) < 50 {
+		return
+	}
+	t0 := otsu(vals)
+	var hi, lo []float32
+	for _, v := range vals {
+		if v > t0 {
+			hi = append(hi, v)
+		} else {
+			lo = append(lo, v)
+		}
+	}
+	mE, mD := quantile(hi, 0.5), quantile(lo, 0.5)
+	if mE-mD < 0.08 {
+		return // no band denser than the dermis
+	}
+	thr := (mE + mD) / 2
+	for i, v := range s.feat.v {
+		s.epi[i] = v > thr && s.filled[i] && float64(distGlass[i]) <= band && (s.foreign == nil || !s.foreign[i])
+	}
+	// The epidermis touches the surface: keep components that come within a
+	// stratum corneum thickness of the glass.
+	scMax := s.scMax()
+	lab, area, _ := components(s.epi, w, h)
+	near := make([]bool, len(area))
+	for i, l := range lab {
+		if l != 0 && float64(distGlass[i]) <= scMax {
+			near[l] = true
+		}
+	}
+	minArea := s.px(20, 3)
+	minArea *= minArea
+	for i, l := range lab {
+		if l != 0 && (!near[l] || float64(area[l]) < minArea) {
+			s.epi[i] = false
+		}
+	}
+	// Fill small gaps (pale cells, clefts) inside the band.
+	notEpi := make([]bool, w*h)
+	for i, e := range s.epi {
+		notEpi[i] = !e
+	}
+	hl, ha, hb := components(notEpi, w, h)
+	gap := s.px(12, 2)
+	for i, l := range hl {
+		if l != 0 && !hb[l] && float64(ha[l]) < gap*gap*4 && !s.glass[i] {
+			s.epi[i] = true
+		}
+	}
+	// Rough thickness: for a band of thickness t, the mean distance of its
+	// pixels to its edge is t/4.
+	inner := chamferDist(notEpi, w, h)
+	var sum float64
+	n := 0
+	for i, e := range s.epi {
+		if e {
+			sum += float64(inner[i])
+			n++
+		}
+	}
+	if n > 0 {
+		s.tEst = 4 * sum / float64(n)
+	}
+}
+
+// scMax is the thickest stratum corneum accepted between glass and
+// epidermis, in working px.
+func (s *section) scMax() float64 {
+	return s.px(60, math.Max(3, 0.02*float64(min(s.w, s.h))))
+}
+
+// segmentFat marks the hypodermis: tissue where vacuoles (unstained holes
+// enclosed by tissue) cover most of the area at the scale of one adipocyte.
+func (s *section) segmentFat() {
+	w, h := s.w, s.h
+	s.fat = make([]bool, w*h)
+	lab, area, _ := components(s.vacuol, w, h)
+	if len(area) < 4 {
+		return
+	}
+	// area-weighted median vacuole diameter
+	as := make([]int, 0, len(area))
+	total := 0
+	for _, a := range area[1:] {
+		as = append(as, a)
+		total += a
+	}
+	sort.Ints(as)
+	acc, med := 0, 0
+	for _, a := range as {
+		acc += a
+		if acc >= total/2 {
+			med = a
+			break
+		}
+	}
+	_ = lab
+	dv := 2 * math.Sqrt(float64(med)/math.Pi)
+	sigma := math.Max(dv/2, s.px(10, 2))
+	ind := newPlane(w, h)
+	for i, v := range s.vacuol {
+		if v {
+			ind.v[i] = 1
+		}
+	}
+	frac := normalisedBlur(ind, s.filled, sigma)
+	var hiVals []float32
+	for i, v := range frac.v {
+		if s.filled[i] && v > 0.5 {
+			hiVals = append(hiVals, v)
+		}
+	}
+	if float64(len(hiVals)) < 3*float64(med) {
+		return
+	}
+	level := quantile(hiVals, 0.5)
+	thr := float32(math.Max(0.3, float64(level)/2))
+	cand := make([]bool, w*h)
+	for i, v := range frac.v {
+		cand[i] = s.filled[i] && v > thr
+	}
+	cl, ca, _ := components(cand, w, h)
+	core := make([]int, len(ca))
+	for i, l := range cl {
+		if l != 0 && frac.v[i] > 0.6 {
+			core[l]++
+		}
+	}
+	distEpi := chamferDist(s.epi, w, h)
+	touch := make([]bool, len(ca))
+	for i, l := range cl {
+		if l != 0 && float64(distEpi[i]) < math.Max(2, s.tEst/2) {
+			touch[l] = true
+		}
+	}
+	for i, l := range cl {
+		if l != 0 && float64(core[l]) >= 2*float64(med) && !touch[l] {
+			s.fat[i] = true
+		}
+	}
+}
+
+// refineEpidermis keeps only interfollicular epidermis, once a first
+// round of measurements has given its median thickness.
+func (s *section) refineEpidermis() {
+	w, h := s.w, s.h
+	if s.epiLimit > 0 && s.surface != nil {
+		distSurf := chamferDist(s.surface, w, h)
+		for i, e := range s.epi {
+			if e && float64(distSurf[i]) > s.epiLimit {
+				s.epi[i] = false
+			}
+		}
+	}
+	if s.epiMedian > 0 {
+		// Structures much thicker than the epidermis (hair follicles,
+		// sebaceous glands, tangential cuts) are removed by an opening:
+		// pixels within r of a point lying deeper than r inside the mask.
+		r := float32(0.8 * s.epiMedian)
+		notEpi := make([]bool, w*h)
+		for i, e := range s.epi {
+			notEpi[i] = !e
+		}
+		inner := chamferDist(notEpi, w, h)
+		core := make([]bool, w*h)
+		anyCore := false
+		for i, d := range inner {
+			if s.epi[i] && d > r {
+				core[i] = true
+				anyCore = true
+			}
+		}
+		if anyCore {
+			dc := chamferDist(core, w, h)
+			for i, d := range dc {
+				if d <= r+1 {
+					s.epi[i] = false
+				}
+			}
+		}
+	}
+}
+
+// buildLabels assigns every working pixel a layer.
+func (s *section) buildLabels() {
+	w, h := s.w, s.h
+	s.labels = make([]uint8, w*h)
+	distGlass := chamferDist(s.glass, w, h)
+	distEpi := chamferDist(s.epi, w, h)
+	scLim := float32(math.Min(s.scMax(), 0.8*s.tEst+2))
+	for i := range s.labels {
+		switch {
+		case !s.filled[i]:
+			s.labels[i] = LabelBackground
+		case s.fat[i]:
+			s.labels[i] = LabelHypodermis
+		case s.epi[i]:
+			s.labels[i] = LabelEpidermis
+		case distGlass[i]+distEpi[i] <= scLim && distGlass[i] < distEpi[i]+scLim:
+			s.labels[i] = LabelCorneum
+		default:
+			s.labels[i] = LabelDermis
+		}
+	}
+	var n [5]int
+	tot := 0
+	for _, l := range s.labels {
+		n[l]++
+		if l != 0 {
+			tot++
+		}
+	}
+	if tot > 0 {
+		t := float64(tot)
+		s.res.Section.LayerFractions = models.LayerFractions{
+			Corneum: round4(float64(n[1]) / t), Epidermis: round4(float64(n[2]) / t),
+			Dermis: round4(float64(n[3]) / t), Hypodermis: round4(float64(n[4]) / t),
+		}
+	}
+	s.res.Section.HypodermisPresent = n[4] > 0
+}
+
+func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+func round3(v float64) float64 { return math.Round(v*1e3) / 1e3 }
+
+// fibresAndNuclei measures the dermal fibre area fraction and counts the
+// dermal nuclei.
+func (s *section) fibresAndNuclei() {
+	sec := &s.res.Section
+	w, h := s.w, s.h
+	var dermVals []float32
+	nDerm := 0
+	for i, l := range s.labels {
+		if l == LabelDermis {
+			nDerm++
+			if s.tissue[i] {
+				dermVals = append(dermVals, s.hConc.v[i])
+			}
+		}
+	}
+	if nDerm == 0 {
+		return
+	}
+	fib := 0
+	dark := make([]bool, w*h)
+	if s.stain == StainHE {
+		for i, l := range s.labels {
+			if l == LabelDermis && s.tissue[i] && s.eConc.v[i] > s.hConc.v[i] {
+				fib++
+			}
+		}
+		tn := float32(0.25)
+		if len(dermVals) > 50 {
+			tn = max(tn, otsu(append([]float32(nil), dermVals...)))
+		}
+		for i, l := range s.labels {
+			dark[i] = l == LabelDermis && s.hConc.v[i] > tn
+		}
+	} else {
+		med := quantile(append([]float32(nil), dermVals...), 0.5)
+		t := max(otsu(append([]float32(nil), dermVals...)), 1.5*med)
+		for i, l := range s.labels {
+			if l == LabelDermis && s.odSum.v[i] > t {
+				fib++
+				dark[i] = true
+			}
+		}
+	}
+	sec.FibreAreaPct = round3(100 * float64(fib) / float64(nDerm))
+	// Nuclei: compact dark blobs of nuclear size.
+	lo, hi := s.px(2, 1.2), s.px(8, 8)
+	minA, maxA := math.Pi*lo*lo, 1.5*math.Pi*hi*hi
+	lab, area, _ := components(dark, w, h)
+	type box struct{ x0, y0, x1, y1 int }
+	bb := make([]box, len(area))
+	for i := range bb {
+		bb[i] = box{w, h, -1, -1}
+	}
+	for i, l := range lab {
+		if l == 0 {
+			continue
+		}
+		x, y := i%w, i/w
+		b := &bb[l]
+		b.x0, b.y0, b.x1, b.y1 = min(b.x0, x), min(b.y0, y), max(b.x1, x), max(b.y1, y)
+	}
+	count := 0
+	for l := 1; l < len(area); l++ {
+		a := float64(area[l])
+		if a < minA || a > maxA {
+			continue
+		}
+		bw, bh := float64(bb[l].x1-bb[l].x0+1), float64(bb[l].y1-bb[l].y0+1)
+		if a/(bw*bh) < 0.45 || math.Max(bw, bh)/math.Min(bw, bh) > 3.5 {
+			continue // fibres, not nuclei
+		}
+		count++
+	}
+	sec.DermalNuclei = count
+	if s.umPx > 0 {
+		mm2 := float64(nDerm) * s.umPx * s.umPx / 1e6
+		sec.DermalAreaMM2 = round4(mm2)
+		sec.NucleiPerMM2 = round3(float64(count) / mm2)
+	}
+}

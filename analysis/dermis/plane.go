@@ -1,0 +1,290 @@
+package dermis
+
+import (
+	"math"
+	"sort"
+)
+
+// plane is a single-channel float image at working resolution.
+type plane struct {
+	w, h int
+	v    []float32
+}
+
+func newPlane(w, h int) *plane { return &plane{w: w, h: h, v: make([]float32, w*h)} }
+
+// boxBlur1 runs a centred moving average of half-width r along rows, then
+// columns, in place (edges use the valid part of the window).
+func boxBlur1(p *plane, r int) {
+	if r < 1 {
+		return
+	}
+	w, h := p.w, p.h
+	tmp := make([]float32, max(w, h))
+	acc := make([]float64, max(w, h)+1)
+	for y := 0; y < h; y++ {
+		row := p.v[y*w : (y+1)*w]
+		acc[0] = 0
+		for x := 0; x < w; x++ {
+			acc[x+1] = acc[x] + float64(row[x])
+		}
+		for x := 0; x < w; x++ {
+			a, b := max(0, x-r), min(w, x+r+1)
+			tmp[x] = float32((acc[b] - acc[a]) / float64(b-a))
+		}
+		copy(row, tmp[:w])
+	}
+	for x := 0; x < w; x++ {
+		acc[0] = 0
+		for y := 0; y < h; y++ {
+			acc[y+1] = acc[y] + float64(p.v[y*w+x])
+		}
+		for y := 0; y < h; y++ {
+			a, b := max(0, y-r), min(h, y+r+1)
+			p.v[y*w+x] = float32((acc[b] - acc[a]) / float64(b-a))
+		}
+	}
+}
+
+// gaussBlur approximates a Gaussian of standard deviation sigma by three box
+// passes (Wells 1986), in place.
+func gaussBlur(p *plane, sigma float64) {
+	if sigma < 0.5 {
+		return
+	}
+	// three boxes of width 2r+1 have variance 3·((2r+1)²−1)/12 = r(r+1)
+	r := int(math.Round((math.Sqrt(1+4*sigma*sigma) - 1) / 2))
+	if r < 1 {
+		r = 1
+	}
+	for i := 0; i < 3; i++ {
+		boxBlur1(p, r)
+	}
+}
+
+// normalisedBlur smooths f only over pixels where m is set (normalised
+// convolution), so that glass and vacuoles do not dilute tissue values near
+// their edges. Pixels outside m get the smoothed value too.
+func normalisedBlur(f *plane, m []bool, sigma float64) *plane {
+	num := newPlane(f.w, f.h)
+	den := newPlane(f.w, f.h)
+	for i, ok := range m {
+		if ok {
+			num.v[i] = f.v[i]
+			den.v[i] = 1
+		}
+	}
+	gaussBlur(num, sigma)
+	gaussBlur(den, sigma)
+	for i := range num.v {
+		if den.v[i] > 1e-3 {
+			num.v[i] /= den.v[i]
+		} else {
+			num.v[i] = 0
+		}
+	}
+	return num
+}
+
+// otsu returns the threshold maximising between-class variance of vals.
+func otsu(vals []float32) float32 {
+	if len(vals) == 0 {
+		return 0
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	if hi <= lo {
+		return lo
+	}
+	const nb = 256
+	var hist [nb]float64
+	sc := float32(nb-1) / (hi - lo)
+	for _, v := range vals {
+		hist[int((v-lo)*sc)]++
+	}
+	total := float64(len(vals))
+	var sumAll float64
+	for i, c := range hist {
+		sumAll += float64(i) * c
+	}
+	var wB, sumB, best float64
+	bi := 0
+	for i := 0; i < nb; i++ {
+		wB += hist[i]
+		if wB == 0 {
+			continue
+		}
+		wF := total - wB
+		if wF == 0 {
+			break
+		}
+		sumB += float64(i) * hist[i]
+		mB, mF := sumB/wB, (sumAll-sumB)/wF
+		if bv := wB * wF * (mB - mF) * (mB - mF); bv > best {
+			best, bi = bv, i
+		}
+	}
+	return lo + (float32(bi)+0.5)/sc
+}
+
+// quantile returns the q-quantile (0..1) of vals; vals is reordered.
+func quantile(vals []float32, q float64) float32 {
+	if len(vals) == 0 {
+		return 0
+	}
+	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	i := int(q * float64(len(vals)-1))
+	return vals[i]
+}
+
+// chamferDist returns, for every pixel, the (3-4 chamfer, in pixels)
+// distance to the nearest pixel where src is true. Pixels with no source at
+// all get a large value.
+func chamferDist(src []bool, w, h int) []float32 {
+	const big = 1e9
+	d := make([]float32, w*h)
+	for i, s := range src {
+		if s {
+			d[i] = 0
+		} else {
+			d[i] = big
+		}
+	}
+	const a, b = 1, 1.4142
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			v := d[i]
+			if x > 0 {
+				v = min(v, d[i-1]+a)
+			}
+			if y > 0 {
+				v = min(v, d[i-w]+a)
+				if x > 0 {
+					v = min(v, d[i-w-1]+b)
+				}
+				if x < w-1 {
+					v = min(v, d[i-w+1]+b)
+				}
+			}
+			d[i] = v
+		}
+	}
+	for y := h - 1; y >= 0; y-- {
+		for x := w - 1; x >= 0; x-- {
+			i := y*w + x
+			v := d[i]
+			if x < w-1 {
+				v = min(v, d[i+1]+a)
+			}
+			if y < h-1 {
+				v = min(v, d[i+w]+a)
+				if x < w-1 {
+					v = min(v, d[i+w+1]+b)
+				}
+				if x > 0 {
+					v = min(v, d[i+w-1]+b)
+				}
+			}
+			d[i] = v
+		}
+	}
+	return d
+}
+
+// components labels the 4-connected regions where m is true (1..n) and
+// returns the labels, each region's area and whether it touches the border.
+func components(m []bool, w, h int) (lab []int32, area []int, border []bool) {
+	lab = make([]int32, w*h)
+	area = []int{0}
+	border = []bool{false}
+	stack := make([]int, 0, 1024)
+	var n int32
+	for s := range m {
+		if !m[s] || lab[s] != 0 {
+			continue
+		}
+		n++
+		lab[s] = n
+		stack = append(stack[:0], s)
+		a, bd := 0, false
+		for len(stack) > 0 {
+			i := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			a++
+			x, y := i%w, i/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				bd = true
+			}
+			if x > 0 && m[i-1] && lab[i-1] == 0 {
+				lab[i-1] = n
+				stack = append(stack, i-1)
+			}
+			if x < w-1 && m[i+1] && lab[i+1] == 0 {
+				lab[i+1] = n
+				stack = append(stack, i+1)
+			}
+			if y > 0 && m[i-w] && lab[i-w] == 0 {
+				lab[i-w] = n
+				stack = append(stack, i-w)
+			}
+			if y < h-1 && m[i+w] && lab[i+w] == 0 {
+				lab[i+w] = n
+				stack = append(stack, i+w)
+			}
+		}
+		area = append(area, a)
+		border = append(border, bd)
+	}
+	return lab, area, border
+}
+
+// dilate and erode with a square of half-width r, via box sums.
+func morph(m []bool, w, h, r int, dilate bool) []bool {
+	p := newPlane(w, h)
+	for i, v := range m {
+		if v {
+			p.v[i] = 1
+		}
+	}
+	boxBlur1(p, r)
+	out := make([]bool, len(m))
+	for i, v := range p.v {
+		if dilate {
+			out[i] = v > 1e-4
+		} else {
+			out[i] = v > 1-1e-4
+		}
+	}
+	return out
+}
+
+// stats of a sample: mean, SD (n−1), median, min, max.
+func describe(v []float64) (mean, sd, med, lo, hi float64) {
+	n := len(v)
+	if n == 0 {
+		return
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	lo, hi = s[0], s[n-1]
+	if n%2 == 1 {
+		med = s[n/2]
+	} else {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	for _, x := range s {
+		mean += x
+	}
+	mean /= float64(n)
+	if n > 1 {
+		for _, x := range s {
+			sd += (x - mean) * (x - mean)
+		}
+		sd = math.Sqrt(sd / float64(n-1))
+	}
+	return
+}

@@ -1,0 +1,65 @@
+package eval
+
+import (
+	"io"
+	"math"
+	"testing"
+
+	"github.com/histocount/histocount/internal/shareddata"
+)
+
+// Floors sit slightly below the measured dev-set values (see the eval
+// output) so that regressions fail.
+
+func TestDermisSyntheticSections(t *testing.T) {
+	m, err := runSyntheticSections("", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%v", m)
+	// brief: dermis MAE ≤ 3 %, epidermis ≤ 10 %, treatment ±3 pp
+	if m["dermis_mae_pct"] > 1.0 {
+		t.Errorf("dermis MAE %.2f %% > 1.0 %%", m["dermis_mae_pct"])
+	}
+	if m["epidermis_mae_pct"] > 7.0 {
+		t.Errorf("epidermis MAE %.2f %% > 7 %%", m["epidermis_mae_pct"])
+	}
+	for _, k := range []string{"treatment_err_pp_he", "treatment_err_pp_silver"} {
+		if math.Abs(m[k]) > 1.0 {
+			t.Errorf("%s = %+.2f pp, want within ±1", k, m[k])
+		}
+	}
+}
+
+func TestDermisHESkin(t *testing.T) {
+	dir := shareddata.Dir(t, "he-skin-sample")
+	sc, err := EvaluateHESkin(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("epidermis IoU %.3f, with keratin %.3f, tissue IoU %.3f", sc.EpidermisIoU, sc.EpidermisKeratinIoU, sc.TissueIoU)
+	if sc.EpidermisIoU < 0.22 {
+		t.Errorf("epidermis IoU %.3f < 0.22", sc.EpidermisIoU)
+	}
+	if sc.TissueIoU < 0.90 {
+		t.Errorf("tissue IoU %.3f < 0.90", sc.TissueIoU)
+	}
+}
+
+func TestDermisCollagen(t *testing.T) {
+	dir := shareddata.Dir(t, "collagen-trichrome")
+	sc, err := EvaluateCollagen(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%+v", sc)
+	if sc.DiceMean < 0.69 {
+		t.Errorf("collagen Dice %.3f < 0.69", sc.DiceMean)
+	}
+	if sc.FractionAbsErrPP > 7 {
+		t.Errorf("collagen fraction error %.1f pp > 7", sc.FractionAbsErrPP)
+	}
+	if sc.AnnotatorDiceMean < 0.6 || sc.AnnotatorDiceMean > 0.9 {
+		t.Errorf("annotator agreement %.3f: masks misread?", sc.AnnotatorDiceMean)
+	}
+}
