@@ -1,0 +1,202 @@
+package colonies
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/histocount/histocount/models"
+)
+
+// PlateEntry is one row of a plate map.
+type PlateEntry = models.PlateEntry
+
+// ErrPlateMap is wrapped by every plate-map parsing error.
+var ErrPlateMap = errors.New("colonies: invalid plate map")
+
+// CFE returns the colony-formation efficiency in percent: colonies ÷
+// cells seeded × 100; 0 when no cells were seeded.
+func CFE(colonies int, cellsSeeded float64) float64 {
+	if !(cellsSeeded > 0) {
+		return 0
+	}
+	return 100 * float64(colonies) / cellsSeeded
+}
+
+// PoissonCI returns the exact (Garwood) two-sided confidence interval of
+// level conf (e.g. 0.95) for a Poisson mean given an observed count k:
+// lower = Γ⁻¹(α/2; k, 1), upper = Γ⁻¹(1−α/2; k+1, 1), lower = 0 for k = 0.
+func PoissonCI(k int, conf float64) (lo, hi float64) {
+	alpha := 1 - conf
+	if k > 0 {
+		lo = distuv.Gamma{Alpha: float64(k), Beta: 1}.Quantile(alpha / 2)
+	}
+	hi = distuv.Gamma{Alpha: float64(k + 1), Beta: 1}.Quantile(1 - alpha/2)
+	return lo, hi
+}
+
+// SummariseCFE pools the dishes of each sample (sorted by sample name).
+// Dishes with status other than ok, or without cells seeded, are counted as
+// failed and left out. The pooled CFE is Σcolonies ÷ Σcells seeded × 100
+// with an exact Poisson 95 % interval on Σcolonies (the seeding is taken as
+// exact); mean ± SD (n−1) are over the per-dish CFEs.
+func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
+	type acc struct {
+		s    models.CFESample
+		cfes []float64
+		qc   map[string]bool
+	}
+	groups := map[string]*acc{}
+	var names []string
+	for _, r := range rows {
+		a := groups[r.Sample]
+		if a == nil {
+			a = &acc{s: models.CFESample{Sample: r.Sample}, qc: map[string]bool{}}
+			groups[r.Sample] = a
+			names = append(names, r.Sample)
+		}
+		if (r.Status != "" && r.Status != models.StatusOK) || !(r.CellsSeeded > 0) {
+			a.s.FailedImages++
+			if r.Status == "" || r.Status == models.StatusOK {
+				a.qc[models.QCNoSeeding] = true
+			}
+			continue
+		}
+		a.s.Images++
+		a.s.Colonies += r.Colonies
+		a.s.CellsSeeded += r.CellsSeeded
+		a.cfes = append(a.cfes, CFE(r.Colonies, r.CellsSeeded))
+		for _, q := range r.QC {
+			if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated {
+				a.qc[q] = true
+			}
+		}
+	}
+	sort.Strings(names)
+	out := make([]models.CFESample, 0, len(names))
+	for _, n := range names {
+		a := groups[n]
+		s := a.s
+		if s.Images > 0 {
+			s.CFEPct = round3(CFE(s.Colonies, s.CellsSeeded))
+			lo, hi := PoissonCI(s.Colonies, 0.95)
+			s.CFECILowPct = round3(100 * lo / s.CellsSeeded)
+			s.CFECIHighPct = round3(100 * hi / s.CellsSeeded)
+			if len(a.cfes) > 1 {
+				m, sd := stat.MeanStdDev(a.cfes, nil)
+				s.MeanCFEPct, s.SDCFEPct = round3(m), round3(sd)
+			} else {
+				s.MeanCFEPct = round3(a.cfes[0])
+			}
+			if s.Colonies < 10 {
+				a.qc[models.QCFewColonies] = true
+			}
+		}
+		for q := range a.qc {
+			s.QC = append(s.QC, q)
+		}
+		sort.Strings(s.QC)
+		out = append(out, s)
+	}
+	return out
+}
+
+// ReadPlateMap reads a plate map CSV with a header naming the columns
+// image, sample (or donor), cells_seeded and optionally replicate, in any
+// order. It returns the entries keyed by the image column as written.
+// Errors name the line.
+func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, fmt.Errorf("%w: empty file", ErrPlateMap)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: line 1: %v", ErrPlateMap, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if h == "donor" {
+			h = "sample"
+		}
+		if _, dup := col[h]; dup && h != "" {
+			return nil, fmt.Errorf("%w: line 1: column %q given twice", ErrPlateMap, h)
+		}
+		col[h] = i
+	}
+	for _, need := range []string{"image", "sample", "cells_seeded"} {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("%w: line 1: missing column %q (need image, sample or donor, cells_seeded[, replicate])", ErrPlateMap, need)
+		}
+	}
+	rep, hasRep := col["replicate"]
+	out := map[string]PlateEntry{}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrPlateMap, err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		e := PlateEntry{Image: get(col["image"]), Sample: get(col["sample"]), Line: line}
+		if e.Image == "" {
+			return nil, fmt.Errorf("%w: line %d: empty image", ErrPlateMap, line)
+		}
+		if e.Sample == "" {
+			return nil, fmt.Errorf("%w: line %d: empty sample for %s", ErrPlateMap, line, e.Image)
+		}
+		cs := get(col["cells_seeded"])
+		n, err := strconv.ParseFloat(cs, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n <= 0 {
+			return nil, fmt.Errorf("%w: line %d: cells_seeded %q is not a positive number", ErrPlateMap, line, cs)
+		}
+		e.CellsSeeded = n
+		if hasRep {
+			e.Replicate = get(rep)
+		}
+		if prev, dup := out[e.Image]; dup {
+			return nil, fmt.Errorf("%w: line %d: image %s already listed on line %d", ErrPlateMap, line, e.Image, prev.Line)
+		}
+		out[e.Image] = e
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no rows", ErrPlateMap)
+	}
+	return out, nil
+}
+
+// LookupPlate finds the plate-map entry of an image path: by the path as
+// given, then by its file name.
+func LookupPlate(m map[string]PlateEntry, path string) (PlateEntry, bool) {
+	if e, ok := m[path]; ok {
+		return e, true
+	}
+	if e, ok := m[filepath.ToSlash(path)]; ok {
+		return e, true
+	}
+	e, ok := m[filepath.Base(path)]
+	return e, ok
+}

@@ -1,0 +1,279 @@
+package colonies
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/histocount/histocount/analysis/internal/cvutil"
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
+)
+
+// Polarities accepted by Options.Polarity.
+const (
+	PolarityAuto  = "auto"
+	PolarityDark  = models.PolarityDark
+	PolarityLight = models.PolarityLight
+)
+
+// Sentinel errors.
+var (
+	ErrPolarity = errors.New("colonies: unknown polarity")
+	ErrROI      = errors.New("colonies: invalid ROI")
+	ErrOptions  = errors.New("colonies: invalid options")
+)
+
+// ROI overrides dish detection: either a circle (CX, CY, R in input pixels)
+// or a mask of the input's size (non-zero = analyse).
+type ROI struct {
+	CX, CY, R float64
+	Mask      *image.Gray
+}
+
+// Options tune Count. Zero values mean "automatic".
+type Options struct {
+	Polarity    string  // "auto" (default), "dark" (crystal violet) or "light" (agar)
+	PixelSizeUM float64 // µm per pixel; overrides the image's own calibration when > 0
+	// The colony size threshold (a colony is ≥ 50 cells) is taken from the
+	// first of these that is set: MinColonyAreaPx; MinColonyAreaUM2 and
+	// MinColonyDiameterUM (need a pixel size); MinCells × CellAreaUM2 (need
+	// a pixel size). Without any, objects below an automatic floor (0.5 % of
+	// the dish diameter, at least 3 working pixels) are rejected as debris.
+	MinColonyDiameterUM float64
+	MinColonyAreaUM2    float64
+	MinColonyAreaPx     float64
+	MinCells            int     // cells a cluster needs to be a colony, usually 50
+	CellAreaUM2         float64 // projected area of one cell in the colony, µm²
+	ROI                 *ROI    // nil = detect the dish
+	Overlay             bool    // render Result.Overlay
+	Labels              bool    // render Result.Labels
+}
+
+// Result is what Count found in one dish.
+type Result struct {
+	Colonies       []models.Colony // counted colonies, ids 1..n
+	Rejected       []models.Colony // abortive clusters and debris, ids n+1..
+	CoveredAreaPct float64         // colony area ÷ analysed area × 100
+	Dish           models.Dish
+	Polarity       string
+	QC             []string
+	Calibration    models.Calibration
+	Overlay        *image.RGBA   // nil unless Options.Overlay
+	Labels         *image.Gray16 // nil unless Options.Labels; colonies then rejected objects
+}
+
+// workSide is the longer side analysed: colonies of plate photographs stay
+// ≥ 10 px across at this size, and it keeps a 2448² plate well under a
+// second.
+const workSide = 1280
+
+// Count finds the dish, segments the colonies inside it, splits touching
+// colonies and rejects clusters below the colony size threshold.
+func Count(img *imageio.Image, opt Options) (*Result, error) {
+	if img == nil {
+		return nil, cvutil.ErrBadImage
+	}
+	switch opt.Polarity {
+	case "", PolarityAuto, PolarityDark, PolarityLight:
+	default:
+		return nil, fmt.Errorf("%w %q (want auto, dark or light)", ErrPolarity, opt.Polarity)
+	}
+	if opt.PixelSizeUM < 0 || opt.MinColonyAreaPx < 0 || opt.MinColonyAreaUM2 < 0 || opt.MinColonyDiameterUM < 0 || opt.MinCells < 0 || opt.CellAreaUM2 < 0 ||
+		math.IsNaN(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2) {
+		return nil, fmt.Errorf("%w: sizes must be ≥ 0", ErrOptions)
+	}
+	cal := img.Calibration
+	if opt.PixelSizeUM > 0 {
+		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
+	}
+	if opt.ROI != nil {
+		if err := validateROI(opt.ROI, img.Width, img.Height); err != nil {
+			return nil, err
+		}
+	}
+	src, err := cvutil.ToMat(img)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	gray, err := cvutil.Gray(src)
+	if err != nil {
+		return nil, err
+	}
+	defer gray.Close()
+
+	scale := math.Min(1, float64(workSide)/float64(max(img.Width, img.Height)))
+	work := gocv.NewMat()
+	defer work.Close()
+	if scale < 1 {
+		gocv.Resize(gray, &work, image.Pt(0, 0), scale, scale, gocv.InterpolationArea)
+	} else {
+		gray.CopyTo(&work)
+	}
+	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
+
+	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
+	var roi []bool
+	if opt.ROI != nil {
+		res.Dish, roi = roiFromOption(opt.ROI, g.w, g.h, scale)
+	} else {
+		var ok bool
+		res.Dish, roi, ok, err = findDish(work, scale)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			res.QC = append(res.QC, models.QCDishNotFound)
+		}
+	}
+	if !cal.Known() {
+		res.QC = append(res.QC, models.QCNoCalibration)
+	}
+
+	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && src.Channels() == 3 {
+		if v, err := violetFraction(src, roi, g.w, g.h); err == nil && v > violetShare {
+			opt.Polarity = PolarityDark
+			if v > 0.5 {
+				// More stained dish than clear dish: colonies have merged.
+				res.QC = append(res.QC, models.QCConfluent)
+			}
+		}
+	}
+	seg, err := segment(g, roi, res.Dish, scale, cal, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Polarity = seg.polarity
+	res.QC = append(res.QC, seg.qc...)
+	res.Colonies, res.Rejected = seg.colonies, seg.rejected
+	res.CoveredAreaPct = round3(seg.coveredPct)
+	if len(res.Colonies) == 0 && !hasFlag(res.QC, models.QCBlank) {
+		res.QC = append(res.QC, models.QCNoObjects)
+	}
+	if opt.Labels || opt.Overlay {
+		if opt.Labels {
+			res.Labels = upscaleLabels(seg.labels, g.w, g.h, img.Width, img.Height)
+		}
+		if opt.Overlay {
+			if res.Overlay, err = drawOverlay(src, seg.labels, g.w, g.h, res); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+func validateROI(r *ROI, w, h int) error {
+	if r.Mask != nil {
+		b := r.Mask.Bounds()
+		if b.Dx() != w || b.Dy() != h {
+			return fmt.Errorf("%w: mask is %dx%d, image %dx%d", ErrROI, b.Dx(), b.Dy(), w, h)
+		}
+		return nil
+	}
+	if !(r.R > 0) || math.IsNaN(r.CX) || math.IsNaN(r.CY) || math.IsInf(r.R, 0) {
+		return fmt.Errorf("%w: circle needs a radius > 0", ErrROI)
+	}
+	if r.CX+r.R < 0 || r.CY+r.R < 0 || r.CX-r.R > float64(w) || r.CY-r.R > float64(h) {
+		return fmt.Errorf("%w: circle lies outside the %dx%d image", ErrROI, w, h)
+	}
+	return nil
+}
+
+// roiFromOption rasterises the user's ROI at the working scale.
+func roiFromOption(r *ROI, w, h int, scale float64) (models.Dish, []bool) {
+	roi := make([]bool, w*h)
+	d := models.Dish{Found: true, Source: "roi"}
+	n := 0
+	if r.Mask != nil {
+		b := r.Mask.Bounds()
+		for y := 0; y < h; y++ {
+			sy := b.Min.Y + min(b.Dy()-1, int((float64(y)+0.5)/scale))
+			for x := 0; x < w; x++ {
+				sx := b.Min.X + min(b.Dx()-1, int((float64(x)+0.5)/scale))
+				if r.Mask.Pix[r.Mask.PixOffset(sx, sy)] != 0 {
+					roi[y*w+x] = true
+					n++
+				}
+			}
+		}
+		d.Shape = "mask"
+	} else {
+		n = fillCircle(roi, w, h, r.CX*scale, r.CY*scale, r.R*scale)
+		d.Shape, d.CXPx, d.CYPx, d.RadiusPx, d.RimRadiusPx = "circle", r.CX, r.CY, r.R, r.R
+	}
+	d.AreaPx = round3(float64(n) / (scale * scale))
+	return d, roi
+}
+
+// fillCircle sets the pixels whose centres lie inside the circle and
+// returns how many there are.
+func fillCircle(roi []bool, w, h int, cx, cy, r float64) int {
+	n := 0
+	for y := max(0, int(cy-r)-1); y < min(h, int(cy+r)+2); y++ {
+		dy := float64(y) + 0.5 - cy
+		for x := max(0, int(cx-r)-1); x < min(w, int(cx+r)+2); x++ {
+			dx := float64(x) + 0.5 - cx
+			if dx*dx+dy*dy <= r*r {
+				roi[y*w+x] = true
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func hasFlag(qc []string, f string) bool {
+	for _, q := range qc {
+		if q == f {
+			return true
+		}
+	}
+	return false
+}
+
+// plane is an 8-bit grey image held in Go memory.
+type plane struct {
+	w, h int
+	pix  []byte
+}
+
+// round3 keeps outputs stable and readable across runs.
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// violetShare is the fraction of the dish that, stained violet, settles
+// the polarity as crystal violet (dark colonies) whatever the grey levels
+// say: a confluent violet dish is darker than its few gaps.
+const violetShare = 0.02
+
+// violetFraction is the fraction of dish pixels whose colour is violet:
+// (B+R)/2 − G > 30 grey levels, i.e. green clearly absorbed, as crystal
+// violet does and agar (yellow-green) and cream colonies do not.
+func violetFraction(src gocv.Mat, roi []bool, w, h int) (float64, error) {
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(src, &small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	b := small.ToBytes()
+	if len(b) != w*h*3 {
+		return 0, fmt.Errorf("colonies: resized colour image has %d bytes", len(b))
+	}
+	n, v := 0, 0
+	for i, in := range roi {
+		if !in {
+			continue
+		}
+		n++
+		bl, gr, rd := float64(b[3*i]), float64(b[3*i+1]), float64(b[3*i+2])
+		if (bl+rd)/2-gr > 30 {
+			v++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return float64(v) / float64(n), nil
+}

@@ -1,0 +1,385 @@
+package colonies
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"gocv.io/x/gocv"
+
+	"github.com/histocount/histocount/models"
+)
+
+// Segmentation constants, in units of the robust noise σ of the
+// background-corrected dish (1.4826·MAD) unless stated.
+const (
+	kLow            = 4.0  // a pixel belongs to a colony above this contrast
+	kPeak           = 8.0  // an object needs a pixel this far above the background
+	minLowGL        = 6.0  // floors in grey levels, for very clean images
+	minPeakGL       = 14.0 //
+	splitRel        = 0.15 // a DT peak is its own colony when it rises ≥ this fraction of its height above the saddle
+	splitMinPx      = 1.0  // … and at least this many working pixels
+	bandCircularity = 0.6  // objects in the rim band must be this round…
+	bandRoundness   = 0.6  // … and this compact (max DT ÷ equivalent radius)
+	maxElongation   = 3.0  // principal-axis ratio above this is a fibre or scratch
+	thinRatio       = 0.55 // max DT ÷ equivalent radius below this is a stroke, not a colony (a 3:1 ellipse has 0.58)
+)
+
+// segmentation is the outcome of segment, in working pixels for labels.
+type segmentation struct {
+	polarity   string
+	labels     []int32 // working-size label image: colonies 1..n, rejected n+1..
+	colonies   []models.Colony
+	rejected   []models.Colony
+	coveredPct float64
+	qc         []string
+}
+
+// segment separates colonies from the dish background inside roi.
+func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
+	w, h := g.w, g.h
+	seg := &segmentation{labels: make([]int32, w*h)}
+	var vals []byte
+	clipped := 0
+	for i, in := range roi {
+		if in {
+			v := g.pix[i]
+			vals = append(vals, v)
+			if v >= 254 || v <= 1 {
+				clipped++
+			}
+		}
+	}
+	if len(vals) < 400 {
+		seg.qc = append(seg.qc, models.QCTooSmall)
+		seg.polarity = opt.Polarity
+		return seg, nil
+	}
+	if float64(clipped) > 0.05*float64(len(vals)) {
+		seg.qc = append(seg.qc, models.QCSaturated)
+	}
+	level := medianBytes(vals)
+
+	smooth, err := gaussian(g, 1.0)
+	if err != nil {
+		return nil, err
+	}
+	// Background window: a quarter of the dish radius, large against
+	// colonies, small against illumination gradients.
+	radius := float64(min(w, h)) / 2
+	if dish.Found && dish.Shape == "circle" {
+		radius = dish.RadiusPx * scale
+	} else if n := len(vals); n > 0 {
+		radius = math.Sqrt(float64(n) / math.Pi)
+	}
+	win := math.Max(15, 0.25*radius)
+	bg1, err := medianBackground(smooth, roi, level, win, w, h)
+	if err != nil {
+		return nil, err
+	}
+	diff := make([]float32, w*h)
+	for i := range diff {
+		if roi[i] {
+			diff[i] = smooth[i] - bg1[i]
+		}
+	}
+	sigma := robustSigma(diff, roi)
+
+	pol := opt.Polarity
+	if pol == "" || pol == PolarityAuto {
+		pol = choosePolarity(diff, roi, sigma, level)
+	}
+	seg.polarity = pol
+	sign := float32(1)
+	if pol == PolarityDark {
+		sign = -1
+	}
+	low := float32(math.Max(kLow*sigma, minLowGL))
+	peak := float32(math.Max(kPeak*sigma, minPeakGL))
+
+	// Second pass: the background from dish pixels only, so large or
+	// crowded colonies do not lift it.
+	excl := make([]bool, w*h)
+	for i := range diff {
+		excl[i] = roi[i] && sign*diff[i] > low/2
+	}
+	excl = dilate(excl, w, h, 2)
+	bg := maskedBackground(smooth, roi, excl, bg1, w, h, win)
+	if dish.Found && dish.Shape == "circle" && dish.InnerRadiusPx > 0 {
+		// The meniscus and wall change within a few pixels radially but
+		// little around the dish: model them in polar bins.
+		cx, cy := dish.CXPx*scale, dish.CYPx*scale
+		r1 := dish.RadiusPx * scale
+		r0 := dish.InnerRadiusPx*scale - 0.03*dish.RimRadiusPx*scale
+		polarBackground(smooth, roi, bg, w, h, cx, cy, r0, r1)
+	}
+	res := make([]float32, w*h)
+	for i := range res {
+		if roi[i] {
+			res[i] = sign * (smooth[i] - bg[i])
+		}
+	}
+
+	mask := make([]bool, w*h)
+	any := false
+	for i, v := range res {
+		if roi[i] && v > low {
+			mask[i] = true
+		}
+		if roi[i] && v > peak {
+			any = true
+		}
+	}
+	if !any {
+		// Nothing anywhere reaches colony contrast: an empty dish.
+		seg.qc = append(seg.qc, models.QCBlank)
+		return seg, nil
+	}
+	fillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
+	dt := distanceTransform(mask, w, h)
+	// Shape pieces first: the watershed of the distance transform alone
+	// keeps strokes (writing, scratches, agar folds, the meniscus) whole
+	// enough to see that they are thin; they are set aside as debris.
+	shape, ns := splitTouching(mask, dt, w, h, splitMinPx, splitRel)
+	pieces := measure(shape, ns, w, h, g.pix, res, dt)
+	thin := make([]bool, ns+1)
+	colonyMask := make([]bool, w*h)
+	for _, p := range pieces {
+		thin[p.label] = p.area > 0 && (float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) ||
+			p.elongation() > maxElongation || p.meanRes() < 1.5*float64(low))
+	}
+	for i, l := range shape {
+		colonyMask[i] = l > 0 && !thin[l]
+	}
+	lab, n := splitTouching(colonyMask, markerFunction(dt, res, colonyMask), w, h, splitMinPx, splitRel)
+	debrisOf := map[int32]int32{}
+	for i, l := range shape {
+		if l > 0 && thin[l] {
+			id, ok := debrisOf[l]
+			if !ok {
+				n++
+				id = int32(n)
+				debrisOf[l] = id
+			}
+			lab[i] = id
+		}
+	}
+	objs := measure(lab, n, w, h, g.pix, res, dt)
+	isDebris := make([]bool, n+1)
+	for _, id := range debrisOf {
+		isDebris[id] = true
+	}
+
+	minArea := minColonyAreaWork(opt, cal, scale, radius)
+	inBand := func(o *object) bool {
+		if !dish.Found || dish.Shape != "circle" || dish.InnerRadiusPx <= 0 {
+			return false
+		}
+		return math.Hypot((o.cx+0.5)/scale-dish.CXPx, (o.cy+0.5)/scale-dish.CYPx) > dish.InnerRadiusPx
+	}
+	covered := 0.0
+	var keep, drop []int
+	groups := map[int32]int{}
+	for i := range objs {
+		o := &objs[i]
+		if o.area == 0 {
+			continue
+		}
+		switch {
+		case o.maxRes < peak:
+			o.class = ""
+		case isDebris[o.label]:
+			o.class = models.ColonyDebris
+		case inBand(o) && (o.circularity() < bandCircularity || float64(o.maxDT) < bandRoundness*math.Sqrt(o.area/math.Pi)):
+			// Reflections and meniscus fragments in the rim band.
+			o.class = models.ColonyDebris
+		case o.area < minArea:
+			o.class = models.ColonyAbortive
+		default:
+			o.class = models.ColonyCounted
+		}
+		switch o.class {
+		case models.ColonyCounted:
+			keep = append(keep, i)
+			covered += o.area
+			groups[o.group]++
+		case "":
+		default:
+			drop = append(drop, i)
+		}
+	}
+	// Renumber: colonies 1..n in reading order, rejected after them.
+	order := func(ix []int) {
+		sort.Slice(ix, func(a, b int) bool {
+			oa, ob := objs[ix[a]], objs[ix[b]]
+			if math.Abs(oa.cy-ob.cy) > 1e-9 {
+				return oa.cy < ob.cy
+			}
+			return oa.cx < ob.cx
+		})
+	}
+	order(keep)
+	order(drop)
+	newID := make([]int32, n+1)
+	inv := 1 / scale
+	mk := func(o *object, id int) models.Colony {
+		areaIn := o.area * inv * inv
+		c := models.Colony{
+			ID: id, Class: o.class,
+			CentroidXPx: round3((o.cx + 0.5) * inv), CentroidYPx: round3((o.cy + 0.5) * inv),
+			AreaPx: round3(areaIn), EquivDiameterPx: round3(2 * math.Sqrt(areaIn/math.Pi)),
+			Circularity:   round3(o.circularity()),
+			MeanIntensity: round3(o.meanGrey()), StainContrast: round3(o.meanRes()),
+		}
+		if cal.Known() {
+			c.AreaUM2 = round3(areaIn * cal.PixelSizeUM * cal.PixelSizeUM)
+			c.EquivDiameterUM = round3(c.EquivDiameterPx * cal.PixelSizeUM)
+			if opt.CellAreaUM2 > 0 {
+				c.EstimatedCells = round3(c.AreaUM2 / opt.CellAreaUM2)
+			}
+		}
+		return c
+	}
+	for k, i := range keep {
+		newID[objs[i].label] = int32(k + 1)
+		seg.colonies = append(seg.colonies, mk(&objs[i], k+1))
+	}
+	for k, i := range drop {
+		id := len(keep) + k + 1
+		newID[objs[i].label] = int32(id)
+		seg.rejected = append(seg.rejected, mk(&objs[i], id))
+	}
+	for i, l := range lab {
+		if l > 0 {
+			seg.labels[i] = newID[l]
+		}
+	}
+	seg.coveredPct = 100 * covered / float64(len(vals))
+	touching := 0
+	for _, c := range groups {
+		if c > 1 {
+			touching += c
+		}
+	}
+	maskPx := 0
+	for _, m := range mask {
+		if m {
+			maskPx++
+		}
+	}
+	rejectedPx := 0.0
+	for _, i := range drop {
+		rejectedPx += objs[i].area
+	}
+	if len(keep) == 0 && rejectedPx < 0.01*float64(len(vals)) {
+		seg.qc = append(seg.qc, models.QCBlank)
+	}
+	if seg.coveredPct > 45 || float64(maskPx) > 0.5*float64(len(vals)) || (seg.coveredPct > 20 && len(keep) > 0 && float64(touching) > 0.6*float64(len(keep))) {
+		seg.qc = append(seg.qc, models.QCConfluent)
+	}
+	return seg, nil
+}
+
+// markerFunction weights the distance transform by the relative contrast,
+// f = DT·min(1, res/C) with C the 90th percentile of the contrast inside
+// colonies: touching colonies meet at a narrow neck and a dip in stain,
+// so both deepen the saddle between them.
+func markerFunction(dt, res []float32, mask []bool) []float32 {
+	var hist [1024]int
+	n := 0
+	for i, m := range mask {
+		if m {
+			hist[max(0, min(1023, int(res[i]*4)))]++
+			n++
+		}
+	}
+	c := float32(1)
+	acc := 0
+	for i, k := range hist {
+		acc += k
+		if float64(acc) >= 0.9*float64(n) {
+			c = float32(i+1) / 4
+			break
+		}
+	}
+	f := make([]float32, len(dt))
+	for i, m := range mask {
+		if m {
+			f[i] = dt[i] * max(0, res[i]/c)
+		}
+	}
+	return f
+}
+
+// minColonyAreaWork is the colony size threshold in working pixels².
+func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWork float64) float64 {
+	px2 := scale * scale // working px² per input px²
+	switch {
+	case opt.MinColonyAreaPx > 0:
+		return opt.MinColonyAreaPx * px2
+	case cal.Known() && opt.MinColonyAreaUM2 > 0:
+		return opt.MinColonyAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+	case cal.Known() && opt.MinColonyDiameterUM > 0:
+		d := opt.MinColonyDiameterUM / cal.PixelSizeUM * scale
+		return math.Pi / 4 * d * d
+	case cal.Known() && opt.MinCells > 0 && opt.CellAreaUM2 > 0:
+		return float64(opt.MinCells) * opt.CellAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+	}
+	d := math.Max(3, 0.005*2*dishRadiusWork)
+	return math.Pi / 4 * d * d
+}
+
+// choosePolarity picks the side on which the background-corrected dish has
+// the heavier tail beyond 5σ; when neither dominates, a dark dish means
+// light colonies (agar) and a light dish dark ones (crystal violet).
+func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) string {
+	t := float32(math.Max(5*sigma, minLowGL))
+	var pos, neg float64
+	for i, v := range diff {
+		if !roi[i] {
+			continue
+		}
+		if v > t {
+			pos += float64(v - t)
+		} else if v < -t {
+			neg += float64(-v - t)
+		}
+	}
+	switch {
+	case pos > 3*neg:
+		return PolarityLight
+	case neg > 3*pos:
+		return PolarityDark
+	case level < 128:
+		return PolarityLight
+	}
+	return PolarityDark
+}
+
+// gaussian returns g blurred with σ = s pixels, as float32.
+func gaussian(g *plane, s float64) ([]float32, error) {
+	m, err := gocv.NewMatFromBytes(g.h, g.w, gocv.MatTypeCV8UC1, g.pix)
+	if err != nil {
+		return nil, fmt.Errorf("colonies: wrap grey: %w", err)
+	}
+	defer m.Close()
+	f := gocv.NewMat()
+	defer f.Close()
+	m.ConvertTo(&f, gocv.MatTypeCV32F)
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.GaussianBlur(f, &out, image.Pt(0, 0), s, s, gocv.BorderReflect)
+	return matFloats(out)
+}
+
+func matFloats(m gocv.Mat) ([]float32, error) {
+	if m.Type() != gocv.MatTypeCV32F {
+		return nil, fmt.Errorf("colonies: want CV_32F, got %v", m.Type())
+	}
+	v, err := m.DataPtrFloat32()
+	if err != nil {
+		return nil, fmt.Errorf("colonies: read floats: %w", err)
+	}
+	return append([]float32(nil), v...), nil
+}
