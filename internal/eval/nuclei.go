@@ -1,0 +1,343 @@
+package eval
+
+import (
+	"encoding/csv"
+	"fmt"
+	"image"
+	"image/draw"
+	_ "image/png" // truth masks are 16-bit PNG
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+
+	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/imageio"
+)
+
+func init() {
+	Register(Dataset{Name: "nuclei-dsb2018", Run: runNuclei})
+}
+
+// MatchInstances matches predicted and true instance label images (0 =
+// background, 1..n = one object each) one-to-one by intersection over union
+// and returns true positives (pairs with IoU ≥ thr), false positives
+// (unmatched predictions) and false negatives (unmatched truths).
+//
+// Pairs are taken greedily in decreasing IoU. For thr > 0.5 every object can
+// overlap at most one partner by more than half, so the matching is unique
+// and equals the optimal one; for thr ≤ 0.5 greedy is a close, standard
+// approximation. The two images must have the same bounds.
+func MatchInstances(pred, truth *image.Gray16, thr float64) (tp, fp, fn int, err error) {
+	if pred == nil || truth == nil {
+		return 0, 0, 0, fmt.Errorf("eval: nil label image")
+	}
+	if pred.Bounds().Size() != truth.Bounds().Size() {
+		return 0, 0, 0, fmt.Errorf("eval: label images differ in size: %v vs %v", pred.Bounds().Size(), truth.Bounds().Size())
+	}
+	pairs, err := matchPairs(pred, truth, thr)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	np, nt := countLabels(pred), countLabels(truth)
+	tp = len(pairs)
+	return tp, np - tp, nt - tp, nil
+}
+
+// matchedPair is one matched prediction–truth pair.
+type matchedPair struct {
+	pred, truth uint16
+	iou         float64
+}
+
+// matchPairs returns the one-to-one matches with IoU ≥ thr (see
+// MatchInstances).
+func matchPairs(pred, truth *image.Gray16, thr float64) ([]matchedPair, error) {
+	pa, ta := map[uint16]int{}, map[uint16]int{}
+	inter := map[[2]uint16]int{}
+	w, h := pred.Bounds().Dx(), pred.Bounds().Dy()
+	pb, tb := pred.Bounds().Min, truth.Bounds().Min
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			p := pred.Gray16At(pb.X+x, pb.Y+y).Y
+			t := truth.Gray16At(tb.X+x, tb.Y+y).Y
+			if p != 0 {
+				pa[p]++
+			}
+			if t != 0 {
+				ta[t]++
+			}
+			if p != 0 && t != 0 {
+				inter[[2]uint16{p, t}]++
+			}
+		}
+	}
+	var cands []matchedPair
+	for k, n := range inter {
+		iou := float64(n) / float64(pa[k[0]]+ta[k[1]]-n)
+		if iou >= thr {
+			cands = append(cands, matchedPair{k[0], k[1], iou})
+		}
+	}
+	// Deterministic greedy order: IoU descending, then labels.
+	sort.Slice(cands, func(i, j int) bool {
+		a, b := cands[i], cands[j]
+		if a.iou != b.iou {
+			return a.iou > b.iou
+		}
+		if a.pred != b.pred {
+			return a.pred < b.pred
+		}
+		return a.truth < b.truth
+	})
+	usedP, usedT := map[uint16]bool{}, map[uint16]bool{}
+	var out []matchedPair
+	for _, c := range cands {
+		if usedP[c.pred] || usedT[c.truth] {
+			continue
+		}
+		usedP[c.pred], usedT[c.truth] = true, true
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// countLabels returns the number of distinct non-zero labels.
+func countLabels(m *image.Gray16) int {
+	seen := map[uint16]bool{}
+	b := m.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if v := m.Gray16At(x, y).Y; v != 0 {
+				seen[v] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
+// F1 returns precision, recall and their harmonic mean from match counts;
+// an image with no objects at all and no predictions scores 1.
+func F1(tp, fp, fn int) (precision, recall, f1 float64) {
+	if tp+fp+fn == 0 {
+		return 1, 1, 1
+	}
+	if tp+fp > 0 {
+		precision = float64(tp) / float64(tp+fp)
+	}
+	if tp+fn > 0 {
+		recall = float64(tp) / float64(tp+fn)
+	}
+	if precision+recall > 0 {
+		f1 = 2 * precision * recall / (precision + recall)
+	}
+	return precision, recall, f1
+}
+
+// nucleiImageScore is the evaluation of one image.
+type nucleiImageScore struct {
+	name, modality string
+	tp, fp, fn     int
+	pred, truth    int
+	f1, countErr   float64
+	meanIoU        float64 // of matched pairs
+}
+
+// nucleiModality sorts an image cheaply into the DSB2018 kinds:
+// fluorescence (dark background), stained (coloured brightfield, H&E-like)
+// and brightfield (grey, light background).
+func nucleiModality(img *imageio.Image) string {
+	var sumG, sumS float64
+	n := img.Width * img.Height
+	for i := 0; i < n; i++ {
+		if img.Channels == 1 {
+			sumG += float64(img.Pix[i])
+			continue
+		}
+		b, g, r := float64(img.Pix[3*i]), float64(img.Pix[3*i+1]), float64(img.Pix[3*i+2])
+		sumG += 0.299*r + 0.587*g + 0.114*b
+		sumS += math.Max(r, math.Max(g, b)) - math.Min(r, math.Min(g, b))
+	}
+	switch {
+	case sumG/float64(n) < 100:
+		return "fluorescence"
+	case sumS/float64(n) > 25:
+		return "stained"
+	default:
+		return "brightfield"
+	}
+}
+
+// runNuclei scores cells.Count (stain fluorescence) against the DSB2018
+// instance masks: F1 of one-to-one matches at IoU ≥ 0.5, per image and
+// pooled, and the absolute count error in percent of the true count.
+func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
+	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read truth.csv: %w", err)
+	}
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("truth.csv: no rows")
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for _, k := range []string{"image", "labels", "nuclei"} {
+		if _, ok := col[k]; !ok {
+			return nil, fmt.Errorf("truth.csv: missing column %q", k)
+		}
+	}
+	var scores []nucleiImageScore
+	for _, r := range rows[1:] {
+		s, err := scoreNucleiImage(dir, r[col["image"]], r[col["labels"]], r[col["nuclei"]])
+		if err != nil {
+			return nil, err
+		}
+		scores = append(scores, s)
+	}
+	return reportNuclei(w, scores), nil
+}
+
+func scoreNucleiImage(dir, imgPath, labPath, nStr string) (nucleiImageScore, error) {
+	s := nucleiImageScore{name: filepath.Base(imgPath)}
+	nTrue, err := strconv.Atoi(nStr)
+	if err != nil {
+		return s, fmt.Errorf("%s: bad nuclei count %q", imgPath, nStr)
+	}
+	img, err := imageio.Load(filepath.Join(dir, imgPath), imageio.Options{BlackBackground: true})
+	if err != nil {
+		return s, fmt.Errorf("load %s: %w", imgPath, err)
+	}
+	s.modality = nucleiModality(img)
+	res, err := cells.Count(img, cells.Options{Stain: cells.StainFluorescence, Labels: true})
+	if err != nil {
+		return s, fmt.Errorf("count %s: %w", imgPath, err)
+	}
+	truth, err := loadGray16(filepath.Join(dir, labPath))
+	if err != nil {
+		return s, fmt.Errorf("truth %s: %w", labPath, err)
+	}
+	pairs, err := matchPairs(res.Labels, truth, 0.5)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", imgPath, err)
+	}
+	s.pred, s.truth = countLabels(res.Labels), countLabels(truth)
+	if s.truth != nTrue {
+		return s, fmt.Errorf("%s: truth.csv says %d nuclei, mask has %d", imgPath, nTrue, s.truth)
+	}
+	s.tp = len(pairs)
+	s.fp, s.fn = s.pred-s.tp, s.truth-s.tp
+	_, _, s.f1 = F1(s.tp, s.fp, s.fn)
+	for _, p := range pairs {
+		s.meanIoU += p.iou / float64(len(pairs))
+	}
+	if s.truth > 0 {
+		s.countErr = 100 * math.Abs(float64(s.pred-s.truth)) / float64(s.truth)
+	}
+	return s, nil
+}
+
+// loadGray16 reads a 16-bit instance mask (other grey formats are widened).
+func loadGray16(path string) (*image.Gray16, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	m, _, err := image.Decode(f)
+	if err != nil {
+		return nil, err
+	}
+	if g, ok := m.(*image.Gray16); ok {
+		return g, nil
+	}
+	g := image.NewGray16(m.Bounds())
+	draw.Draw(g, g.Bounds(), m, m.Bounds().Min, draw.Src)
+	return g, nil
+}
+
+// nucleiSummary aggregates image scores.
+type nucleiSummary struct {
+	n                     int
+	tp, fp, fn            int
+	pooledF1, meanF1      float64
+	medianErr, meanErr    float64
+	precision, recall     float64
+	meanIoU               float64
+	predTotal, truthTotal int
+}
+
+func summariseNuclei(scores []nucleiImageScore) nucleiSummary {
+	var s nucleiSummary
+	s.n = len(scores)
+	if s.n == 0 {
+		return s
+	}
+	var errs []float64
+	var iouSum float64
+	for _, x := range scores {
+		s.tp += x.tp
+		s.fp += x.fp
+		s.fn += x.fn
+		s.meanF1 += x.f1 / float64(s.n)
+		s.meanErr += x.countErr / float64(s.n)
+		errs = append(errs, x.countErr)
+		iouSum += x.meanIoU * float64(x.tp)
+		s.predTotal += x.pred
+		s.truthTotal += x.truth
+	}
+	s.precision, s.recall, s.pooledF1 = F1(s.tp, s.fp, s.fn)
+	if s.tp > 0 {
+		s.meanIoU = iouSum / float64(s.tp)
+	}
+	sort.Float64s(errs)
+	if m := len(errs); m%2 == 1 {
+		s.medianErr = errs[m/2]
+	} else {
+		s.medianErr = (errs[m/2-1] + errs[m/2]) / 2
+	}
+	return s
+}
+
+func reportNuclei(w io.Writer, scores []nucleiImageScore) map[string]float64 {
+	all := summariseNuclei(scores)
+	fmt.Fprintf(w, "   %d images, %d true nuclei, %d predicted\n", all.n, all.truthTotal, all.predTotal)
+	fmt.Fprintf(w, "   F1@IoU0.5 pooled %.3f (P %.3f, R %.3f; TP %d FP %d FN %d), mean per image %.3f\n",
+		all.pooledF1, all.precision, all.recall, all.tp, all.fp, all.fn, all.meanF1)
+	fmt.Fprintf(w, "   count error |pred-true|/true: median %.1f %%, mean %.1f %%; mean IoU of matches %.3f\n",
+		all.medianErr, all.meanErr, all.meanIoU)
+	groups := map[string][]nucleiImageScore{}
+	for _, s := range scores {
+		groups[s.modality] = append(groups[s.modality], s)
+	}
+	names := make([]string, 0, len(groups))
+	for k := range groups {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		g := summariseNuclei(groups[k])
+		fmt.Fprintf(w, "   %-12s n=%3d  F1 pooled %.3f mean %.3f  P %.3f R %.3f  count err median %.1f %% mean %.1f %%  IoU %.3f\n",
+			k, g.n, g.pooledF1, g.meanF1, g.precision, g.recall, g.medianErr, g.meanErr, g.meanIoU)
+	}
+	if os.Getenv("HISTOCOUNT_EVAL_VERBOSE") != "" {
+		for _, s := range scores {
+			fmt.Fprintf(w, "   %-12s %.12s true %4d pred %4d TP %4d F1 %.3f err %5.1f %% IoU %.3f\n",
+				s.modality, s.name, s.truth, s.pred, s.tp, s.f1, s.countErr, s.meanIoU)
+		}
+	}
+	return map[string]float64{
+		"f1_iou50_pooled":      all.pooledF1,
+		"f1_iou50_mean":        all.meanF1,
+		"count_err_median_pct": all.medianErr,
+		"count_err_mean_pct":   all.meanErr,
+	}
+}

@@ -1,0 +1,117 @@
+package eval
+
+import (
+	"image"
+	"image/color"
+	"io"
+	"math"
+	"testing"
+
+	"github.com/histocount/histocount/internal/shareddata"
+)
+
+// labelImage builds a w×h instance mask from rectangles; rectangle k gets
+// label k+1 (later ones overwrite earlier ones).
+func labelImage(w, h int, rects ...image.Rectangle) *image.Gray16 {
+	m := image.NewGray16(image.Rect(0, 0, w, h))
+	for k, r := range rects {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				m.SetGray16(x, y, color.Gray16{Y: uint16(k + 1)})
+			}
+		}
+	}
+	return m
+}
+
+func TestMatchInstances(t *testing.T) {
+	sq := func(x, y, s int) image.Rectangle { return image.Rect(x, y, x+s, y+s) }
+	cases := []struct {
+		name           string
+		pred, truth    *image.Gray16
+		thr            float64
+		tp, fp, fn     int
+		wantErr        bool
+		wantPrecision  float64
+		wantRecall     float64
+		wantF1         float64
+		checkF1Numbers bool
+	}{
+		{name: "identical", pred: labelImage(20, 20, sq(0, 0, 5), sq(10, 10, 5)), truth: labelImage(20, 20, sq(0, 0, 5), sq(10, 10, 5)),
+			thr: 0.5, tp: 2, checkF1Numbers: true, wantPrecision: 1, wantRecall: 1, wantF1: 1},
+		{name: "labels permuted", pred: labelImage(20, 20, sq(10, 10, 5), sq(0, 0, 5)), truth: labelImage(20, 20, sq(0, 0, 5), sq(10, 10, 5)),
+			thr: 0.5, tp: 2},
+		// 10×10 truth, prediction shifted by 2 columns: IoU 80/120 = 0.667.
+		{name: "shifted above threshold", pred: labelImage(30, 30, image.Rect(2, 0, 12, 10)), truth: labelImage(30, 30, sq(0, 0, 10)),
+			thr: 0.5, tp: 1},
+		// Shifted by 5 columns: IoU 50/150 = 0.333.
+		{name: "shifted below threshold", pred: labelImage(30, 30, image.Rect(5, 0, 15, 10)), truth: labelImage(30, 30, sq(0, 0, 10)),
+			thr: 0.5, fp: 1, fn: 1, checkF1Numbers: true},
+		// Two touching truths merged into one prediction: IoU 0.5 with each
+		// at most, so at thr 0.5 one may match but never both.
+		{name: "merge counts once", pred: labelImage(30, 30, image.Rect(0, 0, 20, 10)), truth: labelImage(30, 30, sq(0, 0, 10), sq(10, 0, 10)),
+			thr: 0.5, tp: 1, fn: 1},
+		{name: "merge strict", pred: labelImage(30, 30, image.Rect(0, 0, 20, 10)), truth: labelImage(30, 30, sq(0, 0, 10), sq(10, 0, 10)),
+			thr: 0.51, fp: 1, fn: 2},
+		{name: "split", pred: labelImage(30, 30, sq(0, 0, 10), image.Rect(10, 0, 13, 10)), truth: labelImage(30, 30, image.Rect(0, 0, 13, 10)),
+			thr: 0.5, tp: 1, fp: 1},
+		{name: "extra and missing", pred: labelImage(30, 30, sq(0, 0, 5), sq(20, 20, 5)), truth: labelImage(30, 30, sq(0, 0, 5), sq(10, 10, 5)),
+			thr: 0.5, tp: 1, fp: 1, fn: 1, checkF1Numbers: true, wantPrecision: 0.5, wantRecall: 0.5, wantF1: 0.5},
+		{name: "both empty", pred: labelImage(8, 8), truth: labelImage(8, 8), thr: 0.5,
+			checkF1Numbers: true, wantPrecision: 1, wantRecall: 1, wantF1: 1},
+		{name: "size mismatch", pred: labelImage(8, 8), truth: labelImage(9, 8), thr: 0.5, wantErr: true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tp, fp, fn, err := MatchInstances(c.pred, c.truth, c.thr)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err = %v, want error %v", err, c.wantErr)
+			}
+			if c.wantErr {
+				return
+			}
+			if tp != c.tp || fp != c.fp || fn != c.fn {
+				t.Errorf("tp/fp/fn = %d/%d/%d, want %d/%d/%d", tp, fp, fn, c.tp, c.fp, c.fn)
+			}
+			if c.checkF1Numbers {
+				p, r, f := F1(tp, fp, fn)
+				const tol = 1e-12
+				if math.Abs(p-c.wantPrecision) > tol || math.Abs(r-c.wantRecall) > tol || math.Abs(f-c.wantF1) > tol {
+					t.Errorf("P/R/F1 = %.3f/%.3f/%.3f, want %.3f/%.3f/%.3f", p, r, f, c.wantPrecision, c.wantRecall, c.wantF1)
+				}
+			}
+		})
+	}
+}
+
+// TestNucleiDSB2018Floors guards the accuracy measured on the 120 dev
+// images (see the report in runNuclei); floors sit just below the
+// measured values so that any regression fails.
+func TestNucleiDSB2018Floors(t *testing.T) {
+	dir := shareddata.Dir(t, "nuclei-dsb2018")
+	if testing.Short() {
+		t.Skip("full data set evaluation (~15 s) skipped in -short mode")
+	}
+	m, err := runNuclei(dir, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	floors := map[string]float64{
+		"f1_iou50_pooled": 0.78, // measured 0.788
+		"f1_iou50_mean":   0.81, // measured 0.819
+	}
+	for k, min := range floors {
+		if m[k] < min {
+			t.Errorf("%s = %.3f, below floor %.3f", k, m[k], min)
+		}
+	}
+	ceilings := map[string]float64{
+		"count_err_median_pct": 10.5, // measured 9.7
+		"count_err_mean_pct":   14.5, // measured 13.7
+	}
+	for k, max := range ceilings {
+		if m[k] > max {
+			t.Errorf("%s = %.2f, above ceiling %.2f", k, m[k], max)
+		}
+	}
+}

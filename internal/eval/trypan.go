@@ -1,0 +1,155 @@
+package eval
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/imageio"
+)
+
+func init() {
+	Register(Dataset{Name: "brightfield-viability", Run: runTrypan})
+}
+
+// TrypanScores are the trypan-blue counting metrics over one data set.
+type TrypanScores struct {
+	Images       int     // images listed in truth.csv
+	Failed       int     // images that could not be loaded or analysed
+	TotalMAPEPct float64 // mean over images with truth total > 0 of |pred−true|/true·100
+	PooledErrPct float64 // |Σpred−Σtrue|/Σtrue·100
+	LiveMAE      float64 // mean |pred live − true live|, cells per image
+	DeadMAE      float64 // mean |pred dead − true dead|, cells per image
+	// ViabilityMAEPP is the mean |pred − true| viability in percentage
+	// points over images where both truth and prediction have cells;
+	// ViabilityExcluded counts the analysed images left out for that.
+	ViabilityMAEPP    float64
+	ViabilityExcluded int
+	TruthTotal        int
+	PredTotal         int
+}
+
+// Metrics returns the headline numbers keyed as the eval registry reports
+// them.
+func (s TrypanScores) Metrics() map[string]float64 {
+	return map[string]float64{
+		"total_mape_pct":       s.TotalMAPEPct,
+		"pooled_total_err_pct": s.PooledErrPct,
+		"live_mae":             s.LiveMAE,
+		"dead_mae":             s.DeadMAE,
+		"viability_mae_pp":     s.ViabilityMAEPP,
+	}
+}
+
+// trypanTruth is one row of truth.csv.
+type trypanTruth struct {
+	image      string
+	live, dead int
+}
+
+// readTrypanTruth reads truth.csv (image,live,dead).
+func readTrypanTruth(dir string) ([]trypanTruth, error) {
+	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		return nil, fmt.Errorf("eval: brightfield-viability truth: %w", err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("eval: read %s: %w", f.Name(), err)
+	}
+	if len(recs) < 2 || len(recs[0]) < 3 || recs[0][0] != "image" || recs[0][1] != "live" || recs[0][2] != "dead" {
+		return nil, fmt.Errorf("eval: %s: want header image,live,dead", f.Name())
+	}
+	var out []trypanTruth
+	for i, r := range recs[1:] {
+		live, err1 := strconv.Atoi(r[1])
+		dead, err2 := strconv.Atoi(r[2])
+		if err1 != nil || err2 != nil || live < 0 || dead < 0 {
+			return nil, fmt.Errorf("eval: %s line %d: bad counts %q,%q", f.Name(), i+2, r[1], r[2])
+		}
+		out = append(out, trypanTruth{image: r[0], live: live, dead: dead})
+	}
+	return out, nil
+}
+
+// EvalTrypan counts live and dead cells with cells.Count (stain "trypan")
+// in every image of truth.csv under dir and scores the counts. limit > 0
+// evaluates only every k-th image so that about limit images are used (a
+// quick, evenly spread subset); 0 means all.
+func EvalTrypan(dir string, limit int) (TrypanScores, error) {
+	truth, err := readTrypanTruth(dir)
+	if err != nil {
+		return TrypanScores{}, err
+	}
+	step := 1
+	if limit > 0 && limit < len(truth) {
+		step = len(truth) / limit
+	}
+	var s TrypanScores
+	var mapeSum, viaSum, liveSum, deadSum float64
+	var mapeN, viaN, done int
+	for i := 0; i < len(truth); i += step {
+		t := truth[i]
+		s.Images++
+		img, err := imageio.Load(filepath.Join(dir, t.image), imageio.Options{})
+		if err != nil {
+			s.Failed++
+			continue
+		}
+		res, err := cells.Count(img, cells.Options{Stain: cells.StainTrypan})
+		if err != nil {
+			s.Failed++
+			continue
+		}
+		done++
+		tt, pt := t.live+t.dead, res.Live+res.Dead
+		s.TruthTotal += tt
+		s.PredTotal += pt
+		liveSum += math.Abs(float64(res.Live - t.live))
+		deadSum += math.Abs(float64(res.Dead - t.dead))
+		if tt > 0 {
+			mapeSum += math.Abs(float64(pt-tt)) / float64(tt) * 100
+			mapeN++
+		}
+		if tt > 0 && pt > 0 {
+			viaSum += math.Abs(cells.Viability(res.Live, res.Dead) - cells.Viability(t.live, t.dead))
+			viaN++
+		} else {
+			s.ViabilityExcluded++
+		}
+	}
+	if done == 0 {
+		return s, fmt.Errorf("eval: brightfield-viability: no image could be analysed (%d failed)", s.Failed)
+	}
+	s.LiveMAE = liveSum / float64(done)
+	s.DeadMAE = deadSum / float64(done)
+	if mapeN > 0 {
+		s.TotalMAPEPct = mapeSum / float64(mapeN)
+	}
+	if s.TruthTotal > 0 {
+		s.PooledErrPct = math.Abs(float64(s.PredTotal-s.TruthTotal)) / float64(s.TruthTotal) * 100
+	}
+	if viaN > 0 {
+		s.ViabilityMAEPP = viaSum / float64(viaN)
+	}
+	return s, nil
+}
+
+// runTrypan is the registered evaluation of the brightfield-viability set.
+func runTrypan(dir string, w io.Writer) (map[string]float64, error) {
+	s, err := EvalTrypan(dir, 0)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "   %d images (%d failed); %d true cells, %d counted\n", s.Images, s.Failed, s.TruthTotal, s.PredTotal)
+	fmt.Fprintf(w, "   total count error: MAPE %.1f %% (images with cells), pooled |Σpred−Σtrue|/Σtrue %.1f %%\n", s.TotalMAPEPct, s.PooledErrPct)
+	fmt.Fprintf(w, "   mean absolute error per image: live %.3f cells, dead %.3f cells\n", s.LiveMAE, s.DeadMAE)
+	fmt.Fprintf(w, "   viability MAE %.2f percentage points (%d images excluded: no true or no counted cells)\n", s.ViabilityMAEPP, s.ViabilityExcluded)
+	return s.Metrics(), nil
+}
