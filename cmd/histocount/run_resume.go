@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/histocount/histocount/models"
+)
+
+// previousResults indexes the results.jsonl of an earlier run into the same
+// directory, so that items already done are carried over instead of being
+// analysed again. Only offsets and keys are held; a reused line is read
+// back from the old file (still open after the new one replaces it).
+type previousResults struct {
+	f    *os.File
+	byID map[string]prevEntry
+	bad  int // lines that did not parse (ignored)
+	// This build: records of another version or commit are not reused.
+	version, commit string
+}
+
+type prevEntry struct {
+	off             int64
+	n               int
+	ok              bool
+	kind, sha       string
+	params          string // canonical JSON
+	version, commit string
+}
+
+// recordKey is the part of a results line that decides reuse.
+type recordKey struct {
+	ID         string           `json:"id"`
+	Kind       string           `json:"kind"`
+	Status     string           `json:"status"`
+	Input      models.ItemInput `json:"input"`
+	Parameters models.Params    `json:"parameters"`
+	Provenance struct {
+		Version string `json:"version"`
+		Commit  string `json:"commit"`
+	} `json:"provenance"`
+}
+
+// openPrevious indexes path; a missing file gives (nil, nil).
+func openPrevious(path string) (*previousResults, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	cur := provenance(time.Time{}, nil)
+	p := &previousResults{f: f, byID: map[string]prevEntry{}, version: cur.Version, commit: cur.Commit}
+	err = scanLines(f, func(off int64, line []byte) {
+		var k recordKey
+		if json.Unmarshal(line, &k) != nil || k.ID == "" {
+			p.bad++
+			return
+		}
+		p.byID[k.ID] = prevEntry{off: off, n: len(line), ok: k.Status == models.StatusOK, kind: k.Kind,
+			sha: k.Input.SHA256, params: k.Parameters.Key(), version: k.Provenance.Version, commit: k.Provenance.Commit}
+	})
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("resume: read %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// scanLines calls fn with each non-empty line (without its newline) and its
+// byte offset. Lines may be long (object lists), so no fixed buffer.
+func scanLines(r io.Reader, fn func(off int64, line []byte)) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var off int64
+	for {
+		line, err := br.ReadBytes('\n')
+		n := len(line)
+		if n > 0 && line[n-1] == '\n' {
+			line = line[:n-1]
+		}
+		if len(line) > 0 {
+			fn(off, line)
+		}
+		off += int64(n)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (p *previousResults) close() {
+	if p != nil {
+		p.f.Close()
+	}
+}
+
+// reuse returns the previous record of it when that record is ok and was
+// made from the same file content (sha256 of path now), the same effective
+// parameters and the same histocount build; the record's manifest metadata
+// (index, path, sample, subject…) is refreshed from it.
+func (p *previousResults) reuse(it models.ManifestItem, path string) (models.ItemResult, bool) {
+	var rec models.ItemResult
+	if p == nil {
+		return rec, false
+	}
+	e, found := p.byID[it.ID]
+	if !found || !e.ok || e.kind != it.Kind || e.params != it.Params.Key() {
+		return rec, false
+	}
+	if e.version != p.version || e.commit != p.commit {
+		return rec, false
+	}
+	sha, _, err := hashFile(path)
+	if err != nil || sha != e.sha {
+		return rec, false
+	}
+	buf := make([]byte, e.n)
+	if _, err := p.f.ReadAt(buf, e.off); err != nil {
+		return rec, false
+	}
+	if err := json.Unmarshal(buf, &rec); err != nil {
+		return rec, false
+	}
+	rec.SchemaVersion = models.SchemaVersion
+	rec.Index, rec.Path, rec.SampleID, rec.Subject = it.Index, it.Path, it.SampleID, it.Subject
+	rec.TimePointMonths, rec.Replicate, rec.Parameters = it.TimePointMonths, it.Replicate, it.Params
+	if c := rec.Cells; c != nil {
+		c.Index, c.Sample, c.Image, c.Input.Path = it.Index, it.Sample(), it.Path, it.Path
+	}
+	rec.Provenance.Reused = true
+	return rec, true
+}

@@ -1,0 +1,578 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/histocount/histocount/models"
+)
+
+// sampleItems are manifest items over the bundled images, with absolute
+// paths: six trypan fields of two donors and two nuclei images.
+func sampleItems(t testing.TB) []map[string]any {
+	t.Helper()
+	abs := func(p string) string {
+		a, err := filepath.Abs(filepath.Join("../../testdata/samples", p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	var items []map[string]any
+	for _, f := range []struct{ id, path, sample string }{
+		{"A-1", "trypan/donor-A/b_886.png", "donor-A"}, {"A-2", "trypan/donor-A/cell_64.png", "donor-A"},
+		{"A-3", "trypan/donor-A/g_24.png", "donor-A"}, {"B-1", "trypan/donor-B/c_111.png", "donor-B"},
+		{"B-2", "trypan/donor-B/image43.png", "donor-B"}, {"B-3", "trypan/donor-B/ncell_65.png", "donor-B"},
+	} {
+		items = append(items, map[string]any{"id": f.id, "kind": "cells", "path": abs(f.path), "sample_id": f.sample,
+			"subject": "P-" + f.sample, "time_point_months": 6, "pixel_size_um": 0.8})
+	}
+	items = append(items,
+		map[string]any{"id": "N-1", "kind": "cells", "path": abs("nuclei/dsb-3b3f516e.png"), "sample_id": "nuclei", "stain": "fluorescence"},
+		map[string]any{"id": "N-2", "kind": "cells", "path": abs("nuclei/dsb-f6863b83.png"), "sample_id": "nuclei", "stain": "fluorescence"})
+	return items
+}
+
+func writeManifest(t testing.TB, dir string, defaults map[string]any, items []map[string]any) string {
+	t.Helper()
+	m := map[string]any{"schema_version": models.SchemaVersion, "job_id": "TEST-JOB", "items": items}
+	if defaults != nil {
+		m["defaults"] = defaults
+	}
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, fmt.Sprintf("manifest-%d.json", len(b)))
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readLines(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		out = append(out, sc.Text())
+	}
+	return out
+}
+
+// withoutProvenance cuts a results line before its provenance object (the
+// last field): what remains must not depend on when or where it ran.
+func withoutProvenance(t testing.TB, line string) string {
+	t.Helper()
+	i := strings.LastIndex(line, `,"provenance":`)
+	if i < 0 {
+		t.Fatalf("no provenance in %.200s", line)
+	}
+	return line[:i]
+}
+
+func stripped(t testing.TB, lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = withoutProvenance(t, l)
+	}
+	return out
+}
+
+func readSummary(t testing.TB, dir string) models.JobSummary {
+	t.Helper()
+	var s models.JobSummary
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// validateOutputs checks every results line and the summary of dir against
+// their JSON Schemas, and that no temporary file is left.
+func validateOutputs(t testing.TB, dir string) {
+	t.Helper()
+	rs, ss := compileSchema(t, "result"), compileSchema(t, "summary")
+	for i, l := range readLines(t, filepath.Join(dir, "results.jsonl")) {
+		if err := validateJSON(rs, []byte(l)); err != nil {
+			t.Errorf("%s results line %d: %v\n%.300s", dir, i+1, err, l)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateJSON(ss, b); err != nil {
+		t.Errorf("%s summary.json: %v", dir, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp-*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// countAnalyses installs a hook counting the items actually analysed.
+func countAnalyses(t *testing.T) func() []string {
+	var mu sync.Mutex
+	var ids []string
+	runTestHooks.beforeAnalyse = func(id string) {
+		mu.Lock()
+		ids = append(ids, id)
+		mu.Unlock()
+	}
+	t.Cleanup(func() { runTestHooks.beforeAnalyse = nil })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		out := slices.Clone(ids)
+		slices.Sort(out)
+		ids = nil
+		return out
+	}
+}
+
+func mustRun(t *testing.T, want int, args ...string) string {
+	t.Helper()
+	code, log := runCLI(t, context.Background(), args...)
+	if code != want {
+		t.Fatalf("histocount %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, log)
+	}
+	return log
+}
+
+// TestRunOutputsMatchSchemas runs the bundled manifests (cells of both
+// stains, a broken image, kinds not wired yet) and validates every output.
+func TestRunOutputsMatchSchemas(t *testing.T) {
+	for _, c := range []struct {
+		manifest      string
+		want          int
+		ok, failed    int
+		cellsSamples  []string
+		errorContains map[string]string
+	}{
+		{"testdata/cells-job.json", ExitOK, 8, 0, []string{"donor-A", "donor-B", "nuclei"}, nil},
+		{"testdata/mixed-job.json", ExitPartial, 1, 3, []string{"cells-ok", "cells-broken"},
+			map[string]string{"cells-broken": "corrupt", "dish-1": "not yet supported", "section-1": "not yet supported"}},
+	} {
+		t.Run(filepath.Base(c.manifest), func(t *testing.T) {
+			out := t.TempDir()
+			mustRun(t, c.want, "run", "--quiet", "--workers", "2", "--out", out, c.manifest)
+			validateOutputs(t, out)
+			s := readSummary(t, out)
+			if s.Counts.OK != c.ok || s.Counts.Failed != c.failed || s.Counts.Total != c.ok+c.failed || s.ExitCode != c.want {
+				t.Errorf("counts %+v exit %d", s.Counts, s.ExitCode)
+			}
+			var names []string
+			for _, cs := range s.CellsSamples {
+				names = append(names, cs.Sample)
+			}
+			if !slices.Equal(names, c.cellsSamples) {
+				t.Errorf("cells samples %v, want %v", names, c.cellsSamples)
+			}
+			lines := readLines(t, filepath.Join(out, "results.jsonl"))
+			if len(lines) != c.ok+c.failed {
+				t.Fatalf("%d lines", len(lines))
+			}
+			for i, l := range lines {
+				var r models.ItemResult
+				if err := json.Unmarshal([]byte(l), &r); err != nil {
+					t.Fatal(err)
+				}
+				if r.Index != i {
+					t.Errorf("line %d has index %d: not in manifest order", i, r.Index)
+				}
+				if want, ok := c.errorContains[r.ID]; ok && (r.Status != models.StatusError || !strings.Contains(r.Error, want)) {
+					t.Errorf("%s: status %s error %q, want an error with %q", r.ID, r.Status, r.Error, want)
+				}
+				if r.Status == models.StatusOK && (r.Input.SHA256 == "" || r.Cells == nil || r.Provenance.ResolvedPath == "") {
+					t.Errorf("%s: ok without input hash, payload or resolved path", r.ID)
+				}
+			}
+		})
+	}
+}
+
+// TestShardsMergeEqualUnsharded: two shards merged give, line for line and
+// byte for byte (provenance aside), what one unsharded run gives, and the
+// same summary aggregates.
+func TestShardsMergeEqualUnsharded(t *testing.T) {
+	dir := t.TempDir()
+	m := writeManifest(t, dir, map[string]any{"cells": map[string]any{"dilution": 2}}, sampleItems(t))
+	all, s0, s1, merged := filepath.Join(dir, "all"), filepath.Join(dir, "s0"), filepath.Join(dir, "s1"), filepath.Join(dir, "merged")
+	mustRun(t, ExitOK, "run", "--quiet", "--workers", "2", "--out", all, m)
+	mustRun(t, ExitOK, "run", "--quiet", "--workers", "1", "--shard", "0/2", "--out", s0, m)
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	mustRun(t, ExitOK, "run", "--quiet", "--workers", "3", "--shard", "auto/2", "--out", s1, m)
+	n0, n1 := len(readLines(t, filepath.Join(s0, "results.jsonl"))), len(readLines(t, filepath.Join(s1, "results.jsonl")))
+	if n0 == 0 || n1 == 0 || n0+n1 != 8 {
+		t.Fatalf("shards hold %d and %d of 8 items", n0, n1)
+	}
+	if sh := readSummary(t, s1).Shard; sh == nil || *sh != (models.ShardRef{Index: 1, Count: 2}) {
+		t.Errorf("shard 1 summary says shard %+v", sh)
+	}
+	mustRun(t, ExitOK, "merge", "--quiet", "--manifest", m, "--out", merged, s1, s0)
+	for _, d := range []string{all, s0, s1, merged} {
+		validateOutputs(t, d)
+	}
+	want := readLines(t, filepath.Join(all, "results.jsonl"))
+	got := readLines(t, filepath.Join(merged, "results.jsonl"))
+	if !slices.Equal(stripped(t, got), stripped(t, want)) {
+		t.Errorf("merged results differ from the unsharded run:\n%s\n--- want\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// merge copies shard lines verbatim, provenance included.
+	shardLines := append(readLines(t, filepath.Join(s0, "results.jsonl")), readLines(t, filepath.Join(s1, "results.jsonl"))...)
+	for _, l := range got {
+		if !slices.Contains(shardLines, l) {
+			t.Errorf("merged line not byte-identical to its shard's: %.120s", l)
+		}
+	}
+	sa, sm := readSummary(t, all), readSummary(t, merged)
+	if !reflect.DeepEqual(sa.CellsSamples, sm.CellsSamples) || sa.Counts != sm.Counts || sm.Command != "merge" {
+		t.Errorf("merged summary %+v %+v, unsharded %+v %+v", sm.Counts, sm.CellsSamples, sa.Counts, sa.CellsSamples)
+	}
+	if len(sm.CellsSamples) != 3 || sm.CellsSamples[0].ViablePerML <= 0 {
+		t.Errorf("want 3 samples with concentrations, got %+v", sm.CellsSamples)
+	}
+}
+
+// TestMergeRejectsIncompleteShards: a missing shard, a shard given twice
+// and a stale shard are refused with the items listed, writing nothing.
+func TestMergeRejectsIncompleteShards(t *testing.T) {
+	dir := t.TempDir()
+	items := sampleItems(t)[:4]
+	m := writeManifest(t, dir, nil, items)
+	s0, s1 := filepath.Join(dir, "s0"), filepath.Join(dir, "s1")
+	mustRun(t, ExitOK, "run", "--quiet", "--shard", "0/2", "--out", s0, m)
+	mustRun(t, ExitOK, "run", "--quiet", "--shard", "1/2", "--out", s1, m)
+	var in1 []string
+	for _, it := range items {
+		if shardOf(it["id"].(string), 2) == 1 {
+			in1 = append(in1, it["id"].(string))
+		}
+	}
+	if len(in1) == 0 || len(in1) == len(items) {
+		t.Fatalf("degenerate split %v", in1)
+	}
+	// Same items, other parameters: the shards are stale for this manifest.
+	stale := writeManifest(t, dir, map[string]any{"cells": map[string]any{"depth_um": 10}}, items)
+	for _, c := range []struct {
+		name     string
+		manifest string
+		dirs     []string
+		want     []string
+	}{
+		{"missing", m, []string{s0}, append([]string{"missing"}, in1...)},
+		{"duplicated", m, []string{s0, s1, s1}, append([]string{"duplicated"}, in1...)},
+		{"stale", stale, []string{s0, s1}, []string{"stale shard"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out-"+c.name)
+			log := mustRun(t, ExitFailure, append([]string{"merge", "--manifest", c.manifest, "--out", out}, c.dirs...)...)
+			for _, w := range c.want {
+				if !strings.Contains(log, w) {
+					t.Errorf("merge log lacks %q:\n%s", w, log)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(out, "results.jsonl")); !os.IsNotExist(err) {
+				t.Errorf("results.jsonl written by a refused merge")
+			}
+		})
+	}
+}
+
+// TestResume: a re-run reuses every finished item; a deleted record, a
+// changed file and changed parameters are analysed again, nothing else.
+func TestResume(t *testing.T) {
+	dir := t.TempDir()
+	items := sampleItems(t)
+	// One input is a copy we can change.
+	copyPath := filepath.Join(dir, "field.png")
+	copyFile(t, items[0]["path"].(string), copyPath)
+	items[0]["path"] = copyPath
+	m := writeManifest(t, dir, nil, items)
+	out := filepath.Join(dir, "out")
+	analysed := countAnalyses(t)
+	results := filepath.Join(out, "results.jsonl")
+
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m)
+	if got := analysed(); len(got) != 8 {
+		t.Fatalf("first run analysed %v", got)
+	}
+	first := readLines(t, results)
+
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m)
+	if got := analysed(); len(got) != 0 {
+		t.Errorf("unchanged re-run analysed %v", got)
+	}
+	if s := readSummary(t, out); s.Counts.Skipped != 8 || s.Counts.OK != 0 {
+		t.Errorf("unchanged re-run counts %+v", s.Counts)
+	}
+	if again := readLines(t, results); !slices.Equal(stripped(t, again), stripped(t, first)) {
+		t.Errorf("reused records differ from the originals")
+	}
+	validateOutputs(t, out)
+
+	// Delete B-2's record.
+	var kept []string
+	for _, l := range readLines(t, results) {
+		if !strings.Contains(l, `"id":"B-2"`) {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(results, []byte(strings.Join(kept, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m)
+	if got := analysed(); !slices.Equal(got, []string{"B-2"}) {
+		t.Errorf("after deleting B-2's record, analysed %v", got)
+	}
+	if s := readSummary(t, out); s.Counts.Skipped != 7 || s.Counts.OK != 1 {
+		t.Errorf("counts %+v", s.Counts)
+	}
+
+	// Change the copied file's content.
+	copyFile(t, items[1]["path"].(string), copyPath)
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m)
+	if got := analysed(); !slices.Equal(got, []string{"A-1"}) {
+		t.Errorf("after changing A-1's file, analysed %v", got)
+	}
+
+	// Change donor B's chamber depth: its three fields are analysed again.
+	for _, it := range items {
+		if it["sample_id"] == "donor-B" {
+			it["params"] = map[string]any{"depth_um": 50}
+		}
+	}
+	m2 := writeManifest(t, dir, nil, items)
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m2)
+	if got := analysed(); !slices.Equal(got, []string{"B-1", "B-2", "B-3"}) {
+		t.Errorf("after changing donor B's depth, analysed %v", got)
+	}
+	mustRun(t, ExitOK, "run", "--quiet", "--fresh", "--out", out, m2)
+	if got := analysed(); len(got) != 8 {
+		t.Errorf("--fresh analysed %v", got)
+	}
+	validateOutputs(t, out)
+}
+
+func copyFile(t testing.TB, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestInterruptThenResume: cancelling after k items commits those k (exit
+// 130); resuming analyses only the rest, and the result equals an
+// uninterrupted run.
+func TestInterruptThenResume(t *testing.T) {
+	dir := t.TempDir()
+	m := writeManifest(t, dir, nil, sampleItems(t))
+	ref, out := filepath.Join(dir, "ref"), filepath.Join(dir, "out")
+	mustRun(t, ExitOK, "run", "--quiet", "--out", ref, m)
+
+	const k = 3
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	runTestHooks.afterItem = func(done int) {
+		if done == k {
+			cancel()
+		}
+	}
+	code, log := runCLI(t, ctx, "run", "--quiet", "--workers", "1", "--out", out, m)
+	runTestHooks.afterItem = nil
+	if code != ExitInterrupted {
+		t.Fatalf("exit %d, want 130\n%s", code, log)
+	}
+	validateOutputs(t, out)
+	done := len(readLines(t, filepath.Join(out, "results.jsonl")))
+	s := readSummary(t, out)
+	// With one worker at most the item in flight finishes after the cancel.
+	if done < k || done > k+1 || s.Counts.Interrupted != 8-done || s.ExitCode != ExitInterrupted {
+		t.Fatalf("interrupted run wrote %d records, counts %+v exit %d", done, s.Counts, s.ExitCode)
+	}
+
+	analysed := countAnalyses(t)
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, m)
+	if got := analysed(); len(got) != 8-done {
+		t.Errorf("resume analysed %v, want the %d unfinished items", got, 8-done)
+	}
+	if s := readSummary(t, out); s.Counts.Skipped != done || s.Counts.Interrupted != 0 {
+		t.Errorf("resumed counts %+v", s.Counts)
+	}
+	got, want := stripped(t, readLines(t, filepath.Join(out, "results.jsonl"))), stripped(t, readLines(t, filepath.Join(ref, "results.jsonl")))
+	if !slices.Equal(got, want) {
+		t.Errorf("interrupted + resumed results differ from an uninterrupted run")
+	}
+	if a, b := readSummary(t, out).CellsSamples, readSummary(t, ref).CellsSamples; !reflect.DeepEqual(a, b) {
+		t.Errorf("samples differ: %+v vs %+v", a, b)
+	}
+}
+
+func TestShardSpec(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		return func(k string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == k {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	for _, c := range []struct {
+		spec   string
+		env    func(string) string
+		want   *models.ShardRef
+		wantOK bool
+	}{
+		{"", env(), nil, true},
+		{"0/1", env(), &models.ShardRef{Index: 0, Count: 1}, true},
+		{"3/4", env(), &models.ShardRef{Index: 3, Count: 4}, true},
+		{"4/4", env(), nil, false},
+		{"-1/4", env(), nil, false},
+		{"1/0", env(), nil, false},
+		{"1", env(), nil, false},
+		{"x/2", env(), nil, false},
+		{"auto/4", env("JOB_COMPLETION_INDEX", "2", "SLURM_ARRAY_TASK_ID", "9"), &models.ShardRef{Index: 2, Count: 4}, true},
+		{"auto/4", env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "2"), &models.ShardRef{Index: 3, Count: 4}, true},
+		{"auto/4", env("SLURM_ARRAY_TASK_ID", "3"), &models.ShardRef{Index: 3, Count: 4}, true},
+		{"auto/4", env("SLURM_ARRAY_TASK_ID", "4"), nil, false},
+		{"auto/4", env(), nil, false},
+		{"auto/4", env("JOB_COMPLETION_INDEX", "one"), nil, false},
+	} {
+		got, err := parseShard(c.spec, c.env)
+		if (err == nil) != c.wantOK || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("parseShard(%q) = %+v, %v; want %+v ok=%v", c.spec, got, err, c.want, c.wantOK)
+		}
+	}
+	// FNV-1a 32 of "a" is 0xe40c292c (3826002220): fixed, so shards stay
+	// stable across versions.
+	if got := shardOf("a", 1000); got != 220 {
+		t.Errorf("shardOf(a, 1000) = %d, want 220", got)
+	}
+	var items, reversed []models.ManifestItem
+	for i := range 200 {
+		items = append(items, models.ManifestItem{ID: fmt.Sprintf("item-%d", i), Index: i})
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		reversed = append(reversed, items[i])
+	}
+	seen := map[string]int{}
+	for s := range 3 {
+		ids := func(list []models.ManifestItem) []string {
+			var out []string
+			for _, it := range list {
+				out = append(out, it.ID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		a, b := ids(selectShard(items, &models.ShardRef{Index: s, Count: 3})), ids(selectShard(reversed, &models.ShardRef{Index: s, Count: 3}))
+		if !slices.Equal(a, b) {
+			t.Errorf("shard %d depends on item order", s)
+		}
+		if len(a) < 40 {
+			t.Errorf("shard %d has %d of 200 items: badly balanced", s, len(a))
+		}
+		for _, id := range a {
+			seen[id]++
+		}
+	}
+	if len(seen) != 200 {
+		t.Errorf("%d of 200 items in some shard", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s in %d shards", id, n)
+		}
+	}
+}
+
+func TestRunUsageAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	m := writeManifest(t, dir, nil, sampleItems(t)[:1])
+	broken, _ := filepath.Abs("../../testdata/invalid-empty.png")
+	allBad := writeManifest(t, dir, nil, []map[string]any{{"id": "x", "kind": "cells", "path": broken}})
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"run", m}, ExitUsage},                                         // no --out
+		{[]string{"run", "--out", t.TempDir()}, ExitUsage},                      // no manifest
+		{[]string{"run", "--out", t.TempDir(), m, m}, ExitUsage},                // two
+		{[]string{"run", "--out", t.TempDir(), "--shard", "2/2", m}, ExitUsage}, // bad shard
+		{[]string{"run", "--out", t.TempDir(), filepath.Join(dir, "nope.json")}, ExitUsage},
+		{[]string{"run", "--quiet", "--out", t.TempDir(), allBad}, ExitFailure}, // every item failed
+		{[]string{"run", "--quiet", "--out", t.TempDir(), "--shard", "0/1", m}, ExitOK},
+		{[]string{"merge", "--out", t.TempDir(), dir}, ExitUsage},             // no --manifest
+		{[]string{"merge", "--manifest", m, "--out", t.TempDir()}, ExitUsage}, // no shards
+		{[]string{"schema"}, ExitUsage},
+		{[]string{"schema", "results"}, ExitUsage},
+		{[]string{"run", "--help"}, ExitOK},
+		{[]string{"help", "merge"}, ExitOK},
+	} {
+		if code, log := runCLI(t, context.Background(), c.args...); code != c.want {
+			t.Errorf("histocount %s: exit %d, want %d\n%s", strings.Join(c.args, " "), code, c.want, log)
+		}
+	}
+}
+
+// TestRunFromStdin reads the manifest from "-"; relative paths then
+// resolve against the working directory.
+func TestRunFromStdin(t *testing.T) {
+	data := `{"schema_version": "1.0.0", "job_id": "STDIN", "items": [
+		{"id": "a", "kind": "cells", "path": "../../testdata/samples/trypan/donor-A/g_24.png"}]}`
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		io.WriteString(w, data)
+		w.Close()
+	}()
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old; r.Close() }()
+	out := t.TempDir()
+	mustRun(t, ExitOK, "run", "--quiet", "--out", out, "-")
+	if s := readSummary(t, out); s.JobID != "STDIN" || s.Counts.OK != 1 {
+		t.Errorf("summary %+v", s)
+	}
+}
+
+func TestSchemaCommand(t *testing.T) {
+	for _, name := range []string{"manifest", "result", "summary"} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"schema", name}, &out, &errb); code != ExitOK {
+			t.Fatalf("schema %s: exit %d %s", name, code, errb.String())
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc["$schema"] != "https://json-schema.org/draft/2020-12/schema" {
+			t.Errorf("schema %s: %v %v", name, err, doc["$schema"])
+		}
+	}
+}
