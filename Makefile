@@ -22,12 +22,16 @@ build: deps
 
 # Installs what is missing, builds, and runs histocount on the bundled samples.
 demo: build
-	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
+	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/colonies $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
 	./bin/histocount cells --stain trypan --pixel-size 0.8 --depth 100 --sample-by dir \
 	    --save-labels --out $(DEMO_OUT)/trypan testdata/samples/trypan
 	./bin/histocount cells --stain fluorescence --save-labels --out $(DEMO_OUT)/nuclei testdata/samples/nuclei
 	@echo; echo "== $(DEMO_OUT)/trypan/samples.csv"; cat $(DEMO_OUT)/trypan/samples.csv
 	@echo; echo "== $(DEMO_OUT)/nuclei/images.csv"; cut -d, -f1-8 $(DEMO_OUT)/nuclei/images.csv
+	./bin/histocount colonies --plate-map testdata/samples/colonies/platemap.csv \
+	    --pixel-size 40 --min-cells 50 --cell-area 2000 --save-labels \
+	    --out $(DEMO_OUT)/colonies testdata/samples/colonies
+	@echo; echo "== $(DEMO_OUT)/colonies/samples.csv (CFE per donor)"; cat $(DEMO_OUT)/colonies/samples.csv
 	@# Skin sections: a synthetic cohort with known thickness (+62.5 % dermis at 12 months)
 	./bin/histocount-synth sections --subjects 3 --months 0,3,12 --out $(DEMO_OUT)/cohort-images
 	./bin/histocount dermis --save-labels --out $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images

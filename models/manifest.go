@@ -645,6 +645,11 @@ func (p *manifestParser) item(path string, index int, v *jval, defaults map[stri
 	}
 	if kindOK {
 		it.Params = effectiveParams(it.Kind, defaults[it.Kind], own)
+		// A cell count alone is no colony size; the analysis would silently
+		// fall back to its automatic threshold.
+		if it.Kind == KindColonies && it.Params.Num("min_cells") > 0 && !(it.Params.Num("cell_area_um2") > 0) {
+			p.add(path, "min_cells %g needs cell_area_um2 (µm² per cell) to define a colony size", it.Params.Num("min_cells"))
+		}
 	}
 	return it, true
 }

@@ -65,7 +65,12 @@ type JobSummary struct {
 	// CellsSamples pools the cells items by sample_id (items without one
 	// are samples of their own), in order of first appearance.
 	CellsSamples []CellsSample `json:"cells_samples"`
-	Provenance   JobProvenance `json:"provenance"`
+	// ColoniesSamples pools the colonies items by sample_id (items without
+	// one are samples of their own), sorted by sample: pooled CFE with its
+	// exact Poisson 95 % interval, and mean ± SD over the replicate dishes.
+	// Items that failed or have no cells_seeded count as failed_images.
+	ColoniesSamples []CFESample   `json:"colonies_samples"`
+	Provenance      JobProvenance `json:"provenance"`
 }
 
 // ShardRef names one shard of a job: items whose FNV-1a hash of the id

@@ -171,7 +171,8 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	prov.MergedFrom = dirs
 	sum := models.JobSummary{SchemaVersion: models.SchemaVersion, JobID: m.JobID, Command: "merge",
 		ManifestItems: len(m.Items), Counts: tally.counts, ExitCode: jobExitCode(tally.counts, false),
-		CellsSamples: tally.cellsSamples(), Provenance: prov}
+		CellsSamples: tally.cellsSamples(), ColoniesSamples: tally.coloniesSamples(),
+		Provenance: prov}
 	if err := af.Commit(); err != nil {
 		return err
 	}

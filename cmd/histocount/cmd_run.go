@@ -28,9 +28,19 @@ Outputs in DIR, each renamed into place only when complete:
   results.jsonl  one JSON object per item, in manifest order, with the
                  effective parameters, input sha256 and provenance
                  ('histocount schema result')
-  summary.json   counts, per-sample aggregates, exit code
-                 ('histocount schema summary')
+  summary.json   counts, exit code, per-sample aggregates: cells pooled
+                 into concentration and viability (cells_samples), dishes
+                 into CFE with a Poisson 95 % CI and replicate mean ± SD
+                 (colonies_samples); 'histocount schema summary'
   overlays/<id>.png, labels/<id>.png with --overlays, --save-labels
+                 (dermis items also geojson/<id>.geojson)
+
+Kinds and their parameters ('histocount schema manifest' for all):
+  cells     stain, pixel_size_um, depth_um, dilution, trypan_ratio, …
+  colonies  cells_seeded (CFE), polarity, pixel_size_um, min_colony_area_px,
+            min_colony_area_um2, min_colony_diameter_um, min_cells with
+            cell_area_um2; sample_id pools replicate dishes
+  dermis    stain, pixel_size_um, interval_um
 
 Resume: running the same manifest into the same DIR again carries over every
 item whose earlier record is ok and has the same input sha256, effective
@@ -76,7 +86,7 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&o.Shard, "shard", "", "run one shard: i/n (0-based) or auto/n (from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	fs.BoolVar(&o.Fresh, "fresh", false, "analyse every item, ignoring an earlier results.jsonl in --out")
 	fs.BoolVar(&o.Overlays, "overlays", false, "write overlays/<id>.png with outlined, numbered objects")
-	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png, 16-bit instance labels")
+	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png: 16-bit instance labels (cells, colonies) or layer labels and geojson/<id>.geojson (dermis)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -228,7 +238,8 @@ func (j *runJob) run(ctx context.Context) error {
 	tally.counts.Interrupted = len(j.items) - written
 	sum := models.JobSummary{SchemaVersion: models.SchemaVersion, JobID: j.m.JobID, Command: "run", Shard: j.shard,
 		ManifestItems: len(j.m.Items), Counts: tally.counts, ExitCode: jobExitCode(tally.counts, interrupted),
-		CellsSamples: tally.cellsSamples(), Provenance: jobProvenance(started, j.manifestSHA, o.Workers)}
+		CellsSamples: tally.cellsSamples(), ColoniesSamples: tally.coloniesSamples(),
+		Provenance: jobProvenance(started, j.manifestSHA, o.Workers)}
 	if err := out.Commit(); err != nil {
 		return err
 	}

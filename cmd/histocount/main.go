@@ -36,6 +36,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"cells", "count live/dead cells (trypan blue) or fluorescent nuclei", runCellsCmd},
+		{"colonies", "count colonies in stained dishes or agar plates; CFE per dish and sample", runColoniesCmd},
 		{"dermis", "measure epidermal/dermal thickness, fibre fraction and cell density on skin sections", runDermisCmd},
 		{"study", "join section results with a sample sheet: gains over time with statistics", runStudyCmd},
 		{"run", "run a LIMS job manifest (results.jsonl, summary.json; resume, shards)", runRunCmd},

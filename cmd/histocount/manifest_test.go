@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -116,6 +117,9 @@ var manifestCases = []struct {
 		[]string{"items[0].params.min_cells: want integer, got 2.5"}, true},
 	{"shorthand not of the kind", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "colonies", "path": "IMG", "dilution": 2}, {"id": "b", "kind": "cells", "path": "IMG", "cells_seeded": 100}]}`,
 		[]string{"items[0].dilution: not a parameter of kind colonies", "items[1].cells_seeded: not a parameter of kind cells"}, true},
+	{"colony size needs a cell area", `{"schema_version": "1.0.0", "job_id": "J", "defaults": {"colonies": {"min_cells": 50}}, "items": [
+		{"id": "a", "kind": "colonies", "path": "IMG"}, {"id": "b", "kind": "colonies", "path": "IMG", "params": {"cell_area_um2": 2000}}]}`,
+		[]string{"items[0]: min_cells 50 needs cell_area_um2"}, false},
 	{"parameter given twice", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "stain": "trypan", "params": {"stain": "fluorescence"}}]}`,
 		[]string{"items[0].params.stain: also given as items[0].stain"}, false},
 	{"replicate type", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "replicate": true}, {"id": "b", "kind": "cells", "path": "IMG", "replicate": 1.5}]}`,
@@ -229,7 +233,7 @@ func TestManifestTestdataValid(t *testing.T) {
 // TestEffectiveParams checks the precedence built-in < defaults < item.
 func TestEffectiveParams(t *testing.T) {
 	data := []byte(`{"schema_version": "1.0.0", "job_id": "J",
-		"defaults": {"cells": {"depth_um": 50, "dilution": 3}, "colonies": {"min_cells": 50}},
+		"defaults": {"cells": {"depth_um": 50, "dilution": 3}, "colonies": {"min_cells": 50, "cell_area_um2": 2000}},
 		"items": [
 			{"id": "a", "kind": "cells", "path": "x", "dilution": 5, "replicate": 2},
 			{"id": "b", "kind": "cells", "path": "x", "params": {"stain": "fluorescence", "depth_um": 20}},
@@ -262,27 +266,138 @@ func TestEffectiveParams(t *testing.T) {
 }
 
 // TestSchemaMirrorsParamTables keeps models.KindParams and the manifest
-// schema's parameter objects in step.
+// schema's parameter objects in step: the same names, and per parameter
+// the same JSON type, enum and lower bound.
 func TestSchemaMirrorsParamTables(t *testing.T) {
 	b, _ := schema.Get("manifest")
+	type prop struct {
+		Ref              string   `json:"$ref"`
+		Type             string   `json:"type"`
+		Enum             []string `json:"enum"`
+		Minimum          *float64 `json:"minimum"`
+		ExclusiveMinimum *float64 `json:"exclusiveMinimum"`
+	}
 	var doc struct {
-		Defs map[string]struct {
-			Properties map[string]json.RawMessage `json:"properties"`
-		} `json:"$defs"`
+		Defs map[string]json.RawMessage `json:"$defs"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
+	def := func(name string) prop {
+		var p prop
+		if err := json.Unmarshal(doc.Defs[name], &p); err != nil {
+			t.Fatalf("$defs/%s: %v", name, err)
+		}
+		return p
+	}
 	for _, kind := range models.Kinds {
+		var params struct {
+			Properties map[string]prop `json:"properties"`
+		}
+		if err := json.Unmarshal(doc.Defs[kind+"Params"], &params); err != nil {
+			t.Fatal(err)
+		}
 		var got []string
-		for k := range doc.Defs[kind+"Params"].Properties {
+		for k := range params.Properties {
 			got = append(got, k)
 		}
 		sort.Strings(got)
 		if want := models.ParamNames(kind); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: schema parameters %v, Go %v", kind, got, want)
 		}
+		for _, spec := range models.KindParams[kind] {
+			p, ok := params.Properties[spec.Name]
+			if !ok {
+				continue
+			}
+			if p.Ref != "" {
+				p = def(strings.TrimPrefix(p.Ref, "#/$defs/"))
+			}
+			wantType := map[models.ParamType]string{models.ParamNumber: "number", models.ParamInteger: "integer", models.ParamString: "string"}[spec.Type]
+			if p.Type != wantType {
+				t.Errorf("%s.%s: schema type %q, Go %q", kind, spec.Name, p.Type, wantType)
+			}
+			if strings.Join(p.Enum, ",") != strings.Join(spec.Enum, ",") {
+				t.Errorf("%s.%s: schema enum %v, Go %v", kind, spec.Name, p.Enum, spec.Enum)
+			}
+			if spec.Type == models.ParamString {
+				continue
+			}
+			switch {
+			case spec.MinExclusive && (p.ExclusiveMinimum == nil || *p.ExclusiveMinimum != spec.Min || p.Minimum != nil):
+				t.Errorf("%s.%s: schema needs exclusiveMinimum %g only", kind, spec.Name, spec.Min)
+			case !spec.MinExclusive && (p.Minimum == nil || *p.Minimum != spec.Min || p.ExclusiveMinimum != nil):
+				t.Errorf("%s.%s: schema needs minimum %g only", kind, spec.Name, spec.Min)
+			}
+		}
 	}
+}
+
+// TestResultSchemaMirrorsModels: every object of the result and summary
+// schemas lists exactly the JSON fields of its Go type, so a field added
+// to models fails here (with its name) before it fails a schema check of a
+// real run.
+func TestResultSchemaMirrorsModels(t *testing.T) {
+	for _, c := range []struct {
+		schema, def string
+		typ         any
+	}{
+		{"result", "", models.ItemResult{}},
+		{"result", "cellsImage", models.CellsImage{}},
+		{"result", "cellObject", models.CellObject{}},
+		{"result", "coloniesPlate", models.ColonyPlateResult{}},
+		{"result", "colony", models.Colony{}},
+		{"result", "dish", models.Dish{}},
+		{"result", "dermisSection", models.DermisSection{}},
+		{"result", "layerThickness", models.LayerThickness{}},
+		{"result", "calibration", models.Calibration{}},
+		{"result", "inputInfo", models.InputInfo{}},
+		{"summary", "", models.JobSummary{}},
+		{"summary", "cellsSample", models.CellsSample{}},
+		{"summary", "cfeSample", models.CFESample{}},
+	} {
+		b, _ := schema.Get(c.schema)
+		var doc struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+			Defs       map[string]struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"$defs"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		props := doc.Properties
+		if c.def != "" {
+			props = doc.Defs[c.def].Properties
+		}
+		var got []string
+		for k := range props {
+			got = append(got, k)
+		}
+		sort.Strings(got)
+		want := jsonFields(reflect.TypeOf(c.typ))
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s schema %q: properties %v, Go %T has %v", c.schema, c.def, got, c.typ, want)
+		}
+	}
+}
+
+// jsonFields returns the JSON names of a struct's exported fields, sorted.
+func jsonFields(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // FuzzManifest: the parser never panics, reports problems as a

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode"
 
 	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/analysis/colonies"
+	"github.com/histocount/histocount/analysis/dermis"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
 )
 
 // errKindNotSupported is the per-item error for a kind whose analysis is
@@ -31,13 +36,13 @@ type itemEnv struct {
 // the caller.
 type kindRunner func(ctx context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error
 
-// runKinds dispatches manifest items by kind. A nil runner makes every item
-// of that kind fail with errKindNotSupported; colonies and dermis plug in
-// here (their parameters are already parsed: models.KindParams).
+// runKinds dispatches manifest items by kind (their parameters are already
+// parsed and checked: models.KindParams). A nil runner would make every
+// item of its kind fail with errKindNotSupported.
 var runKinds = map[string]kindRunner{
 	models.KindCells:    runCellsItem,
-	models.KindColonies: nil,
-	models.KindDermis:   nil,
+	models.KindColonies: runColoniesItem,
+	models.KindDermis:   runDermisItem,
 }
 
 // runCellsItem counts one cells item with analyseCellsImage, the same work
@@ -66,11 +71,99 @@ func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path 
 	// The manifest's path, not the resolved one: results must not depend on
 	// where the job ran (the resolved path is in the provenance).
 	row.Image, row.Input.Path = it.Path, it.Path
-	if o.PixelSizeUM > 0 && row.Calibration.Source == "flag" {
-		row.Calibration.Source = "manifest"
-	}
+	row.Calibration = fromManifest(row.Calibration, o.PixelSizeUM)
 	rec.Cells = &row
+	return checkEncodable(row)
+}
+
+// fromManifest renames the calibration source "flag" (the analysis's name
+// for a pixel size given by the caller) to "manifest".
+func fromManifest(c models.Calibration, given float64) models.Calibration {
+	if given > 0 && c.Source == "flag" {
+		c.Source = "manifest"
+	}
+	return c
+}
+
+// checkEncodable fails an item whose payload cannot be written as JSON (a
+// NaN or ±Inf that slipped through): the item fails, not the whole run.
+func checkEncodable(payload any) error {
+	if _, err := json.Marshal(payload); err != nil {
+		return fmt.Errorf("result not representable as JSON: %w", err)
+	}
 	return nil
+}
+
+// runColoniesItem counts one dish with analysePlate, the same work as
+// `histocount colonies`; cells_seeded gives the dish's CFE (without it the
+// dish is flagged no_cells_seeded) and the item's sample pools it with its
+// replicates in summary.json.
+func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
+	p := it.Params
+	copt := colonies.Options{Polarity: p.Str("polarity"), PixelSizeUM: p.Num("pixel_size_um"),
+		MinColonyDiameterUM: p.Num("min_colony_diameter_um"), MinColonyAreaUM2: p.Num("min_colony_area_um2"),
+		MinColonyAreaPx: p.Num("min_colony_area_px"), MinCells: int(p.Num("min_cells")), CellAreaUM2: p.Num("cell_area_um2"),
+		Overlay: env.overlays, Labels: env.labels}
+	plate := models.ColonyPlateResult{Index: it.Index, Image: it.Path, Sample: it.Sample(), Replicate: it.Replicate,
+		CellsSeeded: p.Num("cells_seeded"), Input: models.InputInfo{Path: path}}
+	stem := env.stems[it.Index]
+	res, err := analysePlate(plate, path, filepath.Join(env.out, "overlays", stem+".png"), filepath.Join(env.out, "labels", stem+".png"),
+		copt, env.maxPixels, true)
+	if res.Input.SHA256 != "" {
+		rec.Input = models.ItemInput{SHA256: res.Input.SHA256, Bytes: res.Input.Bytes}
+	}
+	if err != nil {
+		return err
+	}
+	res.Status = models.StatusOK
+	res.Image, res.Input.Path = it.Path, it.Path
+	res.Calibration = fromManifest(res.Calibration, copt.PixelSizeUM)
+	rec.Colonies = &res
+	return checkEncodable(res)
+}
+
+// runDermisItem measures one skin section with analysis/dermis, with the
+// options of `histocount dermis` (interval_um 0 means 50 µm); --save-labels
+// also writes geojson/<id>.geojson.
+func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
+	p := it.Params
+	img, err := imageio.Load(path, imageio.Options{MaxPixels: env.maxPixels})
+	if err != nil {
+		return fmt.Errorf("decode: %w", err)
+	}
+	rec.Input = models.ItemInput{SHA256: img.Info.SHA256, Bytes: img.Info.Bytes}
+	opt := dermis.Options{Stain: p.Str("stain"), PixelSizeUM: p.Num("pixel_size_um"), IntervalUM: p.Num("interval_um"),
+		Overlay: env.overlays, Labels: env.labels}
+	res, err := dermis.Measure(img, opt)
+	if err != nil {
+		return fmt.Errorf("analyse: %w", err)
+	}
+	stem := env.stems[it.Index]
+	if res.Overlay != nil {
+		if err := report.WritePNG(filepath.Join(env.out, "overlays", stem+".png"), res.Overlay); err != nil {
+			return fmt.Errorf("write overlay: %w", err)
+		}
+	}
+	if env.labels {
+		if res.Labels != nil {
+			if err := report.WritePNG(filepath.Join(env.out, "labels", stem+".png"), res.Labels); err != nil {
+				return fmt.Errorf("write labels: %w", err)
+			}
+		}
+		gj, err := res.GeoJSON()
+		if err != nil {
+			return fmt.Errorf("geojson: %w", err)
+		}
+		if err := report.WriteFile(filepath.Join(env.out, "geojson", stem+".geojson"), gj); err != nil {
+			return fmt.Errorf("write geojson: %w", err)
+		}
+	}
+	s := res.Section
+	s.Index, s.Image, s.Input.Path, s.Sample = it.Index, it.Path, it.Path, it.Sample()
+	s.Status, s.Error = models.StatusOK, ""
+	s.Calibration = fromManifest(s.Calibration, opt.PixelSizeUM)
+	rec.Dermis = &s
+	return checkEncodable(s)
 }
 
 // runKind runs the item's kind, or fails it when the kind is not wired.

@@ -136,6 +136,12 @@ func (p *previousResults) reuse(it models.ManifestItem, path string) (models.Ite
 	if c := rec.Cells; c != nil {
 		c.Index, c.Sample, c.Image, c.Input.Path = it.Index, it.Sample(), it.Path, it.Path
 	}
+	if c := rec.Colonies; c != nil {
+		c.Index, c.Sample, c.Replicate, c.Image, c.Input.Path = it.Index, it.Sample(), it.Replicate, it.Path, it.Path
+	}
+	if d := rec.Dermis; d != nil {
+		d.Index, d.Sample, d.Image, d.Input.Path = it.Index, it.Sample(), it.Path, it.Path
+	}
 	rec.Provenance.Reused = true
 	return rec, true
 }

@@ -15,14 +15,15 @@ import (
 	"github.com/histocount/histocount/report"
 )
 
-// jobTally counts records and pools cells samples as records stream by,
-// for summary.json of run and merge alike. Memory is per sample, not per
-// item.
+// jobTally counts records and pools cells and colonies samples as records
+// stream by, for summary.json of run and merge alike. Memory is per cells
+// sample, and a few dozen bytes per colonies item.
 type jobTally struct {
 	counts   models.JobCounts
 	samples  map[string]*cells.SampleAccumulator
 	chambers map[string]models.Chamber
 	order    []string
+	dishes   cfeRows
 }
 
 func newJobTally() *jobTally {
@@ -42,12 +43,22 @@ func (t *jobTally) add(rec *models.ItemResult) {
 	if ok && len(models.Doubtful(qcOf(rec))) > 0 {
 		t.counts.Flagged++
 	}
-	if rec.Kind != models.KindCells {
-		return
-	}
 	name := rec.SampleID
 	if name == "" {
 		name = rec.ID
+	}
+	if rec.Kind == models.KindColonies {
+		d := models.ColonyPlateResult{Sample: name, Status: rec.Status, CellsSeeded: rec.Parameters.Num("cells_seeded")}
+		if c := rec.Colonies; ok && c != nil {
+			d.Colonies, d.QC = c.Colonies, c.QC
+		} else {
+			d.Status = models.StatusError
+		}
+		t.dishes.add(d)
+		return
+	}
+	if rec.Kind != models.KindCells {
+		return
 	}
 	acc := t.samples[name]
 	p := rec.Parameters
@@ -66,6 +77,9 @@ func (t *jobTally) add(rec *models.ItemResult) {
 		acc.AddFailed()
 	}
 }
+
+// coloniesSamples pools the colonies items by sample.
+func (t *jobTally) coloniesSamples() []models.CFESample { return t.dishes.summaries() }
 
 func (t *jobTally) cellsSamples() []models.CellsSample {
 	out := []models.CellsSample{}

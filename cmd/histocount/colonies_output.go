@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
+
+	"github.com/histocount/histocount/analysis/colonies"
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
+)
+
+var (
+	coloniesImageHeader = []string{"image", "status", "error", "colonies", "rejected", "covered_area_pct",
+		"dish_found", "dish_source", "dish_shape", "dish_cx_px", "dish_cy_px", "dish_radius_px", "dish_area_px", "polarity",
+		"sample", "replicate", "cells_seeded", "cfe_pct",
+		"qc", "width", "height", "pixel_size_um", "calibration_source", "sha256"}
+	// class is counted or rejected; reason says why a rejected object was
+	// not counted (abortive: below the colony threshold; debris).
+	coloniesObjectHeader = []string{"image", "id", "class", "reason", "centroid_x_px", "centroid_y_px", "area_px", "area_um2",
+		"equiv_diameter_px", "equiv_diameter_um", "circularity", "mean_intensity", "stain_contrast", "estimated_cells"}
+	coloniesSampleHeader = []string{"sample", "images", "failed_images", "colonies", "cells_seeded", "cfe_pct",
+		"cfe_ci_low_pct", "cfe_ci_high_pct", "mean_cfe_pct", "sd_cfe_pct", "qc"}
+)
+
+// writeColonyRows writes one dish's rows to images.csv, objects.csv and
+// results.json.
+func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
+	ok := p.Status == models.StatusOK
+	var colonyCount, rejected, covered, dishFound, source, shape, cx, cy, r, area, cfe, seeded string
+	if ok {
+		colonyCount, rejected = report.I(p.Colonies), report.I(p.RejectedClusters)
+		covered, dishFound, source, shape = report.F(round3(p.CoveredAreaPct)), fmt.Sprint(p.Dish.Found), p.Dish.Source, p.Dish.Shape
+		if p.Dish.Found && p.Dish.Shape == "circle" {
+			cx, cy, r = report.F(round3(p.Dish.CXPx)), report.F(round3(p.Dish.CYPx)), report.F(round3(p.Dish.RadiusPx))
+		}
+		area = report.FOpt(round3(p.Dish.AreaPx), p.Dish.AreaPx > 0)
+		if p.CellsSeeded > 0 {
+			cfe = report.F(p.CFEPct)
+		}
+	}
+	if p.CellsSeeded > 0 {
+		seeded = report.F(p.CellsSeeded)
+	}
+	if err := out.row("images.csv", []string{p.Image, p.Status, p.Error, colonyCount, rejected, covered,
+		dishFound, source, shape, cx, cy, r, area, p.Polarity, p.Sample, p.Replicate, seeded, cfe,
+		strings.Join(p.QC, ";"), intOpt(p.Input.Width), intOpt(p.Input.Height),
+		report.FOpt(p.Calibration.PixelSizeUM, p.Calibration.Known()), p.Calibration.Source, p.Input.SHA256}); err != nil {
+		return err
+	}
+	cal := p.Calibration.Known()
+	for _, c := range p.Objects {
+		class, reason := "counted", ""
+		if c.Class != models.ColonyCounted {
+			class, reason = "rejected", c.Class
+		}
+		if err := out.row("objects.csv", []string{p.Image, report.I(c.ID), class, reason, report.F(c.CentroidXPx), report.F(c.CentroidYPx),
+			report.F(c.AreaPx), report.FOpt(c.AreaUM2, cal), report.F(c.EquivDiameterPx), report.FOpt(c.EquivDiameterUM, cal),
+			report.F(c.Circularity), report.F(c.MeanIntensity), report.F(c.StainContrast),
+			report.FOpt(c.EstimatedCells, c.EstimatedCells > 0)}); err != nil {
+			return err
+		}
+	}
+	return out.elem(p)
+}
+
+// cfeRows collects slim copies of the dishes (no objects) for the sample
+// table; a few dozen bytes per dish.
+type cfeRows struct{ rows []models.ColonyPlateResult }
+
+func (c *cfeRows) add(p models.ColonyPlateResult) {
+	var qc []string
+	for _, q := range p.QC {
+		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated {
+			qc = append(qc, q) // the flags colonies.SummariseCFE passes on to the sample
+		}
+	}
+	c.rows = append(c.rows, models.ColonyPlateResult{Sample: p.Sample, Status: p.Status, Colonies: p.Colonies,
+		CellsSeeded: p.CellsSeeded, QC: qc})
+}
+
+// summaries pools the dishes by sample (sorted by name): pooled CFE with
+// its exact Poisson 95 % interval, mean ± SD over replicate dishes.
+func (c *cfeRows) summaries() []models.CFESample {
+	if len(c.rows) == 0 {
+		return []models.CFESample{}
+	}
+	return colonies.SummariseCFE(c.rows)
+}
+
+// writeCFESamplesCSV writes samples.csv of `colonies`.
+func writeCFESamplesCSV(dir string, samples []models.CFESample) error {
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), coloniesSampleHeader)
+	if err != nil {
+		return err
+	}
+	for _, s := range samples {
+		pooled := s.Images > 0
+		if err := sc.Row([]string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Colonies),
+			report.FOpt(s.CellsSeeded, pooled), report.FOpt(s.CFEPct, pooled), report.FOpt(s.CFECILowPct, pooled),
+			report.FOpt(s.CFECIHighPct, pooled), report.FOpt(s.MeanCFEPct, pooled), report.FOpt(s.SDCFEPct, pooled && s.Images > 1),
+			strings.Join(s.QC, ";")}); err != nil {
+			sc.Abort()
+			return err
+		}
+	}
+	return sc.Commit()
+}
+
+// maskOf turns a decoded mask image into a grey mask: non-zero in any
+// channel is inside.
+func maskOf(img *imageio.Image) *image.Gray {
+	m := image.NewGray(image.Rect(0, 0, img.Width, img.Height))
+	for i := range m.Pix {
+		for c := 0; c < img.Channels; c++ {
+			if img.Pix[i*img.Channels+c] != 0 {
+				m.Pix[i] = 255
+				break
+			}
+		}
+	}
+	return m
+}
+
+// Legend colours: the ones analysis/colonies draws the overlay with.
+var colonyLegend = []struct {
+	c    color.RGBA
+	text string
+}{
+	{color.RGBA{R: 0, G: 230, B: 0, A: 255}, "counted colony (numbered)"},
+	{color.RGBA{R: 255, G: 40, B: 40, A: 255}, "rejected: below colony size, or debris"},
+	{color.RGBA{R: 255, G: 210, B: 0, A: 255}, "analysed dish region"},
+}
+
+// drawColonyLegend draws the colour key in the overlay's bottom-left
+// corner, scaled with the image so that it stays legible.
+func drawColonyLegend(dst *image.RGBA) {
+	const line, pad, swatch = 16, 6, 10
+	face := basicfont.Face7x13
+	width := 0
+	for _, l := range colonyLegend {
+		width = max(width, font.MeasureString(face, l.text).Ceil())
+	}
+	key := image.NewRGBA(image.Rect(0, 0, pad*3+swatch+width, pad*2+line*len(colonyLegend)))
+	draw.Draw(key, key.Bounds(), image.NewUniform(color.RGBA{A: 255}), image.Point{}, draw.Src)
+	for i, l := range colonyLegend {
+		y := pad + i*line
+		draw.Draw(key, image.Rect(pad, y+3, pad+swatch, y+3+swatch), image.NewUniform(l.c), image.Point{}, draw.Src)
+		d := font.Drawer{Dst: key, Src: image.NewUniform(color.RGBA{R: 255, G: 255, B: 255, A: 255}), Face: face,
+			Dot: fixed.P(pad*2+swatch, y+12)}
+		d.DrawString(l.text)
+	}
+	b := dst.Bounds()
+	s := max(1, min(b.Dx(), b.Dy())/700)
+	kw, kh := key.Bounds().Dx()*s, key.Bounds().Dy()*s
+	if kw > b.Dx() || kh > b.Dy() {
+		return // too small an image for a legend
+	}
+	x0, y0 := b.Min.X, b.Max.Y-kh
+	for y := 0; y < kh; y++ {
+		for x := 0; x < kw; x++ {
+			dst.SetRGBA(x0+x, y0+y, key.RGBAAt(x/s, y/s))
+		}
+	}
+}
