@@ -95,25 +95,13 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	src, err := cvutil.ToMat(img)
+	colour, work, err := workingImages(img)
 	if err != nil {
 		return nil, err
 	}
-	defer src.Close()
-	gray, err := cvutil.Gray(src)
-	if err != nil {
-		return nil, err
-	}
-	defer gray.Close()
-
-	scale := math.Min(1, float64(workSide)/float64(max(img.Width, img.Height)))
-	work := gocv.NewMat()
+	defer colour.Close()
 	defer work.Close()
-	if scale < 1 {
-		gocv.Resize(gray, &work, image.Pt(0, 0), scale, scale, gocv.InterpolationArea)
-	} else {
-		gray.CopyTo(&work)
-	}
+	scale := float64(work.Cols()) / float64(img.Width)
 	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
 
 	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
@@ -134,8 +122,8 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		res.QC = append(res.QC, models.QCNoCalibration)
 	}
 
-	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && src.Channels() == 3 {
-		if v, err := violetFraction(src, roi, g.w, g.h); err == nil && v > violetShare {
+	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && colour.Channels() == 3 {
+		if v, err := violetFraction(colour, roi, g.w, g.h); err == nil && v > violetShare {
 			opt.Polarity = PolarityDark
 			if v > 0.5 {
 				// More stained dish than clear dish: colonies have merged.
@@ -159,6 +147,11 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			res.Labels = upscaleLabels(seg.labels, g.w, g.h, img.Width, img.Height)
 		}
 		if opt.Overlay {
+			src, err := cvutil.ToMat(img)
+			if err != nil {
+				return nil, err
+			}
+			defer src.Close()
 			if res.Overlay, err = drawOverlay(src, seg.labels, g.w, g.h, res); err != nil {
 				return nil, err
 			}
@@ -245,6 +238,46 @@ type plane struct {
 // round3 keeps outputs stable and readable across runs.
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
+// workingImages returns the input shrunk (area average) so its longer side
+// is at most workSide, as it is (colour, BGR or grey) and as 8-bit grey.
+// The input is shrunk once, in colour, straight from its Go buffer: a
+// full-size copy and grey conversion would cost more than the counting.
+func workingImages(img *imageio.Image) (colour, grey gocv.Mat, err error) {
+	var mt gocv.MatType
+	switch img.Channels {
+	case 1:
+		mt = gocv.MatTypeCV8UC1
+	case 3:
+		mt = gocv.MatTypeCV8UC3
+	default:
+		return colour, grey, fmt.Errorf("%w: %d channels", cvutil.ErrBadImage, img.Channels)
+	}
+	if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height*img.Channels {
+		return colour, grey, fmt.Errorf("%w: %d bytes for %dx%dx%d", cvutil.ErrBadImage, len(img.Pix), img.Width, img.Height, img.Channels)
+	}
+	view, err := gocv.NewMatFromBytes(img.Height, img.Width, mt, img.Pix)
+	if err != nil {
+		return colour, grey, fmt.Errorf("colonies: wrap image: %w", err)
+	}
+	defer view.Close()
+	scale := math.Min(1, float64(workSide)/float64(max(img.Width, img.Height)))
+	colour = gocv.NewMat()
+	if scale < 1 {
+		w := max(1, int(math.Round(float64(img.Width)*scale)))
+		h := max(1, int(math.Round(float64(img.Height)*scale)))
+		gocv.Resize(view, &colour, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	} else {
+		view.CopyTo(&colour)
+	}
+	grey = gocv.NewMat()
+	if img.Channels == 3 {
+		gocv.CvtColor(colour, &grey, gocv.ColorBGRToGray)
+	} else {
+		colour.CopyTo(&grey)
+	}
+	return colour, grey, nil
+}
+
 // violetShare is the fraction of the dish that, stained violet, settles
 // the polarity as crystal violet (dark colonies) whatever the grey levels
 // say: a confluent violet dish is darker than its few gaps.
@@ -253,13 +286,10 @@ const violetShare = 0.02
 // violetFraction is the fraction of dish pixels whose colour is violet:
 // (B+R)/2 − G > 30 grey levels, i.e. green clearly absorbed, as crystal
 // violet does and agar (yellow-green) and cream colonies do not.
-func violetFraction(src gocv.Mat, roi []bool, w, h int) (float64, error) {
-	small := gocv.NewMat()
-	defer small.Close()
-	gocv.Resize(src, &small, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+func violetFraction(small gocv.Mat, roi []bool, w, h int) (float64, error) {
 	b := small.ToBytes()
 	if len(b) != w*h*3 {
-		return 0, fmt.Errorf("colonies: resized colour image has %d bytes", len(b))
+		return 0, fmt.Errorf("colonies: working colour image has %d bytes, want %d", len(b), w*h*3)
 	}
 	n, v := 0, 0
 	for i, in := range roi {

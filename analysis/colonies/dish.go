@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"gocv.io/x/gocv"
 
@@ -80,19 +81,20 @@ func detectWall(work gocv.Mat) (circle, bool) {
 			}
 		}
 	}
+	// Every seed is refined on 60 rays; only the winner on all 180, which
+	// is where the time goes.
 	var best circle
 	bestScore := 0.0
 	for i, c := range seeds {
-		{
-			c, s := refineCircle(g, sw, sh, c)
-			if debugDish {
-				fmt.Printf("hough %d: %v score %.3f (size %dx%d)\n", i, c, s, sw, sh)
-			}
-			if s > bestScore {
-				best, bestScore = c, s
-			}
+		c, s := refineCircle(g, sw, sh, c, 60)
+		if debugDish {
+			fmt.Printf("seed %d: %v coarse score %.3f (size %dx%d)\n", i, c, s, sw, sh)
+		}
+		if s > bestScore {
+			best, bestScore = c, s
 		}
 	}
+	best, bestScore = refineCircle(g, sw, sh, best, 180)
 	if bestScore < 0.45 {
 		return circle{}, false
 	}
@@ -101,14 +103,14 @@ func detectWall(work gocv.Mat) (circle, bool) {
 
 // refineCircle searches centre and radius near c for the largest edge
 // coverage and returns the refined circle and its coverage 0..1.
-func refineCircle(g []byte, w, h int, c circle) (circle, float64) {
-	best, bestS := c, edgeCoverage(g, w, h, c)
+func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
+	best, bestS := c, edgeCoverage(g, w, h, c, rays)
 	step := math.Max(1, c.r*0.04)
 	for iter := 0; iter < 40; iter++ {
 		improved := false
 		for _, d := range [][3]float64{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
 			cand := circle{best.cx + d[0]*step, best.cy + d[1]*step, best.r + d[2]*step}
-			if s := edgeCoverage(g, w, h, cand); s > bestS {
+			if s := edgeCoverage(g, w, h, cand, rays); s > bestS {
 				best, bestS, improved = cand, s, true
 			}
 		}
@@ -122,7 +124,7 @@ func refineCircle(g []byte, w, h int, c circle) (circle, float64) {
 	// Prefer the outermost well-covered edge: the wall, not the agar edge.
 	for k := 1.02; k <= 1.12; k += 0.01 {
 		cand := circle{best.cx, best.cy, best.r * k}
-		if s := edgeCoverage(g, w, h, cand); s >= 0.85*bestS && s >= 0.45 {
+		if s := edgeCoverage(g, w, h, cand, rays); s >= 0.85*bestS && s >= 0.45 {
 			best = cand
 			bestS = math.Max(bestS, s)
 		}
@@ -134,11 +136,10 @@ func refineCircle(g []byte, w, h int, c circle) (circle, float64) {
 // between 0.85 r and 1.15 r (or the image edge) lies within 3 % of r and is
 // at least 4 grey levels over 2 px. Rays on which the circle leaves the
 // image are not counted; a circle more than a third outside scores 0.
-func edgeCoverage(g []byte, w, h int, c circle) float64 {
-	const rays = 180
+func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
 	hit, inside := 0.0, 0
 	for a := 0; a < rays; a++ {
-		th := 2 * math.Pi * float64(a) / rays
+		th := 2 * math.Pi * float64(a) / float64(rays)
 		ux, uy := math.Cos(th), math.Sin(th)
 		// Largest radius still inside the image along this ray.
 		rmax := math.Inf(1)
@@ -196,53 +197,77 @@ func sample(g []byte, w, h int, x, y float64) float64 {
 // never beyond wallFraction·r.
 func innerEdge(g []byte, w, h int, c circle) float64 {
 	const rays, bin, lo, hi = 360, 0.005, 0.6, 0.99
-	const thr = 6.0 // grey levels over 2 px
 	nb := int((hi - lo) / bin)
-	counts := make([]int, nb)
-	mark := make([]bool, nb)
-	valid := 0
+	// Radial steps on every ray and bin first: the threshold is set from
+	// their spread, so sensor noise does not mark every radius.
+	steps := make([]float64, rays*nb)
+	okRay := make([]bool, rays)
 	for a := 0; a < rays; a++ {
 		th := 2 * math.Pi * float64(a) / rays
 		ux, uy := math.Cos(th), math.Sin(th)
-		clear(mark)
-		ok := true
+		okRay[a] = true
 		for k := 0; k < nb; k++ {
 			r := (lo + (float64(k)+0.5)*bin) * c.r
 			x, y := c.cx+r*ux, c.cy+r*uy
-			if x < 2 || y < 2 || x > float64(w-3) || y > float64(h-3) {
-				ok = false
+			if x < 3 || y < 3 || x > float64(w-4) || y > float64(h-4) {
+				okRay[a] = false
 				break
 			}
-			if math.Abs(sample(g, w, h, x+ux, y+uy)-sample(g, w, h, x-ux, y-uy)) >= thr {
+			steps[a*nb+k] = math.Abs(smoothSample(g, w, h, x+ux, y+uy, -uy, ux) - smoothSample(g, w, h, x-ux, y-uy, -uy, ux))
+		}
+	}
+	var all []float64
+	for a := 0; a < rays; a++ {
+		if okRay[a] {
+			all = append(all, steps[a*nb:(a+1)*nb]...)
+		}
+	}
+	limit := wallFraction * c.r
+	valid := len(all) / max(1, nb)
+	if valid < rays/2 {
+		return limit
+	}
+	slices.Sort(all)
+	// A step is clear at 6 grey levels over 2 px, or 5 noise σ when the
+	// photograph is noisier (the median |step| of pure noise is 0.67 σ·√2).
+	thr := math.Max(6, 5*all[len(all)/2]/0.954)
+	counts := make([]int, nb)
+	mark := make([]bool, nb)
+	for a := 0; a < rays; a++ {
+		if !okRay[a] {
+			continue
+		}
+		clear(mark)
+		for k := 0; k < nb; k++ {
+			if steps[a*nb+k] >= thr {
 				for kk := max(0, k-1); kk <= min(nb-1, k+1); kk++ {
 					mark[kk] = true
 				}
 			}
 		}
-		if !ok {
-			continue
-		}
-		valid++
 		for k, m := range mark {
 			if m {
 				counts[k]++
 			}
 		}
 	}
-	limit := wallFraction * c.r
-	if valid < rays/2 {
-		return limit
-	}
 	for k := int((0.75 - lo) / bin); k < nb; k++ {
 		if float64(counts[k]) >= 0.4*float64(valid) {
 			r := (lo+float64(k)*bin)*c.r - 0.01*c.r
 			if debugDish {
-				fmt.Printf("inner edge at %.3f of wall\n", r/c.r)
+				fmt.Printf("inner edge at %.3f of wall (step threshold %.1f)\n", r/c.r, thr)
 			}
 			return math.Max(0.75*c.r, math.Min(limit, r))
 		}
 	}
 	return limit
+}
+
+// smoothSample averages three bilinear samples across the ray (unit
+// tangent tx, ty), which lowers the noise of a radial step by √3 without
+// blurring it radially.
+func smoothSample(g []byte, w, h int, x, y, tx, ty float64) float64 {
+	return (sample(g, w, h, x-tx, y-ty) + sample(g, w, h, x, y) + sample(g, w, h, x+tx, y+ty)) / 3
 }
 
 var debugDish = false

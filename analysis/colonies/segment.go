@@ -40,7 +40,7 @@ type segmentation struct {
 func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
 	w, h := g.w, g.h
 	seg := &segmentation{labels: make([]int32, w*h)}
-	var vals []byte
+	vals := make([]byte, 0, len(roi))
 	clipped := 0
 	for i, in := range roi {
 		if in {
@@ -178,9 +178,7 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		}
 		return math.Hypot((o.cx+0.5)/scale-dish.CXPx, (o.cy+0.5)/scale-dish.CYPx) > dish.InnerRadiusPx
 	}
-	covered := 0.0
-	var keep, drop []int
-	groups := map[int32]int{}
+	coreContrast(objs, lab, res, dt)
 	for i := range objs {
 		o := &objs[i]
 		if o.area == 0 {
@@ -199,6 +197,13 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		default:
 			o.class = models.ColonyCounted
 		}
+	}
+	rejectFaint(objs, inBand)
+	covered := 0.0
+	var keep, drop []int
+	groups := map[int32]int{}
+	for i := range objs {
+		o := &objs[i]
 		switch o.class {
 		case models.ColonyCounted:
 			keep = append(keep, i)
@@ -281,8 +286,64 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	return seg, nil
 }
 
+// faintFraction: an object whose core contrast is below this fraction of
+// the typical colony's is not a colony. Colonies of one plate share their
+// pigment and thickness, so their cores stand out alike; lid vents,
+// reflections, condensation and agar smears are a fraction as strong.
+const faintFraction = 1.0 / 3
+
+// coreContrast sets coreRes of every object: the mean contrast over its
+// inner half (distance to the edge ≥ half its maximum), which the blurred
+// outline does not dilute, so small and large colonies compare fairly.
+func coreContrast(objs []object, lab []int32, res, dt []float32) {
+	n := make([]float64, len(objs))
+	for i, l := range lab {
+		if l > 0 && dt[i] >= objs[l-1].maxDT/2 {
+			objs[l-1].coreRes += float64(res[i])
+			n[l-1]++
+		}
+	}
+	for i := range objs {
+		if n[i] > 0 {
+			objs[i].coreRes /= n[i]
+		}
+	}
+}
+
+// rejectFaint reclassifies as debris the counted objects whose core
+// contrast is below faintFraction of the median core contrast of the
+// counted colonies off the rim band (all counted colonies when fewer
+// than 5 lie off it): the rim band holds most of the faint look-alikes
+// and must not set the reference.
+func rejectFaint(objs []object, inBand func(*object) bool) {
+	var ref, all []float64
+	for i := range objs {
+		o := &objs[i]
+		if o.class != models.ColonyCounted {
+			continue
+		}
+		all = append(all, o.coreRes)
+		if !inBand(o) {
+			ref = append(ref, o.coreRes)
+		}
+	}
+	if len(ref) < 5 {
+		ref = all
+	}
+	if len(ref) < 3 {
+		return // too few colonies to say what is typical
+	}
+	sort.Float64s(ref)
+	thr := faintFraction * ref[len(ref)/2]
+	for i := range objs {
+		if o := &objs[i]; o.class == models.ColonyCounted && o.coreRes < thr {
+			o.class = models.ColonyDebris
+		}
+	}
+}
+
 // markerFunction weights the distance transform by the relative contrast,
-// f = DT·min(1, res/C) with C the 90th percentile of the contrast inside
+// f = DT·max(0, res/C) with C the 90th percentile of the contrast inside
 // colonies: touching colonies meet at a narrow neck and a dip in stain,
 // so both deepen the saddle between them.
 func markerFunction(dt, res []float32, mask []bool) []float32 {

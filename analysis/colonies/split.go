@@ -69,8 +69,8 @@ func dt1(f, d []float64, v []int, z []float64) {
 // in which a maximum counts as a separate colony only when its persistence
 // (height above the saddle where it meets a higher maximum) is at least
 // max(minPx, rel·height). Two discs of radius r overlapping at centre
-// distance d meet at a saddle of height √(r² − d²/4), so rel = 0.3 splits
-// discs further apart than 1.43 r and merges the bumps of one ragged edge,
+// distance d meet at a saddle of height √(r² − d²/4), so rel = 0.15 splits
+// discs further apart than 1.05 r and merges the bumps of one ragged edge,
 // whatever the colony size. Returns labels 1..n (0 background).
 func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]int32, int) {
 	// Bucket pixels by distance, highest first (0.25 px resolution).
@@ -206,6 +206,7 @@ type object struct {
 	maxRes        float32
 	maxDT         float32
 	edges         float64 // pixel edges facing another label or background
+	coreRes       float64 // mean contrast where the distance to the edge is ≥ maxDT/2
 	class         string
 }
 
@@ -372,7 +373,9 @@ func fillHoles(mask []bool, w, h, maxArea int) {
 		for len(stack) > 0 {
 			p := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			region = append(region, p)
+			if len(region) <= maxArea {
+				region = append(region, p) // larger regions are only marked seen
+			}
 			x, y := p%w, p/w
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
 				border = true
