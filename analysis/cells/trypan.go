@@ -68,6 +68,50 @@ type trypanScale struct {
 	// keepCandidates keeps objects the cell-likeness model rejects (for
 	// refitting the model on annotated images).
 	keepCandidates bool
+	// learned selects the learned candidate classifier
+	// (trypan_cellmlp.go); false falls back to the classical rules
+	// trypanIsCell and trypanClassify.
+	learned bool
+}
+
+// trypanTypicalInscribed is the median largest inscribed radius of the
+// whole cells of a field, in units of refRadiusPx, on the development
+// crops (annotated cells: median 2.2, image medians 2.1).
+const trypanTypicalInscribed = 2.1
+
+// trypanRescaleFactor: an uncalibrated field whose cells are this many
+// times larger (or smaller) than typical is measured again at their scale.
+// Well outside the development crops' spread (image medians 0.76–1.44 of
+// typical for 98 % of them), so those are analysed at the fixed scale the
+// classifier was fitted at; one crop of unusually large cells (1.9) is
+// re-measured.
+const trypanRescaleFactor = 1.8
+
+// trypanFieldScale returns how many times larger than typical the cells of
+// a field are: the median largest inscribed radius of the accepted cells
+// not cut by the field edge over the typical one. ok is false when fewer
+// than 3 such cells or the factor is within trypanRescaleFactor of 1.
+func trypanFieldScale(feats []trypanFeatures, sc trypanScale) (float64, bool) {
+	var r []float64
+	for _, f := range feats {
+		if !f.border {
+			r = append(r, f.maxInscribed)
+		}
+	}
+	if len(r) < 3 {
+		return 1, false
+	}
+	sort.Float64s(r)
+	f := r[len(r)/2] / (trypanTypicalInscribed * sc.refRadiusPx)
+	return f, f > trypanRescaleFactor || f < 1/trypanRescaleFactor
+}
+
+// scaled returns the scale of a field whose cells are f times larger.
+func (sc trypanScale) scaled(f float64) trypanScale {
+	sc.refRadiusPx *= f
+	sc.minDiamPx = math.Max(2, sc.minDiamPx*f)
+	sc.maxDiamPx = math.Max(4, sc.maxDiamPx*f)
+	return sc
 }
 
 // trypanScaleFor derives the pixel size bounds from the calibration, or
@@ -75,7 +119,7 @@ type trypanScale struct {
 // diameter, for chamber fields imaged so that a cell is 15–30 px across.
 func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 	if !cal.Known() {
-		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx}
+		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx, learned: true}
 	}
 	lo, hi := opt.MinDiameterUM, opt.MaxDiameterUM
 	if lo <= 0 {
@@ -89,15 +133,17 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 		maxDiamPx:   math.Max(4, hi/cal.PixelSizeUM),
 		refRadiusPx: math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
 		calibrated:  true,
+		learned:     true,
 	}
 }
 
 // segmentTrypan finds and classifies the cells of a trypan-blue
 // counting-chamber field: live cells (dye-excluding, with a bright
 // refractile centre in a dark rim) and dead cells (stained, filled, darker
-// than the chamber and without a bright centre). Only the grey image is
-// used: the development images are grey, and a dead cell's stain shows as
-// darkness there.
+// than the chamber and without a bright centre). Segmentation and
+// classification work on the grey image (the development images are grey,
+// and a dead cell's stain shows as darkness there); in colour fields the
+// stain's blue then overrides the grey-level call (step 6).
 //
 // Method, in order:
 //
@@ -112,11 +158,20 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 //     (cores of one cell merged), one per remaining distance-map maximum
 //     with a neck to its neighbours; a marker-controlled watershed on the
 //     distance map grows them over the foreground.
-//  4. Filtering (trypanIsCell): size bounds from the calibration (5–40 µm)
-//     or 9–80 px, then a logistic cell-likeness model on size and contrast
-//     rejects debris, grid remnants and out-of-focus ghosts.
-//  5. Classes (trypanClassify): live when the brightest 2 % of the object
-//     rise above the background by trypanLiveBrightFrac of the headroom.
+//  4. Candidates: size bounds from the calibration (5–40 µm) or 9–80 px.
+//  5. Classes (trypan_cellmlp.go): a small perceptron ensemble on each
+//     candidate's shape, contrast, radial grey profile and field-edge
+//     contact calls it not-a-cell, live or dead. The classical rules
+//     (trypanIsCell, a logistic cell-likeness score; trypanClassify, live
+//     when the brightest 2 % rise above the background by
+//     trypanLiveBrightFrac of the headroom) remain as the fallback when
+//     trypanScale.learned is false.
+//  6. Stain colour (trypan_colour.go): in colour fields, a cell whose B−R
+//     exceeds the chamber background's by trypanBlueMin is dead.
+//
+// Without a pixel size, a field whose cells are more than
+// trypanRescaleFactor times larger or smaller than on the development
+// crops is analysed again at its own scale (trypanFieldScale).
 //
 // Labels are numbered in row-major order of rounded centroids, so equal
 // input gives an identical label image. QC: QCTooSmall below 16 px a side,
@@ -142,7 +197,19 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	if cvutil.VarianceOfLaplacian(gray) < trypanFocusMin {
 		qc = append(qc, models.QCOutOfFocus)
 	}
-	core := trypanAnalyse(g, w, h, trypanScaleFor(cal, opt))
+	sc := trypanScaleFor(cal, opt)
+	core := trypanAnalyse(g, w, h, sc)
+	if f, ok := trypanFieldScale(core.feats, sc); ok && !sc.calibrated {
+		// Without a pixel size, cells much larger or smaller than on the
+		// chamber crops the classifier was fitted on: measure again at
+		// their own scale.
+		core = trypanAnalyse(g, w, h, sc.scaled(f))
+	}
+	if src.Channels() == 3 && src.Type() == gocv.MatTypeCV8UC3 {
+		if blue, thr, ok := trypanStainBlueness(src.ToBytes(), core.mask, core.labels, len(core.classes), w, h); ok {
+			trypanApplyStain(core.classes, blue, thr)
+		}
+	}
 	if core.crowded {
 		qc = append(qc, models.QCCrowded)
 	}
@@ -619,9 +686,12 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
 	maxArea := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
 	type obj struct {
-		f   trypanFeatures
-		old int32
+		f     trypanFeatures
+		old   int32
+		class string
 	}
+	patch := make([]float32, trypanPatchLen)
+	vec := make([]float64, trypanCellVectorLen)
 	var objs []obj
 	vals := make([]int, 0, 256)
 	for l := int32(1); l <= maxL; l++ {
@@ -684,10 +754,22 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			}
 		}
 		f.brightFrac = float64(nb) / n
-		if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea || (!trypanIsCell(f, sc) && !sc.keepCandidates) {
+		if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea {
 			continue
 		}
-		objs = append(objs, obj{f: f, old: l})
+		class := trypanClassify(f)
+		switch {
+		case sc.keepCandidates:
+		case sc.learned:
+			trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
+			trypanCellVector(f, patch, w, h, sc, vec)
+			if class = trypanLearnedClass(trypanCellProbs(vec)); class == "" {
+				continue
+			}
+		case !trypanIsCell(f, sc):
+			continue
+		}
+		objs = append(objs, obj{f: f, old: l, class: class})
 	}
 	// Row-major order of centroids, rounded to whole pixels so that tiny
 	// numeric differences cannot reorder labels.
@@ -704,7 +786,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	for i, o := range objs {
 		newOf[o.old] = int32(i + 1)
 		feats[i] = o.f
-		classes[i] = trypanClassify(o.f)
+		classes[i] = o.class
 	}
 	out := make([]int32, w*h)
 	for i, l := range reg {

@@ -16,8 +16,11 @@ import (
 // TestTrypanWriteCandidates writes the features of every candidate object
 // of the brightfield-viability images, labelled live, dead or none by
 // matching to the annotated boxes, to the CSV file named by
-// $HISTOCOUNT_TRYPAN_FEATURES. It is the data trypanCellWeights and
-// trypanLiveBrightFrac were fitted on; skipped unless the variable is set:
+// $HISTOCOUNT_TRYPAN_FEATURES, with the descriptors of trypanCellVector
+// as columns v0..v24. It is the data trypanCellWeights,
+// trypanLiveBrightFrac and the learned classifier
+// (scripts/train/trypan_cellmlp.py) were fitted on; skipped unless the
+// variable is set:
 //
 //	HISTOCOUNT_TRYPAN_FEATURES=/tmp/cand.csv go test -tags matprofile -run TrypanWriteCandidates ./analysis/cells/
 //
@@ -49,7 +52,13 @@ func TestTrypanWriteCandidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fmt.Fprintln(f, "image,truth,pred,bright,headroom,dark,mean,brightfrac,area,maxins,std,border,darkfrac,elong")
+	patch := make([]float32, trypanPatchLen)
+	vec := make([]float64, trypanCellVectorLen)
+	hdr := "image,truth,pred,bright,headroom,dark,mean,brightfrac,area,maxins,std,border,darkfrac,elong,cx,cy,accept"
+	for k := range vec {
+		hdr += fmt.Sprintf(",v%d", k)
+	}
+	fmt.Fprintln(f, hdr)
 	for _, r := range trypanReadCSV(t, filepath.Join(dir, "truth.csv"))[1:] {
 		img, err := imageio.Load(filepath.Join(dir, r[0]), imageio.Options{})
 		if err != nil {
@@ -78,8 +87,15 @@ func TestTrypanWriteCandidates(t *testing.T) {
 			}
 		}
 		for i, ft := range res.feats {
-			fmt.Fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%.2f,%.3f,%d,%.2f,%.2f,%v,%.3f,%.3f\n", r[0], truth[i], res.classes[i],
-				ft.bright, ft.headroom, ft.dark, ft.meanFlat, ft.brightFrac, ft.area, ft.maxInscribed, ft.std, ft.border, ft.darkFrac, ft.elongation)
+			trypanPatch(res.flat, res.labels, img.Width, img.Height, int32(i+1), ft.cx, ft.cy, sc, patch)
+			trypanCellVector(ft, patch, img.Width, img.Height, sc, vec)
+			fmt.Fprintf(f, "%s,%s,%s,%.1f,%.1f,%.1f,%.2f,%.3f,%d,%.2f,%.2f,%v,%.3f,%.3f,%.1f,%.1f,%v", r[0], truth[i], res.classes[i],
+				ft.bright, ft.headroom, ft.dark, ft.meanFlat, ft.brightFrac, ft.area, ft.maxInscribed, ft.std, ft.border, ft.darkFrac, ft.elongation,
+				ft.cx, ft.cy, trypanIsCell(ft, sc))
+			for _, v := range vec {
+				fmt.Fprintf(f, ",%.9g", v)
+			}
+			fmt.Fprintln(f)
 		}
 	}
 }

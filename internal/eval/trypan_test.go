@@ -12,21 +12,29 @@ import (
 // TestTrypanBrightfieldViability asserts the trypan-blue counting accuracy
 // on the 500 development crops. The ceilings sit just above the measured
 // values so that any regression fails.
+//
+// These are resubstitution figures: the learned candidate classifier
+// (analysis/cells/trypan_cellmlp.go) was fitted on these same images. Its
+// honest, 5-fold cross-validated (by image) figures, printed by
+// scripts/train/trypan_cellmlp.py cv, are MAPE 8.3 %, pooled 2.0 %, live
+// MAE 0.232, dead MAE 0.224, viability MAE 5.19 pp; expect hold-out images
+// near those, not near the ceilings below.
 func TestTrypanBrightfieldViability(t *testing.T) {
 	dir := shareddata.Dir(t, "brightfield-viability")
 	m, err := runTrypan(dir, os.Stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Measured: MAPE 11.75 %, pooled 0.29 %, live MAE 0.290, dead MAE
-	// 0.272, viability MAE 5.83 pp (16 images excluded). The pooled error
+	t.Logf("metrics: %v", m)
+	// Measured: MAPE 4.79 %, pooled 2.30 %, live MAE 0.126, dead MAE
+	// 0.154, viability MAE 3.30 pp (14 images excluded). The pooled error
 	// is a difference of sums that can cross zero, so it gets more room.
 	ceilings := map[string]float64{
-		"total_mape_pct":       12.2,
-		"pooled_total_err_pct": 1.5,
-		"live_mae":             0.30,
-		"dead_mae":             0.285,
-		"viability_mae_pp":     6.1,
+		"total_mape_pct":       5.0,
+		"pooled_total_err_pct": 3.0,
+		"live_mae":             0.135,
+		"dead_mae":             0.165,
+		"viability_mae_pp":     3.5,
 	}
 	for k, c := range ceilings {
 		v, ok := m[k]

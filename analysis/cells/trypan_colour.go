@@ -1,0 +1,105 @@
+package cells
+
+import (
+	"math"
+	"sort"
+
+	"github.com/histocount/histocount/models"
+)
+
+// Stain colour for trypan-blue fields recorded in colour. Trypan blue
+// absorbs red and green far more than blue, so a stained (dead) cell's
+// blue-minus-red difference B−R rises above the chamber's. White balance
+// shifts B−R of the whole field, so it is measured against the field's own
+// background: the median B−R of pixels outside every candidate object.
+// Grey fields (B = G = R, like the development crops) carry no such
+// information and are left to the grey-level classifier.
+const (
+	// trypanBlueMin (levels of B−R above the background) calls a cell
+	// stained: well above JPEG chroma noise and colour fringes, well
+	// below the ≈ 50–100 of a stained cell under an 8-bit camera.
+	trypanBlueMin = 15
+	// trypanBlueNoiseK: in noisy colour fields the threshold rises to this
+	// many robust standard deviations of the background's B−R.
+	trypanBlueNoiseK = 4
+	// trypanGreyChroma: a field whose 99th percentile |B−R| is at most
+	// this many levels is grey.
+	trypanGreyChroma = 3
+)
+
+// trypanStainBlueness returns, for each object 1..n of labels, the median
+// B−R of its pixels minus the background's, and the threshold above which
+// that means stained. ok is false for grey fields or unusable input. bgr is
+// interleaved 8-bit BGR of w×h pixels; fg marks candidate foreground (kept
+// out of the background estimate).
+func trypanStainBlueness(bgr []byte, fg []byte, labels []int32, n, w, h int) (blue []float64, thr float64, ok bool) {
+	if n == 0 || len(bgr) != 3*w*h || len(labels) != w*h || len(fg) != w*h {
+		return nil, 0, false
+	}
+	var hist [511]int // B−R + 255
+	var abs [256]int
+	bgN := 0
+	for i := 0; i < w*h; i++ {
+		d := int(bgr[3*i]) - int(bgr[3*i+2])
+		abs[max(d, -d)]++
+		if fg[i] == 0 && labels[i] == 0 {
+			hist[d+255]++
+			bgN++
+		}
+	}
+	if trypanHistQuantileN(abs[:], w*h, 0.99) <= trypanGreyChroma || bgN < w*h/10 {
+		return nil, 0, false
+	}
+	med := float64(trypanHistQuantileN(hist[:], bgN, 0.5) - 255)
+	// Robust spread: median absolute deviation of the background's B−R.
+	var dev [511]int
+	for v, k := range hist {
+		dev[int(math.Abs(float64(v-255)-med))] += k
+	}
+	sigma := 1.4826 * float64(trypanHistQuantileN(dev[:], bgN, 0.5))
+	thr = math.Max(trypanBlueMin, trypanBlueNoiseK*sigma)
+
+	vals := make([][]int, n+1)
+	for i, l := range labels {
+		if l > 0 && int(l) <= n {
+			vals[l] = append(vals[l], int(bgr[3*i])-int(bgr[3*i+2]))
+		}
+	}
+	blue = make([]float64, n)
+	for l := 1; l <= n; l++ {
+		v := vals[l]
+		if len(v) == 0 {
+			continue
+		}
+		sort.Ints(v)
+		blue[l-1] = float64(v[len(v)/2]) - med
+	}
+	return blue, thr, true
+}
+
+// trypanApplyStain recolours classes from the stain colour of colour
+// fields: a cell whose median B−R is above the background's by the
+// threshold took up the dye, so it is dead whatever its grey-level look
+// (a stained cell can keep a bright refractile spot). The opposite is not
+// inferred: a faintly stained ghost may show little colour, and a dark
+// filled object without a refractile centre is not a healthy cell either.
+func trypanApplyStain(classes []string, blue []float64, thr float64) {
+	for i := range classes {
+		if i < len(blue) && blue[i] > thr {
+			classes[i] = models.ClassDead
+		}
+	}
+}
+
+// trypanHistQuantileN is the q-quantile bin of a histogram of n samples.
+func trypanHistQuantileN(hist []int, n int, q float64) int {
+	target := int(q * float64(n-1))
+	c := 0
+	for v, k := range hist {
+		c += k
+		if c > target {
+			return v
+		}
+	}
+	return len(hist) - 1
+}

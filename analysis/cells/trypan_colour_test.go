@@ -1,0 +1,74 @@
+package cells
+
+import (
+	"math"
+	"testing"
+)
+
+// trypanTint shifts the blue and red channels of a BGR field inside the
+// disc (x, y, r), or everywhere when r ≤ 0: a stain or a white-balance cast.
+func trypanTint(pix []byte, w, h int, x, y, r float64, db, dr int) {
+	clamp := func(v int) byte { return byte(max(0, min(255, v))) }
+	for py := 0; py < h; py++ {
+		for px := 0; px < w; px++ {
+			if r > 0 && math.Hypot(float64(px)-x, float64(py)-y) > r {
+				continue
+			}
+			i := 3 * (py*w + px)
+			pix[i] = clamp(int(pix[i]) + db)
+			pix[i+2] = clamp(int(pix[i+2]) + dr)
+		}
+	}
+}
+
+// TestTrypanStainColour checks the colour rule on synthetic colour
+// fields: blue cells are dead even when their grey look is that of a live
+// cell, and a white-balance cast over the whole field changes nothing.
+func TestTrypanStainColour(t *testing.T) {
+	cells := []trypanSynthCell{{x: 40, y: 40, r: 10}, {x: 120, y: 60, r: 10}, {x: 60, y: 150, r: 9}, {x: 170, y: 160, r: 10, dead: true}}
+	cases := []struct {
+		name               string
+		tint               func(pix []byte, w, h int)
+		wantLive, wantDead int
+	}{
+		{"plain", func([]byte, int, int) {}, 3, 1},
+		{"bluish-white-balance", func(p []byte, w, h int) { trypanTint(p, w, h, 0, 0, 0, 25, -20) }, 3, 1},
+		{"yellowish-white-balance", func(p []byte, w, h int) { trypanTint(p, w, h, 0, 0, 0, -20, 15) }, 3, 1},
+		// The second live-looking cell took up some dye: blue inside.
+		{"stained-refractile", func(p []byte, w, h int) { trypanTint(p, w, h, 120, 60, 9, 40, -40) }, 2, 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			img := synthTrypanField(220, 210, cells, false, false, 3)
+			tc.tint(img.Pix, img.Width, img.Height)
+			res, err := Count(img, Options{Stain: StainTrypan})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Live != tc.wantLive || res.Dead != tc.wantDead {
+				t.Errorf("live %d dead %d, want %d and %d", res.Live, res.Dead, tc.wantLive, tc.wantDead)
+			}
+		})
+	}
+}
+
+// TestTrypanStainBluenessGrey checks that grey fields carry no stain
+// colour (the grey-level classifier decides alone).
+func TestTrypanStainBluenessGrey(t *testing.T) {
+	const w, h = 40, 30
+	bgr := make([]byte, 3*w*h)
+	for i := range bgr {
+		bgr[i] = byte(100 + i/3%7)
+	}
+	labels := make([]int32, w*h)
+	fg := make([]byte, w*h)
+	for i := 0; i < 50; i++ {
+		labels[i], fg[i] = 1, 1
+	}
+	if _, _, ok := trypanStainBlueness(bgr, fg, labels, 1, w, h); ok {
+		t.Error("grey field reported as colour")
+	}
+	if _, _, ok := trypanStainBlueness(bgr[:10], fg, labels, 1, w, h); ok {
+		t.Error("short buffer accepted")
+	}
+}
