@@ -13,11 +13,11 @@
 # pass local equivalents (scripts/base-image.sh makes them with debootstrap).
 # Both must be Debian 12 (bookworm): the runtime stage installs the same
 # libopencv*406 packages the build stage linked against.
-ARG GO_BASE=golang:1.26-bookworm
-ARG RUNTIME_BASE=debian:bookworm-slim
+ARG GO_IMAGE=golang:1.26-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # ---------------------------------------------------------------- build ----
-FROM ${GO_BASE} AS build
+FROM ${GO_IMAGE} AS build
 
 # patchelf and binutils (nm, objdump) are for scripts/image-prune-needed.sh;
 # ca-certificates lets `go mod download` reach the module proxy over https.
@@ -64,11 +64,11 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
  && sh scripts/image-prune-needed.sh /out/histocount /out/runtime-packages.txt
 
 # -------------------------------------------------------------- runtime ----
-FROM ${RUNTIME_BASE}
+FROM ${RUNTIME_IMAGE}
 
 # Exactly the Debian packages that own the binary's DT_NEEDED libraries
-# (computed in the build stage: libopencv-core406 libopencv-imgproc406 and
-# libc/libstdc++). libopencv-core406 needs libGLX.so.0 (OpenGL interop), and
+# (computed in the build stage; now libopencv-core406, -imgproc406, -dnn406
+# and libc/libstdc++). libopencv-core406 needs libGLX.so.0 (OpenGL interop), and
 # Debian's libglx0 hard-depends on the Mesa driver stack (libgl1-mesa-dri,
 # libllvm15, ~220 MB). histocount never opens a GL context, so a two-line
 # package that Provides libglx-mesa0 stands in for it; apt stays consistent

@@ -8,7 +8,7 @@
 #                            (stands in for golang:1.26-bookworm)
 #
 # Each image is built only if it is missing, so the script is cheap to re-run.
-# Set REBUILD_BASE=1 to rebuild both. Needs root (debootstrap, buildah vfs).
+# Set REBUILD_BASE=1 to rebuild both. Needs root (debootstrap, buildah).
 #
 # Environment:
 #   DEBIAN_MIRROR   mirror for debootstrap (default: the first deb.debian.org-
@@ -17,18 +17,17 @@
 #   IMAGE_CACHE     scratch dir for .deb downloads (default /var/tmp/histocount-image)
 set -euo pipefail
 
-BASE_IMAGE=${BASE_IMAGE:-localhost/bookworm-base}
-GO_IMAGE=${GO_IMAGE:-localhost/bookworm-go}
+BASE_IMAGE=${LOCAL_BASE_IMAGE:-localhost/bookworm-base}
+GO_BASE_IMAGE=${LOCAL_GO_IMAGE:-localhost/bookworm-go}
 SUITE=bookworm
 IMAGE_CACHE=${IMAGE_CACHE:-/var/tmp/histocount-image}
-export STORAGE_DRIVER=${STORAGE_DRIVER:-vfs}
 export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 
 log() { printf '[base-image] %s\n' "$*" >&2; }
 
 need_root() {
 	if [ "$(id -u)" != 0 ]; then
-		log "must run as root (debootstrap and buildah vfs storage)"
+		log "must run as root (debootstrap and buildah)"
 		exit 1
 	fi
 }
@@ -82,10 +81,26 @@ deb $mirror $SUITE main
 deb $mirror $SUITE-updates main
 deb ${mirror%/debian*}/debian-security $SUITE-security main
 SRC
-	# Slim it like debian:bookworm-slim: no package lists, caches or docs.
+	# Slim it like debian:bookworm-slim: dpkg skips docs, man pages and
+	# translations from now on (also for the packages the Dockerfile
+	# installs), those already there go, and so do package lists and caches.
+	cat >"$mnt/etc/dpkg/dpkg.cfg.d/docker-slim" <<'CFG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/man/*
+CFG
+	find "$mnt/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+	find "$mnt/usr/share/doc" -mindepth 1 -type d -empty -delete
+	find "$mnt/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} +
 	rm -rf "$mnt"/var/lib/apt/lists/* "$mnt"/var/cache/apt/*.bin "$mnt"/var/cache/apt/archives/*.deb \
-		"$mnt"/usr/share/doc/* "$mnt"/usr/share/man/* "$mnt"/usr/share/info/* "$mnt"/var/log/*.log \
-		"$mnt"/var/log/apt/* "$mnt"/tmp/* "$mnt"/root/.cache
+		"$mnt"/usr/share/man/* "$mnt"/usr/share/info/* "$mnt"/usr/share/groff/* "$mnt"/usr/share/lintian/* \
+		"$mnt"/var/log/*.log "$mnt"/var/log/apt/* "$mnt"/tmp/* "$mnt"/root/.cache
 	: >"$mnt/etc/resolv.conf"
 	echo localhost >"$mnt/etc/hostname"
 	buildah umount "$ctr" >/dev/null
@@ -100,7 +115,7 @@ build_go() {
 	local goroot gover ctr mnt start
 	goroot=${GOROOT_HOST:-$(go env GOROOT 2>/dev/null || true)}
 	if [ -z "$goroot" ] || [ ! -x "$goroot/bin/go" ]; then
-		log "no Go toolchain found (set GOROOT_HOST, or pass GO_BASE=golang:1.26-bookworm to image.sh)"
+		log "no Go toolchain found (set GOROOT_HOST, or pass GO_IMAGE=golang:1.26-bookworm RUNTIME_IMAGE=debian:bookworm-slim to image.sh)"
 		exit 1
 	fi
 	gover=$("$goroot/bin/go" env GOVERSION)
@@ -118,19 +133,19 @@ build_go() {
 	buildah config --env GOLANG_VERSION="${gover#go}" --env GOTOOLCHAIN=local --env GOPATH=/go \
 		--env PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		--workingdir /go --label org.opencontainers.image.description="Debian $SUITE + $gover" "$ctr"
-	buildah commit --rm --quiet "$ctr" "$GO_IMAGE" >/dev/null
+	buildah commit --rm --quiet "$ctr" "$GO_BASE_IMAGE" >/dev/null
 	trap - EXIT
-	log "built $GO_IMAGE in $(($(date +%s) - start))s"
+	log "built $GO_BASE_IMAGE in $(($(date +%s) - start))s"
 }
 
 main() {
 	need_root
 	install_tools
 	if [ "${REBUILD_BASE:-0}" = 1 ]; then
-		buildah rmi "$GO_IMAGE" "$BASE_IMAGE" >/dev/null 2>&1 || true
+		buildah rmi "$GO_BASE_IMAGE" "$BASE_IMAGE" >/dev/null 2>&1 || true
 	fi
 	if image_exists "$BASE_IMAGE"; then log "$BASE_IMAGE exists"; else build_base; fi
-	if image_exists "$GO_IMAGE"; then log "$GO_IMAGE exists"; else build_go; fi
+	if image_exists "$GO_BASE_IMAGE"; then log "$GO_BASE_IMAGE exists"; else build_go; fi
 }
 
 main "$@"

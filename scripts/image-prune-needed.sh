@@ -4,7 +4,7 @@
 # Run in the Dockerfile's build stage. gocv links every OpenCV module it wraps
 # (highgui, videoio, dnn, imgcodecs, ...), and their Debian packages pull Qt,
 # FFmpeg, GStreamer and GDAL into the runtime image although histocount only
-# calls core and imgproc. GNU ld decides DT_NEEDED before --gc-sections runs,
+# calls a few (core, imgproc, and dnn for its learned models). GNU ld decides DT_NEEDED before --gc-sections runs,
 # so --as-needed cannot drop them; instead this script removes each OpenCV
 # DT_NEEDED entry that defines none of the binary's undefined dynamic symbols,
 # checks that every symbol still resolves, and writes the Debian packages
