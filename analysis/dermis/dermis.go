@@ -146,6 +146,10 @@ type section struct {
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool
 	epiLimit float64
+	// band marks where the epidermis may lie: from the surface to the
+	// locally plausible DEJ depth (see markBand).
+	band     []bool
+	bandRuns []bandRun
 	// epiMedian is the median measured epidermal thickness, working px.
 	epiMedian float64
 	eConc     *plane // eosin (H&E), nil for silver
@@ -233,6 +237,7 @@ func (s *section) prepare() {
 			}
 		}
 	}
+	flattenVignetting(&mean, w, h)
 	// Glass brightness per channel: a high percentile, so uneven
 	// illumination and white balance cancel in the OD.
 	s.odSum = newPlane(w, h)
@@ -333,7 +338,8 @@ func (s *section) detectStain() {
 	s.hConc = newPlane(w, h)
 	if use == StainHE {
 		s.eConc = newPlane(w, h)
-		d := deconvolver(vecHaem, vecEosin)
+		vh, ve := s.estimateStains()
+		d := deconvolver(vh, ve)
 		s.foreign = make([]bool, w*h)
 		for i := range s.hConc.v {
 			r, g, b := float64(s.od[0].v[i]), float64(s.od[1].v[i]), float64(s.od[2].v[i])
@@ -472,4 +478,204 @@ func (s *section) focusPoor() bool {
 		return false
 	}
 	return lap/od < 0.05
+}
+
+// estimateStains adapts the haematoxylin and counterstain OD vectors to the
+// slide (Macenko et al. 2009): the stained pixels' OD spans a plane, whose
+// two principal axes are found from the 3×3 OD scatter matrix; the stain
+// vectors are the directions at the 1st and 99th percentile of the angle
+// within that plane. The bluer-absorbing one (larger red OD share) is
+// haematoxylin. Each is kept only within 30° of its Ruifrok & Johnston
+// reference, so eosin, phloxine or PAS magenta all work and a slide with
+// only one stain falls back to the references. Slides already on the
+// reference H–E plane (median residual < 8 % of the OD) keep the
+// references.
+//
+// M. Macenko et al., "A method for normalizing histology slides for
+// quantitative analysis", IEEE ISBI 2009, 1107–1110.
+func (s *section) estimateStains() ([3]float64, [3]float64) {
+	var sc [3][3]float64
+	var od [][3]float64
+	for i := 0; i < len(s.odSum.v); i += 3 {
+		v := [3]float64{float64(s.od[0].v[i]), float64(s.od[1].v[i]), float64(s.od[2].v[i])}
+		if t := v[0] + v[1] + v[2]; t < 0.25 || t > 4 {
+			continue
+		}
+		od = append(od, v)
+		for a := 0; a < 3; a++ {
+			for b := 0; b < 3; b++ {
+				sc[a][b] += v[a] * v[b]
+			}
+		}
+	}
+	if len(od) < 500 {
+		return vecHaem, vecEosin
+	}
+	// Slides whose OD lies on the reference H–E plane keep the reference
+	// vectors: the percentiles would only chase outliers such as
+	// tissue-marking ink.
+	ref := deconvolver(vecHaem, vecEosin)
+	rel := make([]float32, 0, len(od))
+	for _, v := range od {
+		res := ref[2][0]*v[0] + ref[2][1]*v[1] + ref[2][2]*v[2]
+		rel = append(rel, float32(math.Abs(res)/math.Sqrt(dot3(v, v))))
+	}
+	if quantile(rel, 0.5) < 0.08 {
+		return vecHaem, vecEosin
+	}
+	e1, e2, ok := topEigen(sc)
+	if !ok {
+		return vecHaem, vecEosin
+	}
+	ang := make([]float32, len(od))
+	for k, v := range od {
+		ang[k] = float32(math.Atan2(dot3(v, e2), dot3(v, e1)))
+	}
+	lo, hi := float64(quantile(ang, 0.01)), float64(quantile(ang, 0.99))
+	va := unit([3]float64{math.Cos(lo)*e1[0] + math.Sin(lo)*e2[0], math.Cos(lo)*e1[1] + math.Sin(lo)*e2[1], math.Cos(lo)*e1[2] + math.Sin(lo)*e2[2]})
+	vb := unit([3]float64{math.Cos(hi)*e1[0] + math.Sin(hi)*e2[0], math.Cos(hi)*e1[1] + math.Sin(hi)*e2[1], math.Cos(hi)*e1[2] + math.Sin(hi)*e2[2]})
+	if va[0]/va[1] < vb[0]/vb[1] {
+		va, vb = vb, va
+	}
+	cos30 := math.Cos(30 * math.Pi / 180)
+	vh, ve := vecHaem, vecEosin
+	if dot3(va, vecHaem) > cos30 {
+		vh = va
+	}
+	if dot3(vb, vecEosin) > cos30 {
+		ve = vb
+	}
+	if dot3(vh, ve) > math.Cos(10*math.Pi/180) {
+		return vecHaem, vecEosin // too close to separate
+	}
+	return vh, ve
+}
+
+func dot3(a, b [3]float64) float64 { return a[0]*b[0] + a[1]*b[1] + a[2]*b[2] }
+
+// topEigen returns the eigenvectors of the two largest eigenvalues of the
+// symmetric matrix m (power iteration with deflation), each oriented to a
+// positive component sum.
+func topEigen(m [3][3]float64) ([3]float64, [3]float64, bool) {
+	power := func(m [3][3]float64) ([3]float64, float64) {
+		v := unit([3]float64{1, 1.1, 0.9})
+		lam := 0.0
+		for it := 0; it < 200; it++ {
+			var u [3]float64
+			for a := 0; a < 3; a++ {
+				u[a] = m[a][0]*v[0] + m[a][1]*v[1] + m[a][2]*v[2]
+			}
+			n := math.Sqrt(dot3(u, u))
+			if n == 0 {
+				return v, 0
+			}
+			for a := range u {
+				u[a] /= n
+			}
+			v, lam = u, n
+		}
+		return v, lam
+	}
+	v1, l1 := power(m)
+	if l1 <= 0 {
+		return v1, v1, false
+	}
+	for a := 0; a < 3; a++ {
+		for b := 0; b < 3; b++ {
+			m[a][b] -= l1 * v1[a] * v1[b]
+		}
+	}
+	v2, l2 := power(m)
+	if l2 <= 1e-9*l1 {
+		return v1, v2, false
+	}
+	if v1[0]+v1[1]+v1[2] < 0 {
+		v1 = [3]float64{-v1[0], -v1[1], -v1[2]}
+	}
+	if v2[0]+v2[1]+v2[2] < 0 {
+		v2 = [3]float64{-v2[0], -v2[1], -v2[2]}
+	}
+	return v1, v2, true
+}
+
+// flattenVignetting divides out a radial fall-off of the illumination
+// (vignetting), I(ρ) = I0·exp(k·ρ) with ρ the squared distance from the
+// image centre over the squared half-diagonal. k is fitted by least squares
+// to the log brightness of glass blocks: blocks of the working image whose
+// brightness is flat (coefficient of variation < 3 %) and that are no more
+// than 5 % darker than the fit (iterated, so flat pale tissue drops out).
+// Nothing changes unless at least 6 glass blocks spanning a range of radii
+// give a fall-off of more than 3 % in the corners.
+func flattenVignetting(mean *[3][]float32, w, h int) {
+	bs := max(8, min(w, h)/20)
+	cx, cy := float64(w)/2, float64(h)/2
+	r2 := cx*cx + cy*cy
+	type block struct{ rho, logB float64 }
+	var bl []block
+	for by := 0; by+bs <= h; by += bs {
+		for bx := 0; bx+bs <= w; bx += bs {
+			var sum, sq float64
+			for y := by; y < by+bs; y++ {
+				for x := bx; x < bx+bs; x++ {
+					i := y*w + x
+					b := float64(mean[0][i] + mean[1][i] + mean[2][i])
+					sum += b
+					sq += b * b
+				}
+			}
+			n := float64(bs * bs)
+			m := sum / n
+			sd := math.Sqrt(math.Max(0, sq/n-m*m))
+			if m < 3*60 || sd > 0.03*m {
+				continue // tissue, or too dark to be glass
+			}
+			dx, dy := float64(bx)+float64(bs)/2-cx, float64(by)+float64(bs)/2-cy
+			bl = append(bl, block{(dx*dx + dy*dy) / r2, math.Log(m)})
+		}
+	}
+	var a, k float64
+	use := make([]bool, len(bl))
+	for i := range use {
+		use[i] = true
+	}
+	for it := 0; it < 4; it++ {
+		var n, sx, sy, sxx, sxy, lo, hi float64
+		lo, hi = 1, 0
+		for i, b := range bl {
+			if !use[i] {
+				continue
+			}
+			n++
+			sx += b.rho
+			sy += b.logB
+			sxx += b.rho * b.rho
+			sxy += b.rho * b.logB
+			lo, hi = math.Min(lo, b.rho), math.Max(hi, b.rho)
+		}
+		if n < 6 || hi-lo < 0.15 {
+			return
+		}
+		den := n*sxx - sx*sx
+		if den <= 0 {
+			return
+		}
+		k = (n*sxy - sx*sy) / den
+		a = (sy - k*sx) / n
+		for i, b := range bl {
+			use[i] = b.logB > a+k*b.rho-math.Log(1/0.95)
+		}
+	}
+	if k > -0.03 || k < -1.5 {
+		return // no vignetting worth correcting, or an implausible fit
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			g := float32(math.Exp(-k * (dx*dx + dy*dy) / r2))
+			i := y*w + x
+			mean[0][i] *= g
+			mean[1][i] *= g
+			mean[2][i] *= g
+		}
+	}
 }

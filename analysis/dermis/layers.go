@@ -22,7 +22,7 @@ func (s *section) segmentEpidermis() {
 			m[i] = s.tissue[i] && !s.foreign[i]
 		}
 	}
-	s.feat = normalisedBlur(src, m, s.px(4, 1.2))
+	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
 	distGlass := chamferDist(s.glass, w, h)
 	band := s.px(250, 0.1*float64(min(w, h)))
 	var vals []float32
@@ -94,6 +94,16 @@ func (s *section) segmentEpidermis() {
 	}
 	if n > 0 {
 		s.tEst = 4 * sum / float64(n)
+	}
+	// Dermal nuclei just under the DEJ pass the threshold and hang on the
+	// band as bumps that deepen the DEJ; an opening of about a nucleus
+	// radius (at most a sixth of the band) removes them. Below 2 px the
+	// nuclei are not resolved and the opening would only eat the band.
+	if r := int(math.Round(math.Min(s.px(5, 1), s.tEst/6))); r >= 2 {
+		opened := morph(morph(s.epi, w, h, r, false), w, h, r, true)
+		for i := range s.epi {
+			s.epi[i] = s.epi[i] && opened[i]
+		}
 	}
 }
 
@@ -178,7 +188,21 @@ func (s *section) segmentFat() {
 // round of measurements has given its median thickness.
 func (s *section) refineEpidermis() {
 	w, h := s.w, s.h
-	if s.epiLimit > 0 && s.surface != nil {
+	anyBand := false
+	for _, b := range s.band {
+		if b {
+			anyBand = true
+			break
+		}
+	}
+	if anyBand {
+		band := morph(s.band, w, h, 1, true) // close gaps between normals
+		for i, e := range s.epi {
+			if e && !band[i] {
+				s.epi[i] = false
+			}
+		}
+	} else if s.epiLimit > 0 && s.surface != nil {
 		distSurf := chamferDist(s.surface, w, h)
 		for i, e := range s.epi {
 			if e && float64(distSurf[i]) > s.epiLimit {
@@ -210,6 +234,24 @@ func (s *section) refineEpidermis() {
 				if d <= r+1 {
 					s.epi[i] = false
 				}
+			}
+		}
+	}
+	// What the opening leaves of an adnexal island (its rim) no longer
+	// reaches the skin surface: keep only pieces that do.
+	if s.surface != nil {
+		distSurf := chamferDist(s.surface, w, h)
+		lab, area, _ := components(s.epi, w, h)
+		near := make([]bool, len(area))
+		lim := float32(s.scMax() + 2)
+		for i, l := range lab {
+			if l != 0 && distSurf[i] <= lim {
+				near[l] = true
+			}
+		}
+		for i, l := range lab {
+			if l != 0 && !near[l] {
+				s.epi[i] = false
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package dermis
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -135,64 +136,51 @@ func quantile(vals []float32, q float64) float32 {
 	if len(vals) == 0 {
 		return 0
 	}
-	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
+	slices.Sort(vals)
 	i := int(q * float64(len(vals)-1))
 	return vals[i]
 }
 
-// chamferDist returns, for every pixel, the (3-4 chamfer, in pixels)
-// distance to the nearest pixel where src is true. Pixels with no source at
-// all get a large value.
+// chamferDist returns, for every pixel, the chamfer distance (steps 1 and
+// √2, in pixels) to the nearest pixel where src is true. Pixels with no
+// source at all get a large value.
 func chamferDist(src []bool, w, h int) []float32 {
 	const big = 1e9
-	d := make([]float32, w*h)
-	for i, s := range src {
-		if s {
-			d[i] = 0
-		} else {
-			d[i] = big
-		}
-	}
 	const a, b = 1, 1.4142
+	// padded by one pixel of "far" on every side, so the passes need no
+	// bounds checks
+	pw := w + 2
+	d := make([]float32, pw*(h+2))
+	for i := range d {
+		d[i] = big
+	}
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			i := y*w + x
+		row := d[(y+1)*pw+1:]
+		for x, s := range src[y*w : (y+1)*w] {
+			if s {
+				row[x] = 0
+			}
+		}
+	}
+	for y := 1; y <= h; y++ {
+		for i := y*pw + 1; i <= y*pw+w; i++ {
 			v := d[i]
-			if x > 0 {
-				v = min(v, d[i-1]+a)
-			}
-			if y > 0 {
-				v = min(v, d[i-w]+a)
-				if x > 0 {
-					v = min(v, d[i-w-1]+b)
-				}
-				if x < w-1 {
-					v = min(v, d[i-w+1]+b)
-				}
-			}
+			v = min(v, d[i-1]+a, d[i-pw]+a, d[i-pw-1]+b, d[i-pw+1]+b)
 			d[i] = v
 		}
 	}
-	for y := h - 1; y >= 0; y-- {
-		for x := w - 1; x >= 0; x-- {
-			i := y*w + x
+	for y := h; y >= 1; y-- {
+		for i := y*pw + w; i >= y*pw+1; i-- {
 			v := d[i]
-			if x < w-1 {
-				v = min(v, d[i+1]+a)
-			}
-			if y < h-1 {
-				v = min(v, d[i+w]+a)
-				if x < w-1 {
-					v = min(v, d[i+w+1]+b)
-				}
-				if x > 0 {
-					v = min(v, d[i+w-1]+b)
-				}
-			}
+			v = min(v, d[i+1]+a, d[i+pw]+a, d[i+pw+1]+b, d[i+pw-1]+b)
 			d[i] = v
 		}
 	}
-	return d
+	out := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		copy(out[y*w:(y+1)*w], d[(y+1)*pw+1:])
+	}
+	return out
 }
 
 // components labels the 4-connected regions where m is true (1..n) and
@@ -201,7 +189,7 @@ func components(m []bool, w, h int) (lab []int32, area []int, border []bool) {
 	lab = make([]int32, w*h)
 	area = []int{0}
 	border = []bool{false}
-	stack := make([]int, 0, 1024)
+	stack := make([]int32, 0, 4096)
 	var n int32
 	for s := range m {
 		if !m[s] || lab[s] != 0 {
@@ -209,10 +197,10 @@ func components(m []bool, w, h int) (lab []int32, area []int, border []bool) {
 		}
 		n++
 		lab[s] = n
-		stack = append(stack[:0], s)
+		stack = append(stack[:0], int32(s))
 		a, bd := 0, false
 		for len(stack) > 0 {
-			i := stack[len(stack)-1]
+			i := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
 			a++
 			x, y := i%w, i/w
@@ -221,19 +209,19 @@ func components(m []bool, w, h int) (lab []int32, area []int, border []bool) {
 			}
 			if x > 0 && m[i-1] && lab[i-1] == 0 {
 				lab[i-1] = n
-				stack = append(stack, i-1)
+				stack = append(stack, int32(i-1))
 			}
 			if x < w-1 && m[i+1] && lab[i+1] == 0 {
 				lab[i+1] = n
-				stack = append(stack, i+1)
+				stack = append(stack, int32(i+1))
 			}
 			if y > 0 && m[i-w] && lab[i-w] == 0 {
 				lab[i-w] = n
-				stack = append(stack, i-w)
+				stack = append(stack, int32(i-w))
 			}
 			if y < h-1 && m[i+w] && lab[i+w] == 0 {
 				lab[i+w] = n
-				stack = append(stack, i+w)
+				stack = append(stack, int32(i+w))
 			}
 		}
 		area = append(area, a)

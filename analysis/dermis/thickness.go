@@ -195,16 +195,23 @@ func (s *section) measureThickness() {
 	hw := int(math.Max(3, 2*s.tEst))
 	runs := surfaceRuns(c, ok, int(math.Max(10, s.px(100, 10))), 0.2, max(2*hw, int(s.px(200, 0))))
 	s.surface = make([]bool, w*h)
+	if s.epiMedian == 0 {
+		s.band = make([]bool, w*h)
+	} else {
+		s.band = nil
+	}
 	var ep, de, deFull, sc []float64
 	lower := 0
 	var totalL float64
 	for _, run := range runs {
-		for _, p := range run {
-			s.surface[p.Y*w+p.X] = true
-		}
 		totalL += s.measureRun(run, hw, &ep, &de, &deFull, &sc, &lower)
 	}
 	sec.SurfaceLength = round3(s.toUnit(totalL))
+	denseMed := 0.0
+	if s.band != nil {
+		denseMed = s.markBand()
+		s.bandRuns = nil
+	}
 	if len(ep) > 0 {
 		// Epidermis pixels deeper than 1.5× the median thickness (plus
 		// the cornified layer) below the surface are adnexa (follicles,
@@ -215,9 +222,14 @@ func (s *section) measureThickness() {
 		if s.epiMedian == 0 {
 			s.epiLimit = (1.5*medE+medC)/fin + 2
 			s.epiMedian = medE / fin
+			if denseMed > 0 && len(ep) < 10 {
+				// every pixel of surface, not every IntervalUM: robust
+				// even when only a few measurements fit on the surface
+				s.epiMedian = math.Max(s.epiMedian, denseMed)
+			}
 		}
 	}
-	sec.Epidermis = s.stats(ep)
+	sec.Epidermis = s.stats(plausible(ep))
 	// Normals that ran off the image or out of the tissue before reaching
 	// fat only give lower bounds; when most reached the hypodermis, use
 	// those alone.
@@ -250,6 +262,9 @@ func (s *section) measureThickness() {
 // working px.
 func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]float64, lower *int) float64 {
 	fin := float64(s.f)
+	for _, p := range run {
+		s.surface[p.Y*s.w+p.X] = true
+	}
 	curve := smoothCurve(run, hw)
 	cum := make([]float64, len(curve))
 	for i := 1; i < len(curve); i++ {
@@ -261,8 +276,8 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 	for _, p := range curve {
 		sc0 = append(sc0, Point{(p.X + 0.5) * fin, (p.Y + 0.5) * fin})
 	}
-	s.res.SurfaceCurves = append(s.res.SurfaceCurves, sc0)
 	if len(samples) == 0 {
+		s.res.SurfaceCurves = append(s.res.SurfaceCurves, sc0)
 		return L
 	}
 	// tangents from the curve ±hw/2 around each sample
@@ -291,6 +306,14 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 		for k := range normals {
 			normals[k] = Point{-normals[k].X, -normals[k].Y}
 		}
+	}
+	sign := 1.0
+	if vote < 0 {
+		sign = -1
+	}
+	s.res.SurfaceCurves = append(s.res.SurfaceCurves, sc0)
+	if s.band != nil {
+		s.marchDense(curve, cum, L, dA, sign)
 	}
 	trim := s.tEst
 	var dej, end []Point
@@ -367,6 +390,108 @@ func (s *section) stats(vInputPx []float64) models.LayerThickness {
 	return models.LayerThickness{Unit: u, Mean: round3(mean), SD: round3(sd), Median: round3(med), Min: round3(lo), Max: round3(hi), N: len(v)}
 }
 
+// marchEpidermis walks along the normal n from p (working px) and returns
+// the offsets of the tissue surface s0, the top of the epidermis e0 and the
+// DEJ e1 (the start of a sustained non-epidermis run).
+func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
+	w, h := s.w, s.h
+	const step = 0.5
+	at := func(t float64) (int, bool) {
+		x, y := p.X+0.5+t*n.X, p.Y+0.5+t*n.Y
+		xi, yi := int(math.Floor(x)), int(math.Floor(y))
+		if xi < 0 || yi < 0 || xi >= w || yi >= h {
+			return 0, false
+		}
+		return yi*w + xi, true
+	}
+	scMax := s.scMax()
+	m0 := scMax + 2*s.tEst + 4
+	t := -m0
+	found := false
+	for ; t < m0; t += step {
+		if i, in := at(t); in && s.filled[i] {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return 0, 0, 0, false
+	}
+	s0 = t
+	found = false
+	for ; t < s0+scMax+step; t += step {
+		i, in := at(t)
+		if !in {
+			return 0, 0, 0, false
+		}
+		if s.epi[i] {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return 0, 0, 0, false
+	}
+	e0 = t
+	gap := math.Max(2, 0.15*s.tEst)
+	lastEpi := t
+	for ; ; t += step {
+		i, in := at(t)
+		if !in {
+			return 0, 0, 0, false // the epidermis runs off the image
+		}
+		if s.epi[i] {
+			lastEpi = t
+		} else if t-lastEpi >= gap {
+			break
+		}
+		if t-e0 > 20*s.tEst+20 {
+			return 0, 0, 0, false
+		}
+	}
+	e1 = lastEpi + step
+	// The DEJ from a threshold on a smoothed feature lies too deep: the
+	// dark basal row right above it is smeared into the dermis. The
+	// steepest fall of the feature along the normal is the edge itself.
+	// (The top edge has no such asymmetry and stays as thresholded.)
+	r := math.Max(2, s.px(6, 2))
+	if e1r := s.steepest(p, n, math.Max(e1-r, (e0+e1)/2), e1+r, -1); e1r-e0 > 1 {
+		e1 = e1r
+	}
+	return s0, e0, e1, true
+}
+
+// steepest returns the offset t in [a, b] along the normal where the
+// epidermis feature rises (dir = 1) or falls (dir = −1) fastest.
+func (s *section) steepest(p, n Point, a, b, dir float64) float64 {
+	const step = 0.5
+	best, bestT := math.Inf(-1), (a+b)/2
+	for t := a; t <= b; t += step {
+		g := dir * (s.featAt(p.X+0.5+(t+1)*n.X, p.Y+0.5+(t+1)*n.Y) - s.featAt(p.X+0.5+(t-1)*n.X, p.Y+0.5+(t-1)*n.Y))
+		if g > best {
+			best, bestT = g, t
+		}
+	}
+	return bestT
+}
+
+// featAt interpolates the smoothed epidermis feature bilinearly at (x, y)
+// (pixel centres at +0.5).
+func (s *section) featAt(x, y float64) float64 {
+	x -= 0.5
+	y -= 0.5
+	x = math.Max(0, math.Min(float64(s.w-1), x))
+	y = math.Max(0, math.Min(float64(s.h-1), y))
+	x0, y0 := int(x), int(y)
+	x1, y1 := min(x0+1, s.w-1), min(y0+1, s.h-1)
+	fx, fy := x-float64(x0), y-float64(y0)
+	v := s.feat.v
+	w := s.w
+	top := float64(v[y0*w+x0])*(1-fx) + float64(v[y0*w+x1])*fx
+	bot := float64(v[y1*w+x0])*(1-fx) + float64(v[y1*w+x1])*fx
+	return top*(1-fy) + bot*fy
+}
+
 // march walks along the normal from p (working px) and records where the
 // tissue, the epidermis, the DEJ and the end of the dermis are. Offsets are
 // in working px.
@@ -381,62 +506,17 @@ func (s *section) march(p, n Point) (Measurement, bool) {
 		}
 		return yi*w + xi, true
 	}
-	scMax := s.scMax()
-	m0 := scMax + 2*s.tEst + 4
 	var m Measurement
-	// tissue surface
-	t := -m0
-	found := false
-	for ; t < m0; t += step {
-		if i, in := at(t); in && s.filled[i] {
-			found = true
-			break
-		}
-	}
-	if !found {
+	s0, e0, e1, ok := s.marchEpidermis(p, n)
+	if !ok {
 		return m, false
 	}
-	s0 := t
-	// top of the epidermis
-	found = false
-	for ; t < s0+scMax+step; t += step {
-		i, in := at(t)
-		if !in {
-			return m, false
-		}
-		if s.epi[i] {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return m, false
-	}
-	e0 := t
-	// DEJ: first sustained run of non-epidermis
-	gap := math.Max(2, 0.15*s.tEst)
-	lastEpi := t
-	for ; ; t += step {
-		i, in := at(t)
-		if !in {
-			return m, false // the epidermis runs off the image
-		}
-		if s.epi[i] {
-			lastEpi = t
-		} else if t-lastEpi >= gap {
-			break
-		}
-		if t-e0 > 20*s.tEst+20 {
-			return m, false
-		}
-	}
-	e1 := lastEpi + step
 	// end of the dermis
 	gapG := s.px(30, 4)
 	lastTissue := e1
 	var end float64
 	lowerBound := false
-	for t = e1; ; t += step {
+	for t := e1; ; t += step {
 		i, in := at(t)
 		if !in {
 			end, lowerBound = t, true
@@ -458,8 +538,127 @@ func (s *section) march(p, n Point) (Measurement, bool) {
 		}
 	}
 	m = Measurement{
-		CorneumPx: e0 - s0, EpidermisPx: e1 - e0, DermisPx: end - e1,
+		CorneumPx: s.stainedAlong(p, n, s0, e0), EpidermisPx: e1 - e0, DermisPx: end - e1,
 		TissueAt: s0, EpidermisAt: e0, DEJAt: e1, DermisEndAt: end, DermisLowerBound: lowerBound,
 	}
 	return m, true
+}
+
+// bandRun is one surface stretch marched at every working pixel of arc
+// length: sample points, normals into the tissue, epidermis top and DEJ
+// offsets (NaN where no epidermis was found).
+type bandRun struct {
+	pts, nrm []Point
+	e0, e1   []float64
+}
+
+// marchDense follows the normals at every working pixel of arc length along
+// one surface curve and records where the epidermis starts and ends.
+func (s *section) marchDense(curve []Point, cum []float64, L, dA, sign float64) {
+	n := int(L)
+	if n < 2 {
+		return
+	}
+	r := bandRun{make([]Point, n), make([]Point, n), make([]float64, n), make([]float64, n)}
+	for k := 0; k < n; k++ {
+		a := float64(k) + 0.5
+		p := pointAt(curve, cum, a)
+		p0 := pointAt(curve, cum, math.Max(0, a-dA))
+		p1 := pointAt(curve, cum, math.Min(L, a+dA))
+		tx, ty := p1.X-p0.X, p1.Y-p0.Y
+		l := math.Hypot(tx, ty)
+		if l == 0 {
+			tx, ty, l = 1, 0, 1
+		}
+		r.pts[k], r.nrm[k] = p, Point{-sign * ty / l, sign * tx / l}
+		r.e0[k], r.e1[k] = math.NaN(), math.NaN()
+		if _, e0, e1, ok := s.marchEpidermis(p, r.nrm[k]); ok {
+			r.e0[k], r.e1[k] = e0, e1
+		}
+	}
+	s.bandRuns = append(s.bandRuns, r)
+}
+
+// markBand marks in s.band where the epidermis may lie: along every dense
+// normal, from outside the surface down to the deepest DEJ plausible there,
+// the 80th percentile of the DEJ depth over ±max(8 epidermal thicknesses,
+// 150 µm) of surface plus a fifth of its median (rete ridges), capped at
+// 1.6× the median DEJ depth of the whole section. Adnexa opening onto the
+// surface (follicles, ducts) are a minority of such a window, and the cap
+// keeps a cluster of them from widening the band. It returns the median
+// dense epidermal thickness (0 when too few normals found epidermis).
+func (s *section) markBand() float64 {
+	var all, thick []float32
+	for _, r := range s.bandRuns {
+		for k, v := range r.e1 {
+			if !math.IsNaN(v) {
+				all = append(all, float32(v))
+				thick = append(thick, float32(v-r.e0[k]))
+			}
+		}
+	}
+	if len(all) < 10 {
+		return 0
+	}
+	limMax := 1.6*float64(quantile(all, 0.5)) + 1.5
+	hw := int(math.Max(8*s.tEst, s.px(150, 40)))
+	win := make([]float32, 0, 2*hw+1)
+	m0 := s.scMax() + 2*s.tEst + 4
+	for _, r := range s.bandRuns {
+		n := len(r.e1)
+		for k := 0; k < n; k++ {
+			win = win[:0]
+			for j := max(0, k-hw); j <= min(n-1, k+hw); j++ {
+				if !math.IsNaN(r.e1[j]) {
+					win = append(win, float32(r.e1[j]))
+				}
+			}
+			if len(win) < 3 {
+				continue
+			}
+			med := float64(quantile(win, 0.5))
+			q := float64(win[int(0.8*float64(len(win)-1))]) // win is sorted now
+			lim := math.Min(q+math.Max(0.2*med, 1.5), limMax)
+			for t := -m0; t <= lim; t += 0.5 {
+				x, y := int(math.Floor(r.pts[k].X+0.5+t*r.nrm[k].X)), int(math.Floor(r.pts[k].Y+0.5+t*r.nrm[k].Y))
+				if x >= 0 && y >= 0 && x < s.w && y < s.h {
+					s.band[y*s.w+x] = true
+				}
+			}
+		}
+	}
+	return float64(quantile(thick, 0.5))
+}
+
+// plausible drops epidermal thicknesses more than twice or less than 0.4×
+// the median: normals that cross the epidermis very obliquely (a kink in
+// the surface) or run down a follicle, or graze a fold. Rete ridges stay
+// well within that range.
+func plausible(ep []float64) []float64 {
+	if len(ep) < 5 {
+		return ep
+	}
+	_, _, med, _, _ := describe(ep)
+	out := make([]float64, 0, len(ep))
+	for _, v := range ep {
+		if v <= 2*med && v >= 0.4*med {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// stainedAlong is the length of stained tissue on the normal between
+// offsets a and b: a stratum corneum lifted off the epidermis by a cleft
+// is measured without the cleft.
+func (s *section) stainedAlong(p, n Point, a, b float64) float64 {
+	const step = 0.5
+	l := 0.0
+	for t := a; t < b; t += step {
+		x, y := int(math.Floor(p.X+0.5+t*n.X)), int(math.Floor(p.Y+0.5+t*n.Y))
+		if x >= 0 && y >= 0 && x < s.w && y < s.h && s.tissue[y*s.w+x] {
+			l += step
+		}
+	}
+	return l
 }

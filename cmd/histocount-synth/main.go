@@ -3,9 +3,11 @@
 //
 //	histocount-synth sections --out DIR [--subjects 6] [--months 0,3,12] [--gain 62.5] [--seed 1]
 //
-// sections: a longitudinal cohort of skin sections (H&E and silver) whose
-// dermis grows by --gain % at 12 months (linearly before), with random tilt
-// (±15°), curvature and rete ridges. Writes calibrated PNGs (pHYs chunk),
+// sections: a longitudinal cohort of skin sections (H&E and silver; PAS on
+// request) whose dermis grows by --gain % at 12 months (linearly before),
+// with random tilt (±15°), rete ridges and the generator's default
+// histology (basal layer, papillary dermis, lifted corneum, adnexa,
+// vessels, stain variation, vignetting). Writes calibrated PNGs (pHYs chunk),
 // sheet.csv (image,subject,month,stain) for `histocount study`, and
 // truth.csv with the exact thickness of every section.
 package main
@@ -35,12 +37,20 @@ func main() {
 	monthsArg := fs.String("months", "0,3,12", "time points in months")
 	gain := fs.Float64("gain", 62.5, "mean dermal thickness gain at 12 months, %")
 	gainSD := fs.Float64("gain-sd", 13.6, "between-subject SD of the gain, percentage points")
-	stains := fs.String("stains", "he,silver", "stains to draw, alternating over subjects")
+	stains := fs.String("stains", "he,silver", "stains to draw, alternating over subjects: he, silver, pas")
 	seed := fs.Int64("seed", 1, "random seed")
 	_ = fs.Parse(os.Args[2:])
 	if *out == "" || *subjects < 1 {
 		fs.Usage()
 		os.Exit(2)
+	}
+	for _, st := range strings.Split(*stains, ",") {
+		switch st {
+		case synth.StainHE, synth.StainSilver, synth.StainPAS:
+		default:
+			fmt.Fprintf(os.Stderr, "bad stain %q (want he, silver or pas)\n", st)
+			os.Exit(2)
+		}
 	}
 	var months []float64
 	for _, m := range strings.Split(*monthsArg, ",") {

@@ -17,16 +17,25 @@ func TestDermisSyntheticSections(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%v", m)
-	// brief: dermis MAE ≤ 3 %, epidermis ≤ 10 %, treatment ±3 pp
-	if m["dermis_mae_pct"] > 1.0 {
-		t.Errorf("dermis MAE %.2f %% > 1.0 %%", m["dermis_mae_pct"])
+	// brief: dermis MAE ≤ 3 %, epidermis ≤ 10 % (worst case ≤ 10 % wanted),
+	// treatment ±3 pp. Measured: dermis 1.05 % (worst 5.5 %, a section
+	// without hypodermis, i.e. lower bounds), epidermis 2.70 % (worst
+	// 6.4 %), treatment +0.0 / +0.3 pp.
+	if m["dermis_mae_pct"] > 1.3 {
+		t.Errorf("dermis MAE %.2f %% > 1.3 %%", m["dermis_mae_pct"])
 	}
-	if m["epidermis_mae_pct"] > 7.0 {
-		t.Errorf("epidermis MAE %.2f %% > 7 %%", m["epidermis_mae_pct"])
+	if m["epidermis_mae_pct"] > 3.2 {
+		t.Errorf("epidermis MAE %.2f %% > 3.2 %%", m["epidermis_mae_pct"])
+	}
+	if m["epidermis_worst_pct"] > 8 {
+		t.Errorf("epidermis worst case %.1f %% > 8 %%", m["epidermis_worst_pct"])
+	}
+	if m["dermis_worst_pct"] > 6.5 {
+		t.Errorf("dermis worst case %.1f %% > 6.5 %%", m["dermis_worst_pct"])
 	}
 	for _, k := range []string{"treatment_err_pp_he", "treatment_err_pp_silver"} {
-		if math.Abs(m[k]) > 1.0 {
-			t.Errorf("%s = %+.2f pp, want within ±1", k, m[k])
+		if math.Abs(m[k]) > 0.8 {
+			t.Errorf("%s = %+.2f pp, want within ±0.8", k, m[k])
 		}
 	}
 }
@@ -38,11 +47,12 @@ func TestDermisHESkin(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("epidermis IoU %.3f, with keratin %.3f, tissue IoU %.3f", sc.EpidermisIoU, sc.EpidermisKeratinIoU, sc.TissueIoU)
-	if sc.EpidermisIoU < 0.22 {
-		t.Errorf("epidermis IoU %.3f < 0.22", sc.EpidermisIoU)
+	// measured: epidermis IoU 0.603, tissue IoU 0.938
+	if sc.EpidermisIoU < 0.58 {
+		t.Errorf("epidermis IoU %.3f < 0.58", sc.EpidermisIoU)
 	}
-	if sc.TissueIoU < 0.90 {
-		t.Errorf("tissue IoU %.3f < 0.90", sc.TissueIoU)
+	if sc.TissueIoU < 0.92 {
+		t.Errorf("tissue IoU %.3f < 0.92", sc.TissueIoU)
 	}
 }
 

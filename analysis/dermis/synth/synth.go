@@ -12,10 +12,26 @@
 //	… < EpidermisUM + DermisUM            dermis
 //	… < EpidermisUM + DermisUM + HypoUM   hypodermis (fat vacuoles), if enabled
 //
-// where u is the arc length along the surface and r(u) = A·(sin(2πu/P) +
-// 0.35·sin(4πu/P + 1)) has mean zero over a period, so the mean epidermal
-// thickness along the normal equals EpidermisUM and the mean dermal
-// thickness (DEJ to hypodermis) equals DermisUM.
+// where u is the arc length along the surface and r(u) = A·(sin φ(u) +
+// 0.35·sin(2φ(u) + 1)), φ(u) = 2πu/P + φ0 + 1.2·sin(2πu/(3.7P) + φ1): rete
+// ridges of period about P whose phase wanders. Truth.EpidermisUM is
+// EpidermisUM plus the mean of r over the surface in view, and
+// Truth.DermisUM is DermisUM minus it (the hypodermis lies at a fixed
+// depth), so both are the exact mean thicknesses along the normal.
+//
+// Histology drawn on top of the geometry (each can be switched off):
+//
+//   - epidermis: keratinocyte nuclei densest and darkest in the basal row
+//     along the DEJ, paler towards the surface (BasalLayer);
+//   - papillary dermis: the upper ~60 µm of dermis, paler with more nuclei;
+//     reticular dermis: thick eosinophilic collagen bundles (Papillary);
+//   - stratum corneum lifted off the epidermis by a glass gap over part of
+//     the surface, as in real sections (DetachedFrac);
+//   - adnexa: hair follicles and glands, islands of epidermis-like cells deep
+//     in the dermis; they are dermis in the truth, as a pathologist measures
+//     (Adnexa); vessels with a lumen and red cells (Vessels);
+//   - stain variation: stain vectors tilted and amounts scaled at random,
+//     PAS magenta instead of eosin (Stain "pas"), and vignetting.
 //
 // Colours follow Beer–Lambert: each pixel's optical density is a sum of
 // stain concentrations times their unit OD vectors (Ruifrok & Johnston
@@ -38,6 +54,9 @@ import (
 const (
 	StainHE     = "he"
 	StainSilver = "silver"
+	// StainPAS is periodic acid–Schiff with a haematoxylin counterstain:
+	// magenta instead of eosin pink. histocount measures it as H&E.
+	StainPAS = "pas"
 )
 
 // Layer labels of Truth.Labels.
@@ -67,14 +86,27 @@ type Params struct {
 	SurfaceYFrac      float64 // where the surface crosses the image centre column
 	NoiseSD           float64 // grey levels
 	Calibrated        bool    // set Image.Calibration
+
+	BasalLayer bool // darker basal nuclei, paler upper epidermis
+	Papillary  bool // pale nucleated papillary dermis, coarse reticular bundles
+	// DetachedFrac is the fraction of the surface where the stratum
+	// corneum is lifted off by a gap of DetachedGapUM (default 8 µm).
+	DetachedFrac, DetachedGapUM float64
+	Adnexa                      int     // follicle/gland islands in the dermis
+	Vessels                     int     // vessels with lumen and red cells
+	StainVariation              float64 // 0..1: random stain hue and amount changes
+	VignettePct                 float64 // brightness lost in the corners, %
 }
 
-// Default returns a plausible 1 µm/px H&E section, 1200×1000 px.
+// Default returns a plausible 1 µm/px H&E section, 1200×1000 px, with all
+// the histology switched on.
 func Default() Params {
 	return Params{
 		Width: 1200, Height: 1000, PixelSizeUM: 1, Stain: StainHE,
 		CorneumUM: 12, EpidermisUM: 45, DermisUM: 520, HypodermisUM: 400, Hypodermis: true,
 		ReteAmplitudeUM: 10, RetePeriodUM: 97, SurfaceYFrac: 0.12, NoiseSD: 4, Calibrated: true,
+		BasalLayer: true, Papillary: true, DetachedFrac: 0.3, DetachedGapUM: 8, Adnexa: 3, Vessels: 6,
+		StainVariation: 0.5, VignettePct: 8,
 	}
 }
 
@@ -86,12 +118,16 @@ type Truth struct {
 	DermisUM    float64
 	Hypodermis  bool
 	Labels      *image.Gray // LabelGlass … LabelHypodermis
+	// Adnexa marks the follicle and gland islands (255), which Labels
+	// counts as dermis.
+	Adnexa *image.Gray
 }
 
 // unit OD vectors (R, G, B).
 var (
 	odHaem   = norm3([3]float64{0.65, 0.70, 0.29})
 	odEosin  = norm3([3]float64{0.07, 0.99, 0.11})
+	odPAS    = norm3([3]float64{0.18, 0.92, 0.36}) // magenta
 	odGround = norm3([3]float64{0.20, 0.45, 0.87}) // yellow-brown silver ground
 	odBlack  = norm3([3]float64{0.58, 0.58, 0.57}) // reduced silver
 )
@@ -122,6 +158,9 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	if p.RetePeriodUM <= 0 {
 		p.RetePeriodUM = d.RetePeriodUM
 	}
+	if p.DetachedGapUM <= 0 {
+		p.DetachedGapUM = d.DetachedGapUM
+	}
 	w, h := p.Width, p.Height
 	ps := p.PixelSizeUM
 	th := p.TiltDeg * math.Pi / 180
@@ -142,28 +181,51 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		ang := math.Atan2(dx*tx+dy*ty, -(dx*nx + dy*ny))
 		return (R - r) * ps, ang * R * ps
 	}
+	// Rete ridges are not strictly periodic: the phase wanders (a slow
+	// sinusoidal warp with random phases), so sampling every IntervalUM
+	// does not alias with the ridges.
+	ph0, ph1 := 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
 	rete := func(u float64) float64 {
-		ph := 2 * math.Pi * u / p.RetePeriodUM
+		ph := 2*math.Pi*u/p.RetePeriodUM + ph0 + 1.2*math.Sin(2*math.Pi*u/(3.7*p.RetePeriodUM)+ph1)
 		return p.ReteAmplitudeUM * (math.Sin(ph) + 0.35*math.Sin(2*ph+1))
 	}
 	dejUM := func(u float64) float64 { return p.EpidermisUM + rete(u) }
 	hypoTop := p.EpidermisUM + p.DermisUM
 	hypoBot := hypoTop + p.HypodermisUM
+	// stretches of lifted stratum corneum, ~600 µm apart
+	detPhase := rng.Float64()
+	detached := func(u float64) bool {
+		if p.DetachedFrac <= 0 || p.CorneumUM <= 0 {
+			return false
+		}
+		f := u/600 + detPhase
+		return f-math.Floor(f) < p.DetachedFrac
+	}
 
 	n := w * h
 	labels := image.NewGray(image.Rect(0, 0, w, h))
-	depth := make([]float32, n)
+	depth := make([]float32, n) // µm below the surface
+	belowDEJ := make([]float32, n)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			dd, u := geom(float64(x)+0.5, float64(y)+0.5)
-			depth[y*w+x] = float32(dd)
+			i := y*w + x
+			depth[i] = float32(dd)
+			dej := dejUM(u)
+			belowDEJ[i] = float32(dd - dej)
+			gap := 0.0
+			if detached(u) {
+				gap = p.DetachedGapUM
+			}
 			var l uint8
 			switch {
-			case dd < -p.CorneumUM:
+			case dd < -p.CorneumUM-gap:
 				l = LabelGlass
-			case dd < 0:
+			case dd < -gap:
 				l = LabelCorneum
-			case dd < dejUM(u):
+			case dd < 0:
+				l = LabelGlass
+			case dd < dej:
 				l = LabelEpidermis
 			case dd < hypoTop:
 				l = LabelDermis
@@ -172,7 +234,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			default:
 				l = LabelGlass
 			}
-			labels.Pix[y*w+x] = l
+			labels.Pix[i] = l
 		}
 	}
 
@@ -183,6 +245,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	tex := valueNoise(w, h, 6/ps, rng)     // fine texture, ~6 µm
 	blotch := valueNoise(w, h, 60/ps, rng) // staining unevenness
 	silver := p.Stain == StainSilver
+	const papUM = 60 // papillary dermis depth below the DEJ
 	for i := 0; i < n; i++ {
 		t := float32(tex[i])
 		b := float32(0.85 + 0.3*blotch[i])
@@ -198,16 +261,25 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				c2[i] *= 0.4
 			}
 		case LabelEpidermis:
+			// basal: 1 at the DEJ, fading over ~10 µm
+			basal := float32(0)
+			if p.BasalLayer {
+				basal = float32(math.Exp(float64(belowDEJ[i]) / 10))
+			}
 			if silver {
-				c1[i], c2[i] = (0.55+0.15*t)*b, 0.12
+				c1[i], c2[i] = (0.48+0.15*t+0.12*basal)*b, 0.12
 			} else {
-				c1[i], c2[i] = (0.32+0.1*t)*b, 0.22*b
+				c1[i], c2[i] = (0.26+0.1*t+0.12*basal)*b, 0.22*b
 			}
 		case LabelDermis:
-			if silver {
+			pap := p.Papillary && belowDEJ[i] < papUM
+			switch {
+			case silver:
 				c1[i], c2[i] = (0.22+0.08*t)*b, 0.01
-			} else {
-				c1[i], c2[i] = 0.04, (0.22+0.12*t)*b
+			case pap:
+				c1[i], c2[i] = 0.05, (0.15+0.08*t)*b
+			default:
+				c1[i], c2[i] = 0.04, (0.14+0.1*t)*b
 			}
 		case LabelHypodermis:
 			c1[i], c2[i] = 0, 0 // vacuoles; membranes drawn below
@@ -218,35 +290,64 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	if p.Hypodermis {
 		drawFat(labels, c1, c2, w, h, ps, silver, rng)
 	}
-	// Dermal fibres: short curved strokes roughly parallel to the surface.
+	// Dermal fibres: short curved strokes roughly parallel to the surface;
+	// with Papillary, fine in the papillary dermis and coarse bundles in the
+	// reticular dermis.
 	nf := int(float64(n) * ps * ps / 900)
 	for k := 0; k < nf; k++ {
 		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
-		if labels.Pix[int(y)*w+int(x)] != LabelDermis {
+		i := int(y)*w + int(x)
+		if labels.Pix[i] != LabelDermis {
 			continue
 		}
 		ang := th + rng.NormFloat64()*0.5
 		length := (20 + 40*rng.Float64()) / ps
 		width := (1 + 2*rng.Float64()) / ps
 		amt := float32(0.25 + 0.25*rng.Float64())
+		if p.Papillary && belowDEJ[i] >= papUM && rng.Float64() < 0.5 {
+			length = (60 + 90*rng.Float64()) / ps
+			width = (4 + 6*rng.Float64()) / ps
+			amt = float32(0.3 + 0.2*rng.Float64())
+		}
 		if silver {
 			width = (0.8 + 1.2*rng.Float64()) / ps
 			amt = float32(0.6 + 0.5*rng.Float64())
 		}
 		stroke(labels, c2, w, h, x, y, ang, length, width, amt, LabelDermis)
 	}
-	// Nuclei: dense in the epidermis, sparse in the dermis.
+	// Silver: reticulin of the basement membrane, a fine dark line.
+	if silver && p.Papillary {
+		for i := 0; i < n; i++ {
+			if labels.Pix[i] == LabelDermis && belowDEJ[i] < 1.5 {
+				c2[i] = max(c2[i], 0.45)
+			}
+		}
+	}
+	island := make([]bool, n)
+	if p.Adnexa > 0 && p.DermisUM > 250 {
+		drawAdnexa(p, labels, belowDEJ, depth, island, c1, c2, tex, silver, th, rng)
+	}
+	if p.Vessels > 0 {
+		drawVessels(p, labels, belowDEJ, c1, c2, silver, rng)
+	}
+	// Nuclei: dense in the epidermis (densest in the basal row), more in the
+	// papillary than in the reticular dermis, dense in adnexa.
 	area := float64(n) * ps * ps
 	for k := 0; k < int(area/60); k++ {
 		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
-		l := labels.Pix[int(y)*w+int(x)]
+		i := int(y)*w + int(x)
+		l := labels.Pix[i]
 		var keep float64
-		switch l {
-		case LabelEpidermis:
+		switch {
+		case island[i]:
+			keep = 0.8
+		case l == LabelEpidermis:
 			keep = 1
-		case LabelDermis:
+		case l == LabelDermis && p.Papillary && belowDEJ[i] < papUM:
+			keep = 0.07
+		case l == LabelDermis:
 			keep = 0.025
-		case LabelHypodermis:
+		case l == LabelHypodermis:
 			keep = 0.01
 		}
 		if rng.Float64() >= keep {
@@ -255,10 +356,27 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		rad := (2.5 + 1.5*rng.Float64()) / ps
 		amt := float32(0.7 + 0.5*rng.Float64())
 		elong := 1.0
-		if l == LabelDermis {
+		if l == LabelDermis && !island[i] {
 			elong = 2 // fibroblast nuclei are spindle-shaped
 		}
+		if l == LabelEpidermis && p.BasalLayer {
+			// upper (granular) cells are flattened and paler
+			if depth[i] < 0.3*float32(p.EpidermisUM) {
+				elong, amt = 1.8, amt*0.75
+			}
+		}
 		disc(labels, c1, c2, w, h, x, y, rad, elong, th, amt, l, silver)
+	}
+	if p.BasalLayer {
+		// the basal row: nuclei every ~7 µm along the DEJ
+		for k := 0; k < int(area/35); k++ {
+			x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
+			i := int(y)*w + int(x)
+			if labels.Pix[i] != LabelEpidermis || belowDEJ[i] < -7 {
+				continue
+			}
+			disc(labels, c1, c2, w, h, x, y, (2.5+rng.Float64())/ps, 1.3, th+math.Pi/2, float32(0.9+0.4*rng.Float64()), LabelEpidermis, silver)
+		}
 	}
 
 	out := &imageio.Image{Width: w, Height: h, Channels: 3, Pix: make([]byte, n*3)}
@@ -267,22 +385,206 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		out.Calibration = models.Calibration{PixelSizeUM: ps, Source: "synthetic"}
 	}
 	v1, v2 := odHaem, odEosin
-	if silver {
+	switch p.Stain {
+	case StainSilver:
 		v1, v2 = odGround, odBlack
+	case StainPAS:
+		v2 = odPAS
 	}
 	bg := [3]float64{242, 240, 244}
-	for i := 0; i < n; i++ {
-		for c := 0; c < 3; c++ {
-			od := float64(c1[i])*v1[c] + float64(c2[i])*v2[c]
-			v := bg[c]*math.Pow(10, -od) + rng.NormFloat64()*p.NoiseSD
-			v = math.Max(0, math.Min(255, v))
-			out.Pix[i*3+2-c] = uint8(v + 0.5) // BGR
+	k1, k2 := 1.0, 1.0
+	if sv := math.Min(1, math.Max(0, p.StainVariation)); sv > 0 {
+		// another lab, another batch: hue and strength of each stain vary
+		jit := func(v [3]float64) [3]float64 {
+			for c := range v {
+				v[c] = math.Max(0.02, v[c]+0.07*sv*rng.NormFloat64())
+			}
+			return norm3(v)
+		}
+		v1, v2 = jit(v1), jit(v2)
+		k1 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
+		k2 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
+		for c := range bg {
+			bg[c] = math.Min(252, bg[c]+6*sv*rng.NormFloat64())
 		}
 	}
-	_ = depth
+	rmax := math.Hypot(float64(w), float64(h)) / 2
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			vig := 1.0
+			if p.VignettePct > 0 {
+				r := math.Hypot(float64(x)-float64(w)/2, float64(y)-float64(h)/2) / rmax
+				vig = 1 - p.VignettePct/100*r*r
+			}
+			for c := 0; c < 3; c++ {
+				od := k1*float64(c1[i])*v1[c] + k2*float64(c2[i])*v2[c]
+				v := vig*bg[c]*math.Pow(10, -od) + rng.NormFloat64()*p.NoiseSD
+				v = math.Max(0, math.Min(255, v))
+				out.Pix[i*3+2-c] = uint8(v + 0.5) // BGR
+			}
+		}
+	}
+	// The ridges average to zero only over whole periods: the truth is the
+	// mean over the surface in view.
+	var sum float64
+	nIn := 0
+	half := math.Hypot(float64(w), float64(h)) * ps
+	for u := -half; u <= half; u += 0.5 {
+		var x, y float64
+		if R <= 0 {
+			x, y = p0x+u/ps*tx, p0y+u/ps*ty
+		} else {
+			a := u / (R * ps)
+			x, y = cx+R*(-nx*math.Cos(a)+tx*math.Sin(a)), cy+R*(-ny*math.Cos(a)+ty*math.Sin(a))
+		}
+		if x >= 0 && y >= 0 && x < float64(w) && y < float64(h) {
+			sum += rete(u)
+			nIn++
+		}
+	}
+	adnexa := image.NewGray(image.Rect(0, 0, w, h))
+	for i, v := range island {
+		if v {
+			adnexa.Pix[i] = 255
+		}
+	}
+	meanRete := 0.0
+	if nIn > 0 {
+		meanRete = sum / float64(nIn)
+	}
 	return out, Truth{
-		PixelSizeUM: ps, CorneumUM: p.CorneumUM, EpidermisUM: p.EpidermisUM,
-		DermisUM: p.DermisUM, Hypodermis: p.Hypodermis, Labels: labels,
+		PixelSizeUM: ps, CorneumUM: p.CorneumUM, EpidermisUM: p.EpidermisUM + meanRete,
+		DermisUM: p.DermisUM - meanRete, Hypodermis: p.Hypodermis, Labels: labels, Adnexa: adnexa,
+	}
+}
+
+// drawAdnexa draws hair follicles and glands: ellipses of basophilic
+// epidermis-like cells (a darker basal rim) in the dermis, at least 100 µm
+// below the DEJ and clear of the hypodermis. Their truth label stays dermis.
+func drawAdnexa(p Params, labels *image.Gray, belowDEJ, depth []float32, island []bool, c1, c2 []float32, tex []float64, silver bool, th float64, rng *rand.Rand) {
+	w, h := p.Width, p.Height
+	ps := p.PixelSizeUM
+	for k := 0; k < p.Adnexa; k++ {
+		a := (35 + 45*rng.Float64()) / ps // semi-axis across the skin, px
+		b := (25 + 25*rng.Float64()) / ps
+		ang := th + math.Pi/2 + 0.4*rng.NormFloat64() // follicles run roughly perpendicular
+		// find a centre deep enough
+		var x0, y0 float64
+		ok := false
+		for try := 0; try < 200 && !ok; try++ {
+			x0, y0 = rng.Float64()*float64(w), rng.Float64()*float64(h)
+			i := int(y0)*w + int(x0)
+			if labels.Pix[i] != LabelDermis {
+				continue
+			}
+			r := math.Max(a, b) * ps
+			ok = float64(belowDEJ[i]) > 100+r && float64(depth[i]) < p.EpidermisUM+p.DermisUM-40-r
+		}
+		if !ok {
+			continue
+		}
+		ca, sa := math.Cos(ang), -math.Sin(ang)
+		ext := int(math.Max(a, b)) + 2
+		for yy := int(y0) - ext; yy <= int(y0)+ext; yy++ {
+			for xx := int(x0) - ext; xx <= int(x0)+ext; xx++ {
+				if xx < 0 || yy < 0 || xx >= w || yy >= h {
+					continue
+				}
+				i := yy*w + xx
+				if labels.Pix[i] != LabelDermis {
+					continue
+				}
+				dx, dy := float64(xx)+0.5-x0, float64(yy)+0.5-y0
+				u, v := (dx*ca+dy*sa)/a, (-dx*sa+dy*ca)/b
+				r := math.Sqrt(u*u + v*v)
+				if r > 1 {
+					continue
+				}
+				island[i] = true
+				t := float32(tex[i])
+				rim := float32(0)
+				if r > 0.8 {
+					rim = 0.12
+				}
+				if silver {
+					c1[i], c2[i] = 0.5+0.15*t+rim, 0.12
+				} else {
+					c1[i], c2[i] = 0.24+0.1*t+rim, 0.2
+				}
+				if r < 0.25 && k%2 == 0 { // hair shaft / keratin plug
+					if silver {
+						c1[i], c2[i] = 0.3, 0.3
+					} else {
+						c1[i], c2[i] = 0.04, 0.5
+					}
+				}
+			}
+		}
+	}
+}
+
+// drawVessels draws vessels in the dermis below the papillae: a lumen
+// (unstained) partly filled with red cells, an eosinophilic wall.
+func drawVessels(p Params, labels *image.Gray, belowDEJ, c1, c2 []float32, silver bool, rng *rand.Rand) {
+	w, h := p.Width, p.Height
+	ps := p.PixelSizeUM
+	for k := 0; k < p.Vessels; k++ {
+		rad := (6 + 14*rng.Float64()) / ps
+		wall := 3 / ps
+		x0, y0 := rng.Float64()*float64(w), rng.Float64()*float64(h)
+		i0 := int(y0)*w + int(x0)
+		if labels.Pix[i0] != LabelDermis || float64(belowDEJ[i0]) < 30+(rad+wall)*ps ||
+			float64(belowDEJ[i0]) > p.DermisUM-40-(rad+wall)*ps-p.ReteAmplitudeUM {
+			continue
+		}
+		ext := int(rad+wall) + 2
+		for yy := int(y0) - ext; yy <= int(y0)+ext; yy++ {
+			for xx := int(x0) - ext; xx <= int(x0)+ext; xx++ {
+				if xx < 0 || yy < 0 || xx >= w || yy >= h {
+					continue
+				}
+				i := yy*w + xx
+				if labels.Pix[i] != LabelDermis {
+					continue
+				}
+				r := math.Hypot(float64(xx)+0.5-x0, float64(yy)+0.5-y0)
+				switch {
+				case r > rad+wall:
+				case r > rad:
+					if silver {
+						c1[i], c2[i] = 0.35, 0.3
+					} else {
+						c1[i], c2[i] = 0.08, 0.4
+					}
+				default:
+					c1[i], c2[i] = 0, 0
+				}
+			}
+		}
+		// red cells in the lower part of the lumen
+		for c := 0; c < int(rad*rad/4); c++ {
+			a, r := 2*math.Pi*rng.Float64(), rad*math.Sqrt(rng.Float64())
+			x, y := x0+r*math.Cos(a), y0+r*math.Sin(a)
+			if rng.Float64() < 0.5 {
+				continue
+			}
+			rr := 3.5 / ps
+			for yy := int(y - rr); yy <= int(y+rr); yy++ {
+				for xx := int(x - rr); xx <= int(x+rr); xx++ {
+					if xx < 0 || yy < 0 || xx >= w || yy >= h || math.Hypot(float64(xx)+0.5-x, float64(yy)+0.5-y) > rr ||
+						math.Hypot(float64(xx)+0.5-x0, float64(yy)+0.5-y0) > rad {
+						continue
+					}
+					i := yy*w + xx
+					if silver {
+						c1[i], c2[i] = 0.5, 0.05
+					} else {
+						c1[i], c2[i] = 0.02, 0.6
+					}
+				}
+			}
+		}
 	}
 }
 
