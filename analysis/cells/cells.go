@@ -33,6 +33,13 @@ type Options struct {
 	// segmenters use their own pixel heuristics.
 	MinDiameterUM float64
 	MaxDiameterUM float64
+	// NucleiMethod picks the fluorescence nuclei segmenter:
+	// NucleiClassical (threshold and watershed), NucleiUNet (the embedded
+	// network, classical fallback) or "" for the default, DefaultNucleiMethod.
+	NucleiMethod string
+	// NucleiModelPath, when set, replaces the embedded nuclei network with
+	// this ONNX file (to evaluate a retrained model).
+	NucleiModelPath string
 }
 
 // Result is what Count found in one image.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"os"
 
 	"gocv.io/x/gocv"
 
@@ -43,7 +42,13 @@ const (
 // dark) or brightfield/stained (dark on light) image and labels them 1..n
 // in scan order, all of class nucleus.
 //
-// Method (classical; every length is relative to the typical nucleus
+// Options.NucleiMethod NucleiUNet segments the nucleus signal with the
+// nuclei U-Net (see segmentNucleiLearned), falling back to the classical
+// method below when the network cannot be loaded or the image is outside
+// what it supports; NucleiClassical (the default, DefaultNucleiMethod)
+// uses the classical method.
+//
+// Classical method ( every length is relative to the typical nucleus
 // radius r measured in the image, so it holds across magnifications):
 //
 //  1. Nucleus signal S (0..255, bright = nucleus): polarity from the grey
@@ -96,9 +101,34 @@ func segmentNuclei(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	sig := nucleusSignal(sb, gb, src.Channels(), light)
 	// Stained sections are coloured; unstained brightfield cells are grey.
 	colour := src.Channels() == 3 && meanSaturation(sb) > 20
-	lab, n, qc, err := segmentNucleusSignal(sig, w, h, light, colour, nucleusAreaBounds(cal, opt))
-	if err != nil {
-		return segmentation{}, err
+	bounds := nucleusAreaBounds(cal, opt)
+	var (
+		lab     []int32
+		n       int
+		qc      []string
+		learned bool
+		err     error
+	)
+	method := opt.NucleiMethod
+	if method == "" {
+		method = DefaultNucleiMethod
+	}
+	switch method {
+	case NucleiClassical, NucleiUNet, NucleiMixed:
+	default:
+		return segmentation{}, fmt.Errorf("%w %q (want %s, %s or %s)", ErrUnknownNucleiMethod, method, NucleiClassical, NucleiUNet, NucleiMixed)
+	}
+	if method == NucleiUNet || method == NucleiMixed && light {
+		lab, n, qc, learned, err = segmentNucleiLearned(sig, w, h, light, colour, bounds, opt.NucleiModelPath)
+		if err != nil {
+			return segmentation{}, err
+		}
+	}
+	if !learned {
+		lab, n, qc, err = segmentNucleusSignal(sig, w, h, light, colour, bounds)
+		if err != nil {
+			return segmentation{}, err
+		}
 	}
 	m, err := labelsMat(lab, w, h)
 	if err != nil {
@@ -195,27 +225,7 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	}
 	var qc []string
 
-	// Levels: background bg and the Otsu split tOtsu between background
-	// and nuclei. Most of a field is background, so its level is a low
-	// quantile. Unstained brightfield cells have grey cytoplasm between
-	// white background and dark nuclei: there the upper of three Otsu
-	// classes is the nucleus and the middle class is its background.
-	tOtsu := otsu(sm)
-	bg := float32(q(nucleiBackgroundQuantile))
-	if light && !colour {
-		t1, t2 := otsu3(sm)
-		tOtsu = t2
-		var sum, cnt float64
-		for _, v := range sm {
-			if v > t1 && v <= t2 {
-				sum += float64(v)
-				cnt++
-			}
-		}
-		if cnt > 0 {
-			bg = float32(sum / cnt)
-		}
-	}
+	bg, tOtsu := nucleusLevels(sm, q, light, colour)
 	if tOtsu <= bg {
 		return lab, 0, append(qc, models.QCBlank), nil
 	}
@@ -223,10 +233,6 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	// soft edges of bright ones are kept; each object's own edge is set
 	// later relative to its own brightness.
 	t := bg + nucleiForegroundFrac*(tOtsu-bg)
-	cytoplasm := light && !colour
-	if cytoplasm && os.Getenv("X1") != "" {
-		t = tOtsu
-	}
 	fg := make([]bool, len(sm))
 	nfg := 0
 	for i, v := range sm {
@@ -297,9 +303,6 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	}
 	n := relabelByArea(ws, lab, nm, minArea)
 	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(r)), nucleiMinContrastFrac*(tOtsu-bg))
-	if cytoplasm && os.Getenv("X2") != "" {
-		n = dropEnclosed(lab, n, w, h, 0.3)
-	}
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
 	if ew := edgeWidthPx(sm, lab, n, w, h, bg); ew > nucleiBlurEdgeFrac*r && ew > nucleiBlurEdgeMinPx {
 		qc = append(qc, models.QCOutOfFocus)
@@ -308,6 +311,34 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 		qc = append(qc, models.QCCrowded)
 	}
 	return lab, n, qc, nil
+}
+
+// nucleusLevels returns the background level bg and the Otsu split tOtsu
+// between background and nuclei of the smoothed signal sm (q: quantiles of
+// the raw signal).
+//
+// Most of a field is background, so its level is a low quantile.
+// Unstained brightfield cells have grey cytoplasm between white background
+// and dark nuclei: there the upper of three Otsu classes is the nucleus and
+// the middle class is its background.
+func nucleusLevels(sm []float32, q func(float64) float64, light, colour bool) (bg, tOtsu float32) {
+	tOtsu = otsu(sm)
+	bg = float32(q(nucleiBackgroundQuantile))
+	if light && !colour {
+		t1, t2 := otsu3(sm)
+		tOtsu = t2
+		var sum, cnt float64
+		for _, v := range sm {
+			if v > t1 && v <= t2 {
+				sum += float64(v)
+				cnt++
+			}
+		}
+		if cnt > 0 {
+			bg = float32(sum / cnt)
+		}
+	}
+	return bg, tOtsu
 }
 
 // signalQuantiles returns a quantile function (p in 0..1) of a 0..255

@@ -160,66 +160,77 @@ func TestNucleiSyntheticCounts(t *testing.T) {
 		{"dark on light", nucleiFieldSpec{w: 320, h: 320, n: 15, pairs: 4, radiusPx: 9, light: true, seed: 5}, 2},
 		{"single nucleus", nucleiFieldSpec{w: 128, h: 128, n: 1, radiusPx: 10, seed: 6}, 0},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			img := synthNucleiField(t, c.spec)
-			res, err := Count(img, Options{Stain: StainFluorescence, Labels: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := c.spec.nucleiCount()
-			if got := res.Live + res.Dead; abs(got-want) > c.tol {
-				t.Errorf("counted %d nuclei, want %d ± %d", got, want, c.tol)
-			}
-			if res.Dead != 0 {
-				t.Errorf("nuclei counted as dead: %d", res.Dead)
-			}
-			checkNucleiLabels(t, res)
-			for _, f := range res.QC {
-				if f == models.QCBlank || f == models.QCOutOfFocus {
-					t.Errorf("unexpected QC flag %q", f)
+	for _, m := range nucleiMethods {
+		for _, c := range cases {
+			t.Run(m.name+"/"+c.name, func(t *testing.T) {
+				img := synthNucleiField(t, c.spec)
+				res, err := Count(img, Options{Stain: StainFluorescence, Labels: true, NucleiMethod: m.method})
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				want := c.spec.nucleiCount()
+				if got := res.Live + res.Dead; abs(got-want) > c.tol {
+					t.Errorf("counted %d nuclei, want %d ± %d", got, want, c.tol)
+				}
+				if res.Dead != 0 {
+					t.Errorf("nuclei counted as dead: %d", res.Dead)
+				}
+				checkNucleiLabels(t, res)
+				for _, f := range res.QC {
+					if f == models.QCBlank || f == models.QCOutOfFocus {
+						t.Errorf("unexpected QC flag %q", f)
+					}
+				}
+			})
+		}
 	}
 }
 
 // Touching pairs must come out as two nuclei each, not as one clump.
 func TestNucleiTouchingPairsSplit(t *testing.T) {
 	spec := nucleiFieldSpec{w: 384, h: 384, pairs: 10, radiusPx: 10, seed: 7}
-	res, err := Count(synthNucleiField(t, spec), Options{Stain: StainFluorescence})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := res.Live; abs(got-20) > 2 {
-		t.Errorf("10 touching pairs counted as %d nuclei, want 20 ± 2", got)
+	for _, m := range nucleiMethods {
+		res, err := Count(synthNucleiField(t, spec), Options{Stain: StainFluorescence, NucleiMethod: m.method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Live; abs(got-20) > 2 {
+			t.Errorf("%s: 10 touching pairs counted as %d nuclei, want 20 ± 2", m.name, got)
+		}
 	}
 }
 
 // The size of segmented nuclei must follow the drawn size at every scale.
 func TestNucleiAreaMatchesDrawn(t *testing.T) {
-	for _, r := range []float64{5, 10, 20} {
-		spec := nucleiFieldSpec{w: 512, h: 512, n: 8, radiusPx: r, seed: 8}
-		nuc := placeNuclei(spec)
-		var want float64
-		for _, n := range nuc {
-			want += math.Pi * n.a * n.b / float64(len(nuc))
+	for _, m := range nucleiMethods {
+		for _, r := range []float64{5, 10, 20} {
+			checkNucleusAreas(t, m.name, r, Options{Stain: StainFluorescence, NucleiMethod: m.method})
 		}
-		res, err := Count(synthNucleiField(t, spec), Options{Stain: StainFluorescence})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Objects) != len(nuc) {
-			t.Errorf("r=%.0f: %d objects, want %d", r, len(res.Objects), len(nuc))
-			continue
-		}
-		var got float64
-		for _, o := range res.Objects {
-			got += o.AreaPx / float64(len(res.Objects))
-		}
-		if math.Abs(got-want)/want > 0.2 {
-			t.Errorf("r=%.0f: mean area %.0f px², drawn %.0f px² (tolerance 20 %%)", r, got, want)
-		}
+	}
+}
+
+func checkNucleusAreas(t *testing.T, method string, r float64, opt Options) {
+	t.Helper()
+	spec := nucleiFieldSpec{w: 512, h: 512, n: 8, radiusPx: r, seed: 8}
+	nuc := placeNuclei(spec)
+	var want float64
+	for _, n := range nuc {
+		want += math.Pi * n.a * n.b / float64(len(nuc))
+	}
+	res, err := Count(synthNucleiField(t, spec), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) != len(nuc) {
+		t.Errorf("%s r=%.0f: %d objects, want %d", method, r, len(res.Objects), len(nuc))
+		return
+	}
+	var got float64
+	for _, o := range res.Objects {
+		got += o.AreaPx / float64(len(res.Objects))
+	}
+	if math.Abs(got-want)/want > 0.2 {
+		t.Errorf("%s r=%.0f: mean area %.0f px², drawn %.0f px² (tolerance 20 %%)", method, r, got, want)
 	}
 }
 
@@ -338,12 +349,14 @@ func nuclei16Bit(t *testing.T) *imageio.Image {
 }
 
 func TestNuclei16BitCount(t *testing.T) {
-	res, err := Count(nuclei16Bit(t), Options{Stain: StainFluorescence})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if abs(res.Live-10) > 1 {
-		t.Errorf("16-bit field: %d nuclei, want 10 ± 1", res.Live)
+	for _, m := range nucleiMethods {
+		res, err := Count(nuclei16Bit(t), Options{Stain: StainFluorescence, NucleiMethod: m.method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if abs(res.Live-10) > 1 {
+			t.Errorf("%s: 16-bit field: %d nuclei, want 10 ± 1", m.name, res.Live)
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"fmt"
 	"image"
 	"image/draw"
@@ -12,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/imageio"
@@ -143,6 +146,8 @@ type nucleiImageScore struct {
 	pred, truth    int
 	f1, countErr   float64
 	meanIoU        float64 // of matched pairs
+	heldOut        bool    // in the quarter held out of training (NucleiHeldOut)
+	seconds        float64 // wall-clock time of cells.Count
 }
 
 // nucleiModality sorts an image cheaply into the DSB2018 kinds:
@@ -195,18 +200,76 @@ func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
 			return nil, fmt.Errorf("truth.csv: missing column %q", k)
 		}
 	}
-	var scores []nucleiImageScore
+	opt := nucleiEvalOptions()
+	subset := os.Getenv("HISTOCOUNT_EVAL_NUCLEI_SUBSET")
+	if subset != "" && subset != "heldout" && subset != "train" {
+		return nil, fmt.Errorf("HISTOCOUNT_EVAL_NUCLEI_SUBSET=%q: want heldout or train", subset)
+	}
+	var names, mods []string
 	for _, r := range rows[1:] {
-		s, err := scoreNucleiImage(dir, r[col["image"]], r[col["labels"]], r[col["nuclei"]])
+		img, err := imageio.Load(filepath.Join(dir, r[col["image"]]), imageio.Options{BlackBackground: true})
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", r[col["image"]], err)
+		}
+		names = append(names, filepath.Base(r[col["image"]]))
+		mods = append(mods, nucleiModality(img))
+	}
+	held := NucleiHeldOut(names, mods)
+	var scores []nucleiImageScore
+	for i, r := range rows[1:] {
+		if subset == "heldout" && !held[names[i]] || subset == "train" && held[names[i]] {
+			continue
+		}
+		s, err := scoreNucleiImage(dir, r[col["image"]], r[col["labels"]], r[col["nuclei"]], opt)
 		if err != nil {
 			return nil, err
 		}
+		s.heldOut = held[s.name]
 		scores = append(scores, s)
 	}
+	method := opt.NucleiMethod
+	if method == "" {
+		method = cells.DefaultNucleiMethod
+	}
+	fmt.Fprintf(w, "   segmenter %s%s\n", method, map[bool]string{true: " (model " + opt.NucleiModelPath + ")"}[opt.NucleiModelPath != ""])
 	return reportNuclei(w, scores), nil
 }
 
-func scoreNucleiImage(dir, imgPath, labPath, nStr string) (nucleiImageScore, error) {
+// nucleiEvalOptions are the cells options of the evaluation:
+// HISTOCOUNT_EVAL_NUCLEI_METHOD=classical|unet picks the segmenter (default:
+// cells.DefaultNucleiMethod) and
+// HISTOCOUNT_EVAL_NUCLEI_MODEL=file.onnx evaluates another network (e.g.
+// one trained without the held-out images).
+func nucleiEvalOptions() cells.Options {
+	return cells.Options{
+		Stain: cells.StainFluorescence, Labels: true,
+		NucleiMethod:    os.Getenv("HISTOCOUNT_EVAL_NUCLEI_METHOD"),
+		NucleiModelPath: os.Getenv("HISTOCOUNT_EVAL_NUCLEI_MODEL"),
+	}
+}
+
+// NucleiHeldOut returns the held-out quarter of the DSB2018 dev images used
+// to measure the learned segmenter on images it was not trained on
+// (scripts/train/nuclei_unet.py uses the same rule): within each modality,
+// images sorted by the SHA-256 of their file name, the first ⌈n/4⌉.
+func NucleiHeldOut(names, modalities []string) map[string]bool {
+	type item struct{ hash, name string }
+	by := map[string][]item{}
+	for i, n := range names {
+		sum := sha256.Sum256([]byte(n))
+		by[modalities[i]] = append(by[modalities[i]], item{hex.EncodeToString(sum[:]), n})
+	}
+	out := map[string]bool{}
+	for _, items := range by {
+		sort.Slice(items, func(i, j int) bool { return items[i].hash < items[j].hash })
+		for _, it := range items[:(len(items)+3)/4] {
+			out[it.name] = true
+		}
+	}
+	return out
+}
+
+func scoreNucleiImage(dir, imgPath, labPath, nStr string, opt cells.Options) (nucleiImageScore, error) {
 	s := nucleiImageScore{name: filepath.Base(imgPath)}
 	nTrue, err := strconv.Atoi(nStr)
 	if err != nil {
@@ -217,7 +280,9 @@ func scoreNucleiImage(dir, imgPath, labPath, nStr string) (nucleiImageScore, err
 		return s, fmt.Errorf("load %s: %w", imgPath, err)
 	}
 	s.modality = nucleiModality(img)
-	res, err := cells.Count(img, cells.Options{Stain: cells.StainFluorescence, Labels: true})
+	start := time.Now()
+	res, err := cells.Count(img, opt)
+	s.seconds = time.Since(start).Seconds()
 	if err != nil {
 		return s, fmt.Errorf("count %s: %w", imgPath, err)
 	}
@@ -309,11 +374,55 @@ func summariseNuclei(scores []nucleiImageScore) nucleiSummary {
 
 func reportNuclei(w io.Writer, scores []nucleiImageScore) map[string]float64 {
 	all := summariseNuclei(scores)
+	var secs []float64
+	for _, s := range scores {
+		secs = append(secs, s.seconds)
+	}
+	sort.Float64s(secs)
 	fmt.Fprintf(w, "   %d images, %d true nuclei, %d predicted\n", all.n, all.truthTotal, all.predTotal)
 	fmt.Fprintf(w, "   F1@IoU0.5 pooled %.3f (P %.3f, R %.3f; TP %d FP %d FN %d), mean per image %.3f\n",
 		all.pooledF1, all.precision, all.recall, all.tp, all.fp, all.fn, all.meanF1)
 	fmt.Fprintf(w, "   count error |pred-true|/true: median %.1f %%, mean %.1f %%; mean IoU of matches %.3f\n",
 		all.medianErr, all.meanErr, all.meanIoU)
+	out := map[string]float64{
+		"f1_iou50_pooled":      all.pooledF1,
+		"f1_iou50_mean":        all.meanF1,
+		"count_err_median_pct": all.medianErr,
+		"count_err_mean_pct":   all.meanErr,
+	}
+	for k, v := range reportModalities(w, "", scores) {
+		out[k] = v
+	}
+	var held []nucleiImageScore
+	for _, s := range scores {
+		if s.heldOut {
+			held = append(held, s)
+		}
+	}
+	if len(held) > 0 && len(held) < len(scores) {
+		h := summariseNuclei(held)
+		fmt.Fprintf(w, "   held-out quarter (not used to train the network's split model): %d images\n", h.n)
+		fmt.Fprintf(w, "   held-out     n=%3d  F1 pooled %.3f mean %.3f  P %.3f R %.3f  count err median %.1f %% mean %.1f %%  IoU %.3f\n",
+			h.n, h.pooledF1, h.meanF1, h.precision, h.recall, h.medianErr, h.meanErr, h.meanIoU)
+		reportModalities(w, "  ", held)
+		out["f1_iou50_pooled_heldout"] = h.pooledF1
+		out["count_err_median_pct_heldout"] = h.medianErr
+	}
+	if len(secs) > 0 {
+		fmt.Fprintf(w, "   time per image (cells.Count): median %.3f s, max %.3f s\n", secs[len(secs)/2], secs[len(secs)-1])
+	}
+	if os.Getenv("HISTOCOUNT_EVAL_VERBOSE") != "" {
+		for _, s := range scores {
+			fmt.Fprintf(w, "   %-12s %.12s held %-5v true %4d pred %4d TP %4d F1 %.3f err %5.1f %% IoU %.3f %.2fs\n",
+				s.modality, s.name, s.heldOut, s.truth, s.pred, s.tp, s.f1, s.countErr, s.meanIoU, s.seconds)
+		}
+	}
+	return out
+}
+
+// reportModalities prints one line per modality and returns
+// f1_iou50_pooled_<modality> and count_err_median_pct_<modality>.
+func reportModalities(w io.Writer, indent string, scores []nucleiImageScore) map[string]float64 {
 	groups := map[string][]nucleiImageScore{}
 	for _, s := range scores {
 		groups[s.modality] = append(groups[s.modality], s)
@@ -323,21 +432,13 @@ func reportNuclei(w io.Writer, scores []nucleiImageScore) map[string]float64 {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	out := map[string]float64{}
 	for _, k := range names {
 		g := summariseNuclei(groups[k])
-		fmt.Fprintf(w, "   %-12s n=%3d  F1 pooled %.3f mean %.3f  P %.3f R %.3f  count err median %.1f %% mean %.1f %%  IoU %.3f\n",
-			k, g.n, g.pooledF1, g.meanF1, g.precision, g.recall, g.medianErr, g.meanErr, g.meanIoU)
+		fmt.Fprintf(w, "   %s%-12s n=%3d  F1 pooled %.3f mean %.3f  P %.3f R %.3f  count err median %.1f %% mean %.1f %%  IoU %.3f\n",
+			indent, k, g.n, g.pooledF1, g.meanF1, g.precision, g.recall, g.medianErr, g.meanErr, g.meanIoU)
+		out["f1_iou50_pooled_"+k] = g.pooledF1
+		out["count_err_median_pct_"+k] = g.medianErr
 	}
-	if os.Getenv("HISTOCOUNT_EVAL_VERBOSE") != "" {
-		for _, s := range scores {
-			fmt.Fprintf(w, "   %-12s %.12s true %4d pred %4d TP %4d F1 %.3f err %5.1f %% IoU %.3f\n",
-				s.modality, s.name, s.truth, s.pred, s.tp, s.f1, s.countErr, s.meanIoU)
-		}
-	}
-	return map[string]float64{
-		"f1_iou50_pooled":      all.pooledF1,
-		"f1_iou50_mean":        all.meanF1,
-		"count_err_median_pct": all.medianErr,
-		"count_err_mean_pct":   all.meanErr,
-	}
+	return out
 }
