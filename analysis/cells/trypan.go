@@ -8,6 +8,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/histocount/histocount/analysis/internal/cvutil"
+	"github.com/histocount/histocount/analysis/internal/morph"
 	"github.com/histocount/histocount/models"
 )
 
@@ -243,20 +244,8 @@ func trypanGreyRange(g []byte) int {
 	for _, v := range g {
 		hist[v]++
 	}
-	lo, hi := trypanHistQuantile(&hist, len(g), 0.01), trypanHistQuantile(&hist, len(g), 0.99)
+	lo, hi := trypanHistQuantileN(hist[:], len(g), 0.01), trypanHistQuantileN(hist[:], len(g), 0.99)
 	return hi - lo
-}
-
-func trypanHistQuantile(hist *[256]int, n int, q float64) int {
-	target := int(q * float64(n-1))
-	c := 0
-	for v, k := range hist {
-		c += k
-		if c > target {
-			return v
-		}
-	}
-	return 255
 }
 
 // trypanResult is the plain-Go outcome of trypanAnalyse.
@@ -310,12 +299,12 @@ func trypanAnalyse(g []byte, w, h int, sc trypanScale) trypanResult {
 	unit := sc.refRadiusPx / trypanUncalibratedRefRadiusPx
 	mask = trypCloseDisc(mask, w, h, math.Max(1, 2*unit))
 	maxArea := int(math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4)
-	trypFillHoles(mask, w, h, maxArea)
+	morph.FillHoles(mask, w, h, maxArea)
 	mask = trypOpenDisc(mask, w, h, math.Max(1, 1.5*unit))
 	res.mask = mask
 
-	dist := trypDistanceToBackground(mask, w, h)
-	lab, n := trypLabelComponents(mask, w, h)
+	dist := morph.DistanceToBackground(mask, w, h, morph.BorderIsBackground)
+	lab, n := morph.LabelComponents(mask, w, h)
 	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
@@ -473,7 +462,7 @@ func trypanNoise(g []byte, w, h int) float64 {
 			n++
 		}
 	}
-	return math.Max(1, 1.4826*float64(trypanHistQuantile(&hist, n, 0.5))/math.Sqrt2)
+	return math.Max(1, 1.4826*float64(trypanHistQuantileN(hist[:], n, 0.5))/math.Sqrt2)
 }
 
 // trypanSeeds places one seed per cell. Live cells first: each bright
@@ -496,7 +485,7 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			core[i] = 1
 		}
 	}
-	coreLab, nc := trypLabelComponents(core, w, h)
+	coreLab, nc := morph.LabelComponents(core, w, h)
 	type coreInfo struct {
 		pix  []int
 		best int // pixel with the largest distance value
