@@ -50,23 +50,24 @@ func blockMean(s []float32, roi, excl []bool, w, h int, fill float64) (mean, wei
 func upsample(small []float64, sw, sh, w, h int) []float32 {
 	out := make([]float32, w*h)
 	for y := 0; y < h; y++ {
-		fy := (float64(y)+0.5)/bgFactor - 0.5
-		fy = math.Max(0, math.Min(float64(sh-1), fy))
-		y0 := int(fy)
-		y1 := min(y0+1, sh-1)
-		ty := fy - float64(y0)
+		y0, y1, ty := blockCoord(y, sh)
 		for x := 0; x < w; x++ {
-			fx := (float64(x)+0.5)/bgFactor - 0.5
-			fx = math.Max(0, math.Min(float64(sw-1), fx))
-			x0 := int(fx)
-			x1 := min(x0+1, sw-1)
-			tx := fx - float64(x0)
+			x0, x1, tx := blockCoord(x, sw)
 			a := small[y0*sw+x0]*(1-tx) + small[y0*sw+x1]*tx
 			b := small[y1*sw+x0]*(1-tx) + small[y1*sw+x1]*tx
 			out[y*w+x] = float32(a*(1-ty) + b*ty)
 		}
 	}
 	return out
+}
+
+// blockCoord gives, for pixel coordinate p, the two nearest of n block
+// centres and the weight t of the second, clamped at the ends.
+func blockCoord(p, n int) (i0, i1 int, t float64) {
+	f := (float64(p)+0.5)/bgFactor - 0.5
+	f = math.Max(0, math.Min(float64(n-1), f))
+	i0 = int(f)
+	return i0, min(i0+1, n-1), f - float64(i0)
 }
 
 // medianBackground is a median filter of width win (working pixels) over
@@ -241,22 +242,29 @@ func polarBackground(s []float32, roi []bool, bg []float32, w, h int, cx, cy, r0
 		}
 		return a / (2 * math.Pi) * sectors
 	}
-	for y := max(0, int(cy-r1)); y < min(h, int(cy+r1)+1); y++ {
-		for x := max(0, int(cx-r1)); x < min(w, int(cx+r1)+1); x++ {
-			i := y*w + x
-			if !roi[i] {
-				continue
+	// inBand calls fn for every roi pixel whose centre lies in the band of
+	// nr rings from r0, with its offset from the centre and its radius.
+	inBand := func(fn func(i int, dx, dy, r float64)) {
+		for y := max(0, int(cy-r1)); y < min(h, int(cy+r1)+1); y++ {
+			for x := max(0, int(cx-r1)); x < min(w, int(cx+r1)+1); x++ {
+				i := y*w + x
+				if !roi[i] {
+					continue
+				}
+				dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+				r := math.Hypot(dx, dy)
+				if r < r0 || r >= r0+float64(nr) {
+					continue
+				}
+				fn(i, dx, dy, r)
 			}
-			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
-			r := math.Hypot(dx, dy)
-			if r < r0 || r >= r0+float64(nr) {
-				continue
-			}
-			k := min(sectors-1, int(angle(dx, dy)))
-			j := k*nr + int(r-r0)
-			bins[j] = append(bins[j], s[i])
 		}
 	}
+	inBand(func(i int, dx, dy, r float64) {
+		k := min(sectors-1, int(angle(dx, dy)))
+		j := k*nr + int(r-r0)
+		bins[j] = append(bins[j], s[i])
+	})
 	med := make([]float64, len(bins))
 	for j, b := range bins {
 		if len(b) < 3 {
@@ -266,38 +274,27 @@ func polarBackground(s []float32, roi []bool, bg []float32, w, h int, cx, cy, r0
 		slices.Sort(b)
 		med[j] = float64(b[len(b)/2])
 	}
-	for y := max(0, int(cy-r1)); y < min(h, int(cy+r1)+1); y++ {
-		for x := max(0, int(cx-r1)); x < min(w, int(cx+r1)+1); x++ {
-			i := y*w + x
-			if !roi[i] {
-				continue
-			}
-			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
-			r := math.Hypot(dx, dy)
-			if r < r0 || r >= r0+float64(nr) {
-				continue
-			}
-			ri := int(r - r0)
-			a := angle(dx, dy) - 0.5
-			k0 := int(math.Floor(a))
-			t := a - float64(k0)
-			k1 := (k0 + 1 + sectors) % sectors
-			k0 = (k0 + sectors) % sectors
-			v0, v1 := med[k0*nr+ri], med[k1*nr+ri]
-			var v float64
-			switch {
-			case math.IsNaN(v0) && math.IsNaN(v1):
-				continue
-			case math.IsNaN(v0):
-				v = v1
-			case math.IsNaN(v1):
-				v = v0
-			default:
-				v = v0*(1-t) + v1*t
-			}
-			// Blend in over the innermost 3 px so the seam does not show.
-			f := math.Min(1, (r-r0)/3)
-			bg[i] = float32(f*v + (1-f)*float64(bg[i]))
+	inBand(func(i int, dx, dy, r float64) {
+		ri := int(r - r0)
+		a := angle(dx, dy) - 0.5
+		k0 := int(math.Floor(a))
+		t := a - float64(k0)
+		k1 := (k0 + 1 + sectors) % sectors
+		k0 = (k0 + sectors) % sectors
+		v0, v1 := med[k0*nr+ri], med[k1*nr+ri]
+		var v float64
+		switch {
+		case math.IsNaN(v0) && math.IsNaN(v1):
+			return
+		case math.IsNaN(v0):
+			v = v1
+		case math.IsNaN(v1):
+			v = v0
+		default:
+			v = v0*(1-t) + v1*t
 		}
-	}
+		// Blend in over the innermost 3 px so the seam does not show.
+		f := math.Min(1, (r-r0)/3)
+		bg[i] = float32(f*v + (1-f)*float64(bg[i]))
+	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/histocount/histocount/analysis/internal/morph"
 	"github.com/histocount/histocount/models"
 )
 
@@ -136,8 +137,8 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		seg.qc = append(seg.qc, models.QCBlank)
 		return seg, nil
 	}
-	fillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
-	dt := distanceTransform(mask, w, h)
+	morph.FillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
+	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
 	// Shape pieces first: the watershed of the distance transform alone
 	// keeps strokes (writing, scratches, agar folds, the meniscus) whole
 	// enough to see that they are thin; they are set aside as debris.

@@ -2,68 +2,9 @@ package colonies
 
 import (
 	"math"
+
+	"github.com/histocount/histocount/analysis/internal/morph"
 )
-
-// distanceTransform returns the exact Euclidean distance of every mask
-// pixel to the nearest non-mask pixel (0 outside the mask), by the
-// separable algorithm of Felzenszwalb & Huttenlocher (2012).
-func distanceTransform(mask []bool, w, h int) []float32 {
-	const inf = 1e20
-	f := make([]float64, max(w, h))
-	d := make([]float64, max(w, h))
-	v := make([]int, max(w, h))
-	z := make([]float64, max(w, h)+1)
-	sq := make([]float64, w*h)
-	for i, m := range mask {
-		if m {
-			sq[i] = inf
-		}
-	}
-	for x := 0; x < w; x++ {
-		for y := 0; y < h; y++ {
-			f[y] = sq[y*w+x]
-		}
-		dt1(f[:h], d[:h], v, z)
-		for y := 0; y < h; y++ {
-			sq[y*w+x] = d[y]
-		}
-	}
-	out := make([]float32, w*h)
-	for y := 0; y < h; y++ {
-		copy(f[:w], sq[y*w:(y+1)*w])
-		dt1(f[:w], d[:w], v, z)
-		for x := 0; x < w; x++ {
-			out[y*w+x] = float32(math.Sqrt(d[x]))
-		}
-	}
-	return out
-}
-
-// dt1 is the 1-D squared-distance transform (lower envelope of parabolas).
-func dt1(f, d []float64, v []int, z []float64) {
-	n := len(f)
-	k := 0
-	v[0] = 0
-	z[0], z[1] = math.Inf(-1), math.Inf(1)
-	for q := 1; q < n; q++ {
-		s := ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		for s <= z[k] {
-			k--
-			s = ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		}
-		k++
-		v[k] = q
-		z[k], z[k+1] = s, math.Inf(1)
-	}
-	k = 0
-	for q := 0; q < n; q++ {
-		for z[k+1] < float64(q) {
-			k++
-		}
-		dq := float64(q - v[k])
-		d[q] = dq*dq + f[v[k]]
-	}
-}
 
 // splitTouching labels the mask by a watershed of its distance transform
 // in which a maximum counts as a separate colony only when its persistence
@@ -280,7 +221,7 @@ func measure(lab []int32, n, w, h int, grey []byte, res, dt []float32) []object 
 			}
 		}
 	}
-	comp := components(lab, w, h)
+	comp, _ := morph.LabelComponents(lab, w, h)
 	for i := range objs {
 		o := &objs[i]
 		if o.area > 0 {
@@ -293,40 +234,6 @@ func measure(lab []int32, n, w, h int, grey []byte, res, dt []float32) []object 
 		}
 	}
 	return objs[1:]
-}
-
-// components labels the 8-connected components of lab > 0.
-func components(lab []int32, w, h int) []int32 {
-	out := make([]int32, w*h)
-	var stack []int
-	next := int32(0)
-	for s := range lab {
-		if lab[s] == 0 || out[s] != 0 {
-			continue
-		}
-		next++
-		out[s] = next
-		stack = append(stack[:0], s)
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			x, y := p%w, p/w
-			for dy := -1; dy <= 1; dy++ {
-				for dx := -1; dx <= 1; dx++ {
-					xx, yy := x+dx, y+dy
-					if xx < 0 || yy < 0 || xx >= w || yy >= h {
-						continue
-					}
-					q := yy*w + xx
-					if lab[q] != 0 && out[q] == 0 {
-						out[q] = next
-						stack = append(stack, q)
-					}
-				}
-			}
-		}
-	}
-	return out
 }
 
 // dilate grows mask by r pixels (square structuring element).
@@ -354,46 +261,4 @@ func dilate(mask []bool, w, h, r int) []bool {
 		}
 	}
 	return out
-}
-
-// fillHoles sets background regions of at most maxArea pixels that do not
-// reach the image border: specular highlights or pale centres inside a
-// colony, which would otherwise split its distance transform.
-func fillHoles(mask []bool, w, h, maxArea int) {
-	seen := make([]bool, w*h)
-	var stack, region []int
-	for s := range mask {
-		if mask[s] || seen[s] {
-			continue
-		}
-		seen[s] = true
-		stack = append(stack[:0], s)
-		region = region[:0]
-		border := false
-		for len(stack) > 0 {
-			p := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if len(region) <= maxArea {
-				region = append(region, p) // larger regions are only marked seen
-			}
-			x, y := p%w, p/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border = true
-			}
-			for _, q := range [4]int{p - 1, p + 1, p - w, p + w} {
-				if q < 0 || q >= w*h || (q == p-1 && x == 0) || (q == p+1 && x == w-1) {
-					continue
-				}
-				if !mask[q] && !seen[q] {
-					seen[q] = true
-					stack = append(stack, q)
-				}
-			}
-		}
-		if !border && len(region) <= maxArea {
-			for _, p := range region {
-				mask[p] = true
-			}
-		}
-	}
 }

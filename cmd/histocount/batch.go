@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/histocount/histocount/analysis"
+	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 )
 
@@ -27,6 +28,14 @@ type batchFlags struct {
 	LogFormat string
 	Quiet     bool
 	MaxPixels int64
+}
+
+// flagSet returns the flag set of batch command name (help is its usage
+// text) with the shared flags registered into b.
+func (b *batchFlags) flagSet(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := newFlagSet(name, help, stderr)
+	b.register(fs)
+	return fs
 }
 
 func (b *batchFlags) register(fs *flag.FlagSet) {
@@ -48,6 +57,25 @@ func (b *batchFlags) validate() error {
 		return usageErrorf("--log-format must be text or json, got %q", b.LogFormat)
 	}
 	return nil
+}
+
+// parse parses args, whose flags may follow the inputs, into fs (on
+// which b was registered) and checks the shared flags; it returns the
+// positional arguments.
+func (b *batchFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.validate(); err != nil {
+		return nil, err
+	}
+	return pos, nil
+}
+
+// pixelSizeFlag registers --pixel-size, shared by the image commands.
+func pixelSizeFlag(fs *flag.FlagSet, um *float64) {
+	fs.Float64Var(um, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
 }
 
 // setupThreads splits the cores between pipeline workers and OpenCV's own
@@ -146,6 +174,23 @@ func provenance(started time.Time, params map[string]string) models.Provenance {
 		OpenCVVersion: analysis.OpenCVVersion(), GoVersion: runtime.Version(),
 		Host: host, Started: started.UTC().Format(time.RFC3339), Parameters: params,
 	}
+}
+
+// expandInputs resolves a batch command's inputs (files, directories,
+// globs) to image paths: a usage error when none are given or one cannot
+// be resolved, a plain error when they hold no image.
+func expandInputs(cmd string, inputs []string) ([]string, error) {
+	if len(inputs) == 0 {
+		return nil, usageErrorf("no inputs given (see histocount %s --help)", cmd)
+	}
+	paths, err := imageio.Expand(inputs)
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
+	}
+	return paths, nil
 }
 
 // outputStems gives every input a unique file stem for its overlay and

@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 )
 
@@ -60,22 +58,13 @@ func BenchmarkCellsThroughput(b *testing.B) {
 // BenchmarkPeakRSS runs the real binary over 100 and 2000 images and
 // reports its peak resident memory: it must stay flat as batches grow.
 func BenchmarkPeakRSS(b *testing.B) {
-	bin := filepath.Join(b.TempDir(), "histocount")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	for _, n := range []int{100, 2000} {
 		dir := makeBatch(b, "trypan", n)
 		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
 			var maxRSS int64
 			for b.Loop() {
-				cmd := exec.Command(bin, "cells", "--stain", "trypan", "--quiet", "--workers", "2", "--out", b.TempDir(), dir)
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("%v\n%s", err, out)
-				}
-				if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-					maxRSS = max(maxRSS, ru.Maxrss) // KiB on Linux
-				}
+				maxRSS = max(maxRSS, runPeakRSS(b, bin, "cells", "--stain", "trypan", "--quiet", "--workers", "2", "--out", b.TempDir(), dir))
 			}
 			b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
 			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")

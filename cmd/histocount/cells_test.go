@@ -150,31 +150,13 @@ func TestReproducibleAcrossWorkers(t *testing.T) {
 		if stain == "fluorescence" {
 			dir = "../../testdata/samples/nuclei"
 		}
-		var ref map[string][]byte
-		for _, workers := range []string{"1", "4", "2"} {
-			out := t.TempDir()
+		files := []string{"images.csv", "objects.csv", "samples.csv"}
+		checkSameAcrossWorkers(t, stain+": ", []string{"1", "4", "2"}, files, func(workers, out string) {
 			code, log := runCLI(t, context.Background(), "cells", "--stain", stain, "--workers", workers, "--quiet", "--pixel-size", "0.5", "--out", out, dir)
 			if code != ExitOK {
 				t.Fatalf("%s workers=%s: exit %d\n%s", stain, workers, code, log)
 			}
-			got := map[string][]byte{}
-			for _, f := range []string{"images.csv", "objects.csv", "samples.csv"} {
-				b, err := os.ReadFile(filepath.Join(out, f))
-				if err != nil {
-					t.Fatal(err)
-				}
-				got[f] = b
-			}
-			if ref == nil {
-				ref = got
-				continue
-			}
-			for f, b := range got {
-				if !bytes.Equal(b, ref[f]) {
-					t.Errorf("%s: %s differs between --workers 1 and %s", stain, f, workers)
-				}
-			}
-		}
+		})
 	}
 }
 

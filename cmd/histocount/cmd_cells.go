@@ -56,10 +56,9 @@ type cellsOptions struct {
 
 func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o cellsOptions
-	fs := newFlagSet("cells", cellsHelp, stderr)
-	o.batchFlags.register(fs)
+	fs := o.flagSet("cells", cellsHelp, stderr)
 	fs.StringVar(&o.Stain, "stain", "trypan", "trypan or fluorescence")
-	fs.Float64Var(&o.PixelSizeUM, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+	pixelSizeFlag(fs, &o.PixelSizeUM)
 	fs.Float64Var(&o.DepthUM, "depth", 100, "counting chamber depth in µm (Neubauer: 100)")
 	fs.Float64Var(&o.Dilution, "dilution", 1, "dilution factor of the sample before staining")
 	fs.Float64Var(&o.TrypanRatio, "trypan-ratio", 0, "stain mixing factor (2 for 1:1 trypan blue); default 2 for trypan, 1 otherwise")
@@ -71,11 +70,8 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with outlined, numbered objects")
 	fs.Float64Var(&o.MinDiameterUM, "min-diameter", 0, "smallest object diameter in µm (needs calibration; 0: stain default)")
 	fs.Float64Var(&o.MaxDiameterUM, "max-diameter", 0, "largest object diameter in µm (needs calibration; 0: stain default)")
-	inputs, err := parseInterspersed(fs, args)
+	inputs, err := o.parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := o.validate(); err != nil {
 		return err
 	}
 	if o.Stain != cells.StainTrypan && o.Stain != cells.StainFluorescence {
@@ -95,19 +91,13 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if o.PixelSizeUM < 0 || o.MinViablePML < 0 {
 		return usageErrorf("--pixel-size and --min-viable-per-ml must not be negative")
 	}
-	if len(inputs) == 0 {
-		return usageErrorf("no inputs given (see histocount cells --help)")
-	}
 	sampler, err := newSampler(o.SampleBy, o.SampleRegex, o.SampleSheet)
 	if err != nil {
 		return err
 	}
-	paths, err := imageio.Expand(inputs)
+	paths, err := expandInputs("cells", inputs)
 	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	if len(paths) == 0 {
-		return fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
+		return err
 	}
 	return runCells(ctx, o, paths, sampler, stderr)
 }

@@ -82,10 +82,9 @@ func (o coloniesOptions) countOptions(roi *colonies.ROI) colonies.Options {
 
 func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o coloniesOptions
-	fs := newFlagSet("colonies", coloniesHelp, stderr)
-	o.batchFlags.register(fs)
+	fs := o.flagSet("colonies", coloniesHelp, stderr)
 	fs.StringVar(&o.Polarity, "polarity", colonies.PolarityAuto, "auto, dark (dark colonies on a light dish, crystal violet) or light (light colonies on dark agar)")
-	fs.Float64Var(&o.PixelSizeUM, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+	pixelSizeFlag(fs, &o.PixelSizeUM)
 	fs.Float64Var(&o.MinDiameterUM, "min-colony-diameter", 0, "smallest colony equivalent diameter, µm (needs a pixel size)")
 	fs.Float64Var(&o.MinAreaUM2, "min-colony-area", 0, "smallest colony area, µm² (needs a pixel size)")
 	fs.Float64Var(&o.MinAreaPx, "min-colony-area-px", 0, "smallest colony area, px² of the input image")
@@ -96,11 +95,8 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&o.PlateMap, "plate-map", "", "CSV with columns image, sample (or donor), cells_seeded[, replicate]: per-dish and per-sample CFE")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit labels (colonies 1..n, then rejected objects)")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png: colonies outlined and numbered, rejected objects in red, legend")
-	inputs, err := parseInterspersed(fs, args)
+	inputs, err := o.parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := o.validate(); err != nil {
 		return err
 	}
 	switch o.Polarity {
@@ -137,9 +133,6 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if o.MinCells > 0 && o.CellAreaUM2 == 0 {
 		return usageErrorf("--min-cells needs --cell-area (µm² per cell) to become a colony size")
 	}
-	if len(inputs) == 0 {
-		return usageErrorf("no inputs given (see histocount colonies --help)")
-	}
 	roi, err := parseROI(o.ROI)
 	if err != nil {
 		return err
@@ -150,12 +143,9 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 	}
-	paths, err := imageio.Expand(inputs)
+	paths, err := expandInputs("colonies", inputs)
 	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	if len(paths) == 0 {
-		return fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
+		return err
 	}
 	if plates != nil && !o.Quiet {
 		warnUnusedPlates(plates, paths, newLogger(o.LogFormat, stderr))

@@ -59,18 +59,14 @@ var (
 
 func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o dermisOptions
-	fs := newFlagSet("dermis", dermisHelp, stderr)
-	o.batchFlags.register(fs)
+	fs := o.flagSet("dermis", dermisHelp, stderr)
 	fs.StringVar(&o.Stain, "stain", "auto", "he, silver or auto")
-	fs.Float64Var(&o.PixelSizeUM, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+	pixelSizeFlag(fs, &o.PixelSizeUM)
 	fs.Float64Var(&o.IntervalUM, "interval", 50, "spacing of the perpendicular measurements along the surface, µm (px when uncalibrated)")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png (layer labels) and geojson/<name>.geojson")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with layer boundaries and measurement lines")
-	inputs, err := parseInterspersed(fs, args)
+	inputs, err := o.parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := o.validate(); err != nil {
 		return err
 	}
 	switch o.Stain {
@@ -81,15 +77,9 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if o.PixelSizeUM < 0 || !(o.IntervalUM > 0) {
 		return usageErrorf("--pixel-size must be ≥ 0 and --interval > 0")
 	}
-	if len(inputs) == 0 {
-		return usageErrorf("no inputs given (see histocount dermis --help)")
-	}
-	paths, err := imageio.Expand(inputs)
+	paths, err := expandInputs("dermis", inputs)
 	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	if len(paths) == 0 {
-		return fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
+		return err
 	}
 	return runDermis(ctx, o, paths, stderr)
 }

@@ -81,17 +81,13 @@ var errNotStarted = errors.New("not started: run interrupted")
 
 func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
-	fs := newFlagSet("run", runHelp, stderr)
-	o.batchFlags.register(fs)
+	fs := o.flagSet("run", runHelp, stderr)
 	fs.StringVar(&o.Shard, "shard", "", "run one shard: i/n (0-based) or auto/n (from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID)")
 	fs.BoolVar(&o.Fresh, "fresh", false, "analyse every item, ignoring an earlier results.jsonl in --out")
 	fs.BoolVar(&o.Overlays, "overlays", false, "write overlays/<id>.png with outlined, numbered objects")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png: 16-bit instance labels (cells, colonies) or layer labels and geojson/<id>.geojson (dermis)")
-	pos, err := parseInterspersed(fs, args)
+	pos, err := o.parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := o.validate(); err != nil {
 		return err
 	}
 	if len(pos) != 1 {

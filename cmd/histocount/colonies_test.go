@@ -384,29 +384,11 @@ func TestColoniesROI(t *testing.T) {
 func TestColoniesReproducibleAcrossWorkers(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "dishes")
 	writeColonySet(t, in, ".png")
-	var ref map[string][]byte
-	for _, w := range []string{"1", "2"} {
-		out := t.TempDir()
+	files := []string{"images.csv", "objects.csv", "samples.csv", "overlays/D02-r1.png"}
+	checkSameAcrossWorkers(t, "", []string{"1", "2"}, files, func(w, out string) {
 		args := append([]string{"colonies", "--quiet", "--workers", w, "--plate-map", filepath.Join(in, "platemap.csv"), "--out", out}, colonyArgs...)
 		mustRun(t, ExitOK, append(args, in)...)
-		got := map[string][]byte{}
-		for _, f := range []string{"images.csv", "objects.csv", "samples.csv", "overlays/D02-r1.png"} {
-			b, err := os.ReadFile(filepath.Join(out, f))
-			if err != nil {
-				t.Fatal(err)
-			}
-			got[f] = b
-		}
-		if ref == nil {
-			ref = got
-			continue
-		}
-		for f, b := range got {
-			if !bytes.Equal(b, ref[f]) {
-				t.Errorf("%s differs between --workers 1 and %s", f, w)
-			}
-		}
-	}
+	})
 }
 
 // TestColonySamplesBundled counts the dishes bundled for `make demo`

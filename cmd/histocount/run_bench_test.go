@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 )
 
@@ -53,20 +51,11 @@ func BenchmarkRun10000(b *testing.B) {
 // the job (records stream to disk; resume keeps offsets, not records).
 func BenchmarkRunPeakRSS10000(b *testing.B) {
 	const n = 10_000
-	bin := filepath.Join(b.TempDir(), "histocount")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	m := benchManifest(b, n)
 	var maxRSS int64
 	for b.Loop() {
-		cmd := exec.Command(bin, "run", "--quiet", "--workers", "2", "--out", b.TempDir(), m)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("%v\n%s", err, out)
-		}
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			maxRSS = max(maxRSS, ru.Maxrss) // KiB on Linux
-		}
+		maxRSS = max(maxRSS, runPeakRSS(b, bin, "run", "--quiet", "--workers", "2", "--out", b.TempDir(), m))
 	}
 	b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")

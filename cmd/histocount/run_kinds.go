@@ -61,19 +61,33 @@ func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path 
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM}
 	ci, err := analyseCellsImage(it.Index, path, env.stems[it.Index], o, sampler, loadOpt, countOpt)
 	row := ci.row
-	if row.Input.SHA256 != "" {
-		rec.Input = models.ItemInput{SHA256: row.Input.SHA256, Bytes: row.Input.Bytes}
-	}
+	recordInput(rec, row.Input)
 	if err != nil {
 		return err
 	}
-	row.Status = models.StatusOK
-	// The manifest's path, not the resolved one: results must not depend on
-	// where the job ran (the resolved path is in the provenance).
-	row.Image, row.Input.Path = it.Path, it.Path
-	row.Calibration = fromManifest(row.Calibration, o.PixelSizeUM)
+	markDone(it, o.PixelSizeUM, &row.Status, &row.Image, &row.Input, &row.Calibration)
 	rec.Cells = &row
 	return checkEncodable(row)
+}
+
+// recordInput copies the input's hash and size into the item's record as
+// soon as the file was read, so that they are known even when the analysis
+// then fails.
+func recordInput(rec *models.ItemResult, in models.InputInfo) {
+	if in.SHA256 != "" {
+		rec.Input = models.ItemInput{SHA256: in.SHA256, Bytes: in.Bytes}
+	}
+}
+
+// markDone sets what the rows of every kind share once the analysis
+// succeeded: status ok, the manifest's path rather than the resolved one
+// (results must not depend on where the job ran; the resolved path is in
+// the provenance), and the calibration source relative to the pixel size
+// given in the manifest.
+func markDone(it models.ManifestItem, givenPixelSizeUM float64, status, image *string, in *models.InputInfo, cal *models.Calibration) {
+	*status = models.StatusOK
+	*image, in.Path = it.Path, it.Path
+	*cal = fromManifest(*cal, givenPixelSizeUM)
 }
 
 // fromManifest renames the calibration source "flag" (the analysis's name
@@ -109,15 +123,11 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 	stem := env.stems[it.Index]
 	res, err := analysePlate(plate, path, filepath.Join(env.out, "overlays", stem+".png"), filepath.Join(env.out, "labels", stem+".png"),
 		copt, env.maxPixels, true)
-	if res.Input.SHA256 != "" {
-		rec.Input = models.ItemInput{SHA256: res.Input.SHA256, Bytes: res.Input.Bytes}
-	}
+	recordInput(rec, res.Input)
 	if err != nil {
 		return err
 	}
-	res.Status = models.StatusOK
-	res.Image, res.Input.Path = it.Path, it.Path
-	res.Calibration = fromManifest(res.Calibration, copt.PixelSizeUM)
+	markDone(it, copt.PixelSizeUM, &res.Status, &res.Image, &res.Input, &res.Calibration)
 	rec.Colonies = &res
 	return checkEncodable(res)
 }
@@ -159,9 +169,8 @@ func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path
 		}
 	}
 	s := res.Section
-	s.Index, s.Image, s.Input.Path, s.Sample = it.Index, it.Path, it.Path, it.Sample()
-	s.Status, s.Error = models.StatusOK, ""
-	s.Calibration = fromManifest(s.Calibration, opt.PixelSizeUM)
+	s.Index, s.Sample, s.Error = it.Index, it.Sample(), ""
+	markDone(it, opt.PixelSizeUM, &s.Status, &s.Image, &s.Input, &s.Calibration)
 	rec.Dermis = &s
 	return checkEncodable(s)
 }

@@ -1,0 +1,105 @@
+package morph
+
+import "math"
+
+// Border says whether the pixels just outside the image count as
+// background for DistanceToBackground.
+type Border bool
+
+const (
+	// BorderIsOpen: only background pixels inside the image count.
+	BorderIsOpen Border = false
+	// BorderIsBackground: a ring of background surrounds the image.
+	BorderIsBackground Border = true
+)
+
+// far stands for "no background pixel seen yet" in the squared distance;
+// finite so that the parabola intersections stay finite.
+const far = 1e20
+
+// DistanceToBackground returns the exact Euclidean distance in pixels of
+// every foreground pixel of mask (w×h) to the nearest background pixel, 0
+// on background; see the package documentation for the algorithm and the
+// meaning of border.
+func DistanceToBackground[M bool | byte](mask []M, w, h int, border Border) []float32 {
+	var zero M
+	n := max(w, h) + 2
+	f := make([]float64, n)
+	d := make([]float64, n)
+	v := make([]int, n)
+	z := make([]float64, n+1)
+	sq := make([]float64, w*h)
+	off := 0
+	if border {
+		off = 1
+	}
+	// line transforms the n samples in f[off:off+n], between the border
+	// samples when the border is background, leaving them in d[off:off+n].
+	line := func(n int) {
+		m := n
+		if border {
+			f[0], f[n+1] = 0, 0
+			m = n + 2
+		}
+		squaredDistance1D(f[:m], d[:m], v, z)
+	}
+	// Columns first: squared distance along each column.
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			if mask[y*w+x] == zero {
+				f[y+off] = 0
+			} else {
+				f[y+off] = far
+			}
+		}
+		line(h)
+		for y := 0; y < h; y++ {
+			sq[y*w+x] = d[y+off]
+		}
+	}
+	// Then rows, on the column results.
+	out := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		copy(f[off:off+w], sq[y*w:(y+1)*w])
+		line(w)
+		for x := 0; x < w; x++ {
+			out[y*w+x] = float32(math.Sqrt(d[x+off]))
+		}
+	}
+	return out
+}
+
+// squaredDistance1D writes into d the 1-D squared distance transform of
+// the sampled function f, d[q] = min over p of ((q − p)² + f[p]), as the
+// lower envelope of the parabolas rooted at the samples. v (len(f)) and z
+// (len(f)+1) are scratch: the envelope's parabola roots and boundaries.
+func squaredDistance1D(f, d []float64, v []int, z []float64) {
+	n := len(f)
+	k := 0
+	v[0] = 0
+	z[0], z[1] = math.Inf(-1), math.Inf(1)
+	for q := 1; q < n; q++ {
+		s := parabolaCross(f, q, v[k])
+		for s <= z[k] {
+			k--
+			s = parabolaCross(f, q, v[k])
+		}
+		k++
+		v[k] = q
+		z[k], z[k+1] = s, math.Inf(1)
+	}
+	k = 0
+	for q := 0; q < n; q++ {
+		for z[k+1] < float64(q) {
+			k++
+		}
+		dq := float64(q - v[k])
+		d[q] = dq*dq + f[v[k]]
+	}
+}
+
+// parabolaCross is the abscissa where the parabolas rooted at q and p
+// (p < q) intersect.
+func parabolaCross(f []float64, q, p int) float64 {
+	return ((f[q] + float64(q*q)) - (f[p] + float64(p*p))) / float64(2*(q-p))
+}

@@ -1,0 +1,312 @@
+package morph
+
+import (
+	"math"
+	"math/rand"
+	"slices"
+	"testing"
+)
+
+// grid turns rows of '#' (foreground) and '.' into a 0/1 mask.
+func grid(rows ...string) ([]byte, int, int) {
+	w, h := len(rows[0]), len(rows)
+	m := make([]byte, w*h)
+	for y, r := range rows {
+		for x, c := range r {
+			if c == '#' {
+				m[y*w+x] = 1
+			}
+		}
+	}
+	return m, w, h
+}
+
+func TestLabelComponents(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		rows  []string
+		want8 []int32
+		n8    int
+		want4 []int32
+		n4    int
+	}{
+		{
+			name:  "empty",
+			rows:  []string{"...", "..."},
+			want8: []int32{0, 0, 0, 0, 0, 0}, n8: 0,
+			want4: []int32{0, 0, 0, 0, 0, 0}, n4: 0,
+		},
+		{
+			// A diagonal joins under 8- but not 4-connectivity.
+			name:  "diagonal",
+			rows:  []string{"#..", ".#.", "..#"},
+			want8: []int32{1, 0, 0, 0, 1, 0, 0, 0, 1}, n8: 1,
+			want4: []int32{1, 0, 0, 0, 2, 0, 0, 0, 3}, n4: 3,
+		},
+		{
+			// Numbered in raster order of the first pixel: the right-hand
+			// object starts on row 0, so it is 1 although it reaches
+			// further down.
+			name: "raster order",
+			rows: []string{
+				"..##",
+				"#..#",
+				"#..#",
+			},
+			want8: []int32{0, 0, 1, 1, 2, 0, 0, 1, 2, 0, 0, 1}, n8: 2,
+			want4: []int32{0, 0, 1, 1, 2, 0, 0, 1, 2, 0, 0, 1}, n4: 2,
+		},
+		{
+			// A U shape is one object whose arms start separately.
+			name: "U",
+			rows: []string{
+				"#.#",
+				"#.#",
+				"###",
+			},
+			want8: []int32{1, 0, 1, 1, 0, 1, 1, 1, 1}, n8: 1,
+			want4: []int32{1, 0, 1, 1, 0, 1, 1, 1, 1}, n4: 1,
+		},
+	} {
+		m, w, h := grid(tc.rows...)
+		lab, n := LabelComponents(m, w, h)
+		if n != tc.n8 || !slices.Equal(lab, tc.want8) {
+			t.Errorf("%s: LabelComponents = %v, %d; want %v, %d", tc.name, lab, n, tc.want8, tc.n8)
+		}
+		lab, n = LabelComponents4(m, w, h)
+		if n != tc.n4 || !slices.Equal(lab, tc.want4) {
+			t.Errorf("%s: LabelComponents4 = %v, %d; want %v, %d", tc.name, lab, n, tc.want4, tc.n4)
+		}
+		// The bool and int32 forms agree with the byte form.
+		b := make([]bool, len(m))
+		l := make([]int32, len(m))
+		for i, v := range m {
+			b[i] = v != 0
+			l[i] = int32(v) * 7 // any non-zero label is foreground
+		}
+		if lab, n := LabelComponents(b, w, h); n != tc.n8 || !slices.Equal(lab, tc.want8) {
+			t.Errorf("%s: bool LabelComponents = %v, %d", tc.name, lab, n)
+		}
+		if lab, n := LabelComponents(l, w, h); n != tc.n8 || !slices.Equal(lab, tc.want8) {
+			t.Errorf("%s: int32 LabelComponents = %v, %d", tc.name, lab, n)
+		}
+	}
+}
+
+func TestFillHoles(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rows    []string
+		maxArea int
+		want    []string
+	}{
+		{
+			name:    "one-pixel hole",
+			rows:    []string{"#####", "#.#.#", "#####"},
+			maxArea: 1,
+			want:    []string{"#####", "#####", "#####"},
+		},
+		{
+			// The hole has 2 pixels: above the limit of 1, kept.
+			name:    "hole above limit",
+			rows:    []string{"####", "#..#", "####"},
+			maxArea: 1,
+			want:    []string{"####", "#..#", "####"},
+		},
+		{
+			name:    "hole at limit",
+			rows:    []string{"####", "#..#", "####"},
+			maxArea: 2,
+			want:    []string{"####", "####", "####"},
+		},
+		{
+			// Background reaching the border is never a hole.
+			name:    "open to border",
+			rows:    []string{"###", "#..", "###"},
+			maxArea: 10,
+			want:    []string{"###", "#..", "###"},
+		},
+		{
+			// Diagonal gaps do not connect background (4-connectivity),
+			// so the centre is a hole of the 8-connected ring.
+			name:    "diagonal ring",
+			rows:    []string{".#.", "#.#", ".#."},
+			maxArea: 1,
+			want:    []string{".#.", "###", ".#."},
+		},
+	} {
+		m, w, h := grid(tc.rows...)
+		want, _, _ := grid(tc.want...)
+		FillHoles(m, w, h, tc.maxArea)
+		if !slices.Equal(m, want) {
+			t.Errorf("%s: got %v want %v", tc.name, m, want)
+		}
+		mb, _, _ := grid(tc.rows...)
+		b := make([]bool, len(mb))
+		for i, v := range mb {
+			b[i] = v != 0
+		}
+		FillHoles(b, w, h, tc.maxArea)
+		for i := range b {
+			if b[i] != (want[i] != 0) {
+				t.Errorf("%s: bool form differs at %d", tc.name, i)
+				break
+			}
+		}
+	}
+}
+
+func TestDistanceToBackground(t *testing.T) {
+	s2 := float32(math.Sqrt2)
+	for _, tc := range []struct {
+		name   string
+		rows   []string
+		border Border
+		want   []float32
+	}{
+		{
+			name:   "single background pixel, open border",
+			rows:   []string{"###", "#.#", "###"},
+			border: BorderIsOpen,
+			want:   []float32{s2, 1, s2, 1, 0, 1, s2, 1, s2},
+		},
+		{
+			// Outside the image is one step past the edge pixels.
+			name:   "single background pixel, background border",
+			rows:   []string{"###", "#.#", "###"},
+			border: BorderIsBackground,
+			want:   []float32{1, 1, 1, 1, 0, 1, 1, 1, 1},
+		},
+		{
+			name:   "row",
+			rows:   []string{"#####"},
+			border: BorderIsBackground,
+			want:   []float32{1, 1, 1, 1, 1},
+		},
+		{
+			name:   "bar, open border",
+			rows:   []string{".####"},
+			border: BorderIsOpen,
+			want:   []float32{0, 1, 2, 3, 4},
+		},
+		{
+			name:   "knight's move",
+			rows:   []string{"...", "###", "###", "###"},
+			border: BorderIsOpen,
+			want:   []float32{0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3},
+		},
+	} {
+		m, w, h := grid(tc.rows...)
+		got := DistanceToBackground(m, w, h, tc.border)
+		for i := range got {
+			if math.Abs(float64(got[i]-tc.want[i])) > 1e-6 {
+				t.Errorf("%s: got %v want %v", tc.name, got, tc.want)
+				break
+			}
+		}
+	}
+}
+
+// bruteDistance is the definition: the nearest background pixel by
+// exhaustive search (and the outside ring when border).
+func bruteDistance(mask []byte, w, h int, border Border) []float64 {
+	out := make([]float64, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if mask[y*w+x] == 0 {
+				continue
+			}
+			best := math.Inf(1)
+			if border {
+				best = float64(min(x+1, y+1, w-x, h-y))
+			}
+			for yy := 0; yy < h; yy++ {
+				for xx := 0; xx < w; xx++ {
+					if mask[yy*w+xx] == 0 {
+						best = math.Min(best, math.Hypot(float64(x-xx), float64(y-yy)))
+					}
+				}
+			}
+			out[y*w+x] = best
+		}
+	}
+	return out
+}
+
+// checkDistance compares DistanceToBackground with brute force on one
+// mask; an all-foreground mask with an open border has no finite answer
+// and is skipped.
+func checkDistance(t *testing.T, mask []byte, w, h int, border Border) {
+	t.Helper()
+	want := bruteDistance(mask, w, h, border)
+	got := DistanceToBackground(mask, w, h, border)
+	gotB := DistanceToBackground(toBool(mask), w, h, border)
+	for i := range want {
+		if math.IsInf(want[i], 1) {
+			return
+		}
+	}
+	for i := range want {
+		// float32 output: relative rounding of about 6e-8.
+		if math.Abs(float64(got[i])-want[i]) > 1e-5*(1+want[i]) || got[i] != gotB[i] {
+			t.Fatalf("%dx%d border=%v at (%d,%d): got %v (bool %v) want %v",
+				w, h, border, i%w, i/w, got[i], gotB[i], want[i])
+		}
+	}
+}
+
+func toBool(m []byte) []bool {
+	b := make([]bool, len(m))
+	for i, v := range m {
+		b[i] = v != 0
+	}
+	return b
+}
+
+// TestDistanceToBackgroundBrute checks random masks of varied density
+// against the definition.
+func TestDistanceToBackgroundBrute(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for trial := 0; trial < 200; trial++ {
+		w, h := 1+rng.Intn(25), 1+rng.Intn(25)
+		p := []float64{0.5, 0.9, 0.99}[trial%3]
+		mask := make([]byte, w*h)
+		for i := range mask {
+			if rng.Float64() < p {
+				mask[i] = 1
+			}
+		}
+		checkDistance(t, mask, w, h, Border(trial%2 == 0))
+	}
+}
+
+// FuzzDistanceToBackground: any mask, any shape, both borders.
+func FuzzDistanceToBackground(f *testing.F) {
+	f.Add(uint8(3), []byte{1, 1, 1, 1, 0, 1, 1, 1, 1}, true)
+	f.Add(uint8(5), []byte{0, 1, 1, 1, 1}, false)
+	f.Fuzz(func(t *testing.T, w8 uint8, data []byte, border bool) {
+		w := int(w8%32) + 1
+		if len(data) < w || len(data) > 32*32 {
+			return
+		}
+		h := len(data) / w
+		mask := data[:w*h]
+		checkDistance(t, mask, w, h, Border(border))
+	})
+}
+
+func TestNeighbours4(t *testing.T) {
+	const w, h = 3, 2
+	for _, tc := range []struct {
+		x, y int
+		want [4]int
+	}{
+		{0, 0, [4]int{-1, 1, -1, 3}},
+		{1, 0, [4]int{0, 2, -1, 4}},
+		{2, 1, [4]int{4, -1, 2, -1}},
+	} {
+		if got := Neighbours4(tc.y*w+tc.x, tc.x, tc.y, w, h); got != tc.want {
+			t.Errorf("(%d,%d): got %v want %v", tc.x, tc.y, got, tc.want)
+		}
+	}
+}
