@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/histocount/histocount/analysis/internal/morph"
 	"image"
 	"math"
 
@@ -413,52 +414,7 @@ func typicalRadius(fg []bool, dist []float32, w, h int) float64 {
 }
 
 // fillHoles sets background regions of fg that do not touch the border.
-func fillHoles(fg []bool, w, h int) {
-	bg := make([]bool, len(fg))
-	for i, v := range fg {
-		bg[i] = !v
-	}
-	// Flood the background from the border with 4-connectivity (the dual
-	// of the 8-connected foreground).
-	outside := make([]bool, len(fg))
-	var stack []int32
-	push := func(i int) {
-		if bg[i] && !outside[i] {
-			outside[i] = true
-			stack = append(stack, int32(i))
-		}
-	}
-	for x := 0; x < w; x++ {
-		push(x)
-		push((h-1)*w + x)
-	}
-	for y := 0; y < h; y++ {
-		push(y * w)
-		push(y*w + w - 1)
-	}
-	for len(stack) > 0 {
-		i := int(stack[len(stack)-1])
-		stack = stack[:len(stack)-1]
-		x, y := i%w, i/w
-		if x > 0 {
-			push(i - 1)
-		}
-		if x < w-1 {
-			push(i + 1)
-		}
-		if y > 0 {
-			push(i - w)
-		}
-		if y < h-1 {
-			push(i + w)
-		}
-	}
-	for i := range fg {
-		if bg[i] && !outside[i] {
-			fg[i] = true
-		}
-	}
-}
+func fillHoles(fg []bool, w, h int) { morph.FillHoles(fg, w, h, w*h) }
 
 // otsu returns the threshold maximising the between-class variance of vals
 // (256 bins over their range).

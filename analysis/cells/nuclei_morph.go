@@ -2,6 +2,7 @@ package cells
 
 import (
 	"container/heap"
+	"github.com/histocount/histocount/analysis/internal/morph"
 	"math"
 	"sort"
 )
@@ -14,71 +15,8 @@ import (
 // edt returns the exact Euclidean distance (px) of every foreground pixel
 // (mask true) to the nearest background pixel; the image border counts as
 // background so that nuclei cut by the border keep their centre inside.
-// Felzenszwalb & Huttenlocher, "Distance transforms of sampled functions",
-// Theory of Computing 8 (2012).
 func edt(mask []bool, w, h int) []float32 {
-	const inf = 1e20
-	f := make([]float64, max(w, h)+2)
-	d := make([]float64, max(w, h)+2)
-	v := make([]int, max(w, h)+2)
-	z := make([]float64, max(w, h)+3)
-	g := make([]float64, w*h) // squared distances
-	// Columns, padded with a background pixel at each end.
-	for x := 0; x < w; x++ {
-		n := h + 2
-		f[0], f[n-1] = 0, 0
-		for y := 0; y < h; y++ {
-			if mask[y*w+x] {
-				f[y+1] = inf
-			} else {
-				f[y+1] = 0
-			}
-		}
-		dt1(f[:n], d[:n], v, z)
-		for y := 0; y < h; y++ {
-			g[y*w+x] = d[y+1]
-		}
-	}
-	out := make([]float32, w*h)
-	for y := 0; y < h; y++ {
-		n := w + 2
-		f[0], f[n-1] = 0, 0
-		copy(f[1:n-1], g[y*w:(y+1)*w])
-		dt1(f[:n], d[:n], v, z)
-		for x := 0; x < w; x++ {
-			if mask[y*w+x] {
-				out[y*w+x] = float32(math.Sqrt(d[x+1]))
-			}
-		}
-	}
-	return out
-}
-
-// dt1 is the 1-D squared distance transform of sampled function f into d
-// (lower envelope of parabolas).
-func dt1(f, d []float64, v []int, z []float64) {
-	n := len(f)
-	k := 0
-	v[0] = 0
-	z[0], z[1] = math.Inf(-1), math.Inf(1)
-	for q := 1; q < n; q++ {
-		s := ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		for s <= z[k] {
-			k--
-			s = ((f[q] + float64(q*q)) - (f[v[k]] + float64(v[k]*v[k]))) / float64(2*q-2*v[k])
-		}
-		k++
-		v[k] = q
-		z[k], z[k+1] = s, math.Inf(1)
-	}
-	k = 0
-	for q := 0; q < n; q++ {
-		for z[k+1] < float64(q) {
-			k++
-		}
-		dq := float64(q - v[k])
-		d[q] = dq*dq + f[v[k]]
-	}
+	return morph.DistanceToBackground(mask, w, h, morph.BorderIsBackground)
 }
 
 // neighbours8 lists the 8-neighbour offsets (dx, dy).
@@ -216,38 +154,14 @@ func regionalMaxima(f []float32, fg []bool, w, h int) ([]int32, int) {
 // components labels the 8-connected components of fg in scan order and
 // returns the labels, their count and each component's area (index label).
 func components(fg []bool, w, h int) ([]int32, int, []int) {
-	lab := make([]int32, len(fg))
-	areas := []int{0}
-	var stack []int32
-	n := int32(0)
-	for start := range fg {
-		if !fg[start] || lab[start] != 0 {
-			continue
+	lab, n := morph.LabelComponents(fg, w, h)
+	areas := make([]int, n+1)
+	for _, l := range lab {
+		if l > 0 {
+			areas[l]++
 		}
-		n++
-		area := 0
-		lab[start] = n
-		stack = append(stack[:0], int32(start))
-		for len(stack) > 0 {
-			i := int(stack[len(stack)-1])
-			stack = stack[:len(stack)-1]
-			area++
-			x, y := i%w, i/w
-			for _, o := range neighbours8 {
-				nx, ny := x+o[0], y+o[1]
-				if nx < 0 || nx >= w || ny < 0 || ny >= h {
-					continue
-				}
-				j := ny*w + nx
-				if fg[j] && lab[j] == 0 {
-					lab[j] = n
-					stack = append(stack, int32(j))
-				}
-			}
-		}
-		areas = append(areas, area)
 	}
-	return lab, int(n), areas
+	return lab, n, areas
 }
 
 // floodItem is one pixel waiting in the watershed queue.

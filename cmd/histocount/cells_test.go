@@ -55,6 +55,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"cells"}, ExitUsage},                       // no --out
 		{[]string{"cells", "--out", t.TempDir()}, ExitUsage}, // no inputs
 		{[]string{"cells", "--out", t.TempDir(), "--stain", "x", "a.png"}, ExitUsage},
+		{[]string{"cells", "--out", t.TempDir(), "--nuclei-method", "deep", "a.png"}, ExitUsage},
 		{[]string{"cells", "--out", t.TempDir(), "--workers", "0", "a.png"}, ExitUsage},
 		{[]string{"cells", "--out", t.TempDir(), "--bogus", "a.png"}, ExitUsage},
 		{[]string{"cells", "--out", t.TempDir(), "/no/such/file*.png"}, ExitUsage},

@@ -52,6 +52,7 @@ type cellsOptions struct {
 	Overlays      bool
 	MinDiameterUM float64
 	MaxDiameterUM float64
+	NucleiMethod  string
 }
 
 func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,12 +71,18 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with outlined, numbered objects")
 	fs.Float64Var(&o.MinDiameterUM, "min-diameter", 0, "smallest object diameter in µm (needs calibration; 0: stain default)")
 	fs.Float64Var(&o.MaxDiameterUM, "max-diameter", 0, "largest object diameter in µm (needs calibration; 0: stain default)")
+	fs.StringVar(&o.NucleiMethod, "nuclei-method", cells.DefaultNucleiMethod, "fluorescence nuclei segmenter: mixed (network on unstained brightfield, classical otherwise), classical or unet")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if o.Stain != cells.StainTrypan && o.Stain != cells.StainFluorescence {
 		return usageErrorf("--stain must be trypan or fluorescence, got %q", o.Stain)
+	}
+	switch o.NucleiMethod {
+	case cells.NucleiMixed, cells.NucleiClassical, cells.NucleiUNet:
+	default:
+		return usageErrorf("--nuclei-method must be mixed, classical or unet, got %q", o.NucleiMethod)
 	}
 	if o.TrypanRatio == 0 {
 		o.TrypanRatio = 1
@@ -113,7 +120,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	stems := outputStems(paths)
 	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
-		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM}
+		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", cellsImageHeader}, {"objects.csv", cellsObjectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
 			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
@@ -163,7 +170,7 @@ func cellsParams(o cellsOptions) map[string]string {
 		"dilution": fmt.Sprint(o.Dilution), "trypan_ratio": fmt.Sprint(o.TrypanRatio),
 		"min_viable_per_ml": fmt.Sprint(o.MinViablePML), "sample_by": o.SampleBy, "sample_regex": o.SampleRegex,
 		"min_diameter_um": fmt.Sprint(o.MinDiameterUM), "max_diameter_um": fmt.Sprint(o.MaxDiameterUM),
-		"max_pixels": fmt.Sprint(o.MaxPixels),
+		"max_pixels": fmt.Sprint(o.MaxPixels), "nuclei_method": o.NucleiMethod,
 	}
 }
 
