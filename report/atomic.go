@@ -12,10 +12,11 @@ import (
 
 // AtomicFile is a file that appears at its path only on Commit.
 type AtomicFile struct {
-	path string
-	f    *os.File
-	w    *bufio.Writer
-	done bool
+	path   string
+	f      *os.File
+	w      *bufio.Writer
+	done   bool
+	noSync bool
 }
 
 // Create opens a temporary file beside path.
@@ -48,7 +49,9 @@ func (a *AtomicFile) Commit() error {
 		os.Remove(a.f.Name())
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
-	if err := a.f.Sync(); err != nil {
+	if a.noSync {
+		// rename alone is atomic against a killed process
+	} else if err := a.f.Sync(); err != nil {
 		a.f.Close()
 		os.Remove(a.f.Name())
 		return fmt.Errorf("sync %s: %w", a.path, err)
@@ -91,11 +94,17 @@ func WriteFile(path string, data []byte) error {
 }
 
 // WritePNG encodes img to path atomically. 16-bit grey images stay 16-bit.
+//
+// Unlike the tables and JSON, per-image pictures (overlays, labels) are not
+// fsynced: the rename still makes them all-or-nothing when the process is
+// killed, they can be regenerated, and an fsync per image stalls a worker
+// on I/O for every image of a batch.
 func WritePNG(path string, img image.Image) error {
 	a, err := Create(path)
 	if err != nil {
 		return err
 	}
+	a.noSync = true
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(a, img); err != nil {
 		a.Abort()

@@ -81,6 +81,7 @@ func pixelSizeFlag(fs *flag.FlagSet, um *float64) {
 // setupThreads splits the cores between pipeline workers and OpenCV's own
 // pool so that the two do not oversubscribe the machine.
 func setupThreads(workers int) {
+	tuneGC()
 	analysis.SetOpenCVThreads(max(1, runtime.NumCPU()/workers))
 }
 

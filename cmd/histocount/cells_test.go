@@ -209,3 +209,10 @@ func TestStudyCommand(t *testing.T) {
 		t.Errorf("missing sheet: exit %d, want 2", code)
 	}
 }
+
+func TestMemoryBytes(t *testing.T) {
+	// Linux CI machines have /proc/meminfo; the value must be plausible.
+	if got := memoryBytes(); got < 64<<20 || got > 1<<50 {
+		t.Errorf("memoryBytes() = %d, want a plausible machine memory size", got)
+	}
+}
