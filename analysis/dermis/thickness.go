@@ -394,16 +394,8 @@ func (s *section) stats(vInputPx []float64) models.LayerThickness {
 // the offsets of the tissue surface s0, the top of the epidermis e0 and the
 // DEJ e1 (the start of a sustained non-epidermis run).
 func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
-	w, h := s.w, s.h
 	const step = 0.5
-	at := func(t float64) (int, bool) {
-		x, y := p.X+0.5+t*n.X, p.Y+0.5+t*n.Y
-		xi, yi := int(math.Floor(x)), int(math.Floor(y))
-		if xi < 0 || yi < 0 || xi >= w || yi >= h {
-			return 0, false
-		}
-		return yi*w + xi, true
-	}
+	at := func(t float64) (int, bool) { return s.pixelAlong(p, n, t) }
 	scMax := s.scMax()
 	m0 := scMax + 2*s.tEst + 4
 	t := -m0
@@ -496,16 +488,8 @@ func (s *section) featAt(x, y float64) float64 {
 // tissue, the epidermis, the DEJ and the end of the dermis are. Offsets are
 // in working px.
 func (s *section) march(p, n Point) (Measurement, bool) {
-	w, h := s.w, s.h
 	const step = 0.5
-	at := func(t float64) (int, bool) {
-		x, y := p.X+0.5+t*n.X, p.Y+0.5+t*n.Y
-		xi, yi := int(math.Floor(x)), int(math.Floor(y))
-		if xi < 0 || yi < 0 || xi >= w || yi >= h {
-			return 0, false
-		}
-		return yi*w + xi, true
-	}
+	at := func(t float64) (int, bool) { return s.pixelAlong(p, n, t) }
 	var m Measurement
 	s0, e0, e1, ok := s.marchEpidermis(p, n)
 	if !ok {
@@ -661,4 +645,15 @@ func (s *section) stainedAlong(p, n Point, a, b float64) float64 {
 		}
 	}
 	return l
+}
+
+// pixelAlong is the index of the working pixel at distance t (px) from p
+// along the unit normal n, and false outside the image.
+func (s *section) pixelAlong(p, n Point, t float64) (int, bool) {
+	x, y := p.X+0.5+t*n.X, p.Y+0.5+t*n.Y
+	xi, yi := int(math.Floor(x)), int(math.Floor(y))
+	if xi < 0 || yi < 0 || xi >= s.w || yi >= s.h {
+		return 0, false
+	}
+	return yi*s.w + xi, true
 }
