@@ -68,6 +68,8 @@ bench: build
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./imageio/
 	$(GO) test -run '^$$' -fuzz FuzzSampleSheet -fuzztime 30s ./cmd/histocount/
+	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 60s ./cmd/histocount/
+	$(GO) test -run '^$$' -fuzz FuzzDistanceToBackground -fuzztime 30s ./analysis/internal/morph/
 
 image:
 	bash scripts/image.sh
