@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"sort"
@@ -187,8 +188,10 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	if w < trypanMinSide || h < trypanMinSide {
 		return emptyTrypan(w, h, models.QCTooSmall)
 	}
-	g := gray.ToBytes()
-	if len(g) != w*h {
+	// A view of gray's pixels (not a copy): gray outlives this call and
+	// nothing below keeps g.
+	g, err := gray.DataPtrUint8()
+	if err != nil || len(g) != w*h {
 		return segmentation{}, fmt.Errorf("cells: trypan: %w: grey image not continuous", cvutil.ErrBadImage)
 	}
 	if trypanGreyRange(g) < trypanBlankRange {
@@ -199,34 +202,38 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 		qc = append(qc, models.QCOutOfFocus)
 	}
 	sc := trypanScaleFor(cal, opt)
-	core := trypanAnalyse(g, w, h, sc)
+	core := trypanSegment(g, w, h, sc)
 	if f, ok := trypanFieldScale(core.feats, sc); ok && !sc.calibrated {
 		// Without a pixel size, cells much larger or smaller than on the
 		// chamber crops the classifier was fitted on: measure again at
 		// their own scale.
-		core = trypanAnalyse(g, w, h, sc.scaled(f))
+		sc = sc.scaled(f)
+		core = trypanSegment(g, w, h, sc)
 	}
+	// Crowding is judged once, on the segmentation kept.
+	core.crowded = trypanIsCrowded(g, core, sc)
 	if src.Channels() == 3 && src.Type() == gocv.MatTypeCV8UC3 {
-		if blue, thr, ok := trypanStainBlueness(src.ToBytes(), core.mask, core.labels, len(core.classes), w, h); ok {
-			trypanApplyStain(core.classes, blue, thr)
+		if pix, err := src.DataPtrUint8(); err == nil && len(pix) == 3*w*h {
+			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, len(core.classes), w, h); ok {
+				trypanApplyStain(core.classes, blue, thr)
+			}
 		}
 	}
 	if core.crowded {
 		qc = append(qc, models.QCCrowded)
 	}
-	buf := make([]byte, 4*w*h)
+	// Write the labels straight into the Mat's own buffer: no byte copy
+	// and no temporary Mat.
+	labels := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32S)
+	dst, err := labels.DataPtrUint8()
+	if err != nil || len(dst) != 4*len(core.labels) {
+		labels.Close()
+		return segmentation{}, fmt.Errorf("cells: trypan labels: %w: %d bytes for %dx%d", cvutil.ErrBadImage, len(dst), w, h)
+	}
 	for i, l := range core.labels {
-		buf[4*i] = byte(l)
-		buf[4*i+1] = byte(l >> 8)
-		buf[4*i+2] = byte(l >> 16)
-		buf[4*i+3] = byte(l >> 24)
+		binary.LittleEndian.PutUint32(dst[4*i:], uint32(l))
 	}
-	view, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32S, buf)
-	if err != nil {
-		return segmentation{}, fmt.Errorf("cells: trypan labels: %w", err)
-	}
-	defer view.Close()
-	return segmentation{labels: view.Clone(), classes: core.classes, qc: qc}, nil
+	return segmentation{labels: labels, classes: core.classes, qc: qc}, nil
 }
 
 // emptyTrypan is a segmentation without objects.
@@ -276,16 +283,51 @@ type trypanFeatures struct {
 	border       bool    // touches the field edge
 }
 
-// trypanAnalyse is the whole segmentation on a plain grey buffer.
+// trypanAnalyse is the whole segmentation on a plain grey buffer,
+// crowding included.
 func trypanAnalyse(g []byte, w, h int, sc trypanScale) trypanResult {
+	res := trypanSegment(g, w, h, sc)
+	res.crowded = trypanIsCrowded(g, res, sc)
+	return res
+}
+
+// trypanIsCrowded reports whether cells cover more than
+// trypanCrowdedFraction of the field, by the segmentation res or by the
+// block-mode estimate trypanOccupied.
+func trypanIsCrowded(g []byte, res trypanResult, sc trypanScale) bool {
+	w, h := res.w, res.h
+	covered := 0
+	for _, l := range res.labels {
+		if l != 0 {
+			covered++
+		}
+	}
+	return float64(covered) > trypanCrowdedFraction*float64(w*h) ||
+		trypanOccupied(g, w, h, math.Max(trypanForegroundThreshold(res.sigma), trypanOccupiedContrast), trypanLineWindow(w, h, sc)) > trypanCrowdedFraction
+}
+
+// trypanForegroundThreshold is the departure from the flattened
+// background (grey levels) that counts as foreground, for camera noise
+// sigma.
+func trypanForegroundThreshold(sigma float64) float64 {
+	return float64(int16(math.Max(4*sigma, 8)))
+}
+
+// trypanSegment is trypanAnalyse without the crowding verdict, which
+// segmentTrypan judges only on the scale it keeps.
+func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	res := trypanResult{w: w, h: h}
-	flat, bg, cross := trypanFlatten(g, w, h, sc)
+	flat, bgBuf, crossBuf := trypanFlatten(g, w, h, sc)
+	// bg and cross are needed only within this call: back to the pool.
+	defer trypPutInt16(bgBuf)
+	defer trypPutInt16(crossBuf)
+	bg, cross := *bgBuf, *crossBuf
 	res.flat = flat
 	res.sigma = trypanNoise(g, w, h)
 
 	// Foreground: clearly darker or brighter than the flattened background,
 	// and than what is left of a grid-line crossing.
-	thr := int16(math.Max(4*res.sigma, 8))
+	thr := int16(trypanForegroundThreshold(res.sigma))
 	mask := make([]byte, w*h)
 	for i, v := range flat {
 		t := max(thr, cross[i])
@@ -309,14 +351,6 @@ func trypanAnalyse(g []byte, w, h int, sc trypanScale) trypanResult {
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
-	covered := 0
-	for _, l := range res.labels {
-		if l != 0 {
-			covered++
-		}
-	}
-	res.crowded = float64(covered) > trypanCrowdedFraction*float64(w*h) ||
-		trypanOccupied(g, w, h, math.Max(float64(thr), trypanOccupiedContrast), trypanLineWindow(w, h, sc)) > trypanCrowdedFraction
 	return res
 }
 
@@ -329,14 +363,21 @@ func trypanAnalyse(g []byte, w, h int, sc trypanScale) trypanResult {
 // background level per pixel and the grid-crossing strength: where a
 // horizontal and a vertical line cross, the residual keeps a small blob of
 // about the weaker line's contrast, which must not become a "cell".
-func trypanFlatten(g []byte, w, h int, sc trypanScale) (flat, bg, cross []int16) {
+// bg and cross are pooled scratch (trypScratchInt16): the caller hands
+// them back with trypPutInt16 once done.
+func trypanFlatten(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cross *[]int16) {
 	half := trypanLineWindow(w, h, sc) / 2
 	var hist [512]int32
-	vals := make([]int16, w*h)
+	// vals, rowMed, colMed and rowBg are temporaries, each fully written
+	// before it is read: pooled scratch.
+	valsBuf, rowMedBuf, colMedBuf := trypScratchInt16(w*h), trypScratchInt16(w*h), trypScratchInt16(w*h)
+	defer trypPutInt16(valsBuf)
+	defer trypPutInt16(rowMedBuf)
+	defer trypPutInt16(colMedBuf)
+	vals, rowMed, colMed := *valsBuf, *rowMedBuf, *colMedBuf
 	for i, v := range g {
 		vals[i] = int16(v)
 	}
-	rowMed := make([]int16, w*h)
 	for y := 0; y < h; y++ {
 		trypRunningMedian(vals, y*w, 1, w, half, rowMed, &hist)
 	}
@@ -344,23 +385,22 @@ func trypanFlatten(g []byte, w, h int, sc trypanScale) (flat, bg, cross []int16)
 	for i := range vals {
 		flat[i] = vals[i] - rowMed[i] + 256
 	}
-	colMed := make([]int16, w*h)
 	for x := 0; x < w; x++ {
 		trypRunningMedian(flat, x, w, h, half, colMed, &hist)
 	}
 	// Smooth background along columns: rowMed minus it is the horizontal
-	// grid line profile.
-	rowBg := make([]int16, w*h)
+	// grid line profile. vals is no longer needed and holds it.
+	rowBg := vals
 	for x := 0; x < w; x++ {
 		trypRunningMedian(rowMed, x, w, h, half, rowBg, &hist)
 	}
-	bg = make([]int16, w*h)
-	cross = make([]int16, w*h)
+	bg, cross = trypScratchInt16(w*h), trypScratchInt16(w*h)
+	bgv, crossv := *bg, *cross
 	for i := range flat {
 		flat[i] -= colMed[i]
-		bg[i] = rowMed[i] + colMed[i] - 256
+		bgv[i] = rowMed[i] + colMed[i] - 256
 		hl, vl := rowMed[i]-rowBg[i], colMed[i]-256
-		cross[i] = min(max(hl, -hl), max(vl, -vl))
+		crossv[i] = min(max(hl, -hl), max(vl, -vl))
 	}
 	return flat, bg, cross
 }
@@ -375,6 +415,9 @@ func trypanFlatten(g []byte, w, h int, sc trypanScale) (flat, bg, cross []int16)
 // runs at least minRun long along a row or column: grid lines.
 func trypanOccupied(g []byte, w, h int, thr float64, minRun int) float64 {
 	const block = 64
+	// One byte a pixel carries both verdicts: occBit (departs from the
+	// block mode) and lineBit (part of a grid-line run).
+	const occBit, lineBit = 1, 2
 	occ := make([]byte, w*h)
 	for by := 0; by < h; by += block {
 		for bx := 0; bx < w; bx += block {
@@ -398,23 +441,22 @@ func trypanOccupied(g []byte, w, h int, thr float64, minRun int) float64 {
 			for y := by; y < y1; y++ {
 				for x := bx; x < x1; x++ {
 					if math.Abs(float64(int(g[y*w+x])-mode)) > thr {
-						occ[y*w+x] = 1
+						occ[y*w+x] = occBit
 					}
 				}
 			}
 		}
 	}
-	line := make([]byte, w*h)
 	markRuns := func(start, step, count int) {
 		run := 0
 		for k := 0; k <= count; k++ {
-			if k < count && occ[start+k*step] != 0 {
+			if k < count && occ[start+k*step]&occBit != 0 {
 				run++
 				continue
 			}
 			if run >= minRun {
 				for j := k - run; j < k; j++ {
-					line[start+j*step] = 1
+					occ[start+j*step] |= lineBit
 				}
 			}
 			run = 0
@@ -427,8 +469,8 @@ func trypanOccupied(g []byte, w, h int, thr float64, minRun int) float64 {
 		markRuns(x, w, h)
 	}
 	n := 0
-	for i, v := range occ {
-		if v != 0 && line[i] == 0 {
+	for _, v := range occ {
+		if v == occBit {
 			n++
 		}
 	}
@@ -485,7 +527,10 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			core[i] = 1
 		}
 	}
-	coreLab, nc := morph.LabelComponents(core, w, h)
+	// The core labels are needed only to gather the cores: seeds holds
+	// them meanwhile and is cleared before the first seed is placed.
+	coreLab := seeds
+	nc := morph.LabelComponentsInto(coreLab, core, w, h)
 	type coreInfo struct {
 		pix  []int
 		best int // pixel with the largest distance value
@@ -501,6 +546,7 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 		}
 		c.pix = append(c.pix, i)
 	}
+	clear(seeds)
 	// Union-find over cores of the same component.
 	parent := make([]int, nc+1)
 	for i := range parent {
@@ -666,10 +712,23 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	for _, l := range reg {
 		maxL = max(maxL, l)
 	}
-	pix := make([][]int, maxL+1)
+	// Pixels of each region in raster order, bucketed by a counting sort
+	// into one buffer: region l owns order[start[l]:start[l+1]].
+	start := make([]int32, maxL+2)
+	for _, l := range reg {
+		if l != 0 {
+			start[l+1]++
+		}
+	}
+	for l := int32(1); l <= maxL; l++ {
+		start[l+1] += start[l]
+	}
+	order := make([]int32, start[maxL+1])
+	fill := append([]int32(nil), start[:maxL+1]...)
 	for i, l := range reg {
 		if l != 0 {
-			pix[l] = append(pix[l], i)
+			order[fill[l]] = int32(i)
+			fill[l]++
 		}
 	}
 	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
@@ -684,7 +743,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	var objs []obj
 	vals := make([]int, 0, 256)
 	for l := int32(1); l <= maxL; l++ {
-		ps := pix[l]
+		ps := order[start[l]:start[l+1]]
 		if float64(len(ps)) < minArea*trypanBorderAreaFrac {
 			continue
 		}
@@ -693,6 +752,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		vals = vals[:0]
 		nb := 0
 		for _, p := range ps {
+			p := int(p)
 			sx += float64(p % w)
 			sy += float64(p / w)
 			sb += float64(bg[p])
@@ -702,6 +762,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		}
 		sort.Ints(vals)
 		for _, p := range ps {
+			p := int(p)
 			if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
 				f.border = true
 				break
@@ -719,6 +780,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		var sxx, syy, sxy float64
 		nd := 0
 		for _, p := range ps {
+			p := int(p)
 			dx, dy := float64(p%w)-f.cx, float64(p/w)-f.cy
 			sxx += dx * dx
 			syy += dy * dy

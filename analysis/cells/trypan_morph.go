@@ -1,7 +1,7 @@
 package cells
 
 import (
-	"container/heap"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -41,7 +41,8 @@ func trypDiscMorph(mask []byte, w, h int, op gocv.MorphType, r float64) []byte {
 	dst := gocv.NewMat()
 	defer dst.Close()
 	gocv.MorphologyEx(src, &dst, op, kernel)
-	if b := dst.ToBytes(); len(b) == len(out) {
+	// Copy from a view of dst's pixels: ToBytes would copy them twice.
+	if b, err := dst.DataPtrUint8(); err == nil && len(b) == len(out) {
 		copy(out, b)
 	}
 	return out
@@ -55,6 +56,38 @@ func trypCloseDisc(mask []byte, w, h int, r float64) []byte {
 // trypOpenDisc is a morphological opening (erode, then dilate) with a disc.
 func trypOpenDisc(mask []byte, w, h int, r float64) []byte {
 	return trypDiscMorph(mask, w, h, gocv.MorphOpen, r)
+}
+
+// trypInt16Pool holds per-image int16 scratch buffers (temporaries of
+// trypanFlatten), so that concurrent workers do not each allocate and
+// collect them for every crop. Only plain Go slices are pooled.
+var trypInt16Pool = sync.Pool{New: func() any { return new([]int16) }}
+
+// trypPoolMaxPixels bounds the pooled buffers: crops and fields, not whole
+// slides, whose buffers would stay pinned between images.
+const trypPoolMaxPixels = 1 << 21
+
+// trypScratchInt16 returns a buffer of n int16 values with unspecified
+// contents, pooled when small: callers write every element before reading
+// it, and hand it back with trypPutInt16.
+func trypScratchInt16(n int) *[]int16 {
+	if n > trypPoolMaxPixels {
+		b := make([]int16, n)
+		return &b
+	}
+	p := trypInt16Pool.Get().(*[]int16)
+	if cap(*p) < n {
+		*p = make([]int16, n)
+	}
+	*p = (*p)[:n]
+	return p
+}
+
+// trypPutInt16 returns a buffer of trypScratchInt16 to the pool.
+func trypPutInt16(p *[]int16) {
+	if cap(*p) <= trypPoolMaxPixels {
+		trypInt16Pool.Put(p)
+	}
 }
 
 // trypRunningMedian replaces each of the count samples vals[start+k·step]
@@ -121,7 +154,7 @@ func trypFloodSeeds(lab []int32, mask []byte, prio []float32, w, h int) {
 	seq := 0
 	push := func(p int, l int32) {
 		seq++
-		heap.Push(pq, trypQueued{p: p, l: l, prio: prio[p], seq: seq})
+		pq.push(trypQueued{p: p, l: l, prio: prio[p], seq: seq})
 	}
 	inQueue := make([]bool, len(lab))
 	for p, l := range lab {
@@ -137,7 +170,7 @@ func trypFloodSeeds(lab []int32, mask []byte, prio []float32, w, h int) {
 		}
 	}
 	for pq.Len() > 0 {
-		it := heap.Pop(pq).(trypQueued)
+		it := pq.pop()
 		if lab[it.p] != 0 {
 			continue
 		}
@@ -159,20 +192,55 @@ type trypQueued struct {
 	seq  int
 }
 
+// trypPixelQueue is a binary max-heap of queued pixels, typed rather than
+// container/heap, whose Pop boxes every item in an interface (one heap
+// allocation per flooded pixel). The order is total (seq is unique), so
+// the pop sequence is that of any correct heap.
 type trypPixelQueue []trypQueued
 
 func (q trypPixelQueue) Len() int { return len(q) }
-func (q trypPixelQueue) Less(i, j int) bool {
+
+// before reports whether item i pops before item j.
+func (q trypPixelQueue) before(i, j int) bool {
 	if q[i].prio != q[j].prio {
 		return q[i].prio > q[j].prio
 	}
 	return q[i].seq < q[j].seq
 }
-func (q trypPixelQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *trypPixelQueue) Push(x any)   { *q = append(*q, x.(trypQueued)) }
-func (q *trypPixelQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
+
+func (q *trypPixelQueue) push(it trypQueued) {
+	*q = append(*q, it)
+	h := *q
+	for j := len(h) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !h.before(j, i) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+func (q *trypPixelQueue) pop() trypQueued {
+	h := *q
+	n := len(h) - 1
+	top := h[0]
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if r := j + 1; r < n && h.before(r, j) {
+			j = r
+		}
+		if !h.before(j, i) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	*q = h
+	return top
 }

@@ -1,6 +1,9 @@
 package morph
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // Border says whether the pixels just outside the image count as
 // background for DistanceToBackground.
@@ -17,6 +20,12 @@ const (
 // finite so that the parabola intersections stay finite.
 const far = 1e20
 
+// poolMaxPixels bounds the images whose scratch buffers are pooled.
+const poolMaxPixels = 1 << 21
+
+// columnPool holds the column-pass buffers of DistanceToBackground.
+var columnPool = sync.Pool{New: func() any { return new([]float64) }}
+
 // DistanceToBackground returns the exact Euclidean distance in pixels of
 // every foreground pixel of mask (w×h) to the nearest background pixel, 0
 // on background; see the package documentation for the algorithm and the
@@ -28,7 +37,21 @@ func DistanceToBackground[M bool | byte](mask []M, w, h int, border Border) []fl
 	d := make([]float64, n)
 	v := make([]int, n)
 	z := make([]float64, n+1)
-	sq := make([]float64, w*h)
+	// The column pass is kept in float64, as the row pass needs it exact;
+	// its buffer (8 bytes a pixel) is the largest allocation here, so for
+	// crop-sized images it is reused across calls (whole slides are rare
+	// and would pin large buffers). Every element is written before read.
+	var sq []float64
+	if w*h <= poolMaxPixels {
+		sqp := columnPool.Get().(*[]float64)
+		defer columnPool.Put(sqp)
+		if cap(*sqp) < w*h {
+			*sqp = make([]float64, w*h)
+		}
+		sq = (*sqp)[:w*h]
+	} else {
+		sq = make([]float64, w*h)
+	}
 	off := 0
 	if border {
 		off = 1

@@ -1,5 +1,7 @@
 package morph
 
+import "sync"
+
 // Mask is the element type of a mask or label image: a pixel is
 // foreground when it is not the zero value.
 type Mask interface {
@@ -10,12 +12,21 @@ type Mask interface {
 // mask (w×h pixels), numbering them 1..n in raster order of their first
 // pixel. It returns the label image (0 on background) and n.
 func LabelComponents[M Mask](mask []M, w, h int) ([]int32, int) {
-	return label(mask, w, h, offsets8[:])
+	lab := make([]int32, w*h)
+	return lab, label(lab, mask, w, h, offsets8[:])
+}
+
+// LabelComponentsInto is LabelComponents writing the labels into lab
+// (w·h values, overwritten), for callers that reuse a buffer; it returns n.
+func LabelComponentsInto[M Mask](lab []int32, mask []M, w, h int) int {
+	clear(lab)
+	return label(lab, mask, w, h, offsets8[:])
 }
 
 // LabelComponents4 is LabelComponents with 4-connectivity.
 func LabelComponents4[M Mask](mask []M, w, h int) ([]int32, int) {
-	return label(mask, w, h, offsets4[:])
+	lab := make([]int32, w*h)
+	return lab, label(lab, mask, w, h, offsets4[:])
 }
 
 // Neighbour offsets (dx, dy) for 8- and 4-connectivity.
@@ -25,22 +36,22 @@ var (
 )
 
 // label floods each unlabelled foreground pixel's component in raster
-// order, with the neighbours at the given offsets; labels do not depend on
+// order into lab (all zero, w·h values), with the neighbours at the given
+// offsets, and returns the number of components; labels do not depend on
 // the order of the offsets.
-func label[M Mask](mask []M, w, h int, offsets [][2]int) ([]int32, int) {
+func label[M Mask](lab []int32, mask []M, w, h int, offsets [][2]int) int {
 	var zero M
-	lab := make([]int32, w*h)
 	n := int32(0)
-	stack := make([]int, 0, 256)
+	stack := make([]int32, 0, 256)
 	for i := range mask {
 		if mask[i] == zero || lab[i] != 0 {
 			continue
 		}
 		n++
 		lab[i] = n
-		stack = append(stack[:0], i)
+		stack = append(stack[:0], int32(i))
 		for len(stack) > 0 {
-			p := stack[len(stack)-1]
+			p := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
 			px, py := p%w, p/w
 			for _, o := range offsets {
@@ -51,12 +62,12 @@ func label[M Mask](mask []M, w, h int, offsets [][2]int) ([]int32, int) {
 				q := y*w + x
 				if mask[q] != zero && lab[q] == 0 {
 					lab[q] = n
-					stack = append(stack, q)
+					stack = append(stack, int32(q))
 				}
 			}
 		}
 	}
-	return lab, int(n)
+	return int(n)
 }
 
 // Neighbours4 returns the 4-neighbours of pixel p = (x, y) of a w×h
@@ -78,6 +89,9 @@ func Neighbours4(p, x, y, w, h int) [4]int {
 	return nb
 }
 
+// stackPool holds FillHoles' flood stack and region buffers.
+var stackPool = sync.Pool{New: func() any { return new([2][]int32) }}
+
 // FillHoles sets to foreground (1 or true) every 4-connected background
 // region of mask that does not reach the image border and has at most
 // maxArea pixels: pale centres and highlights inside an object. The area
@@ -92,33 +106,47 @@ func FillHoles[M bool | byte](mask []M, w, h, maxArea int) {
 		*p = 1
 	}
 	seen := make([]bool, w*h)
-	var stack, region []int
+	// The flood stack of a background region spanning most of the image
+	// grows to a sizeable fraction of it: int32 pixel indices, and a
+	// buffer reused across calls (stack and region are emptied before use).
+	sp := stackPool.Get().(*[2][]int32)
+	defer stackPool.Put(sp)
+	stack, region := sp[0], sp[1]
+	defer func() {
+		if cap(stack)+cap(region) <= poolMaxPixels {
+			sp[0], sp[1] = stack[:0], region[:0]
+		} else {
+			sp[0], sp[1] = nil, nil
+		}
+	}()
 	for s := range mask {
 		if mask[s] != zero || seen[s] {
 			continue
 		}
 		seen[s] = true
-		stack = append(stack[:0], s)
+		stack = append(stack[:0], int32(s))
 		region = region[:0]
-		border := false
+		keep := true // still a hole candidate: no border contact, small enough
 		for len(stack) > 0 {
-			p := stack[len(stack)-1]
+			p := int(stack[len(stack)-1])
 			stack = stack[:len(stack)-1]
-			if len(region) <= maxArea {
-				region = append(region, p) // larger regions are only marked seen
-			}
 			x, y := p%w, p/w
 			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border = true
+				keep = false
+			}
+			if keep {
+				// Regions that cannot be filled are only marked seen.
+				region = append(region, int32(p))
+				keep = len(region) <= maxArea
 			}
 			for _, q := range Neighbours4(p, x, y, w, h) {
 				if q >= 0 && mask[q] == zero && !seen[q] {
 					seen[q] = true
-					stack = append(stack, q)
+					stack = append(stack, int32(q))
 				}
 			}
 		}
-		if !border && len(region) <= maxArea {
+		if keep {
 			for _, p := range region {
 				mask[p] = one
 			}

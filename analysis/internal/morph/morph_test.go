@@ -90,6 +90,14 @@ func TestLabelComponents(t *testing.T) {
 		if lab, n := LabelComponents(l, w, h); n != tc.n8 || !slices.Equal(lab, tc.want8) {
 			t.Errorf("%s: int32 LabelComponents = %v, %d", tc.name, lab, n)
 		}
+		// A reused buffer holding stale labels gives the same result.
+		into := make([]int32, len(m))
+		for i := range into {
+			into[i] = int32(i + 3)
+		}
+		if n := LabelComponentsInto(into, m, w, h); n != tc.n8 || !slices.Equal(into, tc.want8) {
+			t.Errorf("%s: LabelComponentsInto = %v, %d", tc.name, into, n)
+		}
 	}
 }
 

@@ -1,0 +1,36 @@
+package cells
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/shareddata"
+)
+
+// BenchmarkTrypanCrop counts real development crops (about 220² each), one
+// per operation, cycling through the first 16 in name order: B/op and
+// allocs/op are the per-image heap cost that limits multi-worker scaling.
+func BenchmarkTrypanCrop(b *testing.B) {
+	dir := shareddata.Dir(b, "brightfield-viability")
+	names, err := filepath.Glob(filepath.Join(dir, "images", "*.png"))
+	if err != nil || len(names) == 0 {
+		b.Fatalf("no development crops in %s: %v", dir, err)
+	}
+	var imgs []*imageio.Image
+	for _, name := range names[:min(16, len(names))] {
+		img, err := imageio.Load(name, imageio.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		imgs = append(imgs, img)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := Count(imgs[i%len(imgs)], Options{Stain: StainTrypan}); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
