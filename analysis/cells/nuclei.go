@@ -494,6 +494,17 @@ func edgeWidthPx(sm []float32, lab []int32, n, w, h int, bg float32) float64 {
 
 // gaussianBlur smooths a float image with OpenCV's Gaussian filter.
 func gaussianBlur(f []float32, w, h int, sigma float64) ([]float32, error) {
+	return applyFloat32(f, w, h, func(in gocv.Mat, out *gocv.Mat) {
+		gocv.GaussianBlur(in, out, image.Point{}, sigma, sigma, gocv.BorderReflect101)
+	})
+}
+
+// applyFloat32 runs op on f as a w×h CV_32F Mat and returns op's output
+// as a new slice; the Mats live only inside this call.
+func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([]float32, error) {
+	if len(f) != w*h || w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("%w: %d values for a %d×%d image", ErrNucleiInput, len(f), w, h)
+	}
 	in := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
 	defer in.Close()
 	p, err := in.DataPtrFloat32()
@@ -503,7 +514,7 @@ func gaussianBlur(f []float32, w, h int, sigma float64) ([]float32, error) {
 	copy(p, f)
 	out := gocv.NewMat()
 	defer out.Close()
-	gocv.GaussianBlur(in, &out, image.Point{}, sigma, sigma, gocv.BorderReflect101)
+	op(in, &out)
 	q, err := out.DataPtrFloat32()
 	if err != nil {
 		return nil, err

@@ -239,22 +239,14 @@ func resizeFloat(f []float32, w, h, nw, nh int) ([]float32, error) {
 	if len(f) != w*h || w <= 0 || h <= 0 || nw <= 0 || nh <= 0 {
 		return nil, fmt.Errorf("%w: resize %d values %d×%d to %d×%d", ErrNucleiInput, len(f), w, h, nw, nh)
 	}
-	in := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-	defer in.Close()
-	p, err := in.DataPtrFloat32()
-	if err != nil {
-		return nil, err
-	}
-	copy(p, f)
-	out := gocv.NewMat()
-	defer out.Close()
-	gocv.Resize(in, &out, image.Point{X: nw, Y: nh}, 0, 0, gocv.InterpolationLinear)
-	q, err := out.DataPtrFloat32()
+	q, err := applyFloat32(f, w, h, func(in gocv.Mat, out *gocv.Mat) {
+		gocv.Resize(in, out, image.Point{X: nw, Y: nh}, 0, 0, gocv.InterpolationLinear)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if len(q) != nw*nh {
 		return nil, fmt.Errorf("%w: resize gave %d values, want %d", ErrNucleiInput, len(q), nw*nh)
 	}
-	return append([]float32(nil), q...), nil
+	return q, nil
 }
