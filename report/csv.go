@@ -2,13 +2,16 @@ package report
 
 import (
 	"encoding/csv"
+	"math"
 	"strconv"
 )
 
-// CSV streams rows to an atomically committed CSV file.
+// CSV streams rows to an atomically committed CSV file. Every cell is
+// passed through SafeCell: a spreadsheet never sees a formula in it.
 type CSV struct {
-	a *AtomicFile
-	w *csv.Writer
+	a   *AtomicFile
+	w   *csv.Writer
+	buf []string
 }
 
 // NewCSV creates path's temporary file and writes the header.
@@ -27,11 +30,22 @@ func NewCSV(path string, header []string) (*CSV, error) {
 
 // Row writes one record.
 func (c *CSV) Row(rec []string) error {
-	if err := c.w.Write(rec); err != nil {
+	c.buf = c.buf[:0]
+	for _, s := range rec {
+		c.buf = append(c.buf, SafeCell(s))
+	}
+	if err := c.w.Write(c.buf); err != nil {
 		return err
 	}
 	c.w.Flush() // to the file buffer, so memory stays flat on long runs
 	return c.w.Error()
+}
+
+// File flushes the CSV writer and returns the underlying file, for
+// CommitAll.
+func (c *CSV) File() *AtomicFile {
+	c.w.Flush()
+	return c.a
 }
 
 // Commit finishes the file.
@@ -47,9 +61,39 @@ func (c *CSV) Commit() error {
 // Abort discards the file.
 func (c *CSV) Abort() { c.a.Abort() }
 
+// SafeCell defuses CSV formula injection (OWASP): a cell that starts with
+// = + - @, a tab or a carriage return is prefixed with a single quote,
+// unless it is a plain number (negative numbers stay numbers). File and
+// sample names come from users; a technician opens the tables in a
+// spreadsheet.
+func SafeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if _, err := strconv.ParseFloat(s, 64); err == nil && s[0] != '\t' && s[0] != '\r' && !isNonFiniteText(s) {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+func isNonFiniteText(s string) bool {
+	v, _ := strconv.ParseFloat(s, 64)
+	return math.IsInf(v, 0) || math.IsNaN(v)
+}
+
 // F formats a float for CSV: shortest representation that round-trips, so
-// the same number always prints the same way.
-func F(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+// the same number always prints the same way. NaN and ±Inf, which must
+// never reach an output, print as an empty (unknown) cell.
+func F(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
 
 // FOpt formats v, or "" when ok is false (unknown value).
 func FOpt(v float64, ok bool) string {

@@ -105,3 +105,13 @@ func (s *JSONStream) Commit() error {
 
 // Abort discards the file.
 func (s *JSONStream) Abort() { s.a.Abort() }
+
+// Close writes the closing brace and returns the underlying file, ready
+// for CommitAll; the stream's first write error, if any, is returned.
+func (s *JSONStream) Close() (*AtomicFile, error) {
+	if s.inArray {
+		s.EndArray()
+	}
+	s.raw("\n}\n")
+	return s.a, s.err
+}
