@@ -112,6 +112,8 @@ type ParamSpec struct {
 	Enum         []string // allowed strings (ParamString)
 	Min          float64  // smallest allowed value (numbers)
 	MinExclusive bool     // value must be > Min rather than ≥ Min
+	Max          float64  // largest allowed value (numbers; models/bounds.go)
+	Floor        float64  // a non-zero value must be ≥ Floor (0 keeps its meaning "automatic"/"unknown")
 	Default      any      // float64 or string; nil = derived (see finalise)
 	Doc          string
 }
@@ -122,28 +124,28 @@ type ParamSpec struct {
 var KindParams = map[string][]ParamSpec{
 	KindCells: {
 		{Name: "stain", Type: ParamString, Enum: []string{"trypan", "fluorescence"}, Default: "trypan", Doc: "trypan: live/dead brightfield; fluorescence: DAPI/Hoechst nuclei"},
-		{Name: "pixel_size_um", Type: ParamNumber, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
-		{Name: "depth_um", Type: ParamNumber, MinExclusive: true, Default: 100.0, Doc: "counting chamber depth, µm (Neubauer: 100)"},
-		{Name: "dilution", Type: ParamNumber, MinExclusive: true, Default: 1.0, Doc: "dilution factor of the sample before staining"},
-		{Name: "trypan_ratio", Type: ParamNumber, MinExclusive: true, Doc: "stain mixing factor; default 2 for trypan (1:1), 1 otherwise"},
-		{Name: "min_viable_per_ml", Type: ParamNumber, Default: 1e6, Doc: "release threshold, viable cells/ml"},
-		{Name: "min_diameter_um", Type: ParamNumber, Default: 0.0, Doc: "smallest object diameter, µm; 0 = stain default"},
-		{Name: "max_diameter_um", Type: ParamNumber, Default: 0.0, Doc: "largest object diameter, µm; 0 = stain default"},
+		{Name: "pixel_size_um", Type: ParamNumber, Max: MaxPixelSizeUM, Floor: MinPixelSizeUM, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
+		{Name: "depth_um", Type: ParamNumber, MinExclusive: true, Max: MaxDepthUM, Floor: MinDepthUM, Default: 100.0, Doc: "counting chamber depth, µm (Neubauer: 100)"},
+		{Name: "dilution", Type: ParamNumber, MinExclusive: true, Max: MaxDilution, Floor: MinDilution, Default: 1.0, Doc: "dilution factor of the sample before staining"},
+		{Name: "trypan_ratio", Type: ParamNumber, MinExclusive: true, Max: MaxTrypanRatio, Floor: MinTrypanRatio, Doc: "stain mixing factor; default 2 for trypan (1:1), 1 otherwise"},
+		{Name: "min_viable_per_ml", Type: ParamNumber, Max: MaxViablePerML, Default: 1e6, Doc: "release threshold, viable cells/ml"},
+		{Name: "min_diameter_um", Type: ParamNumber, Max: MaxDiameterUM, Default: 0.0, Doc: "smallest object diameter, µm; 0 = stain default"},
+		{Name: "max_diameter_um", Type: ParamNumber, Max: MaxDiameterUM, Default: 0.0, Doc: "largest object diameter, µm; 0 = stain default"},
 	},
 	KindColonies: {
 		{Name: "polarity", Type: ParamString, Enum: []string{"auto", "dark", "light"}, Default: "auto", Doc: "dark colonies on a light dish (crystal violet), light on dark, or auto"},
-		{Name: "pixel_size_um", Type: ParamNumber, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
-		{Name: "cells_seeded", Type: ParamNumber, Default: 0.0, Doc: "cells seeded in the dish; 0 = unknown (no CFE)"},
-		{Name: "min_colony_diameter_um", Type: ParamNumber, Default: 0.0, Doc: "smallest colony diameter, µm; 0 = automatic"},
-		{Name: "min_colony_area_um2", Type: ParamNumber, Default: 0.0, Doc: "smallest colony area, µm²; 0 = automatic"},
-		{Name: "min_colony_area_px", Type: ParamNumber, Default: 0.0, Doc: "smallest colony area, px; 0 = automatic"},
-		{Name: "min_cells", Type: ParamInteger, Default: 0.0, Doc: "cells a cluster needs to count as a colony (usually 50); 0 = automatic"},
-		{Name: "cell_area_um2", Type: ParamNumber, Default: 0.0, Doc: "projected area of one cell, µm²; 0 = unknown"},
+		{Name: "pixel_size_um", Type: ParamNumber, Max: MaxPixelSizeUM, Floor: MinPixelSizeUM, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
+		{Name: "cells_seeded", Type: ParamNumber, Max: MaxCellsSeeded, Floor: MinCellsSeeded, Default: 0.0, Doc: "cells seeded in the dish; 0 = unknown (no CFE)"},
+		{Name: "min_colony_diameter_um", Type: ParamNumber, Max: MaxColonyDiamUM, Default: 0.0, Doc: "smallest colony diameter, µm; 0 = automatic"},
+		{Name: "min_colony_area_um2", Type: ParamNumber, Max: MaxColonyAreaUM2, Default: 0.0, Doc: "smallest colony area, µm²; 0 = automatic"},
+		{Name: "min_colony_area_px", Type: ParamNumber, Max: MaxColonyAreaPx, Default: 0.0, Doc: "smallest colony area, px; 0 = automatic"},
+		{Name: "min_cells", Type: ParamInteger, Max: MaxMinCells, Default: 0.0, Doc: "cells a cluster needs to count as a colony (usually 50); 0 = automatic"},
+		{Name: "cell_area_um2", Type: ParamNumber, Max: MaxCellAreaUM2, Default: 0.0, Doc: "projected area of one cell, µm²; 0 = unknown"},
 	},
 	KindDermis: {
 		{Name: "stain", Type: ParamString, Enum: []string{"auto", "he", "silver"}, Default: "auto", Doc: "he (haematoxylin-eosin), silver, or auto"},
-		{Name: "pixel_size_um", Type: ParamNumber, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
-		{Name: "interval_um", Type: ParamNumber, Default: 0.0, Doc: "spacing of thickness measurements along the surface, µm; 0 = 50 µm"},
+		{Name: "pixel_size_um", Type: ParamNumber, Max: MaxPixelSizeUM, Floor: MinPixelSizeUM, Default: 0.0, Doc: "µm per pixel; 0 = read the image's calibration"},
+		{Name: "interval_um", Type: ParamNumber, Max: MaxIntervalUM, Floor: MinIntervalUM, Default: 0.0, Doc: "spacing of thickness measurements along the surface, µm; 0 = 50 µm"},
 	},
 }
 
@@ -570,6 +572,18 @@ func (p *manifestParser) param(path string, v *jval, s ParamSpec) (any, bool) {
 			p.add(path, "must be ≥ %g, got %s", s.Min, v.num)
 			return nil, false
 		}
+		if s.Max > 0 && x > s.Max {
+			p.add(path, "must be ≤ %g, got %s (outside the plausible range)", s.Max, v.num)
+			return nil, false
+		}
+		if s.Floor > 0 && x != 0 && x < s.Floor {
+			zero := "0 or "
+			if s.MinExclusive {
+				zero = "" // 0 is no "automatic" here
+			}
+			p.add(path, "must be %s≥ %g, got %s (outside the plausible range)", zero, s.Floor, v.num)
+			return nil, false
+		}
 		return x, true
 	}
 }
@@ -591,8 +605,8 @@ func (p *manifestParser) item(path string, index int, v *jval, defaults map[stri
 	}
 	if v, ok := f["time_point_months"]; ok {
 		if x, ok := p.number(join(path, "time_point_months"), v); ok {
-			if x < 0 {
-				p.add(join(path, "time_point_months"), "must be ≥ 0, got %s", v.num)
+			if x < 0 || x > MaxMonths {
+				p.add(join(path, "time_point_months"), "must be in [0, %d], got %s", MaxMonths, v.num)
 			} else {
 				it.TimePointMonths = &x
 			}
@@ -649,6 +663,9 @@ func (p *manifestParser) item(path string, index int, v *jval, defaults map[stri
 		// fall back to its automatic threshold.
 		if it.Kind == KindColonies && it.Params.Num("min_cells") > 0 && !(it.Params.Num("cell_area_um2") > 0) {
 			p.add(path, "min_cells %g needs cell_area_um2 (µm² per cell) to define a colony size", it.Params.Num("min_cells"))
+		}
+		if lo, hi := it.Params.Num("min_diameter_um"), it.Params.Num("max_diameter_um"); it.Kind == KindCells && lo > 0 && hi > 0 && lo > hi {
+			p.add(path, "min_diameter_um %g is larger than max_diameter_um %g", lo, hi)
 		}
 	}
 	return it, true

@@ -50,13 +50,34 @@ func (b *batchFlags) validate() error {
 	if b.Out == "" {
 		return usageErrorf("--out is required")
 	}
-	if b.Workers < 1 || b.Workers > 1024 {
-		return usageErrorf("--workers must be 1..1024, got %d", b.Workers)
+	if b.Workers < 1 {
+		return usageErrorf("--workers must be ≥ 1, got %d", b.Workers)
+	}
+	if b.MaxPixels < 1 || b.MaxPixels > maxMaxPixels {
+		return usageErrorf("--max-pixels must be 1..%d, got %d", int64(maxMaxPixels), b.MaxPixels)
 	}
 	if b.LogFormat != "text" && b.LogFormat != "json" {
 		return usageErrorf("--log-format must be text or json, got %q", b.LogFormat)
 	}
 	return nil
+}
+
+// maxMaxPixels bounds --max-pixels: 10 gigapixels is beyond any
+// microscope field or dish photograph.
+const maxMaxPixels = 1e10
+
+// maxWorkersPerCPU caps --workers: each worker holds an image and its
+// working copies, so far more workers than cores only multiplies memory.
+const maxWorkersPerCPU = 4
+
+// capWorkers limits --workers to maxWorkersPerCPU × the cores and says so
+// on stderr.
+func (b *batchFlags) capWorkers(stderr io.Writer) {
+	if limit := maxWorkersPerCPU * runtime.NumCPU(); b.Workers > limit {
+		fmt.Fprintf(stderr, "histocount: --workers %d capped at %d (%d × %d cores): more only adds memory\n",
+			b.Workers, limit, maxWorkersPerCPU, runtime.NumCPU())
+		b.Workers = limit
+	}
 }
 
 // parse parses args, whose flags may follow the inputs, into fs (on
@@ -70,12 +91,16 @@ func (b *batchFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	if err := b.validate(); err != nil {
 		return nil, err
 	}
+	if v, ok := helpOf.Load(fs); ok {
+		b.capWorkers(v.(helpTarget).w)
+	}
 	return pos, nil
 }
 
 // pixelSizeFlag registers --pixel-size, shared by the image commands.
 func pixelSizeFlag(fs *flag.FlagSet, um *float64) {
-	fs.Float64Var(um, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+	floatFlag(fs, um, "pixel-size", 0, models.MinPixelSizeUM, models.MaxPixelSizeUM, true,
+		"µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
 }
 
 // setupThreads splits the cores between pipeline workers and OpenCV's own

@@ -60,17 +60,17 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := o.flagSet("cells", cellsHelp, stderr)
 	fs.StringVar(&o.Stain, "stain", "trypan", "trypan or fluorescence")
 	pixelSizeFlag(fs, &o.PixelSizeUM)
-	fs.Float64Var(&o.DepthUM, "depth", 100, "counting chamber depth in µm (Neubauer: 100)")
-	fs.Float64Var(&o.Dilution, "dilution", 1, "dilution factor of the sample before staining")
-	fs.Float64Var(&o.TrypanRatio, "trypan-ratio", 0, "stain mixing factor (2 for 1:1 trypan blue); default 2 for trypan, 1 otherwise")
-	fs.Float64Var(&o.MinViablePML, "min-viable-per-ml", 1e6, "release threshold in viable cells/ml")
+	floatFlag(fs, &o.DepthUM, "depth", 100, models.MinDepthUM, models.MaxDepthUM, false, "counting chamber depth in µm (Neubauer: 100)")
+	floatFlag(fs, &o.Dilution, "dilution", 1, models.MinDilution, models.MaxDilution, false, "dilution factor of the sample before staining")
+	floatFlag(fs, &o.TrypanRatio, "trypan-ratio", 0, models.MinTrypanRatio, models.MaxTrypanRatio, true, "stain mixing factor (2 for 1:1 trypan blue); default 2 for trypan, 1 otherwise")
+	floatFlag(fs, &o.MinViablePML, "min-viable-per-ml", 1e6, 0, models.MaxViablePerML, false, "release threshold in viable cells/ml")
 	fs.StringVar(&o.SampleBy, "sample-by", "dir", "group images into samples: dir, image, name-regex or sheet")
 	fs.StringVar(&o.SampleRegex, "sample-regex", "", "with --sample-by name-regex: regexp on the file name; the first group names the sample")
 	fs.StringVar(&o.SampleSheet, "sample-sheet", "", "with --sample-by sheet: CSV with columns image,sample")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit instance labels (0 background, 1..n)")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with outlined, numbered objects")
-	fs.Float64Var(&o.MinDiameterUM, "min-diameter", 0, "smallest object diameter in µm (needs calibration; 0: stain default)")
-	fs.Float64Var(&o.MaxDiameterUM, "max-diameter", 0, "largest object diameter in µm (needs calibration; 0: stain default)")
+	floatFlag(fs, &o.MinDiameterUM, "min-diameter", 0, 0, models.MaxDiameterUM, false, "smallest object diameter in µm (needs calibration; 0: stain default)")
+	floatFlag(fs, &o.MaxDiameterUM, "max-diameter", 0, 0, models.MaxDiameterUM, false, "largest object diameter in µm (needs calibration; 0: stain default)")
 	fs.StringVar(&o.NucleiMethod, "nuclei-method", cells.DefaultNucleiMethod, "fluorescence nuclei segmenter: mixed (network on unstained brightfield, classical otherwise), classical or unet")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
@@ -95,8 +95,8 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return usageErrorf("%s must be > 0", name)
 		}
 	}
-	if o.PixelSizeUM < 0 || o.MinViablePML < 0 {
-		return usageErrorf("--pixel-size and --min-viable-per-ml must not be negative")
+	if o.MinDiameterUM > 0 && o.MaxDiameterUM > 0 && o.MinDiameterUM > o.MaxDiameterUM {
+		return usageErrorf("--min-diameter %g is larger than --max-diameter %g", o.MinDiameterUM, o.MaxDiameterUM)
 	}
 	sampler, err := newSampler(o.SampleBy, o.SampleRegex, o.SampleSheet)
 	if err != nil {

@@ -85,12 +85,12 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := o.flagSet("colonies", coloniesHelp, stderr)
 	fs.StringVar(&o.Polarity, "polarity", colonies.PolarityAuto, "auto, dark (dark colonies on a light dish, crystal violet) or light (light colonies on dark agar)")
 	pixelSizeFlag(fs, &o.PixelSizeUM)
-	fs.Float64Var(&o.MinDiameterUM, "min-colony-diameter", 0, "smallest colony equivalent diameter, µm (needs a pixel size)")
-	fs.Float64Var(&o.MinAreaUM2, "min-colony-area", 0, "smallest colony area, µm² (needs a pixel size)")
-	fs.Float64Var(&o.MinAreaPx, "min-colony-area-px", 0, "smallest colony area, px² of the input image")
-	fs.Float64Var(&o.MinDiamPx, "min-colony-diameter-px", 0, "smallest colony equivalent diameter, px of the input image")
+	floatFlag(fs, &o.MinDiameterUM, "min-colony-diameter", 0, 0, models.MaxColonyDiamUM, false, "smallest colony equivalent diameter, µm (needs a pixel size)")
+	floatFlag(fs, &o.MinAreaUM2, "min-colony-area", 0, 0, models.MaxColonyAreaUM2, false, "smallest colony area, µm² (needs a pixel size)")
+	floatFlag(fs, &o.MinAreaPx, "min-colony-area-px", 0, 0, models.MaxColonyAreaPx, false, "smallest colony area, px² of the input image")
+	floatFlag(fs, &o.MinDiamPx, "min-colony-diameter-px", 0, 0, models.MaxColonyDiamPx, false, "smallest colony equivalent diameter, px of the input image")
 	fs.IntVar(&o.MinCells, "min-cells", 0, "cells a cluster needs to count as a colony, usually 50 (with --cell-area)")
-	fs.Float64Var(&o.CellAreaUM2, "cell-area", 0, "projected area of one cell in a colony, µm² (with --min-cells; also gives estimated_cells)")
+	floatFlag(fs, &o.CellAreaUM2, "cell-area", 0, 0, models.MaxCellAreaUM2, false, "projected area of one cell in a colony, µm² (with --min-cells; also gives estimated_cells)")
 	fs.StringVar(&o.ROI, "roi", "", "analyse only this region instead of the detected dish: 'cx,cy,r' in px, or a mask image of the input's size (non-zero = inside)")
 	fs.StringVar(&o.PlateMap, "plate-map", "", "CSV with columns image, sample (or donor), cells_seeded[, replicate]: per-dish and per-sample CFE")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit labels (colonies 1..n, then rejected objects)")
@@ -113,6 +113,9 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			return usageErrorf("%s must be a finite number ≥ 0", f.name)
 		}
+	}
+	if o.MinCells < 0 || o.MinCells > models.MaxMinCells {
+		return usageErrorf("--min-cells must be 0..%d, got %d", int(models.MaxMinCells), o.MinCells)
 	}
 	var thresholds []string
 	for _, f := range []struct {
@@ -200,10 +203,13 @@ func parseROI(s string) (*colonies.ROI, error) {
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil, usageErrorf("--roi %q: want cx,cy,r in px or a mask image", s)
 			}
+			if math.Abs(f) > models.MaxROICoordPx {
+				return nil, usageErrorf("--roi %q: coordinates must be within ±%g px", s, models.MaxROICoordPx)
+			}
 			v[i] = f
 		}
-		if !(v[2] > 0) {
-			return nil, usageErrorf("--roi %q: the radius must be > 0", s)
+		if !(v[2] >= 1) {
+			return nil, usageErrorf("--roi %q: the radius must be ≥ 1 px", s)
 		}
 		return &colonies.ROI{CX: v[0], CY: v[1], R: v[2]}, nil
 	}

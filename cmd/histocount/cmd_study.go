@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/study"
 )
 
@@ -39,10 +40,10 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&o.Results, "results", "", "results `dir` of histocount dermis, or its images.csv (required)")
 	fs.StringVar(&o.Out, "out", "", "output `dir` (default: the results directory)")
 	fs.StringVar(&o.Metric, "metric", study.DefaultMetric, "results column to analyse")
-	fs.Float64Var(&o.BaselineMonth, "baseline-month", 0, "baseline time point in months (0: month 0, else the earliest)")
+	floatFlag(fs, &o.BaselineMonth, "baseline-month", 0, 0, models.MaxMonths, false, "baseline time point in months (0: month 0, else the earliest)")
 	fs.StringVar(&o.Stain, "stain", "", "keep only sheet rows with this stain")
 	fs.StringVar(&o.Side, "side", "", "keep only sheet rows with this side/area")
-	fs.Float64Var(&o.Level, "level", 0.95, "confidence level of the intervals")
+	floatFlag(fs, &o.Level, "level", 0.95, 0.5, 0.9999, false, "confidence level of the intervals, 0.5–0.9999")
 	fs.BoolVar(&o.Subjects, "subject-lines", true, "draw each subject's trajectory faintly in the figure")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {

@@ -112,7 +112,7 @@ var manifestCases = []struct {
 	{"stain not in enum", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "stain": "trypanblue"}]}`,
 		[]string{`items[0].stain: "trypanblue" is not one of trypan, fluorescence`}, true},
 	{"out of range", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "time_point_months": -1, "params": {"depth_um": 0, "pixel_size_um": -0.5}}]}`,
-		[]string{"items[0].time_point_months: must be ≥ 0, got -1", "items[0].params.depth_um: must be > 0, got 0", "items[0].params.pixel_size_um: must be ≥ 0, got -0.5"}, true},
+		[]string{"items[0].time_point_months: must be in [0, 1200], got -1", "items[0].params.depth_um: must be > 0, got 0", "items[0].params.pixel_size_um: must be ≥ 0, got -0.5"}, true},
 	{"integer parameter", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "colonies", "path": "IMG", "params": {"min_cells": 2.5}}]}`,
 		[]string{"items[0].params.min_cells: want integer, got 2.5"}, true},
 	{"shorthand not of the kind", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "colonies", "path": "IMG", "dilution": 2}, {"id": "b", "kind": "cells", "path": "IMG", "cells_seeded": 100}]}`,
@@ -135,7 +135,18 @@ var manifestCases = []struct {
 	{"path is a directory", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "."}]}`,
 		[]string{"items[0].path: not a regular file"}, false},
 	{"number out of range", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "pixel_size_um": 1e999}]}`,
-		[]string{"items[0].pixel_size_um: number 1e999 out of range"}, false},
+		[]string{"items[0].pixel_size_um: number 1e999 out of range"}, true},
+	// Valid JSON numbers that would overflow a result to ±Inf or loop
+	// without end (issue 15): refused before any work.
+	{"implausible values", `{"schema_version": "1.0.0", "job_id": "J", "items": [
+		{"id": "a", "kind": "cells", "path": "IMG", "dilution": 1e308, "params": {"depth_um": 1e-300, "trypan_ratio": 1e308}},
+		{"id": "b", "kind": "colonies", "path": "IMG", "cells_seeded": 1e-300, "pixel_size_um": 1e308},
+		{"id": "c", "kind": "dermis", "path": "IMG", "params": {"interval_um": 1e-6}, "time_point_months": 5000}]}`,
+		[]string{"items[0].dilution: must be ≤ 1e+09", "items[0].params.depth_um: must be ≥ 1", "items[0].params.trypan_ratio: must be ≤ 100",
+			"items[1].cells_seeded: must be 0 or ≥ 1", "items[1].pixel_size_um: must be ≤ 10000",
+			"items[2].params.interval_um: must be 0 or ≥ 1", "items[2].time_point_months: must be in [0, 1200]"}, true},
+	{"min diameter above max", `{"schema_version": "1.0.0", "job_id": "J", "items": [{"id": "a", "kind": "cells", "path": "IMG", "params": {"min_diameter_um": 30, "max_diameter_um": 10}}]}`,
+		[]string{"items[0]: min_diameter_um 30 is larger than max_diameter_um 10"}, false},
 	{"all problems at once", `{"schema_version": "1.0.0", "job_id": "J", "items": [
 		{"id": "a", "kind": "cells", "path": "IMG", "pixel_size_um": "0.8"},
 		{"id": "a", "kind": "dermis", "path": "gone.png"},
@@ -276,6 +287,7 @@ func TestSchemaMirrorsParamTables(t *testing.T) {
 		Enum             []string `json:"enum"`
 		Minimum          *float64 `json:"minimum"`
 		ExclusiveMinimum *float64 `json:"exclusiveMinimum"`
+		Maximum          *float64 `json:"maximum"`
 	}
 	var doc struct {
 		Defs map[string]json.RawMessage `json:"$defs"`
@@ -309,6 +321,9 @@ func TestSchemaMirrorsParamTables(t *testing.T) {
 			p, ok := params.Properties[spec.Name]
 			if !ok {
 				continue
+			}
+			if spec.Type != models.ParamString && (p.Maximum == nil || *p.Maximum != spec.Max) {
+				t.Errorf("%s.%s: schema needs maximum %g", kind, spec.Name, spec.Max)
 			}
 			if p.Ref != "" {
 				p = def(strings.TrimPrefix(p.Ref, "#/$defs/"))
