@@ -27,6 +27,9 @@ const (
 	QCNoTissue         = "no_tissue"
 	QCSectionPartial   = "section_incomplete"
 	QCLowerBoundDermis = "dermis_lower_bound"
+	// QCOverlayNotWritten: the overlay or label image could not be written
+	// (full disk); the numbers are kept.
+	QCOverlayNotWritten = "overlay_not_written"
 )
 
 // Calibration says how big a pixel is and where that came from.
@@ -54,7 +57,7 @@ type InputInfo struct {
 // handled (no calibration, 16-bit rescaled) rather than doubting its
 // numbers; such flags do not make an image count as "flagged".
 func Informational(flag string) bool {
-	return flag == QCNoCalibration || flag == QCHighBitDepth
+	return flag == QCNoCalibration || flag == QCHighBitDepth || flag == QCOverlayNotWritten
 }
 
 // Doubtful returns the QC flags that are not informational.

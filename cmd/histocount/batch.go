@@ -17,7 +17,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/histocount/histocount/analysis"
-	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 )
 
@@ -28,6 +27,11 @@ type batchFlags struct {
 	LogFormat string
 	Quiet     bool
 	MaxPixels int64
+
+	// inputErrs are inputs known to fail before decoding (an unreadable
+	// folder, a broken symlink), set by expand: error rows, not a failed
+	// batch.
+	inputErrs map[string]error
 }
 
 // flagSet returns the flag set of batch command name (help is its usage
@@ -202,23 +206,6 @@ func provenance(started time.Time, params map[string]string) models.Provenance {
 	}
 }
 
-// expandInputs resolves a batch command's inputs (files, directories,
-// globs) to image paths: a usage error when none are given or one cannot
-// be resolved, a plain error when they hold no image.
-func expandInputs(cmd string, inputs []string) ([]string, error) {
-	if len(inputs) == 0 {
-		return nil, usageErrorf("no inputs given (see histocount %s --help)", cmd)
-	}
-	paths, err := imageio.Expand(inputs)
-	if err != nil {
-		return nil, usageErrorf("%v", err)
-	}
-	if len(paths) == 0 {
-		return nil, fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
-	}
-	return paths, nil
-}
-
 // outputStems gives every input a unique file stem for its overlay and
 // label files: the base name, prefixed by parent directories only where two
 // inputs share a base name.
@@ -238,16 +225,19 @@ func outputStems(paths []string) []string {
 					if depth[i] < 8 {
 						depth[i]++
 						clash = true
-					} else {
-						stems[i] = fmt.Sprintf("%s__%d", stems[i], i)
 					}
 				}
 			}
 		}
 		if !clash {
-			return stems
+			break
 		}
 	}
+	natural := make([]bool, len(paths))
+	for i := range natural {
+		natural[i] = true
+	}
+	return uniqueStems(stems, paths, natural)
 }
 
 func stemAt(p string, depth int) string {

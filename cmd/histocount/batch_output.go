@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -33,16 +32,19 @@ type batchOutput struct {
 	tables              map[string]*report.CSV
 	order               []string
 	json                *report.JSONStream
+	extra               []*report.CSV // sample tables, committed with the rest
+	release             func()        // unlocks --out
 	ok, failed, flagged int
 }
 
 // newBatchOutput opens the tables and writes results.json's head fields
 // followed by the opening of its "images" array.
 func newBatchOutput(dir string, tables []table, head []field) (*batchOutput, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	release, err := prepareOut(dir)
+	if err != nil {
 		return nil, err
 	}
-	b := &batchOutput{dir: dir, tables: map[string]*report.CSV{}}
+	b := &batchOutput{dir: dir, tables: map[string]*report.CSV{}, release: release}
 	for _, t := range tables {
 		c, err := report.NewCSV(filepath.Join(dir, t.name), t.header)
 		if err != nil {
@@ -51,7 +53,6 @@ func newBatchOutput(dir string, tables []table, head []field) (*batchOutput, err
 		}
 		b.tables[t.name], b.order = c, append(b.order, t.name)
 	}
-	var err error
 	if b.json, err = report.NewJSONStream(filepath.Join(dir, "results.json")); err != nil {
 		b.abort()
 		return nil, err
@@ -80,6 +81,10 @@ func (b *batchOutput) count(status string, qc []string) {
 		b.flagged++
 	}
 }
+
+// attach adds a finished table (samples.csv) to be committed with the
+// others.
+func (b *batchOutput) attach(c *report.CSV) { b.extra = append(b.extra, c) }
 
 func (b *batchOutput) row(table string, rec []string) error { return b.tables[table].Row(rec) }
 
@@ -112,21 +117,35 @@ func (b *batchOutput) commit(tail []field) error {
 	if err := b.json.Field("finished", time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return err
 	}
+	// All or nothing: results.json never goes missing beside its tables.
+	var files []*report.AtomicFile
 	for _, name := range b.order {
-		if err := b.tables[name].Commit(); err != nil {
-			return err
-		}
+		files = append(files, b.tables[name].File())
 	}
-	return b.json.Commit()
+	for _, c := range b.extra {
+		files = append(files, c.File())
+	}
+	jf, err := b.json.Close()
+	if err != nil {
+		return err
+	}
+	return report.CommitAll(append(files, jf)...)
 }
 
-// abort discards whatever was not committed.
+// abort discards whatever was not committed and unlocks --out.
 func (b *batchOutput) abort() {
 	for _, c := range b.tables {
 		c.Abort()
 	}
+	for _, c := range b.extra {
+		c.Abort()
+	}
 	if b.json != nil {
 		b.json.Abort()
+	}
+	if b.release != nil {
+		b.release()
+		b.release = nil
 	}
 }
 

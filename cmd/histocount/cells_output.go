@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"io"
 	"math"
 	"path/filepath"
 	"strings"
@@ -52,7 +54,7 @@ func (s *cellsSamples) summaries(ch models.Chamber) []models.CellsSample {
 	for _, name := range s.order {
 		out = append(out, s.acc[name].Summary(ch))
 	}
-	return out
+	return finiteSamples(out)
 }
 
 // writeCellsRow writes one image's rows to images.csv, objects.csv and
@@ -87,9 +89,19 @@ func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 
 // writeCellsSamplesCSV writes samples.csv.
 func writeCellsSamplesCSV(dir string, samples []models.CellsSample) error {
-	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), cellsSampleHeader)
+	sc, err := cellsSamplesCSV(dir, samples)
 	if err != nil {
 		return err
+	}
+	return sc.Commit()
+}
+
+// cellsSamplesCSV writes samples.csv's rows into its temporary file, for
+// the caller to commit (with the other outputs: batchOutput.attach).
+func cellsSamplesCSV(dir string, samples []models.CellsSample) (*report.CSV, error) {
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), cellsSampleHeader)
+	if err != nil {
+		return nil, err
 	}
 	for _, s := range samples {
 		conc := s.VolumeUL > 0
@@ -99,10 +111,10 @@ func writeCellsSamplesCSV(dir string, samples []models.CellsSample) error {
 			report.FOpt(s.ViablePerMLCIHigh, conc), report.FOpt(s.TotalPerML, conc), report.FOpt(s.TotalPerMLCILow, conc),
 			report.FOpt(s.TotalPerMLCIHigh, conc), s.Release, report.F(s.MinViablePML), strings.Join(s.QC, ";")}); err != nil {
 			sc.Abort()
-			return err
+			return nil, err
 		}
 	}
-	return sc.Commit()
+	return sc, nil
 }
 
 func intOpt(v int) string {
@@ -113,3 +125,24 @@ func intOpt(v int) string {
 }
 
 func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
+
+// noConcentrationNote says on the console which samples got no
+// concentration and why: without a pixel size the imaged volume is
+// unknown, and samples.csv's concentration columns stay empty.
+func noConcentrationNote(w io.Writer, list []models.CellsSample, pixelSizeUM float64) {
+	var names []string
+	for _, s := range list {
+		if s.Images > 0 && !(s.VolumeUL > 0) {
+			names = append(names, s.Sample)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	why := "no pixel size: give --pixel-size (µm per pixel) or calibrated TIFF/PNG images"
+	if pixelSizeUM > 0 {
+		why = "the imaged volume is unknown"
+	}
+	fmt.Fprintf(w, "histocount: no concentration computed for %d of %d samples (%s): %s\n",
+		len(names), len(list), listIDs(names), why)
+}

@@ -12,7 +12,6 @@ import (
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
-	"github.com/histocount/histocount/report"
 )
 
 const cellsHelp = `
@@ -102,7 +101,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	paths, err := expandInputs("cells", inputs)
+	paths, err := o.expand("cells", inputs)
 	if err != nil {
 		return err
 	}
@@ -144,8 +143,13 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	}
 	finish := func(sum models.RunSummary) error {
 		list := samples.summaries(chamber)
-		if err := writeCellsSamplesCSV(o.Out, list); err != nil {
+		sc, err := cellsSamplesCSV(o.Out, list)
+		if err != nil {
 			return err
+		}
+		out.attach(sc)
+		if !o.Quiet {
+			noConcentrationNote(stderr, list, o.PixelSizeUM)
 		}
 		return out.commit([]field{{"samples", list}, {"summary", sum}})
 	}
@@ -204,13 +208,13 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 	row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
 	if res.Overlay != nil {
-		if err := report.WritePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
-			return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)
+		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
+			row.QC = overlayNotWritten(row.QC, err)
 		}
 	}
 	if res.Labels != nil {
-		if err := report.WritePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
-			return cellsItem{row: row}, fmt.Errorf("write labels: %w", err)
+		if err := writePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
+			row.QC = overlayNotWritten(row.QC, err)
 		}
 	}
 	vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, o.DepthUM)

@@ -18,7 +18,6 @@ import (
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
-	"github.com/histocount/histocount/report"
 )
 
 const coloniesHelp = `
@@ -146,7 +145,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 	}
-	paths, err := expandInputs("colonies", inputs)
+	paths, err := o.expand("colonies", inputs)
 	if err != nil {
 		return err
 	}
@@ -279,9 +278,11 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 		tail := []field{}
 		if plates != nil {
 			samples := cfe.summaries()
-			if err := writeCFESamplesCSV(o.Out, samples); err != nil {
+			sc, err := cfeSamplesCSV(o.Out, samples)
+			if err != nil {
 				return err
 			}
+			out.attach(sc)
 			tail = append(tail, field{"samples", samples})
 		}
 		return out.commit(append(tail, field{"summary", sum}))
@@ -334,13 +335,13 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 	}
 	if res.Overlay != nil {
 		drawColonyLegend(res.Overlay)
-		if err := report.WritePNG(overlayPath, res.Overlay); err != nil {
-			return p, fmt.Errorf("write overlay: %w", err)
+		if err := writePNG(overlayPath, res.Overlay); err != nil {
+			p.QC = overlayNotWritten(p.QC, err)
 		}
 	}
 	if res.Labels != nil {
-		if err := report.WritePNG(labelsPath, res.Labels); err != nil {
-			return p, fmt.Errorf("write labels: %w", err)
+		if err := writePNG(labelsPath, res.Labels); err != nil {
+			p.QC = overlayNotWritten(p.QC, err)
 		}
 	}
 	return p, nil

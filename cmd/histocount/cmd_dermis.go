@@ -77,7 +77,7 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if o.PixelSizeUM < 0 || !(o.IntervalUM > 0) {
 		return usageErrorf("--pixel-size must be ≥ 0 and --interval > 0")
 	}
-	paths, err := expandInputs("dermis", inputs)
+	paths, err := o.expand("dermis", inputs)
 	if err != nil {
 		return err
 	}
@@ -139,22 +139,22 @@ func analyseSection(i int, path, stem string, o dermisOptions) (dermisItem, erro
 	it.section, it.measurements = res.Section, res.Measurements
 	it.section.Index, it.section.Image = i, path
 	if res.Overlay != nil {
-		if err := report.WritePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
-			return it, fmt.Errorf("write overlay: %w", err)
+		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
+			it.section.QC = overlayNotWritten(it.section.QC, err)
 		}
 	}
 	if o.SaveLabels {
 		if res.Labels != nil {
-			if err := report.WritePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
-				return it, fmt.Errorf("write labels: %w", err)
+			if err := writePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
+				it.section.QC = overlayNotWritten(it.section.QC, err)
 			}
 		}
 		gj, err := res.GeoJSON()
 		if err != nil {
 			return it, fmt.Errorf("geojson: %w", err)
 		}
-		if err := report.WriteFile(filepath.Join(o.Out, "geojson", stem+".geojson"), gj); err != nil {
-			return it, fmt.Errorf("write geojson: %w", err)
+		if err := writeFile(filepath.Join(o.Out, "geojson", stem+".geojson"), gj); err != nil {
+			it.section.QC = overlayNotWritten(it.section.QC, err)
 		}
 	}
 	return it, nil

@@ -98,9 +98,19 @@ func (c *cfeRows) summaries() []models.CFESample {
 
 // writeCFESamplesCSV writes samples.csv of `colonies`.
 func writeCFESamplesCSV(dir string, samples []models.CFESample) error {
-	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), coloniesSampleHeader)
+	sc, err := cfeSamplesCSV(dir, samples)
 	if err != nil {
 		return err
+	}
+	return sc.Commit()
+}
+
+// cfeSamplesCSV writes samples.csv's rows into its temporary file, for the
+// caller to commit.
+func cfeSamplesCSV(dir string, samples []models.CFESample) (*report.CSV, error) {
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), coloniesSampleHeader)
+	if err != nil {
+		return nil, err
 	}
 	for _, s := range samples {
 		pooled := s.Images > 0
@@ -109,10 +119,10 @@ func writeCFESamplesCSV(dir string, samples []models.CFESample) error {
 			report.FOpt(s.CFECIHighPct, pooled), report.FOpt(s.MeanCFEPct, pooled), report.FOpt(s.SDCFEPct, pooled && s.Images > 1),
 			strings.Join(s.QC, ";")}); err != nil {
 			sc.Abort()
-			return err
+			return nil, err
 		}
 	}
-	return sc.Commit()
+	return sc, nil
 }
 
 // maskOf turns a decoded mask image into a grey mask: non-zero in any

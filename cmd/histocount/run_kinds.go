@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -14,7 +13,6 @@ import (
 	"github.com/histocount/histocount/analysis/dermis"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
-	"github.com/histocount/histocount/report"
 )
 
 // errKindNotSupported is the per-item error for a kind whose analysis is
@@ -99,15 +97,6 @@ func fromManifest(c models.Calibration, given float64) models.Calibration {
 	return c
 }
 
-// checkEncodable fails an item whose payload cannot be written as JSON (a
-// NaN or ±Inf that slipped through): the item fails, not the whole run.
-func checkEncodable(payload any) error {
-	if _, err := json.Marshal(payload); err != nil {
-		return fmt.Errorf("result not representable as JSON: %w", err)
-	}
-	return nil
-}
-
 // runColoniesItem counts one dish with analysePlate, the same work as
 // `histocount colonies`; cells_seeded gives the dish's CFE (without it the
 // dish is flagged no_cells_seeded) and the item's sample pools it with its
@@ -150,22 +139,22 @@ func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path
 	}
 	stem := env.stems[it.Index]
 	if res.Overlay != nil {
-		if err := report.WritePNG(filepath.Join(env.out, "overlays", stem+".png"), res.Overlay); err != nil {
-			return fmt.Errorf("write overlay: %w", err)
+		if err := writePNG(filepath.Join(env.out, "overlays", stem+".png"), res.Overlay); err != nil {
+			res.Section.QC = overlayNotWritten(res.Section.QC, err)
 		}
 	}
 	if env.labels {
 		if res.Labels != nil {
-			if err := report.WritePNG(filepath.Join(env.out, "labels", stem+".png"), res.Labels); err != nil {
-				return fmt.Errorf("write labels: %w", err)
+			if err := writePNG(filepath.Join(env.out, "labels", stem+".png"), res.Labels); err != nil {
+				res.Section.QC = overlayNotWritten(res.Section.QC, err)
 			}
 		}
 		gj, err := res.GeoJSON()
 		if err != nil {
 			return fmt.Errorf("geojson: %w", err)
 		}
-		if err := report.WriteFile(filepath.Join(env.out, "geojson", stem+".geojson"), gj); err != nil {
-			return fmt.Errorf("write geojson: %w", err)
+		if err := writeFile(filepath.Join(env.out, "geojson", stem+".geojson"), gj); err != nil {
+			res.Section.QC = overlayNotWritten(res.Section.QC, err)
 		}
 	}
 	s := res.Section

@@ -86,7 +86,7 @@ func (t *jobTally) cellsSamples() []models.CellsSample {
 	for _, name := range t.order {
 		out = append(out, t.samples[name].Summary(t.chambers[name]))
 	}
-	return out
+	return finiteSamples(out)
 }
 
 // jobExitCode is the exit code of a finished (or interrupted) job.

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
+)
+
+// checkEncodable fails an item whose result holds a NaN or ±Inf (from an
+// extreme but valid input that overflowed): the item fails with the field
+// named, the batch goes on, and no output ever holds a non-finite number.
+func checkEncodable(v any) error {
+	if where := nonFinite(reflect.ValueOf(v), ""); where != "" {
+		return fmt.Errorf("result not finite (%s): an input or calibration is out of range", where)
+	}
+	return nil
+}
+
+// nonFinite returns the path of the first NaN or ±Inf float in v ("" if
+// none). Unexported fields are read too (reflect may read them); byte and
+// other non-float slices are skipped, so pixel buffers cost nothing.
+func nonFinite(v reflect.Value, path string) string {
+	switch v.Kind() {
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+			if path == "" {
+				path = "value"
+			}
+			return path
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return nonFinite(v.Elem(), path)
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < v.NumField(); i++ {
+			if w := nonFinite(v.Field(i), joinField(path, t.Field(i).Name)); w != "" {
+				return w
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		switch v.Type().Elem().Kind() {
+		case reflect.Float32, reflect.Float64, reflect.Struct, reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Array, reflect.Map:
+			for i := 0; i < v.Len(); i++ {
+				if w := nonFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); w != "" {
+					return w
+				}
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if w := nonFinite(it.Value(), fmt.Sprintf("%s[%v]", path, it.Key())); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+func joinField(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+// QCNotFinite marks a sample whose pooled figures overflowed: they are
+// cleared and its release is unknown, never "pass" with +Inf.
+const QCNotFinite = "not_finite"
+
+// finiteSample clears the concentration of a pooled cells sample whose
+// figures are not finite, flags it, and makes its release unknown.
+func finiteSample(s models.CellsSample) models.CellsSample {
+	if checkEncodable(s) == nil {
+		return s
+	}
+	s.VolumeUL, s.ViablePerML, s.ViablePerMLCILow, s.ViablePerMLCIHigh = 0, 0, 0, 0
+	s.TotalPerML, s.TotalPerMLCILow, s.TotalPerMLCIHigh = 0, 0, 0
+	for _, p := range []*float64{&s.ViabilityPct, &s.ViabilityCILowPct, &s.ViabilityCIHighPct, &s.MinViablePML} {
+		if math.IsNaN(*p) || math.IsInf(*p, 0) {
+			*p = 0
+		}
+	}
+	s.Release = cells.ReleaseUnknown
+	s.QC = append(s.QC, QCNotFinite)
+	return s
+}
+
+// finiteSamples applies finiteSample to every sample.
+func finiteSamples(list []models.CellsSample) []models.CellsSample {
+	for i := range list {
+		list[i] = finiteSample(list[i])
+	}
+	return list
+}
+
+// writePNG and writeFile write overlays, label images and GeoJSON; tests
+// replace them to simulate a full disk.
+var (
+	writePNG  = report.WritePNG
+	writeFile = report.WriteFile
+)
+
+// overlayNotWritten records that a picture of an analysed image could not
+// be written (a full disk): the image keeps its numbers and gets the
+// overlay_not_written flag once, rather than becoming an error row.
+func overlayNotWritten(qc []string, err error) []string {
+	_ = err // the flag says what; the disk error repeats for every image
+	for _, q := range qc {
+		if q == models.QCOverlayNotWritten {
+			return qc
+		}
+	}
+	return append(qc, models.QCOverlayNotWritten)
+}
