@@ -248,6 +248,48 @@ func (m *Manifest) CheckFiles(baseDir string) error {
 	return nil
 }
 
+// CheckRoot reports items whose file (relative paths resolved against
+// baseDir, symlinks followed) lies outside root: a job may read only its
+// own images, not ../outside.png, /etc/passwd or /proc/self/environ. Run
+// it after CheckFiles (the files exist).
+func (m *Manifest) CheckRoot(baseDir, root string) error {
+	rootReal, err := realAbs(root)
+	if err != nil {
+		return &ManifestError{Problems: []ManifestProblem{{Msg: fmt.Sprintf("job root %s: %v", root, err)}}}
+	}
+	var probs []ManifestProblem
+	for _, it := range m.Items {
+		if it.Path == "" {
+			continue
+		}
+		p, err := realAbs(it.Resolve(baseDir))
+		if err != nil || !insideDir(p, rootReal) {
+			probs = append(probs, ManifestProblem{fmt.Sprintf("items[%d].path", it.Index),
+				fmt.Sprintf("%s is outside the job root %s (give --root, or --allow-outside-root if the LIMS vouches for the manifest)", it.Path, rootReal)})
+		}
+	}
+	if len(probs) > 0 {
+		return &ManifestError{Problems: probs}
+	}
+	return nil
+}
+
+// realAbs is p absolute with every symlink resolved.
+func realAbs(p string) (string, error) {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	return filepath.EvalSymlinks(a)
+}
+
+// insideDir reports whether p is dir or lies below it (both clean and
+// absolute).
+func insideDir(p, dir string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
 // JoinManifestErrors merges the problems of several ManifestErrors (nil
 // entries are skipped); other errors are returned as they are.
 func JoinManifestErrors(errs ...error) error {

@@ -50,6 +50,10 @@ type ItemProvenance struct {
 	// into the same output directory (same input sha256 and parameters);
 	// the other fields then describe the run that analysed it.
 	Reused bool `json:"reused,omitempty"`
+	// RecordSHA256 is the SHA-256 (hex) of the whole results line with
+	// this value replaced by 64 zeros: merge refuses a line edited by hand
+	// after it was written. Always the last field of the line.
+	RecordSHA256 string `json:"record_sha256,omitempty"`
 }
 
 // JobSummary is summary.json, written at the end of `histocount run` (for

@@ -61,9 +61,16 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	started := time.Now()
 	// The images need not be reachable from the merging host.
-	m, data, _, err := loadManifest(manifest, false)
+	m, data, _, err := loadManifest(manifest, manifestChecks{})
 	if err != nil {
 		return err
+	}
+	manifestSHA := sha256Hex(data)
+	_, outReal := canonical(out)
+	for _, d := range dirs {
+		if _, r := canonical(d); r == outReal {
+			return usageErrorf("--out %s is the shard folder %s: merging into it would overwrite the shard", out, d)
+		}
 	}
 	byID := make(map[string]int, len(m.Items))
 	for i, it := range m.Items {
@@ -79,9 +86,16 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}()
 	locs := make(map[string][]mergeLoc, len(m.Items))
-	var unknown, stale, unreadable []string
+	var unknown, stale, unreadable, edited, foreign []string
 	for si, d := range dirs {
-		f, err := os.Open(filepath.Join(d, "results.jsonl"))
+		if err := shardManifest(d, manifestSHA); err != nil {
+			foreign = append(foreign, fmt.Sprintf("%s (%v)", d, err))
+		}
+		rp := filepath.Join(d, "results.jsonl")
+		if err := report.CheckRegularOrMissing(rp); err != nil {
+			return fmt.Errorf("merge: shard %s: %w", d, err)
+		}
+		f, err := os.Open(rp)
 		if err != nil {
 			return fmt.Errorf("merge: shard %s: %w", d, err)
 		}
@@ -99,8 +113,13 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 				unknown = append(unknown, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
 				return
 			}
-			if it := m.Items[i]; k.Kind != it.Kind || k.Parameters.Key() != it.Params.Key() {
+			if it := m.Items[i]; k.Kind != it.Kind || k.Path != it.Path || k.Parameters.Key() != it.Params.Key() {
 				stale = append(stale, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
+			}
+			if err := checkRecordDigest(b); err != nil {
+				edited = append(edited, fmt.Sprintf("%q (%s line %d: %v)", k.ID, d, line, err))
+			} else if k.Status == models.StatusOK && len(k.Input.SHA256) != 64 {
+				edited = append(edited, fmt.Sprintf("%q (%s line %d: ok without an input sha256)", k.ID, d, line))
 			}
 			locs[k.ID] = append(locs[k.ID], mergeLoc{si, off, len(b)})
 		})
@@ -126,7 +145,8 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		what string
 		ids  []string
 	}{{"missing", missing}, {"duplicated", dup}, {"not in the manifest", unknown},
-		{"run with other parameters or kind than the manifest's (stale shard)", stale}, {"unreadable", unreadable}} {
+		{"run with other parameters, kind or path than the manifest's (stale shard)", stale}, {"unreadable", unreadable},
+		{"edited after they were written", edited}, {"shards not run from this manifest", foreign}} {
 		if len(p.ids) > 0 {
 			probs = append(probs, fmt.Sprintf("%d %s: %s", len(p.ids), p.what, listIDs(p.ids)))
 		}
@@ -185,6 +205,32 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			"failed", c.Failed, "skipped", c.Skipped, "flagged", c.Flagged)
 	}
 	return jobError(sum)
+}
+
+// shardManifest checks that shard folder d was run from the manifest
+// whose SHA-256 is sha (its summary.json says so): shards of another
+// manifest with the same ids are refused.
+func shardManifest(d, sha string) error {
+	p := filepath.Join(d, "summary.json")
+	if err := report.CheckRegularOrMissing(p); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("no summary.json: the shard did not finish")
+	}
+	var s struct {
+		Provenance struct {
+			ManifestSHA256 string `json:"manifest_sha256"`
+		} `json:"provenance"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("summary.json: %v", err)
+	}
+	if s.Provenance.ManifestSHA256 != sha {
+		return fmt.Errorf("manifest sha256 %.12s…, not %.12s… of --manifest", s.Provenance.ManifestSHA256, sha)
+	}
+	return nil
 }
 
 func listIDs(ids []string) string {

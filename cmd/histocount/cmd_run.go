@@ -2,12 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/histocount/histocount/models"
@@ -64,11 +65,20 @@ const maxManifestBytes = 512 << 20
 
 type runOptions struct {
 	batchFlags
-	Shard      string
-	Fresh      bool
-	Overlays   bool
-	SaveLabels bool
+	Shard            string
+	Fresh            bool
+	Overlays         bool
+	SaveLabels       bool
+	Root             string
+	AllowOutsideRoot bool
 }
+
+// journalName is the file in --out that receives every finished item as
+// soon as it is done (one flushed line each), so that a killed run (kill
+// -9, out of memory, node lost) keeps its work: the next run reads it
+// like an earlier results.jsonl. It is removed once results.jsonl is
+// committed.
+const journalName = "results.partial.jsonl"
 
 // runTestHooks let tests observe and interrupt a run; nil in production.
 var runTestHooks struct {
@@ -86,6 +96,8 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.Fresh, "fresh", false, "analyse every item, ignoring an earlier results.jsonl in --out")
 	fs.BoolVar(&o.Overlays, "overlays", false, "write overlays/<id>.png with outlined, numbered objects")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png: 16-bit instance labels (cells, colonies) or layer labels and geojson/<id>.geojson (dermis)")
+	fs.StringVar(&o.Root, "root", "", "job root `dir`: every item path must resolve inside it (default: the manifest's folder; the current folder for -)")
+	fs.BoolVar(&o.AllowOutsideRoot, "allow-outside-root", false, "let item paths point anywhere the process can read (the LIMS vouches for the manifest)")
 	pos, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -97,7 +109,17 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	m, data, baseDir, err := loadManifest(pos[0], true)
+	root := o.Root
+	if o.AllowOutsideRoot {
+		root = ""
+	} else if root == "" {
+		root = "."
+		if pos[0] != "-" {
+			root = filepath.Dir(pos[0])
+		}
+	}
+	m, data, baseDir, err := loadManifest(pos[0], manifestChecks{files: true, root: root,
+		problemsFile: filepath.Join(o.Out, "manifest_problems.txt")})
 	if err != nil {
 		return err
 	}
@@ -106,10 +128,19 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return j.run(ctx)
 }
 
-// loadManifest reads and checks a manifest file (or stdin for "-"),
-// including, with checkFiles, that every item's file exists. Any problem
-// is a usage error (exit 2) listing all of them.
-func loadManifest(name string, checkFiles bool) (*models.Manifest, []byte, string, error) {
+// manifestChecks say what loadManifest checks beyond the manifest itself.
+type manifestChecks struct {
+	files bool   // every item's file exists and is a regular file
+	root  string // with files: every item resolves inside root ("" = anywhere)
+	// problemsFile receives the full list when there are more problems
+	// than maxListed (stderr then gets a summary); "" = all on stderr.
+	problemsFile string
+}
+
+// loadManifest reads and checks a manifest file (or stdin for "-"). Any
+// problem is a usage error (exit 2) listing all of them (or, when there
+// are many, the first and the file holding all).
+func loadManifest(name string, chk manifestChecks) (*models.Manifest, []byte, string, error) {
 	var r io.Reader
 	baseDir := "."
 	if name == "-" {
@@ -130,14 +161,40 @@ func loadManifest(name string, checkFiles bool) (*models.Manifest, []byte, strin
 		return nil, nil, "", usageErrorf("manifest %s: larger than %d MiB", name, maxManifestBytes>>20)
 	}
 	m, perr := models.ParseManifest(data)
-	var ferr error
-	if m != nil && checkFiles {
+	var ferr, rerr error
+	if m != nil && chk.files {
 		ferr = m.CheckFiles(baseDir)
+		if chk.root != "" && ferr == nil {
+			rerr = m.CheckRoot(baseDir, chk.root)
+		}
 	}
-	if err := models.JoinManifestErrors(perr, ferr); err != nil {
-		return nil, nil, "", usageErrorf("%s: %v", name, err)
+	if err := models.JoinManifestErrors(perr, ferr, rerr); err != nil {
+		return nil, nil, "", usageErrorf("%s: %v", name, summariseProblems(err, chk.problemsFile))
 	}
 	return m, data, baseDir, nil
+}
+
+// summariseProblems keeps stderr short when a manifest has many problems
+// (100 000 missing files): the first maxListed, the count, and the full
+// list written to file.
+func summariseProblems(err error, file string) error {
+	var me *models.ManifestError
+	if !errors.As(err, &me) || len(me.Problems) <= maxListed || file == "" {
+		return err
+	}
+	var b strings.Builder
+	for _, p := range me.Problems {
+		b.WriteString(p.String())
+		b.WriteByte('\n')
+	}
+	where := "could not be written"
+	if werr := report.WriteFile(file, []byte(b.String())); werr == nil {
+		where = "all listed in " + file
+	} else {
+		where += ": " + werr.Error()
+	}
+	short := &models.ManifestError{Problems: me.Problems[:maxListed]}
+	return fmt.Errorf("%v\n  … and %d more problems (%s)", short, len(me.Problems)-maxListed, where)
 }
 
 // runJob is one `histocount run`: the items of one shard of a manifest.
@@ -160,12 +217,24 @@ func (j *runJob) run(ctx context.Context) error {
 	o := j.o
 	log := newLogger(o.LogFormat, j.stderr)
 	setupThreads(o.Workers)
-	if err := os.MkdirAll(o.Out, 0o755); err != nil {
+	release, err := prepareOut(o.Out)
+	if err != nil {
 		return err
 	}
+	defer release()
 	resultsPath := filepath.Join(o.Out, "results.jsonl")
-	if !o.Fresh {
-		prev, err := openPrevious(resultsPath)
+	journalPath := filepath.Join(o.Out, journalName)
+	for _, p := range []string{resultsPath, journalPath} {
+		if err := report.CheckRegularOrMissing(p); err != nil {
+			return usageErrorf("--out: %v", err)
+		}
+	}
+	if o.Fresh {
+		if err := os.Remove(journalPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	} else {
+		prev, err := openPrevious(resultsPath, journalPath)
 		if err != nil {
 			return err
 		}
@@ -185,31 +254,55 @@ func (j *runJob) run(ctx context.Context) error {
 		return err
 	}
 	defer out.Abort()
+	journal, err := report.OpenJournal(journalPath)
+	if err != nil {
+		return err
+	}
+	defer journal.Close()
+	var journalMu sync.Mutex
 	tally := newJobTally()
 	prog := newProgress(len(j.items), o.Quiet, log, j.stderr)
 	written := 0
-	work := func(ctx context.Context, _ int, it models.ManifestItem) (models.ItemResult, error) {
-		if ctx.Err() != nil {
-			return models.ItemResult{}, errNotStarted
-		}
-		return j.analyse(ctx, it), nil
+	type done struct {
+		rec  models.ItemResult
+		line []byte // the record's results line, newline included
 	}
-	sink := func(r pipeline.Result[models.ItemResult]) error {
+	work := func(ctx context.Context, _ int, it models.ManifestItem) (done, error) {
+		if ctx.Err() != nil {
+			return done{}, errNotStarted
+		}
+		rec := j.analyse(ctx, it)
+		line, err := encodeRecord(&rec)
+		if err != nil {
+			return done{}, err
+		}
+		if !rec.Provenance.Reused {
+			// Persist now, in completion order: a kill -9 keeps it.
+			journalMu.Lock()
+			err = journal.Append(line)
+			journalMu.Unlock()
+			if err != nil {
+				return done{}, fmt.Errorf("journal: %w", err)
+			}
+		}
+		return done{rec, line}, nil
+	}
+	sink := func(r pipeline.Result[done]) error {
 		if errors.Is(r.Err, errNotStarted) {
 			return nil
 		}
-		rec := r.Value
-		if r.Err != nil { // a panic in the analysis
+		rec, line := r.Value.rec, r.Value.line
+		if r.Err != nil { // a panic in the analysis, or a record that could not be written
 			now := time.Now()
 			rec = j.record(j.items[r.Index])
 			rec.Status, rec.Error = models.StatusError, oneLine(r.Err.Error())
 			rec.Provenance = j.itemProvenance(now, now, j.items[r.Index].Resolve(j.baseDir))
+			var err error
+			if line, err = encodeRecord(&rec); err != nil {
+				return err
+			}
 		}
-		line, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if _, err := out.Write(append(line, '\n')); err != nil {
+		if _, err := out.Write(line); err != nil {
 			return err
 		}
 		tally.add(&rec)
@@ -228,7 +321,9 @@ func (j *runJob) run(ctx context.Context) error {
 	prog.finish()
 	interrupted := ctx.Err() != nil
 	if runErr != nil && !interrupted {
-		return runErr // a disk failure: nothing committed
+		// A disk failure: results.jsonl is not committed; what finished is
+		// in the journal and the next run resumes from it.
+		return fmt.Errorf("%w; results.jsonl not committed (finished items kept in %s for a resume)", runErr, journalPath)
 	}
 	tally.counts.Total = len(j.items)
 	tally.counts.Interrupted = len(j.items) - written
@@ -241,6 +336,13 @@ func (j *runJob) run(ctx context.Context) error {
 	}
 	if err := writeSummary(o.Out, sum); err != nil {
 		return err
+	}
+	journal.Close()
+	if err := os.Remove(journalPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		log.Warn("could not remove the journal (harmless: the next run reads it like results.jsonl)", "error", err.Error())
+	}
+	if !o.Quiet {
+		noConcentrationNote(j.stderr, sum.CellsSamples, 0)
 	}
 	c := sum.Counts
 	log.Info("done", "out", o.Out, "items", c.Total, "ok", c.OK, "failed", c.Failed, "skipped", c.Skipped,

@@ -205,7 +205,7 @@ func TestManifestCLIExit2(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, log := runCLI(t, t.Context(), "run", "--quiet", "--out", out, mpath)
+	code, log := runCLI(t, t.Context(), "run", "--allow-outside-root", "--quiet", "--out", out, mpath)
 	if code != ExitUsage {
 		t.Fatalf("exit %d, want 2\n%s", code, log)
 	}

@@ -2,6 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,14 +20,15 @@ import (
 // analysed again. Only offsets and keys are held; a reused line is read
 // back from the old file (still open after the new one replaces it).
 type previousResults struct {
-	f    *os.File
-	byID map[string]prevEntry
+	files []*os.File // results.jsonl, then the journal of a killed run
+	byID  map[string]prevEntry
 	bad  int // lines that did not parse (ignored)
 	// This build: records of another version or commit are not reused.
 	version, commit string
 }
 
 type prevEntry struct {
+	file            int // index in files
 	off             int64
 	n               int
 	ok              bool
@@ -37,6 +41,7 @@ type prevEntry struct {
 type recordKey struct {
 	ID         string           `json:"id"`
 	Kind       string           `json:"kind"`
+	Path       string           `json:"path"`
 	Status     string           `json:"status"`
 	Input      models.ItemInput `json:"input"`
 	Parameters models.Params    `json:"parameters"`
@@ -46,29 +51,47 @@ type recordKey struct {
 	} `json:"provenance"`
 }
 
-// openPrevious indexes path; a missing file gives (nil, nil).
-func openPrevious(path string) (*previousResults, error) {
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
-	}
+// openPrevious indexes the given results files in order (a later line
+// for the same id wins: the journal of a killed run after results.jsonl);
+// missing files are skipped, and none at all gives (nil, nil). Only
+// regular files are opened (a FIFO would block).
+func openPrevious(paths ...string) (*previousResults, error) {
 	cur := provenance(time.Time{}, nil)
-	p := &previousResults{f: f, byID: map[string]prevEntry{}, version: cur.Version, commit: cur.Commit}
-	err = scanLines(f, func(off int64, line []byte) {
-		var k recordKey
-		if json.Unmarshal(line, &k) != nil || k.ID == "" {
-			p.bad++
-			return
+	p := &previousResults{byID: map[string]prevEntry{}, version: cur.Version, commit: cur.Commit}
+	for _, path := range paths {
+		st, err := os.Stat(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
 		}
-		p.byID[k.ID] = prevEntry{off: off, n: len(line), ok: k.Status == models.StatusOK, kind: k.Kind,
-			sha: k.Input.SHA256, params: k.Parameters.Key(), version: k.Provenance.Version, commit: k.Provenance.Commit}
-	})
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("resume: read %s: %w", path, err)
+		if err == nil && !st.Mode().IsRegular() {
+			err = fmt.Errorf("%s is not a regular file", path)
+		}
+		var f *os.File
+		if err == nil {
+			f, err = os.Open(path)
+		}
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("resume: %w", err)
+		}
+		fi := len(p.files)
+		p.files = append(p.files, f)
+		err = scanLines(f, func(off int64, line []byte) {
+			var k recordKey
+			if json.Unmarshal(line, &k) != nil || k.ID == "" {
+				p.bad++
+				return
+			}
+			p.byID[k.ID] = prevEntry{file: fi, off: off, n: len(line), ok: k.Status == models.StatusOK, kind: k.Kind,
+				sha: k.Input.SHA256, params: k.Parameters.Key(), version: k.Provenance.Version, commit: k.Provenance.Commit}
+		})
+		if err != nil {
+			p.close()
+			return nil, fmt.Errorf("resume: read %s: %w", path, err)
+		}
+	}
+	if len(p.files) == 0 {
+		return nil, nil
 	}
 	return p, nil
 }
@@ -99,7 +122,9 @@ func scanLines(r io.Reader, fn func(off int64, line []byte)) error {
 
 func (p *previousResults) close() {
 	if p != nil {
-		p.f.Close()
+		for _, f := range p.files {
+			f.Close()
+		}
 	}
 }
 
@@ -124,7 +149,7 @@ func (p *previousResults) reuse(it models.ManifestItem, path string) (models.Ite
 		return rec, false
 	}
 	buf := make([]byte, e.n)
-	if _, err := p.f.ReadAt(buf, e.off); err != nil {
+	if _, err := p.files[e.file].ReadAt(buf, e.off); err != nil {
 		return rec, false
 	}
 	if err := json.Unmarshal(buf, &rec); err != nil {
@@ -143,5 +168,50 @@ func (p *previousResults) reuse(it models.ManifestItem, path string) (models.Ite
 		d.Index, d.Sample, d.Image, d.Input.Path = it.Index, it.Sample(), it.Path, it.Path
 	}
 	rec.Provenance.Reused = true
+	rec.Provenance.RecordSHA256 = ""
 	return rec, true
+}
+
+// zeroDigest stands for the record digest while it is computed.
+const zeroDigest = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// digestKey is how the digest appears in a line (provenance is the last
+// field of a record, record_sha256 the last of provenance).
+const digestKey = `"record_sha256":"`
+
+// encodeRecord marshals rec as one results line (newline included) whose
+// provenance ends with the line's own SHA-256 (record_sha256), so that a
+// line edited by hand is recognised by merge.
+func encodeRecord(rec *models.ItemResult) ([]byte, error) {
+	rec.Provenance.RecordSHA256 = zeroDigest
+	line, err := json.Marshal(rec)
+	rec.Provenance.RecordSHA256 = ""
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.LastIndex(line, []byte(digestKey+zeroDigest))
+	if i < 0 {
+		return nil, errors.New("results line without its digest field")
+	}
+	sum := sha256.Sum256(line)
+	hex.Encode(line[i+len(digestKey):], sum[:])
+	return append(line, '\n'), nil
+}
+
+// checkRecordDigest reports whether line (without its newline) carries a
+// record_sha256 that matches its content.
+func checkRecordDigest(line []byte) error {
+	i := bytes.LastIndex(line, []byte(digestKey))
+	if i < 0 || len(line) < i+len(digestKey)+64 {
+		return errors.New("no record_sha256 (written by an older histocount, or edited)")
+	}
+	at := i + len(digestKey)
+	got := string(line[at : at+64])
+	tmp := append([]byte(nil), line...)
+	copy(tmp[at:], zeroDigest)
+	sum := sha256.Sum256(tmp)
+	if hex.EncodeToString(sum[:]) != got {
+		return errors.New("record_sha256 does not match the line (edited after it was written)")
+	}
+	return nil
 }
