@@ -22,7 +22,7 @@ import (
 type previousResults struct {
 	files []*os.File // results.jsonl, then the journal of a killed run
 	byID  map[string]prevEntry
-	bad  int // lines that did not parse (ignored)
+	bad   int // lines that did not parse (ignored)
 	// This build: records of another version or commit are not reused.
 	version, commit string
 }
