@@ -2,6 +2,7 @@ package study
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -63,7 +64,17 @@ func bomSkipper(r io.Reader) io.Reader {
 // blank lines and lines starting with # are skipped, and other columns are
 // ignored. A month may be written 12, 12.0, M12 or 12m. Errors name the line.
 func ReadSheet(r io.Reader) ([]SheetRow, error) {
-	cr := csv.NewReader(bomSkipper(r))
+	data, err := io.ReadAll(io.LimitReader(bomSkipper(r), maxSheetBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSheet, err)
+	}
+	if len(data) > maxSheetBytes {
+		return nil, fmt.Errorf("%w: larger than %d MiB", ErrSheet, maxSheetBytes>>20)
+	}
+	if err := commentedRows(data); err != nil {
+		return nil, err
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.Comment = '#'
@@ -145,6 +156,40 @@ func ReadSheet(r io.Reader) ([]SheetRow, error) {
 		return nil, fmt.Errorf("%w: no rows after the header", ErrSheet)
 	}
 	return rows, nil
+}
+
+// maxSheetBytes bounds a sample sheet read into memory.
+const maxSheetBytes = 64 << 20
+
+// commentedRows refuses a line that starts with # but is a complete data
+// row (three or more cells, the third a month): an image named "#12.png"
+// in the first column would otherwise vanish as a comment. Whole-line
+// comments ("# visit 2 re-cut") stay comments; a real image name starting
+// with # can be quoted.
+func commentedRows(data []byte) error {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("#")) || i == 0 {
+			continue
+		}
+		cr := csv.NewReader(bytes.NewReader(line))
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = true
+		rec, err := cr.Read()
+		if err != nil || len(rec) < 3 {
+			continue
+		}
+		filled := 0
+		for _, f := range rec {
+			if strings.TrimSpace(f) != "" {
+				filled++
+			}
+		}
+		if filled >= 3 {
+			return fmt.Errorf("%w: line %d starts with # but is a data row (%q): quote the image name (\"#…\") if it is one, or write the comment without commas",
+				ErrSheet, i+1, strings.TrimSpace(string(line)))
+		}
+	}
+	return nil
 }
 
 func blank(rec []string) bool {

@@ -148,10 +148,10 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPlateMap, err)
 		}
+		line, _ := cr.FieldPos(0) // panics after a read error, so only now
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

@@ -186,6 +186,12 @@ func readPlateMapFile(name string) (map[string]models.PlateEntry, error) {
 	if err != nil {
 		return nil, usageErrorf("--plate-map %s: %v", name, err)
 	}
+	for _, e := range plates {
+		// 1e-300 cells would give a CFE of 1e302 %.
+		if err := checkRange(e.CellsSeeded, models.MinCellsSeeded, models.MaxCellsSeeded, false); err != nil {
+			return nil, usageErrorf("--plate-map %s: line %d: cells_seeded %g %v", name, e.Line, e.CellsSeeded, err)
+		}
+	}
 	return plates, nil
 }
 

@@ -56,40 +56,15 @@ func (b *batchFlags) expand(cmd string, inputs []string) ([]string, error) {
 			add(a, fmt.Errorf("broken or looping symlink: %v", unwrapPathErr(err)))
 			continue
 		case err == nil && st.IsDir():
-			if inOut(a) {
-				return nil, usageErrorf("--out %s is the input folder %s or inside it: choose another --out", b.Out, a)
+			if _, r := canonical(a); r == outReal {
+				return nil, usageErrorf("--out %s is the input folder %s: choose another --out", b.Out, a)
 			}
 			type entry struct {
 				p   string
 				err error
 			}
 			var files []entry
-			werr := filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
-				if err != nil {
-					// One unreadable folder is one failed input, not a failed batch.
-					files = append(files, entry{p, fmt.Errorf("unreadable: %v", unwrapPathErr(err))})
-					if d != nil && d.IsDir() {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if d.IsDir() {
-					if p != a && inOut(p) {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if strings.HasPrefix(d.Name(), ".") && strings.Contains(d.Name(), report.TempMarker) {
-					return nil // a temporary file of a running or killed histocount
-				}
-				if imageio.IsImageFile(p) {
-					files = append(files, entry{p, nil})
-				}
-				return nil
-			})
-			if werr != nil {
-				return nil, usageErrorf("%s: %v", a, werr)
-			}
+			walkImages(a, inOut, func(p string, err error) { files = append(files, entry{p, err}) })
 			sort.SliceStable(files, func(i, j int) bool { return files[i].p < files[j].p })
 			for _, f := range files {
 				add(f.p, f.err)
@@ -120,6 +95,35 @@ func (b *batchFlags) expand(cmd string, inputs []string) ([]string, error) {
 		return nil, fmt.Errorf("no images found in %s", strings.Join(inputs, " "))
 	}
 	return paths, nil
+}
+
+// readDir lists a folder; tests replace it to simulate an unreadable one
+// (root reads every folder).
+var readDir = os.ReadDir
+
+// walkImages calls visit with every image file below dir (by name, not
+// following symlinked folders) and with every folder that cannot be read
+// (err set), skipping folders for which skip is true.
+func walkImages(dir string, skip func(string) bool, visit func(p string, err error)) {
+	entries, err := readDir(dir)
+	if err != nil {
+		// One unreadable folder is one failed input, not a failed batch.
+		visit(dir, fmt.Errorf("unreadable folder: %v", unwrapPathErr(err)))
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.IsDir():
+			if !skip(p) {
+				walkImages(p, skip, visit)
+			}
+		case strings.HasPrefix(e.Name(), ".") && strings.Contains(e.Name(), report.TempMarker):
+			// a temporary file of a running or killed histocount
+		case imageio.IsImageFile(p):
+			visit(p, nil)
+		}
+	}
 }
 
 // unwrapPathErr drops the path from an *fs.PathError (the row names it).

@@ -90,6 +90,7 @@ func readSampleSheet(r io.Reader) (map[string]string, error) {
 		return nil, fmt.Errorf("header must have columns image and sample, got %v", head)
 	}
 	out := map[string]string{}
+	firstLine := map[string]int{}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -105,6 +106,14 @@ func readSampleSheet(r io.Reader) (map[string]string, error) {
 		if img == "" || s == "" {
 			return nil, fmt.Errorf("line %d: empty image or sample", line)
 		}
-		out[filepath.Clean(img)] = s
+		key := filepath.Clean(img)
+		if prev, dup := out[key]; dup && prev != s {
+			// Last-wins would silently move a field to another sample.
+			return nil, fmt.Errorf("line %d: image %s is listed under sample %q and, on line %d, under %q", line, img, s, firstLine[key], prev)
+		}
+		if _, dup := out[key]; !dup {
+			firstLine[key] = line
+		}
+		out[key] = s
 	}
 }
