@@ -161,6 +161,19 @@ func batch[T any](ctx context.Context, bf batchFlags, paths []string, out *batch
 	log := newLogger(bf.LogFormat, stderr)
 	setupThreads(bf.Workers)
 	prog := newProgress(len(paths), bf.Quiet, log, stderr)
+	analyse := work
+	work = func(ctx context.Context, i int, path string) (T, error) {
+		if err := bf.inputErrs[path]; err != nil {
+			var zero T
+			return zero, err
+		}
+		v, err := analyse(ctx, i, path)
+		if err == nil {
+			// A NaN or ±Inf that slipped through fails this item, not the run.
+			err = checkEncodable(v)
+		}
+		return v, err
+	}
 	sink := func(r pipeline.Result[T]) error {
 		image, status, qc, err := emit(r)
 		if err != nil {
@@ -174,11 +187,11 @@ func batch[T any](ctx context.Context, bf batchFlags, paths []string, out *batch
 	prog.finish()
 	interrupted := ctx.Err() != nil
 	if runErr != nil && !interrupted {
-		return runErr // a sink (disk) failure: nothing is committed
+		return fmt.Errorf("%w; nothing was committed in %s (no results.json, no tables)", runErr, bf.Out)
 	}
 	sum := out.summary(len(paths), interrupted)
 	if err := finish(sum); err != nil {
-		return err
+		return fmt.Errorf("%w; nothing was committed in %s (no results.json, no tables)", err, bf.Out)
 	}
 	log.Info("done", "out", bf.Out, "images", sum.Inputs, "ok", sum.OK, "failed", sum.Failed, "flagged", sum.Flagged,
 		"seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))

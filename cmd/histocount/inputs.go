@@ -156,9 +156,10 @@ func within(p, dir string) bool {
 	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// maxStemBytes keeps overlay and label names (stem + ".png", ".geojson")
-// and their temporary names within the 255-byte limit of file names.
-const maxStemBytes = 200
+// maxStemBytes keeps overlay, label and GeoJSON names (stem + ".png",
+// ".geojson") within the 255-byte limit of file names (report bounds the
+// temporary names itself).
+const maxStemBytes = 247
 
 // shortHash is 8 hex digits of FNV-1a of s: a stable disambiguator.
 func shortHash(s string) string {
@@ -185,22 +186,31 @@ func fitStem(s string) string {
 // "~" and a hash of key[i], then the index if that still collides.
 func uniqueStems(cands, keys []string, natural []bool) []string {
 	out := make([]string, len(cands))
-	count := map[string]int{}
+	natCount := map[string]int{}
 	for i, c := range cands {
 		out[i] = fitStem(c)
-		count[out[i]]++
+		if natural[i] {
+			natCount[out[i]]++
+		}
 	}
 	used := map[string]bool{}
+	keep := make([]bool, len(cands))
 	for i, s := range out {
-		if natural[i] && count[s] == 1 {
-			used[s] = true
+		if natural[i] && natCount[s] == 1 {
+			used[s], keep[i] = true, true
+		}
+	}
+	restCount := map[string]int{}
+	for i, s := range out {
+		if !keep[i] {
+			restCount[s]++
 		}
 	}
 	for i, s := range out {
-		if natural[i] && count[s] == 1 {
+		if keep[i] {
 			continue
 		}
-		if !used[s] && count[s] == 1 && !natural[i] {
+		if !used[s] && restCount[s] == 1 {
 			used[s] = true
 			continue
 		}

@@ -177,9 +177,9 @@ func runKind(ctx context.Context, env *itemEnv, it models.ManifestItem, path str
 // its id, unique within the manifest (computed over all items, so a shard
 // names its files as the unsharded run would).
 func itemStems(items []models.ManifestItem) map[int]string {
-	out := make(map[int]string, len(items))
-	used := map[string]bool{}
-	for _, it := range items {
+	cands, keys := make([]string, len(items)), make([]string, len(items))
+	natural := make([]bool, len(items))
+	for i, it := range items {
 		s := strings.Map(func(r rune) rune {
 			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_') {
 				return r
@@ -189,11 +189,14 @@ func itemStems(items []models.ManifestItem) map[int]string {
 		if strings.HasPrefix(s, ".") {
 			s = "_" + s[1:]
 		}
-		if used[s] {
-			s = fmt.Sprintf("%s__%d", s, it.Index)
-		}
-		used[s] = true
-		out[it.Index] = s
+		// An id kept as it is never yields to a sanitised one: a/b does
+		// not take a_b's name, nor a_b__2's.
+		cands[i], keys[i], natural[i] = s, it.ID, s == it.ID
+	}
+	stems := uniqueStems(cands, keys, natural)
+	out := make(map[int]string, len(items))
+	for i, it := range items {
+		out[it.Index] = stems[i]
 	}
 	return out
 }
