@@ -9,7 +9,7 @@ TAGS := matprofile
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DEMO_OUT ?= results
 
-.PHONY: all deps build demo test test-race lint eval bench fuzz image image-test clean
+.PHONY: all deps build demo test test-race lint eval bench fuzz image image-test cluster-test clean
 
 all: build
 
@@ -69,6 +69,8 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./imageio/
 	$(GO) test -run '^$$' -fuzz FuzzSampleSheet -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 60s ./cmd/histocount/
+	$(GO) test -run '^$$' -fuzz FuzzStudySheet -fuzztime 30s ./study/
+	$(GO) test -run '^$$' -fuzz FuzzPlateMap -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzDistanceToBackground -fuzztime 30s ./analysis/internal/morph/
 
 image:
@@ -76,6 +78,12 @@ image:
 
 image-test:
 	bash scripts/image-test.sh
+
+# A real single-node Slurm cluster (munged, slurmctld, slurmd on loopback):
+# submits deploy/slurm-array.sh's shards and merge, compares with an
+# unsharded run, kills a task and resubmits it. Needs root; see the script.
+cluster-test:
+	bash scripts/cluster-test.sh
 
 clean:
 	rm -rf bin $(DEMO_OUT)
