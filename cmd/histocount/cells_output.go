@@ -76,6 +76,12 @@ func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 	if err != nil {
 		return err
 	}
+	return writeCellsObjects(out, r)
+}
+
+// writeCellsObjects writes an image's objects.csv rows and its element of
+// results.json.
+func writeCellsObjects(out *batchOutput, r models.CellsImage) error {
 	cal := r.Calibration.Known()
 	for _, ob := range r.Objects {
 		if err := out.row("objects.csv", []string{r.Image, report.I(ob.ID), ob.Class, report.F(ob.CentroidXPx), report.F(ob.CentroidYPx),

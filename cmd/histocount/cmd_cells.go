@@ -12,6 +12,7 @@ import (
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
+	"github.com/histocount/histocount/report"
 )
 
 const cellsHelp = `
@@ -120,7 +121,13 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
-	out, err := newBatchOutput(o.Out, []table{{"images.csv", cellsImageHeader}, {"objects.csv", cellsObjectHeader}},
+	nuclei := o.Stain == cells.StainFluorescence
+	imageHeader, writeRow := cellsImageHeader, writeCellsRow
+	if nuclei {
+		imageHeader, writeRow = nucleiImageHeader, writeNucleiRow
+	}
+	ns := &nucleiSamples{area: map[string]float64{}, unknown: map[string]bool{}}
+	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", cellsObjectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
 			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
 	if err != nil {
@@ -139,16 +146,23 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 			it.row.Status = models.StatusOK
 		}
 		samples.add(it)
-		return it.row.Image, it.row.Status, it.row.QC, writeCellsRow(out, it.row)
+		ns.add(it.row)
+		return it.row.Image, it.row.Status, it.row.QC, writeRow(out, it.row)
 	}
 	finish := func(sum models.RunSummary) error {
 		list := samples.summaries(chamber)
-		sc, err := cellsSamplesCSV(o.Out, list)
+		var sc *report.CSV
+		if nuclei {
+			list = nucleiNoRelease(list)
+			sc, err = nucleiSamplesCSV(o.Out, list, ns)
+		} else {
+			sc, err = cellsSamplesCSV(o.Out, list)
+		}
 		if err != nil {
 			return err
 		}
 		out.attach(sc)
-		if !o.Quiet {
+		if !o.Quiet && !nuclei {
 			noConcentrationNote(stderr, list, o.PixelSizeUM)
 		}
 		return out.commit([]field{{"samples", list}, {"summary", sum}})

@@ -507,3 +507,36 @@ func TestMergeRefusesForeignAndEdited(t *testing.T) {
 var defaultWritePNG = writePNG
 
 var _ = bufio.NewReader
+
+// Fluorescent nuclei get their own columns: nuclei and, when calibrated,
+// nuclei per mm²; no live/dead/viability and no release verdict.
+func TestNucleiColumns(t *testing.T) {
+	out := t.TempDir()
+	img := "../../testdata/samples/nuclei/dsb-3b3f516e.png"
+	if code, log := runCLI(t, context.Background(), "cells", "--stain", "fluorescence", "--pixel-size", "0.5", "--quiet", "--out", out, img); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, log)
+	}
+	recs := readCSV(t, filepath.Join(out, "images.csv"))
+	n, d := column(t, recs, "nuclei"), column(t, recs, "nuclei_per_mm2")
+	for _, h := range recs[0] {
+		if h == "live" || h == "dead" || h == "viability_pct" {
+			t.Errorf("nuclei images.csv has trypan column %q", h)
+		}
+	}
+	count, _ := strconv.Atoi(recs[1][n])
+	dens, _ := strconv.ParseFloat(recs[1][d], 64)
+	w, _ := strconv.Atoi(recs[1][column(t, recs, "width")])
+	h, _ := strconv.Atoi(recs[1][column(t, recs, "height")])
+	if want := float64(count) / (float64(w*h) * 0.25 / 1e6); count == 0 || math.Abs(dens-want) > 1e-3*want {
+		t.Errorf("nuclei %d, density %g, want %g", count, dens, want)
+	}
+	srecs := readCSV(t, filepath.Join(out, "samples.csv"))
+	for _, h := range srecs[0] {
+		if h == "release" || h == "viable_per_ml" {
+			t.Errorf("nuclei samples.csv has column %q", h)
+		}
+	}
+	if srecs[1][column(t, srecs, "nuclei_per_mm2")] != recs[1][d] {
+		t.Errorf("sample density %v, image %v", srecs[1], recs[1])
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
+)
+
+// Fluorescent nuclei are not live/dead cells in a counting chamber: their
+// tables say nuclei and, when the pixel size is known, nuclei per mm² of
+// imaged area, with no viability and no release verdict.
+var (
+	nucleiImageHeader = []string{"image", "sample", "status", "error", "nuclei", "imaged_area_mm2", "nuclei_per_mm2",
+		"qc", "width", "height", "pixel_size_um", "calibration_source", "sha256"}
+	nucleiSampleHeader = []string{"sample", "images", "failed_images", "nuclei", "imaged_area_mm2", "nuclei_per_mm2", "qc"}
+)
+
+// imagedAreaMM2 is the field's area in mm², 0 when uncalibrated.
+func imagedAreaMM2(in models.InputInfo, cal models.Calibration) float64 {
+	if !cal.Known() || in.Width <= 0 || in.Height <= 0 {
+		return 0
+	}
+	return float64(in.Width) * float64(in.Height) * cal.PixelSizeUM * cal.PixelSizeUM / 1e6
+}
+
+// density is n per mm² rounded to 3 decimals, or "" when area is unknown.
+func density(n int, areaMM2 float64) string {
+	if !(areaMM2 > 0) {
+		return ""
+	}
+	return report.F(round3(float64(n) / areaMM2))
+}
+
+// writeNucleiRow writes one nuclei image's rows to images.csv, objects.csv
+// and results.json.
+func writeNucleiRow(out *batchOutput, r models.CellsImage) error {
+	var n, area, dens string
+	if r.Status == models.StatusOK {
+		a := imagedAreaMM2(r.Input, r.Calibration)
+		n, area, dens = report.I(r.Total), report.FOpt(a, a > 0), density(r.Total, a)
+	}
+	if err := out.row("images.csv", []string{r.Image, r.Sample, r.Status, r.Error, n, area, dens,
+		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}); err != nil {
+		return err
+	}
+	return writeCellsObjects(out, r)
+}
+
+// nucleiSamples pools nuclei images by sample: counts and imaged area (the
+// area is unknown for the whole sample when one image is uncalibrated).
+type nucleiSamples struct {
+	area    map[string]float64
+	unknown map[string]bool
+}
+
+func (s *nucleiSamples) add(r models.CellsImage) {
+	if r.Status != models.StatusOK {
+		return
+	}
+	a := imagedAreaMM2(r.Input, r.Calibration)
+	if a > 0 {
+		s.area[r.Sample] += a
+	} else {
+		s.unknown[r.Sample] = true
+	}
+}
+
+func (s *nucleiSamples) areaOf(sample string) float64 {
+	if s.unknown[sample] {
+		return 0
+	}
+	return s.area[sample]
+}
+
+// nucleiSamplesCSV writes samples.csv of a nuclei run into its temporary
+// file, for the caller to commit.
+func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSamples) (*report.CSV, error) {
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), nucleiSampleHeader)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range samples {
+		a := ns.areaOf(s.Sample)
+		if err := sc.Row([]string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Total),
+			report.FOpt(a, a > 0), density(s.Total, a), strings.Join(s.QC, ";")}); err != nil {
+			sc.Abort()
+			return nil, err
+		}
+	}
+	return sc, nil
+}
+
+// nucleiNoRelease clears the release verdict of nuclei samples: a nuclei
+// count is no viable-cell concentration to release a batch against.
+func nucleiNoRelease(list []models.CellsSample) []models.CellsSample {
+	for i := range list {
+		list[i].Release = cells.ReleaseUnknown
+	}
+	return list
+}
