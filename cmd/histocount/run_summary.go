@@ -22,12 +22,13 @@ type jobTally struct {
 	counts   models.JobCounts
 	samples  map[string]*cells.SampleAccumulator
 	chambers map[string]models.Chamber
+	nuclei   map[string]bool // fluorescence samples: no release verdict
 	order    []string
 	dishes   cfeRows
 }
 
 func newJobTally() *jobTally {
-	return &jobTally{samples: map[string]*cells.SampleAccumulator{}, chambers: map[string]models.Chamber{}}
+	return &jobTally{samples: map[string]*cells.SampleAccumulator{}, chambers: map[string]models.Chamber{}, nuclei: map[string]bool{}}
 }
 
 func (t *jobTally) add(rec *models.ItemResult) {
@@ -67,6 +68,7 @@ func (t *jobTally) add(rec *models.ItemResult) {
 		t.samples[name] = acc
 		t.order = append(t.order, name)
 		// The manifest parser guarantees one preparation per sample.
+		t.nuclei[name] = p.Str("stain") == cells.StainFluorescence
 		t.chambers[name] = models.Chamber{PixelSizeUM: p.Num("pixel_size_um"), DepthUM: p.Num("depth_um"),
 			Dilution: p.Num("dilution"), TrypanRatio: p.Num("trypan_ratio"), MinViablePML: p.Num("min_viable_per_ml")}
 	}
@@ -84,7 +86,11 @@ func (t *jobTally) coloniesSamples() []models.CFESample { return t.dishes.summar
 func (t *jobTally) cellsSamples() []models.CellsSample {
 	out := []models.CellsSample{}
 	for _, name := range t.order {
-		out = append(out, t.samples[name].Summary(t.chambers[name]))
+		s := t.samples[name].Summary(t.chambers[name])
+		if t.nuclei[name] {
+			s = nucleiNoRelease([]models.CellsSample{s})[0]
+		}
+		out = append(out, s)
 	}
 	return finiteSamples(out)
 }
