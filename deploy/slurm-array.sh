@@ -102,8 +102,13 @@ submit)
 shard)
 	[ $# -eq 3 ] || die "usage: slurm-array.sh shard MANIFEST OUT (run by sbatch)"
 	: "${SLURM_ARRAY_TASK_ID:?not an array task: use 'submit'}"
-	i=$((SLURM_ARRAY_TASK_ID - ${SLURM_ARRAY_TASK_MIN:-0}))
-	n=${SHARDS:-$((SLURM_ARRAY_TASK_MAX - ${SLURM_ARRAY_TASK_MIN:-0} + 1))}
+	# The task id is the shard: `submit` numbers them 0..N-1, and a task
+	# resubmitted alone (--array=i) must still run shard i (subtracting
+	# SLURM_ARRAY_TASK_MIN, = i then, would rerun shard 0: found by
+	# make cluster-test).
+	i=$SLURM_ARRAY_TASK_ID
+	n=${SHARDS:-$((SLURM_ARRAY_TASK_MAX + 1))}
+	[ "$i" -lt "$n" ] || die "array task $i is not a shard of $n (submit with --array=0-$((n - 1)))"
 	paths "$2" "$3"
 	mkdir -p "$out/shard-$i"
 	echo "histocount shard $i/$n on $(hostname), ${SLURM_CPUS_PER_TASK:-?} CPUs"

@@ -135,10 +135,10 @@ func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 // noConcentrationNote says on the console which samples got no
 // concentration and why: without a pixel size the imaged volume is
 // unknown, and samples.csv's concentration columns stay empty.
-func noConcentrationNote(w io.Writer, list []models.CellsSample, pixelSizeUM float64) {
+func noConcentrationNote(w io.Writer, list []models.CellsSample, pixelSizeUM float64, skip func(string) bool) {
 	var names []string
 	for _, s := range list {
-		if s.Images > 0 && !(s.VolumeUL > 0) {
+		if s.Images > 0 && !(s.VolumeUL > 0) && (skip == nil || !skip(s.Sample)) {
 			names = append(names, s.Sample)
 		}
 	}

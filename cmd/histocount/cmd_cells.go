@@ -163,7 +163,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		}
 		out.attach(sc)
 		if !o.Quiet && !nuclei {
-			noConcentrationNote(stderr, list, o.PixelSizeUM)
+			noConcentrationNote(stderr, list, o.PixelSizeUM, nil)
 		}
 		return out.commit([]field{{"samples", list}, {"summary", sum}})
 	}

@@ -342,7 +342,7 @@ func (j *runJob) run(ctx context.Context) error {
 		log.Warn("could not remove the journal (harmless: the next run reads it like results.jsonl)", "error", err.Error())
 	}
 	if !o.Quiet {
-		noConcentrationNote(j.stderr, sum.CellsSamples, 0)
+		noConcentrationNote(j.stderr, sum.CellsSamples, 0, func(s string) bool { return tally.nuclei[s] })
 	}
 	c := sum.Counts
 	log.Info("done", "out", o.Out, "items", c.Total, "ok", c.OK, "failed", c.Failed, "skipped", c.Skipped,
