@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strings"
 
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/models"
@@ -14,60 +15,58 @@ import (
 // extreme but valid input that overflowed): the item fails with the field
 // named, the batch goes on, and no output ever holds a non-finite number.
 func checkEncodable(v any) error {
-	if where := nonFinite(reflect.ValueOf(v), ""); where != "" {
+	if path, bad := nonFinite(reflect.ValueOf(v)); bad {
+		where := "value"
+		if len(path) > 0 {
+			var b strings.Builder
+			for k := len(path) - 1; k >= 0; k-- { // built leaf first
+				b.WriteString(path[k])
+			}
+			where = strings.TrimPrefix(b.String(), ".")
+		}
 		return fmt.Errorf("result not finite (%s): an input or calibration is out of range", where)
 	}
 	return nil
 }
 
-// nonFinite returns the path of the first NaN or ±Inf float in v ("" if
-// none). Unexported fields are read too (reflect may read them); byte and
-// other non-float slices are skipped, so pixel buffers cost nothing.
-func nonFinite(v reflect.Value, path string) string {
+// nonFinite reports whether v holds a NaN or ±Inf float, and where (path
+// elements leaf first, built only on the way back from a find, so the
+// common all-finite walk allocates nothing). Unexported fields are read
+// too (reflect may read them); byte and other non-float slices are
+// skipped, so pixel buffers cost nothing.
+func nonFinite(v reflect.Value) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.Float32, reflect.Float64:
-		if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
-			if path == "" {
-				path = "value"
-			}
-			return path
-		}
+		f := v.Float()
+		return nil, math.IsNaN(f) || math.IsInf(f, 0)
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return nonFinite(v.Elem(), path)
+			return nonFinite(v.Elem())
 		}
 	case reflect.Struct:
-		t := v.Type()
 		for i := 0; i < v.NumField(); i++ {
-			if w := nonFinite(v.Field(i), joinField(path, t.Field(i).Name)); w != "" {
-				return w
+			if p, bad := nonFinite(v.Field(i)); bad {
+				return append(p, "."+v.Type().Field(i).Name), true
 			}
 		}
 	case reflect.Slice, reflect.Array:
 		switch v.Type().Elem().Kind() {
 		case reflect.Float32, reflect.Float64, reflect.Struct, reflect.Pointer, reflect.Interface, reflect.Slice, reflect.Array, reflect.Map:
 			for i := 0; i < v.Len(); i++ {
-				if w := nonFinite(v.Index(i), fmt.Sprintf("%s[%d]", path, i)); w != "" {
-					return w
+				if p, bad := nonFinite(v.Index(i)); bad {
+					return append(p, fmt.Sprintf("[%d]", i)), true
 				}
 			}
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			if w := nonFinite(it.Value(), fmt.Sprintf("%s[%v]", path, it.Key())); w != "" {
-				return w
+			if p, bad := nonFinite(it.Value()); bad {
+				return append(p, fmt.Sprintf("[%v]", it.Key())), true
 			}
 		}
 	}
-	return ""
-}
-
-func joinField(path, name string) string {
-	if path == "" {
-		return name
-	}
-	return path + "." + name
+	return nil, false
 }
 
 // QCNotFinite marks a sample whose pooled figures overflowed: they are
