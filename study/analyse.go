@@ -257,7 +257,9 @@ func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
 			byMonth := cells[key{g, s}]
 			if vals := byMonth[rep.BaselineMonth]; len(vals) > 0 {
 				series.Baseline = stats.Mean(vals)
-				series.HasBaseline = series.Baseline > 0
+				// A baseline so close to 0 that 100/baseline overflows (5e-324)
+				// gives no percent change, rather than ±Inf in study.json.
+				series.HasBaseline = series.Baseline > 0 && !math.IsInf(100/series.Baseline, 0)
 				if !series.HasBaseline {
 					rep.Notes = append(rep.Notes, fmt.Sprintf("group %s subject %s: baseline %s is %g, not > 0: no change computed", g, s, opt.Metric, series.Baseline))
 					series.Baseline = 0

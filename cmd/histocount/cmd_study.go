@@ -81,6 +81,9 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if err := checkEncodable(rep); err != nil {
+		return fmt.Errorf("study: %v; nothing written (a baseline or value out of range?)", err)
+	}
 	if err := study.WriteCSV(o.Out, rep); err != nil {
 		return err
 	}

@@ -540,3 +540,20 @@ func TestNucleiColumns(t *testing.T) {
 		t.Errorf("sample density %v, image %v", srecs[1], recs[1])
 	}
 }
+
+// A baseline of 5e-324 made study.json unwritable (±Inf percent change).
+func TestStudyTinyBaseline(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "images.csv"), []byte("image,status,dermis_thickness_mean_um\n"+
+		"a0.png,ok,5e-324\na12.png,ok,500\nb0.png,ok,400\nb12.png,ok,450\nc0.png,ok,300\nc12.png,ok,390\n"), 0o644)
+	sheet := filepath.Join(dir, "sheet.csv")
+	os.WriteFile(sheet, []byte("image,subject,month\na0.png,A,0\na12.png,A,12\nb0.png,B,0\nb12.png,B,12\nc0.png,C,0\nc12.png,C,12\n"), 0o644)
+	code, log := runCLI(t, context.Background(), "study", "--sheet", sheet, "--results", dir)
+	if code != ExitOK && code != ExitPartial {
+		t.Fatalf("exit %d\n%s", code, log)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "study.json"))
+	if err != nil || !json.Valid(b) {
+		t.Fatalf("study.json: %v", err)
+	}
+}
