@@ -93,15 +93,6 @@ func writeCellsObjects(out *batchOutput, r models.CellsImage) error {
 	return out.elem(r)
 }
 
-// writeCellsSamplesCSV writes samples.csv.
-func writeCellsSamplesCSV(dir string, samples []models.CellsSample) error {
-	sc, err := cellsSamplesCSV(dir, samples)
-	if err != nil {
-		return err
-	}
-	return sc.Commit()
-}
-
 // cellsSamplesCSV writes samples.csv's rows into its temporary file, for
 // the caller to commit (with the other outputs: batchOutput.attach).
 func cellsSamplesCSV(dir string, samples []models.CellsSample) (*report.CSV, error) {

@@ -96,15 +96,6 @@ func (c *cfeRows) summaries() []models.CFESample {
 	return colonies.SummariseCFE(c.rows)
 }
 
-// writeCFESamplesCSV writes samples.csv of `colonies`.
-func writeCFESamplesCSV(dir string, samples []models.CFESample) error {
-	sc, err := cfeSamplesCSV(dir, samples)
-	if err != nil {
-		return err
-	}
-	return sc.Commit()
-}
-
 // cfeSamplesCSV writes samples.csv's rows into its temporary file, for the
 // caller to commit.
 func cfeSamplesCSV(dir string, samples []models.CFESample) (*report.CSV, error) {
