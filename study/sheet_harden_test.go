@@ -47,3 +47,15 @@ func FuzzStudySheet(f *testing.F) {
 		}
 	})
 }
+
+// Subjects and groups from the sheet reach study_subjects.csv defused.
+func TestStudyCSVFormulaInjection(t *testing.T) {
+	var b strings.Builder
+	r := &Report{Metric: "m", Groups: []GroupReport{{Group: "=cmd|' /C calc'!A0", Subjects: []SubjectSeries{{Subject: "@SUM(1)", Points: []SubjectPoint{{Month: 0, Sections: 1, Value: -2}}}}}}}
+	if err := WriteSubjectsCSV(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.String(); !strings.Contains(s, "'=cmd") || !strings.Contains(s, "'@SUM") || !strings.Contains(s, ",-2,") {
+		t.Errorf("not defused or a number quoted:\n%s", s)
+	}
+}

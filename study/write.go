@@ -58,10 +58,20 @@ var TimepointsHeader = []string{"metric", "group", "month", "subjects", "section
 	"change_pct_mean", "change_pct_sd", "change_pct_sem", "change_pct_ci_low", "change_pct_ci_high",
 	"t", "df", "p_ttest", "wilcoxon_v", "p_wilcoxon", "wilcoxon_method"}
 
+// writeSafe writes a record with every cell defused against spreadsheet
+// formula injection (report.SafeCell): subjects and groups come from the
+// sample sheet.
+func writeSafe(cw *csv.Writer, rec []string) {
+	for i := range rec {
+		rec[i] = report.SafeCell(rec[i])
+	}
+	cw.Write(rec)
+}
+
 // WriteSubjectsCSV writes one row per group, subject and month.
 func WriteSubjectsCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	cw.Write(SubjectsHeader)
+	writeSafe(cw, SubjectsHeader)
 	for _, g := range r.Groups {
 		for _, s := range g.Subjects {
 			base := ""
@@ -69,7 +79,7 @@ func WriteSubjectsCSV(w io.Writer, r *Report) error {
 				base = num(s.Baseline)
 			}
 			for _, p := range s.Points {
-				cw.Write([]string{r.Metric, g.Group, s.Subject, num(p.Month), strconv.Itoa(p.Sections),
+				writeSafe(cw, []string{r.Metric, g.Group, s.Subject, num(p.Month), strconv.Itoa(p.Sections),
 					num(p.Value), numPtr(p.SectionsSD), base, numPtr(p.Change), numPtr(p.ChangePct)})
 			}
 		}
@@ -81,7 +91,7 @@ func WriteSubjectsCSV(w io.Writer, r *Report) error {
 // WriteTimepointsCSV writes one row per group and month.
 func WriteTimepointsCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
-	cw.Write(TimepointsHeader)
+	writeSafe(cw, TimepointsHeader)
 	for _, g := range r.Groups {
 		for _, tp := range g.Timepoints {
 			rec := []string{r.Metric, g.Group, num(tp.Month), strconv.Itoa(tp.Subjects), strconv.Itoa(tp.Sections),
@@ -105,7 +115,7 @@ func WriteTimepointsCSV(w io.Writer, r *Report) error {
 			} else {
 				rec = append(rec, "", "", "")
 			}
-			cw.Write(rec)
+			writeSafe(cw, rec)
 		}
 	}
 	cw.Flush()
