@@ -557,3 +557,15 @@ func TestStudyTinyBaseline(t *testing.T) {
 		t.Fatalf("study.json: %v", err)
 	}
 }
+
+// A plate map seeding 1e-300 cells (a CFE of 1e302 %) is refused.
+func TestPlateMapSeedingBounded(t *testing.T) {
+	dir := t.TempDir()
+	pm := filepath.Join(dir, "platemap.csv")
+	os.WriteFile(pm, []byte("image,sample,cells_seeded\nD01-r1.jpg,S,1e-300\n"), 0o644)
+	code, log := runCLI(t, context.Background(), "colonies", "--plate-map", pm, "--out", filepath.Join(dir, "out"),
+		"../../testdata/samples/colonies/D01-r1.jpg")
+	if code != ExitUsage || !strings.Contains(log, "cells_seeded") {
+		t.Errorf("exit %d, want 2 naming cells_seeded\n%s", code, log)
+	}
+}
