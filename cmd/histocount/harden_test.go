@@ -569,3 +569,10 @@ func TestPlateMapSeedingBounded(t *testing.T) {
 		t.Errorf("exit %d, want 2 naming cells_seeded\n%s", code, log)
 	}
 }
+
+func TestUnknownCommandOneLine(t *testing.T) {
+	code, log := runCLI(t, context.Background(), "cell", "x.png")
+	if code != ExitUsage || !strings.Contains(log, "did you mean cells?") || strings.Count(strings.TrimSpace(log), "\n") != 0 {
+		t.Errorf("exit %d:\n%s", code, log)
+	}
+}

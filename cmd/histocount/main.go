@@ -75,8 +75,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitCode(c.run(ctx, args[1:], stdout, stderr), stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "histocount: unknown command %q\n\n", args[0])
-	usage(stderr)
+	msg := fmt.Sprintf("histocount: unknown command %q", args[0])
+	best, bestD := "", 3
+	for _, c := range commands() {
+		if d := editDistance(args[0], c.name); d < bestD {
+			best, bestD = c.name, d
+		}
+	}
+	if best != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", best)
+	}
+	fmt.Fprintln(stderr, msg+"; 'histocount help' lists the commands")
 	return ExitUsage
 }
 
