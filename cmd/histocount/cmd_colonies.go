@@ -135,7 +135,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if o.MinCells > 0 && o.CellAreaUM2 == 0 {
 		return usageErrorf("--min-cells needs --cell-area (µm² per cell) to become a colony size")
 	}
-	roi, err := parseROI(o.ROI)
+	roi, err := parseROI(o.ROI, o.MaxPixels)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func readPlateMapFile(name string) (map[string]models.PlateEntry, error) {
 
 // parseROI reads --roi: "cx,cy,r" in input pixels or the path of a mask
 // image (non-zero = analyse).
-func parseROI(s string) (*colonies.ROI, error) {
+func parseROI(s string, maxPixels int64) (*colonies.ROI, error) {
 	if s == "" {
 		return nil, nil
 	}
@@ -221,7 +221,7 @@ func parseROI(s string) (*colonies.ROI, error) {
 	if _, err := os.Stat(s); err != nil {
 		return nil, usageErrorf("--roi %q: neither cx,cy,r nor a readable mask image: %v", s, err)
 	}
-	img, err := imageio.Load(s, imageio.Options{})
+	img, err := imageio.Load(s, imageio.Options{MaxPixels: maxPixels}) // the same bomb guard as the inputs
 	if err != nil {
 		return nil, usageErrorf("--roi mask %s: %v", s, err)
 	}
