@@ -20,8 +20,11 @@ Usage: histocount merge --manifest MANIFEST --out DIR SHARD_DIR...
 Combines the results.jsonl of the shards of one job (histocount run --shard)
 into DIR/results.jsonl in manifest order, and writes a summary.json for the
 whole job. Every item of MANIFEST must be present exactly once across the
-shards, and run with the manifest's parameters; otherwise nothing is written
-and the missing, duplicated, unknown or stale items are listed (exit 1).
+shards, and run with the manifest's parameters and paths; otherwise nothing
+is written and the missing, duplicated, unknown or stale items are listed
+(exit 1). Shards run from another manifest (their summary.json records its
+SHA-256) and lines edited after they were written (each carries its own
+record_sha256) are refused too; DIR must not be a shard folder (exit 2).
 Lines are copied byte for byte.
 
 Example:

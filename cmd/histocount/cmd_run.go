@@ -46,7 +46,15 @@ Kinds and their parameters ('histocount schema manifest' for all):
 Resume: running the same manifest into the same DIR again carries over every
 item whose earlier record is ok and has the same input sha256, effective
 parameters and histocount build (counted as skipped); the rest is analysed.
-An interrupted run (exit 130) keeps what finished. --fresh ignores DIR.
+An interrupted run (exit 130) keeps what finished; so does a killed one
+(kill -9, out of memory): every finished item is appended at once to
+DIR/results.partial.jsonl, which the next run reads and a complete run
+removes. --fresh ignores DIR.
+
+Job root: every item path must resolve (symlinks followed) inside --root,
+by default the manifest's folder (the current folder for -); other paths
+are refused with exit 2. --allow-outside-root lifts this when the LIMS
+vouches for the manifest.
 
 Sharding: --shard i/n (0 <= i < n) runs the items whose id hashes (FNV-1a)
 to i modulo n: the same slice whatever the item order. --shard auto/n takes
