@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/histocount/histocount/imageio/internal/tiffgen"
+	"github.com/histocount/histocount/internal/tiffgen"
 	"github.com/histocount/histocount/models"
 )
 

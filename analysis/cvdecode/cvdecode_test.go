@@ -1,0 +1,222 @@
+package cvdecode
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/tiffgen"
+	"github.com/histocount/histocount/models"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := gocv.MatProfile.Count(); n != 0 {
+		fmt.Fprintf(os.Stderr, "%d Mats not closed\n", n)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// plate draws a w×h light agar plate with dark colonies, grey or RGB.
+func plate(w, h int, rgb bool) image.Image {
+	r := image.Rect(0, 0, w, h)
+	val := func(x, y int) float64 {
+		v := 0.8 - 0.2*float64(x+y)/float64(w+h)
+		for _, c := range [][3]int{{w / 4, h / 3, 6}, {w / 2, h / 2, 9}, {3 * w / 4, 2 * h / 3, 5}} {
+			if dx, dy := x-c[0], y-c[1]; dx*dx+dy*dy < c[2]*c[2] {
+				v = 0.15
+			}
+		}
+		return v
+	}
+	if !rgb {
+		g := image.NewGray(r)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				g.SetGray(x, y, color.Gray{uint8(255 * val(x, y))})
+			}
+		}
+		return g
+	}
+	c := image.NewRGBA(r)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := val(x, y)
+			c.SetRGBA(x, y, color.RGBA{uint8(250 * v), uint8(230 * v), uint8(180 * v), 255})
+		}
+	}
+	return c
+}
+
+// meanAbsDiff compares a decoded BGR or grey buffer with the source.
+func meanAbsDiff(img *imageio.Image, src image.Image) float64 {
+	var sum float64
+	n := 0
+	for y := 0; y < img.Height; y++ {
+		for x := 0; x < img.Width; x++ {
+			r, g, b, _ := src.At(x, y).RGBA()
+			if img.Channels == 1 {
+				sum += math.Abs(float64(img.Pix[y*img.Width+x]) - float64(r>>8))
+				n++
+				continue
+			}
+			p := img.Pix[(y*img.Width+x)*3:]
+			sum += math.Abs(float64(p[0])-float64(b>>8)) + math.Abs(float64(p[1])-float64(g>>8)) + math.Abs(float64(p[2])-float64(r>>8))
+			n += 3
+		}
+	}
+	return sum / float64(n)
+}
+
+// TestJPEGInTIFF decodes compression 7 (strips, tiles, JPEGTables) and
+// 6 (old-style, one JFIF stream), grey and YCbCr, in classic TIFF and
+// BigTIFF and on a later page, to within JPEG error of the source.
+func TestJPEGInTIFF(t *testing.T) {
+	const w, h = 200, 150
+	for _, rgb := range []bool{false, true} {
+		src := plate(w, h, rgb)
+		for _, c := range []struct {
+			name string
+			comp tiffgen.Compression
+			page tiffgen.Page
+			o    tiffgen.Options
+		}{
+			{"jpeg7 one strip", tiffgen.JPEG, tiffgen.Page{}, tiffgen.Options{}},
+			{"jpeg7 strips of 16", tiffgen.JPEG, tiffgen.Page{RowsPerStrip: 16}, tiffgen.Options{}},
+			{"jpeg7 tiles 64", tiffgen.JPEG, tiffgen.Page{TileSize: 64}, tiffgen.Options{}},
+			{"jpeg7 big-endian", tiffgen.JPEG, tiffgen.Page{RowsPerStrip: 32}, tiffgen.Options{BigEndian: true}},
+			{"jpeg7 BigTIFF", tiffgen.JPEG, tiffgen.Page{RowsPerStrip: 32}, tiffgen.Options{BigTIFF: true}},
+			{"ojpeg6", tiffgen.OldJPEG, tiffgen.Page{}, tiffgen.Options{}},
+		} {
+			for _, second := range []bool{false, true} {
+				t.Run(fmt.Sprintf("rgb=%v/%s/page2=%v", rgb, c.name, second), func(t *testing.T) {
+					p := c.page
+					p.Img, p.Compression = src, c.comp
+					p.XResNum, p.XResDen, p.ResUnit = 1000, 9, 3 // 90 µm/px, a webcam plate
+					pages := []tiffgen.Page{p}
+					opt := imageio.Options{}
+					if second {
+						pages = []tiffgen.Page{{Img: plate(64, 64, false), Compression: tiffgen.Deflate}, p}
+						opt.Page = 2
+					}
+					data, err := tiffgen.Encode(pages, c.o)
+					if err != nil {
+						t.Fatal(err)
+					}
+					img, err := imageio.Decode(data, opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					wantCh := 1
+					if rgb {
+						wantCh = 3
+					}
+					if img.Width != w || img.Height != h || img.Channels != wantCh {
+						t.Fatalf("%dx%d ch %d", img.Width, img.Height, img.Channels)
+					}
+					if d := meanAbsDiff(img, src); !(d <= 3) {
+						t.Errorf("mean abs difference %.2f grey levels, want ≤ 3", d)
+					}
+					if math.Abs(img.PixelSize.PixelSizeUM-90) > 1e-6 || img.PixelSize.Source != imageio.SourceTIFF {
+						t.Errorf("calibration %+v, want 90 µm from TIFF tags", img.PixelSize)
+					}
+					if img.Info.Pages != len(pages) {
+						t.Errorf("pages %d", img.Info.Pages)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestWithoutFallback: a JPEG-TIFF without the OpenCV decoder is a clear
+// "unsupported", not a crash.
+func TestWithoutFallback(t *testing.T) {
+	data, err := tiffgen.Encode([]tiffgen.Page{{Img: plate(64, 64, true), Compression: tiffgen.JPEG}}, tiffgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imageio.RegisterFallback(nil)
+	defer imageio.RegisterFallback(Decoder{})
+	if _, err := imageio.Decode(data, imageio.Options{}); !errors.Is(err, imageio.ErrUnsupported) {
+		t.Fatalf("err %v, want ErrUnsupported", err)
+	}
+	if _, err := imageio.Decode(data, imageio.Options{Fallback: Decoder{}}); err != nil {
+		t.Fatalf("explicit fallback: %v", err)
+	}
+}
+
+// TestCorruptJPEGTIFF: truncated and damaged JPEG strips give errors,
+// never an abort.
+func TestCorruptJPEGTIFF(t *testing.T) {
+	data, err := tiffgen.Encode([]tiffgen.Page{{Img: plate(96, 96, true), Compression: tiffgen.JPEG, RowsPerStrip: 32}}, tiffgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{len(data) / 4, len(data) / 2, len(data) - 200} {
+		d := append([]byte{}, data[:cut]...)
+		if _, err := imageio.Decode(d, imageio.Options{}); err == nil {
+			t.Logf("cut at %d decoded (libtiff tolerates short strips)", cut)
+		}
+	}
+	bad := append([]byte{}, data...)
+	for i := 300; i < len(bad)-300; i += 7 {
+		bad[i] ^= 0x5a
+	}
+	_, _ = imageio.Decode(bad, imageio.Options{})
+	// Bad headers are refused before OpenCV.
+	if _, err := (Decoder{}).DecodeTIFF([]byte("not a tiff at all"), imageio.Header{Width: 8, Height: 8, Samples: 1, BitDepth: 8}); !errors.Is(err, imageio.ErrCorrupt) {
+		t.Errorf("non-TIFF: %v", err)
+	}
+	if _, err := (Decoder{}).DecodeTIFF(data, imageio.Header{Width: 8, Height: 8, Samples: 3, BitDepth: 12}); !errors.Is(err, imageio.ErrUnsupported) {
+		t.Errorf("12-bit: %v", err)
+	}
+	if _, err := (Decoder{}).DecodeTIFF(data, imageio.Header{Width: 95, Height: 96, Samples: 3, BitDepth: 8}); !errors.Is(err, imageio.ErrCorrupt) {
+		t.Errorf("size mismatch: %v", err)
+	}
+}
+
+// TestBlankJPEGPage: the blank-page flag also works through the fallback.
+func TestBlankJPEGPage(t *testing.T) {
+	data, err := tiffgen.Encode([]tiffgen.Page{
+		{Img: image.NewGray(image.Rect(0, 0, 64, 64)), Compression: tiffgen.JPEG},
+		{Img: plate(64, 64, false), Compression: tiffgen.JPEG},
+	}, tiffgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(img.QC, models.QCBlankPage) {
+		t.Errorf("QC %v, want %s", img.QC, models.QCBlankPage)
+	}
+}
+
+// BenchmarkDecodeJPEGTIFF1000 decodes a 1000² RGB JPEG-in-TIFF, the
+// format of OpenCFU's webcam plates.
+func BenchmarkDecodeJPEGTIFF1000(b *testing.B) {
+	data, err := tiffgen.Encode([]tiffgen.Page{{Img: plate(1000, 1000, true), Compression: tiffgen.JPEG, RowsPerStrip: 16}}, tiffgen.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	start := time.Now()
+	for b.Loop() {
+		if _, err := imageio.Decode(data, imageio.Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_ = start
+}
