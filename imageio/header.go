@@ -188,6 +188,9 @@ func (h Header) DecodeBytes(fileBytes int64, viaFallback bool) int64 {
 		bps = 2
 	}
 	goCh, outCh := int64(4), int64(3)
+	if h.Format == "jpeg" && h.Samples == 3 {
+		goCh = 3 // YCbCr planes, at most 4:4:4
+	}
 	if h.Samples == 1 {
 		goCh, outCh = 1, 1
 		if h.palette {

@@ -146,6 +146,9 @@ func TestMemoryBudget(t *testing.T) {
 		{"tiff 144MP 16-bit RGB deflate", tif(12000, 12000, 16, 3), false},
 		{"png 100MP 8-bit grey", pngHeaderOnly(10000, 10000, 8, 0), true},
 		{"png 36MP 8-bit RGB", pngHeaderOnly(6000, 6000, 8, 2), true},
+		{"png 150MP 8-bit RGB", pngHeaderOnly(15000, 10000, 8, 2), true},
+		{"png 40MP 16-bit RGB", pngHeaderOnly(8000, 5000, 16, 2), true},
+		{"png 144MP 16-bit RGB", pngHeaderOnly(12000, 12000, 16, 2), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var err error

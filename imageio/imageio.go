@@ -50,10 +50,11 @@ type Options struct {
 }
 
 // DefaultMaxMemory is the decoding budget per image when Options.MaxMemory
-// is 0: a 150 MP 8-bit RGB photograph needs about 0.7 GiB, a 100 MP
-// 16-bit grey TIFF 0.5 GiB, while a 144 MP 16-bit RGBA PNG needs 1.6 GiB
-// and is refused.
-const DefaultMaxMemory int64 = 1 << 30
+// is 0. It admits every image under the 150 MP pixel guard stored with
+// 8-bit samples (a 150 MP RGB PNG needs about 1.1 GB) or 16-bit grey, and
+// 16-bit colour up to about 120 MP; it refuses the 16-bit colour bombs of
+// issue 15 (a 144 MP 16-bit RGBA PNG needs 2.5 GB).
+const DefaultMaxMemory int64 = 2 << 30
 
 func (o Options) withDefaults() Options {
 	if o.MaxPixels <= 0 {

@@ -265,3 +265,23 @@ func TestAbsurdCalibrations(t *testing.T) {
 }
 
 var binaryLE binary.ByteOrder = binary.LittleEndian
+
+// tiffSeeds are small fuzz seeds of every TIFF variant tiffgen writes.
+func tiffSeeds(t testing.TB) [][]byte {
+	var out [][]byte
+	ome := `<OME><Image><Pixels PhysicalSizeX="0.5" PhysicalSizeXUnit="µm"/></Image></OME>`
+	for _, kind := range []string{"gray8", "rgb16"} {
+		img := testPattern(kind, 20, 18)
+		for _, comp := range []tiffgen.Compression{tiffgen.None, tiffgen.LZW, tiffgen.Deflate, tiffgen.PackBits} {
+			out = append(out, mustTIFF(t, tiffgen.Options{}, tiffgen.Page{Img: img, Compression: comp, RowsPerStrip: 8}))
+		}
+		out = append(out,
+			mustTIFF(t, tiffgen.Options{BigTIFF: true}, tiffgen.Page{Img: img, TileSize: 16, Compression: tiffgen.Deflate, Description: ome}),
+			mustTIFF(t, tiffgen.Options{BigEndian: true}, tiffgen.Page{Img: img, XResNum: 20000, XResDen: 1, ResUnit: 3}, tiffgen.Page{Img: img, Compression: tiffgen.LZW}))
+	}
+	g := testPattern("gray8", 24, 24)
+	out = append(out,
+		mustTIFF(t, tiffgen.Options{}, tiffgen.Page{Img: g, Compression: tiffgen.JPEG}),
+		mustTIFF(t, tiffgen.Options{}, tiffgen.Page{Img: g, Compression: tiffgen.OldJPEG}))
+	return out
+}

@@ -220,3 +220,30 @@ func BenchmarkDecodeJPEGTIFF1000(b *testing.B) {
 	}
 	_ = start
 }
+
+// FuzzDecodeTIFF feeds damaged TIFFs through imageio into OpenCV: every
+// input must end as an image or an error, never an abort or a Mat leak.
+func FuzzDecodeTIFF(f *testing.F) {
+	for _, p := range []tiffgen.Page{
+		{Img: plate(40, 40, true), Compression: tiffgen.JPEG, RowsPerStrip: 16},
+		{Img: plate(40, 40, false), Compression: tiffgen.JPEG, TileSize: 16},
+		{Img: plate(40, 40, true), Compression: tiffgen.OldJPEG},
+	} {
+		for _, o := range []tiffgen.Options{{}, {BigTIFF: true}} {
+			data, err := tiffgen.Encode([]tiffgen.Page{p}, o)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img, err := imageio.Decode(data, imageio.Options{MaxPixels: 1 << 20, MaxMemory: 64 << 20})
+		if err != nil {
+			return
+		}
+		if len(img.Pix) != img.Width*img.Height*img.Channels {
+			t.Fatalf("buffer %d bytes for %dx%dx%d", len(img.Pix), img.Width, img.Height, img.Channels)
+		}
+	})
+}
