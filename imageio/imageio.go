@@ -201,6 +201,10 @@ func Decode(data []byte, opt Options) (img *Image, err error) {
 	out.Info.SHA256 = hex.EncodeToString(sum[:])
 	out.Info.Bytes = int64(len(data))
 	out.Info.Page, out.Info.Pages = h.Page, h.Pages
+	if !h.palette && h.Samples >= 1 && h.Samples <= 4 {
+		// What the file stores (RGB TIFFs decode to Go's RGBA: not 4 channels).
+		out.Info.Channels = h.Samples
+	}
 	cal, why := ReadPixelSize(data, h.Format, h.Page)
 	if why != "" {
 		out.QC = append(out.QC, models.QCCalibrationRejected)

@@ -110,6 +110,9 @@ func TestTIFFVariantsGo(t *testing.T) {
 						if !bytes.Equal(got.Pix, ref.Pix) || got.Channels != ref.Channels {
 							t.Fatalf("pixels differ from the uncompressed strip file")
 						}
+						if wantCh := map[bool]int{true: 1, false: 3}[strings.HasPrefix(kind, "gray")]; got.Info.Channels != wantCh {
+							t.Errorf("Info.Channels %d, want the stored %d", got.Info.Channels, wantCh)
+						}
 						if got.Info.Pages != 1 || got.Info.Page != 1 || got.Info.BitDepth != ref.Info.BitDepth {
 							t.Errorf("pages %d page %d depth %d", got.Info.Pages, got.Info.Page, got.Info.BitDepth)
 						}
