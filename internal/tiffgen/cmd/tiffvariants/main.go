@@ -17,6 +17,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/histocount/histocount/internal/tiffgen"
@@ -68,7 +69,12 @@ func pattern(w, h int, kind string) image.Image {
 	return m
 }
 
+var onlyFilter string
+
 func write(dir, name string, pages []tiffgen.Page, o tiffgen.Options) {
+	if !strings.Contains(name, onlyFilter) {
+		return
+	}
 	b, err := tiffgen.Encode(pages, o)
 	if err != nil {
 		log.Fatalf("%s: %v", name, err)
@@ -80,16 +86,20 @@ func write(dir, name string, pages []tiffgen.Page, o tiffgen.Options) {
 
 func main() {
 	out := flag.String("out", "", "output folder")
+	size := flag.Int("size", 1000, "side of the variant images in px")
+	only := flag.String("only", "", "write only variants whose name contains this")
 	hostile := flag.Bool("hostile", false, "also write the large hostile inputs (144 MP bombs, 1000 MiB zero files, a FIFO)")
 	flag.Parse()
+	onlyFilter = *only
 	if *out == "" {
 		log.Fatal("-out is required")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	const s = 1000
-	ome := `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" SizeX="1000" SizeY="1000" SizeC="1" SizeZ="1" SizeT="1" PhysicalSizeX="0.325" PhysicalSizeXUnit="µm" PhysicalSizeY="0.325" PhysicalSizeYUnit="µm"/></Image></OME>`
+	s := *size
+	ome := `<?xml version="1.0" encoding="UTF-8"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image ID="Image:0"><Pixels ID="Pixels:0" DimensionOrder="XYCZT" Type="uint16" SizeX="%[1]d" SizeY="%[1]d" SizeC="1" SizeZ="1" SizeT="1" PhysicalSizeX="0.325" PhysicalSizeXUnit="µm" PhysicalSizeY="0.325" PhysicalSizeYUnit="µm"/></Image></OME>`
+	ome = fmt.Sprintf(ome, s)
 	cal := func(p tiffgen.Page) tiffgen.Page { p.XResNum, p.XResDen, p.ResUnit = 10000, 90, 3; return p } // 90 µm/px
 	for _, kind := range []string{"gray8", "rgb8", "gray16", "rgb16"} {
 		img := pattern(s, s, kind)
