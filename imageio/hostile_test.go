@@ -253,3 +253,59 @@ func TestSixteenBitAndAlphaDocumented(t *testing.T) {
 		t.Errorf("QC %v", img.QC)
 	}
 }
+
+// TestExpandHostile: issue 15's listing cases. The same file under three
+// spellings is listed once; a broken and a looping symlink named
+// explicitly, and an unreadable sub-folder, are listed so that Load gives
+// each an error row, and the rest of the batch goes on.
+func TestExpandHostile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	for _, d := range []string{in, filepath.Join(in, "locked")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x := filepath.Join(in, "x.png")
+	if err := os.WriteFile(x, pngWithPHYs(2_000_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(in, "locked", "y.png"), pngWithPHYs(2_000_000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken, loop := filepath.Join(dir, "broken.png"), filepath.Join(dir, "loop.png")
+	if err := os.Symlink(filepath.Join(dir, "missing.png"), broken); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	got, err := Expand([]string{"in/", "./in/x.png", "in//x.png", broken, loop})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"in/locked/y.png", "in/x.png", broken, loop}
+	if os.Geteuid() != 0 { // root reads any folder: only then can "locked" be locked
+		if err := os.Chmod(filepath.Join(in, "locked"), 0); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(filepath.Join(in, "locked"), 0o755)
+		got, err = Expand([]string{"in/", "./in/x.png", "in//x.png", broken, loop})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = []string{"in/locked", "in/x.png", broken, loop}
+		if _, err := Load("in/locked", Options{}); !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "could not be read") {
+			t.Errorf("unreadable folder: %v", err)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("Expand = %q, want %q", got, want)
+	}
+	for _, p := range []string{broken, loop} {
+		if _, err := Load(p, Options{}); err == nil {
+			t.Errorf("%s loaded", p)
+		}
+	}
+}

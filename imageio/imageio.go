@@ -104,6 +104,11 @@ func OpenRegular(path string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if st.IsDir() {
+		if _, rerr := os.ReadDir(path); rerr != nil {
+			return nil, fmt.Errorf("%w: folder %s could not be read: %v", ErrNotRegular, DisplayName(path), rerr)
+		}
+	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s is %s", ErrNotRegular, DisplayName(path), modeName(st.Mode()))
 	}
@@ -366,12 +371,23 @@ func IsImageFile(name string) bool {
 // Expand turns files, directories (walked recursively) and glob patterns
 // into a sorted-within-argument, de-duplicated list of image files. Order
 // follows the arguments, so output rows follow the user's order.
+//
+// One file reached through several spellings (in/ and ./in/x and in//x)
+// is listed once, under its first spelling. Explicitly named files are
+// listed even when they cannot be read (a broken or looping symlink, a
+// FIFO), and an unreadable sub-folder is listed as itself, so that each
+// becomes an error row from Load instead of vanishing or stopping the
+// batch; only a named folder that cannot be read at all is an error.
 func Expand(args []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
+		key := filepath.Clean(p)
+		if abs, err := filepath.Abs(key); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
 			out = append(out, p)
 		}
 	}
@@ -381,7 +397,14 @@ func Expand(args []string) ([]string, error) {
 			var files []string
 			werr := filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
 				if err != nil {
-					return err
+					if p == a {
+						return err
+					}
+					files = append(files, p) // unreadable sub-folder: an error row
+					if d != nil && d.IsDir() {
+						return filepath.SkipDir
+					}
+					return nil
 				}
 				if !d.IsDir() && IsImageFile(p) {
 					files = append(files, p)
@@ -401,6 +424,10 @@ func Expand(args []string) ([]string, error) {
 			add(a) // an explicit file is taken as is, so a bad one gets an error row
 			continue
 		}
+		if _, lerr := os.Lstat(a); lerr == nil {
+			add(a) // a broken or looping symlink: Load reports why
+			continue
+		}
 		matches, gerr := filepath.Glob(a)
 		if gerr != nil {
 			return nil, fmt.Errorf("bad pattern %q: %w", a, gerr)
@@ -410,7 +437,7 @@ func Expand(args []string) ([]string, error) {
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && !st.IsDir() {
+			if st, err := os.Stat(m); err != nil || !st.IsDir() {
 				add(m)
 			}
 		}
