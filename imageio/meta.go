@@ -82,8 +82,8 @@ func tiffCalibration(p tiffPage) Calibration {
 }
 
 var (
-	omeSizeRe = regexp.MustCompile(`PhysicalSizeX="([0-9.eE+-]+)"`)
-	omeUnitRe = regexp.MustCompile(`PhysicalSizeXUnit="([^"]+)"`)
+	omeSizeRe = regexp.MustCompile(`PhysicalSizeX\s*=\s*["']([0-9.eE+-]+|[A-Za-z]+)["']`)
+	omeUnitRe = regexp.MustCompile(`PhysicalSizeXUnit\s*=\s*["']([^"']+)["']`)
 	ijUnitRe  = regexp.MustCompile(`(?m)^unit=(.+)$`)
 )
 
@@ -120,7 +120,7 @@ func imageJUnitUM(desc string) (float64, bool) {
 
 func unitToUM(u string) (float64, bool) {
 	switch strings.ToLower(strings.TrimSpace(u)) {
-	case "µm", "μm", "um", "micron", "microns", "\\u00b5m", "micrometer", "micrometre":
+	case "µm", "μm", "um", "micron", "microns", "\\u00b5m", "micrometer", "micrometre", "&#181;m", "&#xb5;m", "&#956;m", "&#x3bc;m":
 		return 1, true
 	case "nm", "nanometer", "nanometre":
 		return 1e-3, true

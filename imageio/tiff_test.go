@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/histocount/histocount/internal/tiffgen"
 	"github.com/histocount/histocount/models"
@@ -231,6 +232,7 @@ func TestAbsurdCalibrations(t *testing.T) {
 		{"tiff 1e14 µm/px", tiffWithCalibration(binaryLE, 1, 39370, 2, ""), "tiff", 0, true}, // 1/39370 px per inch ≈ 1e9 µm
 		{"ome 1e308 mm", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX="1e308" PhysicalSizeXUnit="mm"/>`), "tiff", 0, true},
 		{"ome 1e14 µm", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX="1e14"/>`), "tiff", 0, true},
+		{"ome single quotes, entity µ", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX='0.5' PhysicalSizeXUnit='&#181;m'/>`), "tiff", 0.5, false},
 		{"ome NaN", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX="NaN"/>`), "tiff", 0, false},
 		{"png 1 px/m", pngWithPHYs(1), "png", 0, true},
 		{"png 0.5 µm", pngWithPHYs(2_000_000), "png", 0.5, false},
@@ -287,4 +289,51 @@ func tiffSeeds(t testing.TB) [][]byte {
 		mustTIFF(t, tiffgen.Options{}, tiffgen.Page{Img: g, Compression: tiffgen.JPEG}),
 		mustTIFF(t, tiffgen.Options{}, tiffgen.Page{Img: g, Compression: tiffgen.OldJPEG}))
 	return out
+}
+
+// TestTIFFHostileChain: a chain of thousands of pages that all point at
+// one 1 MiB description is parsed within the file-wide caps, quickly.
+func TestTIFFHostileChain(t *testing.T) {
+	const pages = 3000
+	le := binary.LittleEndian
+	desc := bytes.Repeat([]byte("x"), 1<<20)
+	var b []byte
+	b = append(b, 'I', 'I', 42, 0)
+	b = le.AppendUint32(b, uint32(8+len(desc)+64))
+	b = append(b, desc...)
+	pix := uint32(len(b))
+	b = append(b, make([]byte, 64)...)
+	for i := 0; i < pages; i++ {
+		next := uint32(len(b) + 2 + 6*12 + 4)
+		if i == pages-1 {
+			next = 0
+		}
+		b = le.AppendUint16(b, 6)
+		for _, e := range [][3]uint32{{256, 4, 8}, {257, 4, 8}, {262, 3, 1}, {270, 2, 0}, {273, 4, pix}, {279, 4, 64}} {
+			b = le.AppendUint16(b, uint16(e[0]))
+			b = le.AppendUint16(b, uint16(e[1]))
+			if e[0] == 270 {
+				b = le.AppendUint32(b, uint32(len(desc)))
+				b = le.AppendUint32(b, 8)
+				continue
+			}
+			b = le.AppendUint32(b, 1)
+			b = le.AppendUint32(b, e[2])
+		}
+		b = le.AppendUint32(b, next)
+	}
+	var img *Image
+	var err error
+	start := time.Now()
+	alloc := allocatedDuring(func() { img, err = Decode(b, Options{Page: pages}) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Info.Pages != pages || img.Info.Page != pages {
+		t.Errorf("page %d of %d", img.Info.Page, img.Info.Pages)
+	}
+	if alloc > 64<<20 {
+		t.Errorf("allocated %d MiB for %d directories sharing one description", alloc>>20, pages)
+	}
+	t.Logf("%d pages in %v, %d MiB allocated", pages, time.Since(start), alloc>>20)
 }

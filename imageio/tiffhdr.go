@@ -43,7 +43,12 @@ const (
 	tiffDeflateOld  = 32946
 	maxTIFFPages    = 100_000 // longer IFD chains are refused as hostile
 	maxTIFFEntries  = 4096    // entries in one IFD
-	maxTIFFDescSize = 1 << 20 // ImageDescription bytes kept (OME-XML)
+	maxTIFFDescSize = 1 << 20 // ImageDescription bytes kept per page (OME-XML)
+	// A hostile chain of many large directories must not cost unbounded
+	// time or memory: these bound the entries read and the descriptions
+	// kept over the whole file.
+	maxTIFFTotalEntries = 1 << 20
+	maxTIFFTotalDesc    = 8 << 20
 )
 
 // tiffPage is what histocount needs from one TIFF directory (IFD).
@@ -69,6 +74,8 @@ type tiffFile struct {
 	order   binary.ByteOrder
 	bigTIFF bool
 	pages   []tiffPage
+
+	entries, descBytes int64 // read so far, against the file-wide caps
 }
 
 var errNotTIFF = errors.New("not a TIFF")
@@ -175,6 +182,9 @@ func (t *tiffFile) readIFD(r io.ReaderAt, size, off int64) (tiffPage, int64, err
 	if n <= 0 || n > maxTIFFEntries || off+countSize+n*entrySize+valSize > size {
 		return p, 0, fmt.Errorf("%w: TIFF directory with %d entries at %d", ErrCorrupt, n, off)
 	}
+	if t.entries += n; t.entries > maxTIFFTotalEntries {
+		return p, 0, fmt.Errorf("%w: TIFF directories hold more than %d entries", ErrCorrupt, maxTIFFTotalEntries)
+	}
 	buf := make([]byte, n*entrySize+valSize)
 	if _, err := r.ReadAt(buf, off+countSize); err != nil {
 		return p, 0, fmt.Errorf("%w: TIFF directory: %v", ErrCorrupt, err)
@@ -206,6 +216,10 @@ func (t *tiffFile) readIFD(r io.ReaderAt, size, off int64) (tiffPage, int64, err
 		if ts*count > valSize {
 			if tag != tagImageDescription {
 				want = min(want, 16)
+			} else if want = min(want, maxTIFFTotalDesc-t.descBytes); want <= 0 {
+				continue // description budget spent: this page's calibration falls back to its tags
+			} else {
+				t.descBytes += want
 			}
 			var o int64
 			if t.bigTIFF {
