@@ -36,6 +36,13 @@ func TestLoadFixtures(t *testing.T) {
 		{"edge-rgba.png", nil, models.QCAlphaFlattened, 8, 4},
 		{"edge-all-black.png", nil, "", 8, 1},
 		{"edge-gradient.jpg", nil, "", 8, 3},
+		{"tiff-lzw-tiles.tif", nil, "", 8, 3},
+		{"tiff-packbits-16bit-be.tif", nil, models.QCHighBitDepth, 16, 1},
+		{"tiff-deflate-bigtiff.tif", nil, "", 8, 3},
+		{"tiff-ome-16bit.ome.tif", nil, models.QCHighBitDepth, 16, 1},
+		{"tiff-multipage-blank-1.tif", nil, models.QCBlankPage, 8, 1},
+		{"invalid-calibration-2e32.tif", nil, models.QCCalibrationRejected, 8, 3},
+		{"tiff-jpeg-ycbcr-strips.tif", ErrUnsupported, "", 0, 0}, // without analysis/cvdecode
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			img, err := Load(filepath.Join(fixtureDir, c.file), Options{})
