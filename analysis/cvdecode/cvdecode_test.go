@@ -283,3 +283,53 @@ func TestJPEGFixtures(t *testing.T) {
 		}
 	}
 }
+
+// TestLibtiffWrittenTIFF decodes TIFFs written by another writer —
+// OpenCV's libtiff encoder (with its own tags, predictor and strip
+// layout) — to exactly the pixels written, 8-bit BGR and 16-bit grey.
+// (OpenCV 4.6 cannot write JPEG compression: its encoder throws.)
+func TestLibtiffWrittenTIFF(t *testing.T) {
+	for _, depth := range []gocv.MatType{gocv.MatTypeCV8UC3, gocv.MatTypeCV16UC1} {
+		libtiffRoundTrip(t, depth)
+	}
+}
+
+func libtiffRoundTrip(t *testing.T, depth gocv.MatType) {
+	m := gocv.NewMatWithSize(70, 90, depth)
+	defer m.Close()
+	for y := 0; y < 70; y++ {
+		for x := 0; x < 90; x++ {
+			if depth == gocv.MatTypeCV16UC1 {
+				m.SetShortAt(y, x, int16(40*x+7*y))
+			} else {
+				m.SetUCharAt(y, 3*x, uint8(2*x))
+				m.SetUCharAt(y, 3*x+1, uint8(3*y))
+				m.SetUCharAt(y, 3*x+2, uint8(x+y))
+			}
+		}
+	}
+	for _, comp := range []int{1, 5, 8, 32773} {
+		buf, err := gocv.IMEncodeWithParams(".tiff", m, []int{259, comp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := append([]byte{}, buf.GetBytes()...)
+		buf.Close()
+		img, err := imageio.Decode(data, imageio.Options{})
+		if err != nil {
+			t.Errorf("%v compression %d: %v", depth, comp, err)
+			continue
+		}
+		if depth == gocv.MatTypeCV16UC1 {
+			// 16-bit is rescaled: check order is kept along a row.
+			if img.Info.BitDepth != 16 || img.Pix[10*90+80] <= img.Pix[10*90+10] {
+				t.Errorf("16-bit compression %d: depth %d", comp, img.Info.BitDepth)
+			}
+			continue
+		}
+		src, _ := m.DataPtrUint8()
+		if img.Channels != 3 || !bytes.Equal(img.Pix, src) {
+			t.Errorf("8-bit compression %d: pixels differ from the Mat written", comp)
+		}
+	}
+}
