@@ -229,7 +229,7 @@ func TestAbsurdCalibrations(t *testing.T) {
 		rejected bool
 	}{
 		{"tiff 2^32-1 px/cm", tiffWithCalibration(binaryLE, 4294967295, 1, 3, ""), "tiff", 0, true},
-		{"tiff 1e14 µm/px", tiffWithCalibration(binaryLE, 1, 39370, 2, ""), "tiff", 0, true}, // 1/39370 px per inch ≈ 1e9 µm
+		{"tiff 1e14 µm/px", tiffWithCalibration(binaryLE, 1, 3937007874, 2, ""), "tiff", 0, true}, // 2.54e-10 px per inch
 		{"ome 1e308 mm", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX="1e308" PhysicalSizeXUnit="mm"/>`), "tiff", 0, true},
 		{"ome 1e14 µm", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX="1e14"/>`), "tiff", 0, true},
 		{"ome single quotes, entity µ", tiffWithCalibration(binaryLE, 72, 1, 2, `<Pixels PhysicalSizeX='0.5' PhysicalSizeXUnit='&#181;m'/>`), "tiff", 0.5, false},
