@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -336,4 +337,31 @@ func TestTIFFHostileChain(t *testing.T) {
 		t.Errorf("allocated %d MiB for %d directories sharing one description", alloc>>20, pages)
 	}
 	t.Logf("%d pages in %v, %d MiB allocated", pages, time.Since(start), alloc>>20)
+}
+
+// TestFixtureCalibrations reads the pixel size of each committed
+// camera-TIFF fixture that Go decodes (cvdecode checks the JPEG ones).
+func TestFixtureCalibrations(t *testing.T) {
+	for _, c := range []struct {
+		file  string
+		um    float64
+		src   CalibrationSource
+		pages int
+	}{
+		{"tiff-deflate-bigtiff.tif", 0.5, SourceTIFF, 1},
+		{"tiff-ome-16bit.ome.tif", 0.65, SourceOME, 1},
+		{"tiff-lzw-tiles.tif", 0, SourceNone, 1},
+		{"tiff-packbits-16bit-be.tif", 0, SourceNone, 1},
+		{"tiff-multipage-blank-1.tif", 0, SourceNone, 2},
+		{"invalid-calibration-2e32.tif", 0, SourceNone, 1},
+	} {
+		img, err := Load(filepath.Join(fixtureDir, c.file), Options{})
+		if err != nil {
+			t.Errorf("%s: %v", c.file, err)
+			continue
+		}
+		if math.Abs(img.PixelSize.PixelSizeUM-c.um) > 1e-9 || img.PixelSize.Source != c.src || img.Info.Pages != c.pages {
+			t.Errorf("%s: %+v, %d pages; want %g µm from %q, %d pages", c.file, img.PixelSize, img.Info.Pages, c.um, c.src, c.pages)
+		}
+	}
 }
