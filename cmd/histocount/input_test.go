@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/histocount/histocount/internal/tiffgen"
 	"github.com/histocount/histocount/models"
@@ -88,5 +89,45 @@ func TestCameraTIFFInputs(t *testing.T) {
 		if code, log := runCLI(t, context.Background(), args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d\n%s", bad, code, ExitUsage, log)
 		}
+	}
+}
+
+// TestRunManifestFIFO: a manifest item whose path is a FIFO is refused
+// by the manifest check (exit 2, naming the item) instead of blocking the
+// run (issue 15); hashFile also opens only regular files.
+func TestRunManifestFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "x.png")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ok := filepath.Join(dir, "plate.jpg")
+	copyFile(t, "../../testdata/samples/colonies/D01-r1.jpg", ok)
+	m := writeManifest(t, dir, nil, []map[string]any{
+		{"id": "fifo", "kind": "colonies", "path": fifo, "pixel_size_um": 40},
+		{"id": "plate", "kind": "colonies", "path": ok, "pixel_size_um": 40},
+	})
+	type result struct {
+		code int
+		log  string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, log := runCLI(t, context.Background(), "run", "--quiet", "--out", filepath.Join(dir, "out"), m)
+		done <- result{code, log}
+	}()
+	select {
+	case r := <-done:
+		if r.code != ExitUsage || !strings.Contains(r.log, "items[0].path") || !strings.Contains(r.log, "regular file") {
+			t.Errorf("exit %d, want %d naming items[0].path\n%s", r.code, ExitUsage, r.log)
+		}
+	case <-time.After(2 * time.Minute):
+		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("run blocked on a FIFO item")
+	}
+	if _, _, err := hashFile(fifo); err == nil || !strings.Contains(err.Error(), "FIFO") {
+		t.Errorf("hashFile(FIFO) = %v", err)
 	}
 }
