@@ -99,7 +99,7 @@ func fixtures(t testing.TB) map[string][]byte {
 		"tiff-deflate-bigtiff.tif":     cam(tiffgen.Options{BigTIFF: true}, tiffgen.Page{Img: plate, Compression: tiffgen.Deflate, XResNum: 20000, XResDen: 1, ResUnit: 3}),
 		"tiff-ome-16bit.ome.tif":       cam(tiffgen.Options{}, tiffgen.Page{Img: cam16, Compression: tiffgen.LZW, Description: ome}),
 		"tiff-multipage-blank-1.tif":   cam(tiffgen.Options{}, tiffgen.Page{Img: image.NewGray(image.Rect(0, 0, 64, 48))}, tiffgen.Page{Img: plate, Compression: tiffgen.Deflate}),
-		"invalid-calibration-2e32.tif": cam(tiffgen.Options{}, tiffgen.Page{Img: plate, XResNum: 4294967295, XResDen: 1, ResUnit: 3}),
+		"edge-calibration-2e32.tif": cam(tiffgen.Options{}, tiffgen.Page{Img: plate, XResNum: 4294967295, XResDen: 1, ResUnit: 3}),
 	}
 }
 

@@ -41,7 +41,7 @@ func TestLoadFixtures(t *testing.T) {
 		{"tiff-deflate-bigtiff.tif", nil, "", 8, 3},
 		{"tiff-ome-16bit.ome.tif", nil, models.QCHighBitDepth, 16, 1},
 		{"tiff-multipage-blank-1.tif", nil, models.QCBlankPage, 8, 1},
-		{"invalid-calibration-2e32.tif", nil, models.QCCalibrationRejected, 8, 3},
+		{"edge-calibration-2e32.tif", nil, models.QCCalibrationRejected, 8, 3},
 		{"tiff-jpeg-ycbcr-strips.tif", ErrUnsupported, "", 0, 0}, // without analysis/cvdecode
 	} {
 		t.Run(c.file, func(t *testing.T) {

@@ -353,7 +353,7 @@ func TestFixtureCalibrations(t *testing.T) {
 		{"tiff-lzw-tiles.tif", 0, SourceNone, 1},
 		{"tiff-packbits-16bit-be.tif", 0, SourceNone, 1},
 		{"tiff-multipage-blank-1.tif", 0, SourceNone, 2},
-		{"invalid-calibration-2e32.tif", 0, SourceNone, 1},
+		{"edge-calibration-2e32.tif", 0, SourceNone, 1},
 	} {
 		img, err := Load(filepath.Join(fixtureDir, c.file), Options{})
 		if err != nil {
