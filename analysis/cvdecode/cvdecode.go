@@ -1,15 +1,3 @@
-// Package cvdecode decodes, with OpenCV's libtiff reader, the TIFF pages
-// that Go's decoder cannot: JPEG compression (7, and old-style 6), YCbCr,
-// planar and grey+alpha layouts. Importing it registers Decoder as
-// imageio's fallback:
-//
-//	import _ "github.com/histocount/histocount/analysis/cvdecode"
-//
-// imageio has already parsed the header, applied the pixel and memory
-// limits, chosen the page and rewritten it as the first directory of a
-// classic TIFF; this package checks that again before any byte reaches
-// C code (an OpenCV exception would abort the process), and checks the
-// decoded Mat against the header.
 package cvdecode
 
 import (
