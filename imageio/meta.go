@@ -33,7 +33,14 @@ func ReadPixelSize(data []byte, format string, page int) (Calibration, string) {
 		if err != nil || page < 1 || page > len(t.pages) {
 			return Calibration{}, ""
 		}
-		return checked(tiffCalibration(t.pages[page-1]))
+		p := t.pages[page-1]
+		if first := t.pages[0]; p.desc == "" && page > 1 && p.width == first.width && p.height == first.height {
+			// OME-TIFF and ImageJ stacks write their description on the first
+			// plane only; it holds for every plane of the same size (not
+			// for a thumbnail or a macro image of another size).
+			p.desc = first.desc
+		}
+		return checked(tiffCalibration(p))
 	case "png":
 		return checked(pngCalibration(r, int64(len(data))))
 	}

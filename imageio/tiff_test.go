@@ -192,6 +192,29 @@ func TestTIFFPages(t *testing.T) {
 func TestTIFFCalibrationPerPage(t *testing.T) {
 	img := testPattern("gray8", 32, 32)
 	ome := `<?xml version="1.0"?><OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06"><Image ID="Image:0"><Pixels DimensionOrder="XYCZT" PhysicalSizeX="0.65" PhysicalSizeXUnit="µm" PhysicalSizeY="0.65" SizeX="32" SizeY="32" Type="uint8"/></Image></OME>`
+	// OME-XML and ImageJ descriptions sit on the first plane only and hold
+	// for the other planes of that size, not for a thumbnail.
+	ij := "ImageJ=1.53t\nimages=3\nunit=micron\n"
+	for _, c := range []struct {
+		desc string
+		xres uint32
+		um   float64
+		src  CalibrationSource
+	}{{ome, 0, 0.65, SourceOME}, {ij, 4, 0.25, SourceImageJ}} {
+		data := mustTIFF(t, tiffgen.Options{},
+			tiffgen.Page{Img: img, Description: c.desc, XResNum: c.xres, XResDen: 1, ResUnit: 1},
+			tiffgen.Page{Img: img, XResNum: c.xres, XResDen: 1, ResUnit: 1},
+			tiffgen.Page{Img: testPattern("gray8", 16, 16), XResNum: c.xres, XResDen: 1, ResUnit: 1})
+		for page, want := range map[int]float64{1: c.um, 2: c.um, 3: 0} {
+			got, err := Decode(data, Options{Page: page})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(got.PixelSize.PixelSizeUM-want) > 1e-9 || (want > 0 && got.PixelSize.Source != c.src) {
+				t.Errorf("%s page %d: %+v, want %g", c.src, page, got.PixelSize, want)
+			}
+		}
+	}
 	for _, big := range []bool{false, true} {
 		data := mustTIFF(t, tiffgen.Options{BigTIFF: big},
 			tiffgen.Page{Img: img, XResNum: 20000, XResDen: 1, ResUnit: 3},      // 0.5 µm/px
