@@ -72,7 +72,10 @@
 // XResolution with ResolutionUnit inch (25 400 µm) or cm (10 000 µm), and
 // the PNG pHYs chunk in pixels per metre (10⁶ µm). The printer defaults
 // 72 and 96 dpi, and unit-less resolutions, are ignored because they say
-// nothing about the specimen.
+// nothing about the specimen. OME-TIFF and ImageJ stacks write their
+// description on the first plane only: a later page without one takes the
+// first page's description when it has the same size (a thumbnail or
+// macro image of another size does not).
 //
 // Only plausible microscopy pixel sizes are believed: MinPixelSizeUM =
 // 0.01 ≤ µm/px ≤ MaxPixelSizeUM = 1000 (from an oil objective's sampling
