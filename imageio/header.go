@@ -299,12 +299,22 @@ func (h Header) decodeTIFF(data []byte, opt Options, page int) (image.Image, err
 		return nil, err
 	}
 	p := t.pages[page-1]
+	ph := h
+	ph.Page, ph.Width, ph.Height = page, clampInt(p.width), clampInt(p.height)
+	ph.Samples, ph.BitDepth, ph.Compression = p.samples, p.bitsPerSample, p.compression
 	if p.goDecodes() {
 		img, err := tiff.Decode(io.NewSectionReader(v, 0, v.Size()))
-		var ue tiff.UnsupportedError
-		if err == nil || !errors.As(err, &ue) || opt.Fallback == nil {
+		// Go's reader is stricter than libtiff (unsorted tags, odd
+		// ExtraSamples): a file it refuses gets a second chance through
+		// the fallback, if that fits the memory budget too.
+		if err == nil || opt.Fallback == nil || ph.DecodeBytes(int64(len(data)), true) > opt.MaxMemory {
 			return img, err
 		}
+		img2, err2 := opt.Fallback.DecodeTIFF(mustBytes(v), ph)
+		if err2 != nil {
+			return nil, err // Go's reason is the clearer one
+		}
+		return img2, nil
 	}
 	if opt.Fallback == nil {
 		return nil, fmt.Errorf("%w: TIFF compression %d needs the OpenCV decoder", ErrUnsupported, p.compression)
@@ -316,10 +326,14 @@ func (h Header) decodeTIFF(data []byte, opt Options, page int) (image.Image, err
 	if err != nil {
 		return nil, err
 	}
-	ph := h
-	ph.Page, ph.Width, ph.Height = page, clampInt(p.width), clampInt(p.height)
-	ph.Samples, ph.BitDepth, ph.Compression = p.samples, p.bitsPerSample, p.compression
 	return opt.Fallback.DecodeTIFF(b, ph)
+}
+
+// mustBytes materialises v; a failure leaves nil, which the fallback
+// refuses as not a TIFF.
+func mustBytes(v *pageView) []byte {
+	b, _ := v.Bytes()
+	return b
 }
 
 // blankSpread is the largest 0.1–99.9 percentile spread, as a fraction of

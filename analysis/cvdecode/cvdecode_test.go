@@ -2,6 +2,7 @@ package cvdecode
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -10,6 +11,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -330,6 +332,68 @@ func libtiffRoundTrip(t *testing.T, depth gocv.MatType) {
 		src, _ := m.DataPtrUint8()
 		if img.Channels != 3 || !bytes.Equal(img.Pix, src) {
 			t.Errorf("8-bit compression %d: pixels differ from the Mat written", comp)
+		}
+	}
+}
+
+// TestGoRefusesLibtiffReads: a TIFF whose tags are out of order (Go's
+// reader refuses it, libtiff only warns) decodes through the fallback;
+// without the fallback it stays a clear error.
+func TestGoRefusesLibtiffReads(t *testing.T) {
+	src := plate(40, 30, false)
+	data, err := tiffgen.Encode([]tiffgen.Page{{Img: src, Compression: tiffgen.Deflate}}, tiffgen.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Swap the first two 12-byte directory entries (ImageWidth, ImageLength).
+	ifd := int(binary.LittleEndian.Uint32(data[4:8]))
+	e := data[ifd+2 : ifd+2+24]
+	var tmp [12]byte
+	copy(tmp[:], e[:12])
+	copy(e[:12], e[12:24])
+	copy(e[12:24], tmp[:])
+	if _, err := imageio.Decode(data, imageio.Options{Fallback: nilDecoder{}}); err == nil || !strings.Contains(err.Error(), "sorted") {
+		t.Fatalf("Go alone: %v, want its unsorted-tags error", err)
+	}
+	img, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Width != 40 || img.Height != 30 || meanAbsDiff(img, src) != 0 {
+		t.Errorf("%dx%d, differs from the source", img.Width, img.Height)
+	}
+}
+
+// nilDecoder is a fallback that decodes nothing.
+type nilDecoder struct{}
+
+func (nilDecoder) DecodeTIFF([]byte, imageio.Header) (image.Image, error) {
+	return nil, errors.New("no fallback")
+}
+
+// TestStripPastEOF: a strip whose byte count runs past the end of the
+// file (a truncated camera file with its directory first) is an error
+// through Go and through the libtiff second chance alike — never a
+// silently zero-padded image.
+func TestStripPastEOF(t *testing.T) {
+	// (LZW is left out: its end-of-information code ends a strip, so a
+	// byte count past EOF over an intact strip is harmless and decodes.)
+	for _, comp := range []tiffgen.Compression{tiffgen.None, tiffgen.Deflate, tiffgen.JPEG} {
+		data, err := tiffgen.Encode([]tiffgen.Page{{Img: plate(48, 40, true), Compression: comp}}, tiffgen.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		le := binary.LittleEndian
+		ifd := int(le.Uint32(data[4:8]))
+		n := int(le.Uint16(data[ifd:]))
+		for i := 0; i < n; i++ {
+			e := data[ifd+2+12*i:]
+			if le.Uint16(e) == 279 { // StripByteCounts, one LONG inline
+				le.PutUint32(e[8:], le.Uint32(e[8:])+uint32(len(data)))
+			}
+		}
+		if img, err := imageio.Decode(data, imageio.Options{}); err == nil {
+			t.Errorf("compression %d: strip past EOF decoded to %dx%d", comp, img.Width, img.Height)
 		}
 	}
 }
