@@ -1,6 +1,10 @@
 package human
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestFormats(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
@@ -24,5 +28,23 @@ func TestFormats(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
 		}
+	}
+}
+
+func TestTable(t *testing.T) {
+	var b strings.Builder
+	Table(&b, []string{"sample", "viable/ml"}, [][]string{{"donor-A", PerML(2.11399e6)}, {"B", PerML(950000)}}, []bool{false, true})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "e+") {
+			t.Errorf("e-notation in %q", l)
+		}
+	}
+	// Right-aligned numbers end in the same column.
+	if utf8.RuneCountInString(lines[2]) != utf8.RuneCountInString(lines[3]) {
+		t.Errorf("not aligned:\n%s", b.String())
 	}
 }
