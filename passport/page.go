@@ -54,8 +54,12 @@ func Page(b *Built) htmlreport.Page {
 	pg.Sections = append(pg.Sections, qs)
 	it := htmlreport.Table{Header: []string{"image", "status", "live", "dead", "sha256"}, Right: []bool{false, false, true, true, false}}
 	is := htmlreport.Section{ID: "images", Heading: "Images"}
+	dir := commonDir(p.Images)
+	if dir != "" {
+		is.Lead = []string{"Folder: " + dir}
+	}
 	for _, im := range p.Images {
-		it.Rows = append(it.Rows, []string{im.Image, im.Status, strconv.Itoa(im.Live), strconv.Itoa(im.Dead), im.SHA256})
+		it.Rows = append(it.Rows, []string{strings.TrimPrefix(im.Image, dir), im.Status, strconv.Itoa(im.Live), strconv.Itoa(im.Dead), im.SHA256})
 		it.Flag = append(it.Flag, im.Status != models.StatusOK || len(models.Doubtful(im.QC)) > 0)
 		if th := b.Thumbnails[im.Image]; th != nil {
 			is.Gallery = append(is.Gallery, htmlreport.Thumb{Caption: shortName(im.Image), PNG: th, Href: im.Overlay,
@@ -136,6 +140,30 @@ func doseSection(d *models.DosePassport) htmlreport.Section {
 	kv = append(kv, htmlreport.KV{Key: "chamber", Value: "depth " + human.Sig(ch.DepthUM, 3) + " µm, dilution " + strconv.FormatFloat(ch.Dilution, 'g', -1, 64) +
 		", trypan ratio " + strconv.FormatFloat(ch.TrypanRatio, 'g', -1, 64)})
 	return htmlreport.Section{ID: "measurements", Heading: "Measurements", KVs: kv}
+}
+
+// commonDir is the folder (ending in /) all images share, "" if none.
+func commonDir(ims []models.PassportImage) string {
+	if len(ims) == 0 {
+		return ""
+	}
+	dir := ims[0].Image
+	if i := strings.LastIndexAny(dir, `/\`); i >= 0 {
+		dir = dir[:i+1]
+	} else {
+		return ""
+	}
+	for _, im := range ims[1:] {
+		for dir != "" && !strings.HasPrefix(im.Image, dir) {
+			d := strings.TrimRight(dir, `/\`)
+			if i := strings.LastIndexAny(d, `/\`); i >= 0 {
+				dir = d[:i+1]
+			} else {
+				dir = ""
+			}
+		}
+	}
+	return dir
 }
 
 func shortName(p string) string {

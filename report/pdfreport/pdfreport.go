@@ -28,6 +28,23 @@ const (
 // creation date (pass the report's own time so that the same report gives
 // the same bytes).
 func Render(p htmlreport.Page, created time.Time) ([]byte, error) {
+	// A passport should be one A4 sheet: when the content runs over, it is
+	// set again slightly smaller (down to 80 %), else it flows onto more pages.
+	var out []byte
+	for _, k := range []float64{1, 0.93, 0.87, 0.8} {
+		b, pages, err := render(p, created, k)
+		if err != nil {
+			return nil, err
+		}
+		out = b
+		if pages == 1 {
+			break
+		}
+	}
+	return out, nil
+}
+
+func render(p htmlreport.Page, created time.Time, k float64) ([]byte, int, error) {
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCreationDate(created)
 	f.SetModificationDate(created)
@@ -48,19 +65,23 @@ func Render(p htmlreport.Page, created time.Time) ([]byte, error) {
 		f.CellFormat(0, 4, fmt.Sprintf("page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
 	})
 	f.AddPage()
-	r := &renderer{f: f}
+	r := &renderer{f: f, k: k}
 	r.page(p)
 	if err := f.Error(); err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		return nil, 0, fmt.Errorf("pdf: %w", err)
 	}
+	pages := f.PageNo()
 	var b bytes.Buffer
 	if err := f.Output(&b); err != nil {
-		return nil, fmt.Errorf("pdf: %w", err)
+		return nil, 0, fmt.Errorf("pdf: %w", err)
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), pages, nil
 }
 
-type renderer struct{ f *fpdf.Fpdf }
+type renderer struct {
+	f *fpdf.Fpdf
+	k float64
+}
 
 func (r *renderer) width() float64 {
 	w, _ := r.f.GetPageSize()
@@ -76,34 +97,34 @@ func (r *renderer) room(h float64) {
 }
 
 func (r *renderer) text(size float64, style string, grey int) {
-	r.f.SetFont(font, style, size)
+	r.f.SetFont(font, style, size*r.k)
 	r.f.SetTextColor(grey, grey, grey)
 }
 
 func (r *renderer) page(p htmlreport.Page) {
 	f := r.f
 	r.text(16, "B", 20)
-	f.MultiCell(0, 7, p.Title, "", "L", false)
+	f.MultiCell(0, r.k*7, p.Title, "", "L", false)
 	if p.Subtitle != "" {
 		r.text(8.5, "", 90)
-		f.MultiCell(0, 4.5, p.Subtitle, "", "L", false)
+		f.MultiCell(0, r.k*4.5, p.Subtitle, "", "L", false)
 	}
 	if len(p.Meta) > 0 {
-		f.Ln(1)
+		f.Ln(r.k * 1)
 		f.SetDrawColor(30, 30, 30)
 		f.SetLineWidth(0.5)
 		f.Line(margin, f.GetY(), margin+r.width(), f.GetY())
-		f.Ln(1.5)
+		f.Ln(r.k * 1.5)
 		var parts []string
 		for _, kv := range p.Meta {
 			parts = append(parts, kv.Key+": "+kv.Value)
 		}
 		r.text(9, "", 20)
-		f.MultiCell(0, 4.8, strings.Join(parts, "    "), "", "L", false)
+		f.MultiCell(0, r.k*4.8, strings.Join(parts, "    "), "", "L", false)
 		f.SetDrawColor(200, 200, 200)
 		f.SetLineWidth(0.2)
 		f.Line(margin, f.GetY()+1, margin+r.width(), f.GetY()+1)
-		f.Ln(2)
+		f.Ln(r.k * 2)
 	}
 	for _, s := range p.Sections {
 		r.section(s)
@@ -117,14 +138,14 @@ func (r *renderer) section(s htmlreport.Section) {
 		need = 22 // heading and signature lines stay together
 	}
 	r.room(need)
-	f.Ln(1.5)
+	f.Ln(r.k * 1.5)
 	if s.Heading != "" {
 		r.text(11, "B", 20)
-		f.CellFormat(0, 5.5, s.Heading, "", 1, "L", false, 0, "")
+		f.CellFormat(0, r.k*5.5, s.Heading, "", 1, "L", false, 0, "")
 		f.SetDrawColor(200, 200, 200)
 		f.SetLineWidth(0.2)
 		f.Line(margin, f.GetY(), margin+r.width(), f.GetY())
-		f.Ln(1.5)
+		f.Ln(r.k * 1.5)
 	}
 	if b := s.Banner; b != nil {
 		if b.OK {
@@ -134,17 +155,17 @@ func (r *renderer) section(s htmlreport.Section) {
 		}
 		r.text(13, "B", 255)
 		f.SetTextColor(255, 255, 255)
-		f.CellFormat(0, 8, " "+b.Text, "", 1, "L", true, 0, "")
+		f.CellFormat(0, r.k*8, " "+b.Text, "", 1, "L", true, 0, "")
 		if b.Sub != "" {
 			r.text(8.5, "", 255)
 			f.SetTextColor(255, 255, 255)
-			f.MultiCell(0, 4.2, b.Sub, "", "L", true)
+			f.MultiCell(0, r.k*4.2, b.Sub, "", "L", true)
 		}
-		f.Ln(1.5)
+		f.Ln(r.k * 1.5)
 	}
 	for _, l := range s.Lead {
 		r.text(9, "", 20)
-		f.MultiCell(0, 4.5, l, "", "L", false)
+		f.MultiCell(0, r.k*4.5, l, "", "L", false)
 	}
 	if len(s.KVs) > 0 {
 		r.kvs(s.KVs)
@@ -160,11 +181,11 @@ func (r *renderer) section(s htmlreport.Section) {
 	}
 	for _, n := range s.Notes {
 		r.text(7.5, "", 90)
-		f.MultiCell(0, 3.6, n, "", "L", false)
+		f.MultiCell(0, r.k*3.6, n, "", "L", false)
 	}
 	if len(s.Sign) > 0 {
 		r.room(12)
-		f.Ln(7)
+		f.Ln(r.k * 7)
 		col := (r.width() - 10) / float64(len(s.Sign))
 		y := f.GetY()
 		f.SetDrawColor(30, 30, 30)
@@ -174,7 +195,7 @@ func (r *renderer) section(s htmlreport.Section) {
 			x := margin + float64(i)*(col+10)
 			f.Line(x, y, x+col, y)
 			f.SetXY(x, y+0.8)
-			f.CellFormat(col, 4, label, "", 0, "L", false, 0, "")
+			f.CellFormat(col, r.k*4, label, "", 0, "L", false, 0, "")
 		}
 		f.SetXY(margin, y+6)
 	}
@@ -186,7 +207,7 @@ func (r *renderer) kvs(kvs []htmlreport.KV) {
 	for _, kv := range kvs {
 		r.text(8.5, "", 20)
 		lines := f.SplitText(kv.Value, r.width()-keyW)
-		h := 3.9 * float64(max(1, len(lines)))
+		h := r.k * 3.9 * float64(max(1, len(lines)))
 		r.room(h)
 		y := f.GetY()
 		if kv.Flag {
@@ -195,18 +216,18 @@ func (r *renderer) kvs(kvs []htmlreport.KV) {
 		}
 		r.text(8.5, "", 90)
 		f.SetXY(margin, y)
-		f.CellFormat(keyW, 3.9, kv.Key, "", 0, "L", false, 0, "")
+		f.CellFormat(keyW, r.k*3.9, kv.Key, "", 0, "L", false, 0, "")
 		r.text(8.5, "", 20)
 		f.SetXY(margin+keyW, y)
-		f.MultiCell(r.width()-keyW, 3.9, kv.Value, "", "L", false)
+		f.MultiCell(r.width()-keyW, r.k*3.9, kv.Value, "", "L", false)
 		f.SetXY(margin, y+h)
 	}
-	f.Ln(1)
+	f.Ln(r.k * 1)
 }
 
 func (r *renderer) table(t htmlreport.Table) {
 	f := r.f
-	size := 7.5
+	size := 7.5 * r.k
 	r.text(size, "", 20)
 	n := len(t.Header)
 	if n == 0 {
@@ -241,7 +262,7 @@ func (r *renderer) table(t htmlreport.Table) {
 		return total
 	}
 	total := widths()
-	for total > r.width() && size > 6 {
+	for total > r.width() && size > 6*r.k {
 		size -= 0.5
 		total = widths()
 	}
@@ -268,7 +289,7 @@ func (r *renderer) table(t htmlreport.Table) {
 	if t.Caption != "" {
 		r.room(10)
 		r.text(8.5, "B", 20)
-		f.CellFormat(0, 5, t.Caption, "", 1, "L", false, 0, "")
+		f.CellFormat(0, r.k*5, t.Caption, "", 1, "L", false, 0, "")
 	}
 	row := func(cells []string, bold, flag bool) {
 		style := ""
@@ -317,7 +338,7 @@ func (r *renderer) table(t htmlreport.Table) {
 	for i, cells := range t.Rows {
 		row(cells, false, i < len(t.Flag) && t.Flag[i])
 	}
-	f.Ln(2)
+	f.Ln(r.k * 2)
 }
 
 func (r *renderer) figure(fig htmlreport.Figure) {
@@ -343,13 +364,13 @@ func (r *renderer) figure(fig htmlreport.Figure) {
 	f.SetY(f.GetY() + h + 1)
 	if fig.Caption != "" {
 		r.text(7.5, "", 90)
-		f.MultiCell(0, 3.6, fig.Caption, "", "L", false)
+		f.MultiCell(0, r.k*3.6, fig.Caption, "", "L", false)
 	}
 }
 
 func (r *renderer) gallery(th []htmlreport.Thumb) {
 	f := r.f
-	const size, gap = 20.0, 3.0
+	size, gap := 20.0*r.k, 3.0
 	perRow := int((r.width() + gap) / (size + gap))
 	for i := 0; i < len(th); i += perRow {
 		r.room(size + 8)
