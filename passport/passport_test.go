@@ -165,4 +165,3 @@ func firstDiff(a, b string) string {
 	}
 	return "lengths differ"
 }
-
