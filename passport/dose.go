@@ -1,19 +1,14 @@
 package passport
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image"
-	"image/png"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/image/draw"
-
 	"github.com/histocount/histocount/internal/cellsrun"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report/htmlreport"
 	"github.com/histocount/histocount/report/human"
 	"github.com/histocount/histocount/stats"
 )
@@ -86,7 +81,7 @@ func Dose(bt Batch, run *cellsrun.Run, src Sources, issued string) (*Built, erro
 		}
 		if src.Overlay != nil {
 			if ov := src.Overlay(i); ov != "" {
-				if th, err := thumbnail(ov); err == nil {
+				if th, err := htmlreport.Thumbnail(ov, ThumbnailPx); err == nil {
 					b.Thumbnails[im.Image] = th
 					if rel, err := filepath.Rel(src.OutDir, ov); err == nil {
 						pi.Overlay = filepath.ToSlash(rel)
@@ -317,44 +312,4 @@ func qcMeaning(flag string) string {
 		return "image smaller than the analysis needs"
 	}
 	return "see README (QC flags)"
-}
-
-// thumbnail reads a PNG overlay and scales it so its longest side is
-// ThumbnailPx.
-func thumbnail(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	cfg, err := png.DecodeConfig(f)
-	if err != nil {
-		return nil, err
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > 100_000_000 {
-		return nil, fmt.Errorf("overlay %s too large for a thumbnail", path)
-	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, err
-	}
-	src, err := png.Decode(f)
-	if err != nil {
-		return nil, err
-	}
-	w, h := cfg.Width, cfg.Height
-	if w <= 0 || h <= 0 {
-		return nil, fmt.Errorf("empty overlay %s", path)
-	}
-	s := float64(ThumbnailPx) / float64(max(w, h))
-	if s > 1 {
-		s = 1
-	}
-	tw, th := max(1, int(float64(w)*s)), max(1, int(float64(h)*s))
-	dst := image.NewRGBA(image.Rect(0, 0, tw, th))
-	draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
-	var b bytes.Buffer
-	if err := png.Encode(&b, dst); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
