@@ -70,6 +70,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzSampleSheet -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 60s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzDistanceToBackground -fuzztime 30s ./analysis/internal/morph/
+	$(GO) test -run '^$$' -fuzz FuzzTemplate -fuzztime 30s ./dilution/
 
 image:
 	bash scripts/image.sh

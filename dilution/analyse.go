@@ -117,6 +117,11 @@ func Analyse(obs []Observation, opt Options) (*Analysis, error) {
 		}
 		a.Methods = append(a.Methods, m)
 	}
+	for _, m := range a.Methods {
+		if !finiteMethod(m) {
+			return nil, inputErrorf("counting method %q: the fits are not finite (degenerate dilution fractions or concentrations)", m.CountingMethod)
+		}
+	}
 	var boots [][][]float64 // method → replicate → values
 	if opt.Boot > 0 {
 		boots = make([][][]float64, len(mds))
@@ -161,6 +166,21 @@ func Analyse(obs []Observation, opt Options) (*Analysis, error) {
 	}
 	a.Comparisons = compare(mds, a.Methods, boots, opt.Level)
 	return a, nil
+}
+
+// finiteMethod reports whether everything written per replicate sample is
+// a finite number (NaN/Inf must never reach an output).
+func finiteMethod(m Method) bool {
+	ok := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if !ok(m.Beta) {
+		return false
+	}
+	for _, r := range m.ReplicateSamples {
+		if !ok(r.MeanConc) || !ok(r.Fitted) || !ok(r.Residual) || !ok(r.Smoothed) || (r.VarConc != nil && !ok(*r.VarConc)) {
+			return false
+		}
+	}
+	return true
 }
 
 // group splits the prepared observations by method and into replicate

@@ -45,7 +45,7 @@ func TestAnalyseBadInput(t *testing.T) {
 	}{
 		{"single DF", one, "single dilution fraction (0.5)"},
 		{"no rows", nil, "usable observation"},
-		{"DF zero", neg, "target_dilution_fraction must be a number > 0"},
+		{"DF zero", neg, "target_dilution_fraction must be a number in [1e-06, 1000], got 0"},
 		{"two cell types", mixed, "cell type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,14 @@ import (
 	"strings"
 )
 
+// Accepted ranges: dilution fractions are fractions (ISO 20391-2 uses
+// 0.1 … 1; a stock counted undiluted is 1); concentrations in cells/ml.
+const (
+	minDF   = 1e-6
+	maxDF   = 1e3
+	maxConc = 1e13
+)
+
 // prepared is the data set after COMET's pre-processing.
 type prepared struct {
 	obs        []Observation // sorted as COMET arranges them
@@ -30,14 +38,15 @@ func prepare(in []Observation) (*prepared, error) {
 			p.dropped++
 			continue
 		}
-		if math.IsNaN(o.TargetDF) || !(o.TargetDF > 0) {
-			return nil, inputErrorf("line %d: target_dilution_fraction must be a number > 0, got %v", o.Line, o.TargetDF)
+		// Sane ranges keep every sum and weight (1/x) finite.
+		if math.IsNaN(o.TargetDF) || !(o.TargetDF >= minDF && o.TargetDF <= maxDF) {
+			return nil, inputErrorf("line %d: target_dilution_fraction must be a number in [%g, %g], got %v", o.Line, minDF, maxDF, o.TargetDF)
 		}
-		if !math.IsNaN(o.MeasuredDF) && !(o.MeasuredDF > 0) {
-			return nil, inputErrorf("line %d: measured_dilution_fraction must be > 0, got %v", o.Line, o.MeasuredDF)
+		if !math.IsNaN(o.MeasuredDF) && !(o.MeasuredDF >= minDF && o.MeasuredDF <= maxDF) {
+			return nil, inputErrorf("line %d: measured_dilution_fraction must be in [%g, %g], got %v", o.Line, minDF, maxDF, o.MeasuredDF)
 		}
-		if o.CellConc < 0 {
-			return nil, inputErrorf("line %d: cell_conc must not be negative, got %v", o.Line, o.CellConc)
+		if !(o.CellConc >= 0 && o.CellConc <= maxConc) {
+			return nil, inputErrorf("line %d: cell_conc must be in [0, %g] cells/ml, got %v", o.Line, maxConc, o.CellConc)
 		}
 		o.Images = slices.Clone(o.Images)
 		p.obs = append(p.obs, o)
