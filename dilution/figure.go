@@ -53,7 +53,7 @@ func Figure(a *Analysis, format string) ([]byte, error) {
 	top.X.Max = 1.05
 	top.Add(plotter.NewGrid())
 	mid := plot.New()
-	mid.Title.Text = "Departure from proportionality (replicate samples, smoothing fit)"
+	mid.Title.Text = "Departure from proportionality"
 	mid.X.Label.Text = "Dilution fraction"
 	mid.Y.Label.Text = "(mean − proportional fit) / fit (%)"
 	mid.X.Min, mid.X.Max = 0, 1.05
@@ -219,7 +219,9 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 	ts := plot.DefaultTicks{}.Ticks(min, max)
 	for i := range ts {
 		if ts[i].Label != "" {
-			ts[i].Label = strconv.FormatFloat(ts[i].Value, 'f', -1, 64)
+			// Round away binary noise (0.6000000000000001) before printing.
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(ts[i].Value, 'g', 10, 64), 64)
+			ts[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
 			if math.Abs(ts[i].Value) < 1e-12 {
 				ts[i].Label = "0"
 			}

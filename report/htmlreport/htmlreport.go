@@ -138,6 +138,7 @@ td.r, th.r { text-align: right; padding-left: 10px; }
 tr.flag td { background: var(--flag); }
 figure { margin: 8px 0; }
 figure img, figure svg { max-width: 100%; height: auto; border: 1px solid var(--line); }
+figure > svg { width: 100%; max-width: 820px; }
 figcaption { color: var(--muted); font-size: 12px; }
 .gallery { display: flex; flex-wrap: wrap; gap: 10px; }
 .gallery figure { width: 180px; margin: 0; }
