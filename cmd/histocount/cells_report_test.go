@@ -1,11 +1,15 @@
 package main
 
 import (
+	mathrand "math/rand"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/histocount/histocount/analysis/dermis/synth"
+	"github.com/histocount/histocount/imageio"
 )
 
 // TestCellsReport: `cells --report` writes a self-contained report.html
@@ -45,4 +49,35 @@ func TestCellsReport(t *testing.T) {
 	if !fileExists(filepath.Join(out2, "report.html")) {
 		t.Error("no report.html with --quiet")
 	}
+}
+
+// TestBatchReports: colonies and dermis write report.html with --report
+// and end with a readable summary.
+func TestBatchReports(t *testing.T) {
+	col := t.TempDir()
+	log := mustRun(t, ExitOK, "colonies", "--plate-map", "../../testdata/samples/colonies/platemap.csv", "--pixel-size", "40",
+		"--min-cells", "50", "--cell-area", "2000", "--workers", "1", "--report", "--out", col, "../../testdata/samples/colonies")
+	mustContain(t, "colonies summary", log, "CFE (95 % CI)", "D01")
+	img, dom := chromium(t, filepath.Join(col, "report.html"))
+	notBlank(t, img)
+	mustContain(t, "colonies report.html", dom, "Colony-forming efficiency per sample", "D01", "D02", "Overlays", "<svg")
+
+	dir := t.TempDir()
+	p := synth.Default()
+	p.Width, p.Height, p.PixelSizeUM = 640, 560, 1.5
+	p.EpidermisUM, p.DermisUM = 45, 480
+	sec, _ := synth.Generate(p, mathrand.New(mathrand.NewSource(61)))
+	data, err := imageio.EncodePNG(toNRGBA(sec), p.PixelSizeUM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "section-1.png"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	der := t.TempDir()
+	log = mustRun(t, ExitOK, "dermis", "--pixel-size", "1.5", "--workers", "1", "--report", "--out", der, dir)
+	mustContain(t, "dermis summary", log, "section-1.png", "µm")
+	img, dom = chromium(t, filepath.Join(der, "report.html"))
+	notBlank(t, img)
+	mustContain(t, "dermis report.html", dom, "Thickness per section", "section-1.png", "µm", "Overlays")
 }

@@ -109,7 +109,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return finishCells(o, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
+	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
 }
 
 // cellsItem is what a worker hands the collector for one image.

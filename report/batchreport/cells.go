@@ -1,10 +1,11 @@
-// Package cellsreport lays out the report.html of `histocount cells
-// --report` from its results.json: per-sample summary with confidence
-// intervals (table and bar chart), QC flags highlighted, a gallery of the
-// overlays linked to their full-size files, histograms of object size and
-// intensity, and provenance. Everything is embedded; the overlays it links
+// Package batchreport lays out the report.html that the batch commands
+// write with --report (cells, colonies, dermis), from their results.json:
+// the per-sample summary with confidence intervals (table and bar chart),
+// QC flags and failures highlighted, a gallery of the overlays linked to
+// their full-size files, histograms of object size and intensity, and
+// provenance. Everything is embedded (htmlreport); the overlays it links
 // to sit beside the report.
-package cellsreport
+package batchreport
 
 import (
 	"bytes"
@@ -107,36 +108,56 @@ func Page(run models.CellsRun, overlay Overlay) htmlreport.Page {
 		p.Sections = append(p.Sections, hs)
 	}
 
-	// Gallery: flagged first, then the rest, up to MaxGallery.
-	if overlay != nil {
-		idx := make([]int, len(run.Images))
-		for i := range idx {
-			idx[i] = i
-		}
-		flagged := func(i int) bool {
-			return run.Images[i].Status != models.StatusOK || len(models.Doubtful(run.Images[i].QC)) > 0
-		}
-		sort.SliceStable(idx, func(a, b int) bool { return flagged(idx[a]) && !flagged(idx[b]) })
-		g := htmlreport.Section{ID: "gallery", Heading: "Overlays"}
-		for _, i := range idx {
-			if len(g.Gallery) >= MaxGallery {
-				g.Notes = []string{fmt.Sprintf("%d more overlays in overlays/.", len(run.Images)-MaxGallery)}
-				break
-			}
-			href, th := overlay(i)
-			if th == nil {
-				continue
-			}
-			im := run.Images[i]
-			g.Gallery = append(g.Gallery, htmlreport.Thumb{Caption: fmt.Sprintf("%s — %d live, %d dead", base(im.Image), im.Live, im.Dead),
-				PNG: th, Href: href, Flag: flagged(i)})
-		}
-		if len(g.Gallery) > 0 {
-			g.Lead = []string{"Click a picture for the full-size overlay (live green, dead magenta, nuclei yellow); flagged images are framed."}
-			p.Sections = append(p.Sections, g)
-		}
+	items := make([]galleryItem, len(run.Images))
+	for i, im := range run.Images {
+		items[i] = galleryItem{caption: fmt.Sprintf("%s — %d live, %d dead", base(im.Image), im.Live, im.Dead),
+			flagged: im.Status != models.StatusOK || len(models.Doubtful(im.QC)) > 0}
 	}
-	pv := run.Provenance
+	if g, ok := gallery(items, overlay, "Click a picture for the full-size overlay (live green, dead magenta, nuclei yellow); flagged images are framed."); ok {
+		p.Sections = append(p.Sections, g)
+	}
+	p.Sections = append(p.Sections, provenanceSection(run.Provenance, htmlreport.KV{Key: "chamber", Value: fmt.Sprintf("depth %g µm, dilution %g, trypan ratio %g, release threshold %s", run.Chamber.DepthUM, run.Chamber.Dilution, run.Chamber.TrypanRatio, human.PerML(run.Chamber.MinViablePML))}))
+	p.Footer = "histocount " + run.Provenance.Version + " · schema " + run.SchemaVersion
+	return p
+}
+
+type galleryItem struct {
+	caption string
+	flagged bool
+}
+
+// gallery embeds the overlays' thumbnails, flagged images first, up to
+// MaxGallery.
+func gallery(items []galleryItem, overlay Overlay, lead string) (htmlreport.Section, bool) {
+	g := htmlreport.Section{ID: "gallery", Heading: "Overlays"}
+	if overlay == nil {
+		return g, false
+	}
+	idx := make([]int, len(items))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return items[idx[a]].flagged && !items[idx[b]].flagged })
+	for _, i := range idx {
+		if len(g.Gallery) >= MaxGallery {
+			g.Notes = []string{fmt.Sprintf("%d more overlays in overlays/.", len(items)-MaxGallery)}
+			break
+		}
+		href, th := overlay(i)
+		if th == nil {
+			continue
+		}
+		g.Gallery = append(g.Gallery, htmlreport.Thumb{Caption: items[i].caption, PNG: th, Href: href, Flag: items[i].flagged})
+	}
+	if len(g.Gallery) == 0 {
+		return g, false
+	}
+	g.Lead = []string{lead}
+	return g, true
+}
+
+// provenanceSection lists what produced the results.
+func provenanceSection(pv models.Provenance, extra ...htmlreport.KV) htmlreport.Section {
 	keys := make([]string, 0, len(pv.Parameters))
 	for k := range pv.Parameters {
 		keys = append(keys, k)
@@ -151,15 +172,14 @@ func Page(run models.CellsRun, overlay Overlay) htmlreport.Page {
 			params = append(params, k+"="+v)
 		}
 	}
-	p.Sections = append(p.Sections, htmlreport.Section{ID: "provenance", Heading: "Provenance", KVs: []htmlreport.KV{
+	kvs := []htmlreport.KV{
 		{Key: "histocount", Value: strings.TrimSpace(pv.Version + " " + pv.Commit)},
 		{Key: "OpenCV / Go", Value: pv.OpenCVVersion + " / " + pv.GoVersion},
 		{Key: "host", Value: pv.Host}, {Key: "started", Value: pv.Started},
 		{Key: "parameters", Value: strings.Join(params, ", ")},
-		{Key: "chamber", Value: fmt.Sprintf("depth %g µm, dilution %g, trypan ratio %g, release threshold %s", run.Chamber.DepthUM, run.Chamber.Dilution, run.Chamber.TrypanRatio, human.PerML(run.Chamber.MinViablePML))},
-	}, Notes: []string{"Machine-readable: images.csv, objects.csv, samples.csv, results.json."}})
-	p.Footer = "histocount " + pv.Version + " · schema " + run.SchemaVersion
-	return p
+	}
+	return htmlreport.Section{ID: "provenance", Heading: "Provenance", KVs: append(kvs, extra...),
+		Notes: []string{"Machine-readable: the CSV tables and results.json beside this report."}}
 }
 
 func stainName(run models.CellsRun) string {

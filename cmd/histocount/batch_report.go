@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
+	"github.com/histocount/histocount/report/batchreport"
+	"github.com/histocount/histocount/report/htmlreport"
+	"github.com/histocount/histocount/report/human"
+)
+
+// ReportFile is the self-contained HTML report written with --report.
+const ReportFile = "report.html"
+
+// finishBatch runs after a batch command (cells, colonies, dermis) has
+// written its outputs: it prints the summary a person reads (unless
+// --quiet) and, with --report, writes report.html from results.json. It
+// changes nothing when the run did not finish (usage error, interruption,
+// unwritable output): then runErr is returned as it is.
+func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdout, stderr io.Writer) error {
+	var partial errPartial
+	var all errAllFailed
+	if runErr != nil && !errors.As(runErr, &partial) && !errors.As(runErr, &all) {
+		return runErr
+	}
+	data, err := os.ReadFile(filepath.Join(b.Out, "results.json"))
+	if err != nil {
+		if runErr != nil {
+			return runErr
+		}
+		return err
+	}
+	var page htmlreport.Page
+	var paths []string
+	switch kind {
+	case "cells":
+		var run models.CellsRun
+		if err := json.Unmarshal(data, &run); err != nil {
+			return errors.Join(runErr, err)
+		}
+		for _, im := range run.Images {
+			paths = append(paths, im.Image)
+		}
+		if !b.Quiet {
+			printCellsSummary(stdout, run)
+		}
+		if withReport {
+			page = batchreport.Page(run, overlayThumbs(b.Out, paths))
+		}
+	case "colonies":
+		var run models.ColoniesRun
+		if err := json.Unmarshal(data, &run); err != nil {
+			return errors.Join(runErr, err)
+		}
+		for _, im := range run.Images {
+			paths = append(paths, im.Image)
+		}
+		if !b.Quiet {
+			printColoniesSummary(stdout, run)
+		}
+		if withReport {
+			page = batchreport.ColoniesPage(run, overlayThumbs(b.Out, paths))
+		}
+	case "dermis":
+		var run batchreport.DermisRun
+		if err := json.Unmarshal(data, &run); err != nil {
+			return errors.Join(runErr, err)
+		}
+		for _, im := range run.Images {
+			paths = append(paths, im.Image)
+		}
+		if !b.Quiet {
+			printDermisSummary(stdout, run)
+		}
+		if withReport {
+			page = batchreport.DermisPage(run, overlayThumbs(b.Out, paths))
+		}
+	}
+	if withReport {
+		html, err := htmlreport.Render(page)
+		if err == nil {
+			err = report.WriteFile(filepath.Join(b.Out, ReportFile), html)
+		}
+		if err != nil {
+			return errors.Join(runErr, fmt.Errorf("report: %w", err))
+		}
+		if !b.Quiet {
+			fmt.Fprintf(stderr, "%s: report in %s\n", kind, filepath.Join(b.Out, ReportFile))
+		}
+	}
+	return runErr
+}
+
+// overlayThumbs finds the overlay a batch command wrote for input i
+// (overlays/<stem>.png, stems as the command named them) and makes its
+// thumbnail.
+func overlayThumbs(out string, paths []string) batchreport.Overlay {
+	stems := outputStems(paths)
+	return func(i int) (string, []byte) {
+		rel := filepath.Join("overlays", stems[i]+".png")
+		p := filepath.Join(out, rel)
+		if _, err := os.Stat(p); err != nil {
+			return "", nil
+		}
+		th, err := htmlreport.Thumbnail(p, 180)
+		if err != nil {
+			return "", nil
+		}
+		return filepath.ToSlash(rel), th
+	}
+}
+
+// printCellsSummary prints one aligned line per sample, numbers as people
+// write them.
+func printCellsSummary(w io.Writer, run models.CellsRun) {
+	var rows [][]string
+	for _, s := range run.Samples {
+		viable := "–"
+		if s.VolumeUL > 0 {
+			viable = human.PerML(s.ViablePerML) + "  (" + human.Range(s.ViablePerMLCILow, s.ViablePerMLCIHigh, 3) + ")"
+		}
+		fields := fmt.Sprint(s.Images)
+		if s.FailedImages > 0 {
+			fields += fmt.Sprintf(" +%d failed", s.FailedImages)
+		}
+		rows = append(rows, []string{s.Sample, fields, human.Int(int64(s.Live)), human.Int(int64(s.Dead)), human.Pct(s.ViabilityPct), viable, s.Release})
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	human.Table(w, []string{"sample", "fields", "live", "dead", "viability", "viable cells (95 % CI)", "release"}, rows,
+		[]bool{false, true, true, true, true, true, false})
+}
+
+func printColoniesSummary(w io.Writer, run models.ColoniesRun) {
+	var rows [][]string
+	if len(run.Samples) > 0 {
+		for _, s := range run.Samples {
+			rows = append(rows, []string{s.Sample, fmt.Sprint(s.Images), human.Int(int64(s.Colonies)), human.Sci(s.CellsSeeded, 3),
+				human.Pct(s.CFEPct) + "  (" + human.Fixed(s.CFECILowPct, 1) + " – " + human.Fixed(s.CFECIHighPct, 1) + ")"})
+		}
+		fmt.Fprintln(w)
+		human.Table(w, []string{"sample", "dishes", "colonies", "seeded", "CFE (95 % CI)"}, rows, []bool{false, true, true, true, true})
+		return
+	}
+	for _, im := range run.Images {
+		if im.Status != models.StatusOK {
+			rows = append(rows, []string{filepath.Base(im.Image), "failed", "", ""})
+			continue
+		}
+		rows = append(rows, []string{filepath.Base(im.Image), fmt.Sprint(im.Colonies), fmt.Sprint(im.RejectedClusters), strings.Join(im.QC, ", ")})
+	}
+	if len(rows) > 0 && len(rows) <= 50 {
+		fmt.Fprintln(w)
+		human.Table(w, []string{"dish", "colonies", "rejected", "QC"}, rows, []bool{false, true, true, false})
+	}
+}
+
+func printDermisSummary(w io.Writer, run batchreport.DermisRun) {
+	var rows [][]string
+	for _, d := range run.Images {
+		if d.Status != models.StatusOK {
+			rows = append(rows, []string{filepath.Base(d.Image), "failed", "", "", ""})
+			continue
+		}
+		u := map[string]string{"um": "µm", "px": "px"}[d.Unit]
+		th := func(l models.LayerThickness) string {
+			if l.N == 0 {
+				return "–"
+			}
+			return human.Sig(l.Mean, 3) + " ± " + human.Sig(l.SD, 2) + " " + u
+		}
+		dermis := th(d.Dermis)
+		if d.DermisLowerBound && d.Dermis.N > 0 {
+			dermis = "≥ " + dermis
+		}
+		rows = append(rows, []string{filepath.Base(d.Image), th(d.Epidermis), dermis, human.Pct(d.FibreAreaPct), strings.Join(models.Doubtful(d.QC), ", ")})
+	}
+	if len(rows) > 0 && len(rows) <= 50 {
+		fmt.Fprintln(w)
+		human.Table(w, []string{"section", "epidermis", "dermis", "fibre", "QC"}, rows, []bool{false, true, true, true, false})
+	}
+}
