@@ -14,10 +14,16 @@ import (
 	"github.com/histocount/histocount/report/batchreport"
 	"github.com/histocount/histocount/report/htmlreport"
 	"github.com/histocount/histocount/report/human"
+	"github.com/histocount/histocount/study"
 )
 
-// ReportFile is the self-contained HTML report written with --report.
-const ReportFile = "report.html"
+// ReportFile is the self-contained HTML report written with --report;
+// study writes StudyReportFile, as its --out is usually the dermis
+// results folder that has its own report.html.
+const (
+	ReportFile      = "report.html"
+	StudyReportFile = "study_report.html"
+)
 
 // finishBatch runs after a batch command (cells, colonies, dermis) has
 // written its outputs: it prints the summary a person reads (unless
@@ -188,4 +194,39 @@ func printDermisSummary(w io.Writer, run batchreport.DermisRun) {
 		fmt.Fprintln(w)
 		human.Table(w, []string{"section", "epidermis", "dermis", "fibre", "QC"}, rows, []bool{false, true, true, true, false})
 	}
+}
+
+// finishStudy prints the per-time-point table and, with --report, writes
+// report.html beside study.json.
+func finishStudy(out string, rep *study.Report, withReport bool, stdout io.Writer) error {
+	var rows [][]string
+	for _, g := range rep.Groups {
+		for _, tp := range g.Timepoints {
+			change, p := "baseline", ""
+			if c := tp.ChangePct; c != nil {
+				change = fmt.Sprintf("%s %%  (%s – %s)", human.Fixed(c.Mean, 1), human.Fixed(c.CILow, 1), human.Fixed(c.CIHigh, 1))
+			}
+			if tp.TTest != nil {
+				p = human.Sig(tp.TTest.P, 2)
+				if tp.TTest.P < 0.001 {
+					p = "< 0.001"
+				}
+			}
+			rows = append(rows, []string{g.Group, fmt.Sprint(tp.Month), fmt.Sprint(tp.Subjects), human.Sig(tp.Value.Mean, 3), change, p})
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Fprintln(stdout)
+		human.Table(stdout, []string{"group", "month", "subjects", "mean " + rep.Metric, "change (95 % CI)", "paired t p"}, rows,
+			[]bool{false, true, true, true, true, true})
+	}
+	if !withReport {
+		return nil
+	}
+	svg, _ := os.ReadFile(filepath.Join(out, study.FigureSVG))
+	html, err := htmlreport.Render(batchreport.StudyPage(rep, svg))
+	if err != nil {
+		return err
+	}
+	return report.WriteFile(filepath.Join(out, StudyReportFile), html)
 }

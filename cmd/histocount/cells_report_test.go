@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	mathrand "math/rand"
 	"os"
 	"path/filepath"
@@ -80,4 +81,37 @@ func TestBatchReports(t *testing.T) {
 	img, dom = chromium(t, filepath.Join(der, "report.html"))
 	notBlank(t, img)
 	mustContain(t, "dermis report.html", dom, "Thickness per section", "section-1.png", "µm", "Overlays")
+}
+
+// TestStudyReport: study --report writes study_report.html next to the
+// dermis results (whose report.html it must not replace) and prints the
+// per-time-point table.
+func TestStudyReport(t *testing.T) {
+	dir := t.TempDir()
+	var sheet strings.Builder
+	sheet.WriteString("image,subject,month\n")
+	for i, m := range []int{0, 12, 0, 12} {
+		p := synth.Default()
+		p.Width, p.Height, p.PixelSizeUM = 640, 560, 1.5
+		p.EpidermisUM, p.DermisUM = 45, 400+float64(m)*10+float64(i)*5
+		sec, _ := synth.Generate(p, mathrand.New(mathrand.NewSource(int64(70+i))))
+		data, err := imageio.EncodePNG(toNRGBA(sec), p.PixelSizeUM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("s%d.png", i)
+		os.WriteFile(filepath.Join(dir, name), data, 0o644)
+		fmt.Fprintf(&sheet, "%s,P%d,%d\n", name, i/2, m)
+	}
+	os.WriteFile(filepath.Join(dir, "sheet.csv"), []byte(sheet.String()), 0o644)
+	res := t.TempDir()
+	mustRun(t, ExitOK, "dermis", "--pixel-size", "1.5", "--workers", "1", "--quiet", "--report", "--out", res, dir)
+	log := mustRun(t, ExitOK, "study", "--sheet", filepath.Join(dir, "sheet.csv"), "--results", res, "--report")
+	mustContain(t, "study summary", log, "change (95 % CI)", "baseline")
+	if !fileExists(filepath.Join(res, "report.html")) || !fileExists(filepath.Join(res, "study_report.html")) {
+		t.Fatal("report.html (dermis) and study_report.html must both be there")
+	}
+	img, dom := chromium(t, filepath.Join(res, "study_report.html"))
+	notBlank(t, img)
+	mustContain(t, "study_report.html", dom, "Per time point", "P0", "P1", "<svg")
 }
