@@ -115,3 +115,14 @@ func TestStudyReport(t *testing.T) {
 	notBlank(t, img)
 	mustContain(t, "study_report.html", dom, "Per time point", "P0", "P1", "<svg")
 }
+
+// TestRunReport: run --report lists the failed and flagged items and the
+// samples, and the terminal gets the counts.
+func TestRunReport(t *testing.T) {
+	out := t.TempDir()
+	log := mustRun(t, ExitPartial, "run", "--workers", "1", "--overlays", "--report", "--out", out, "testdata/mixed-job.json")
+	mustContain(t, "run summary", log, "TEST-2026-002", "interrupted", "3.81 × 10⁶ /ml")
+	img, dom := chromium(t, filepath.Join(out, "report.html"))
+	notBlank(t, img)
+	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "13.8 %", "Overlays")
+}
