@@ -71,6 +71,10 @@ func Sig(v float64, sig int) string {
 		return "0"
 	}
 	dec := sig - 1 - int(math.Floor(math.Log10(math.Abs(v))))
+	// Rounding may carry into the next decade (9.96 → 10.0 at 2 digits).
+	if r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', sig, 64), 64); err == nil && r != 0 {
+		dec = sig - 1 - int(math.Floor(math.Log10(math.Abs(r))))
+	}
 	if dec < 0 {
 		p := math.Pow(10, float64(-dec))
 		return strconv.FormatFloat(math.Round(v/p)*p, 'f', 0, 64)
