@@ -45,6 +45,9 @@ const ThumbnailPx = 240
 // sample is unknown; a batch that can be described but not released gets
 // a passport saying so.
 func Dose(bt Batch, run *cellsrun.Run, src Sources, issued string) (*Built, error) {
+	if st := run.Provenance.Parameters["stain"]; st != "" && st != "trypan" {
+		return nil, fmt.Errorf("%w: batch %s: the results are %s counts; a dose passport needs trypan-blue live/dead counts for viability", ErrBatch, bt.BatchID, st)
+	}
 	idx, err := batchImages(bt, run)
 	if err != nil {
 		return nil, err

@@ -236,6 +236,7 @@ func dilutionFromSheet(o dilutionOptions) ([]dilution.Observation, models.Diluti
 	var order []key
 	var problems []string
 	factor := run.Factor()
+	seen := map[int]int{}
 	for li, rec := range recs[1:] {
 		line := li + 2
 		name := cell(rec, "image")
@@ -247,6 +248,11 @@ func dilutionFromSheet(o dilutionOptions) ([]dilution.Observation, models.Diluti
 			problems = append(problems, fmt.Sprintf("line %d: %v", line, err))
 			continue
 		}
+		if prev, dup := seen[idx]; dup {
+			problems = append(problems, fmt.Sprintf("line %d: %s is already on line %d (a field counts once)", line, name, prev))
+			continue
+		}
+		seen[idx] = line
 		im := run.Images[idx]
 		if im.Status != models.StatusOK {
 			problems = append(problems, fmt.Sprintf("line %d: %s failed in cells: %s", line, name, im.Error))

@@ -166,6 +166,7 @@ func TestDilutionBadInput(t *testing.T) {
 		{"not a number", []string{write("nan.csv", "counting_method,target_dilution_fraction,random_sample_number,rep_obsv,cell_conc\nM,0.5,1,1,many\n")}, `line 2: cell_conc: "many" is not a number`},
 		{"no file", []string{filepath.Join(dir, "absent.csv")}, "no such file"},
 		{"image not in results", []string{"--sheet", sheet, "--results", res}, `"not-there.png" is not in`},
+		{"image twice", []string{"--sheet", write("s3.csv", "image,target_dilution_fraction,replicate_sample,observation\ndonor-A/b_886.png,0.5,1,1\ndonor-A/b_886.png,1,1,1\n"), "--results", res}, "is already on line 2"},
 		{"uncalibrated results", []string{"--sheet", write("s2.csv", "image,target_dilution_fraction,replicate_sample,observation\ndonor-A/b_886.png,0.5,1,1\n"), "--results", uncal}, "has no pixel size, so no concentration"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

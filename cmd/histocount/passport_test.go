@@ -108,6 +108,8 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 func TestPassportBadInput(t *testing.T) {
 	res := countTrypan(t, "0.8")
 	uncal := countTrypan(t, "")
+	nuclei := t.TempDir()
+	mustRun(t, ExitOK, "cells", "--stain", "fluorescence", "--quiet", "--workers", "1", "--out", nuclei, "../../testdata/samples/trypan/donor-A")
 	for _, tc := range []struct {
 		name    string
 		sheet   string
@@ -122,6 +124,7 @@ func TestPassportBadInput(t *testing.T) {
 		{"bad numbers", "batch_id,container_volume_ml,dose_viable_cells,sample\nB1,-1,1e6,donor-A\nB2,1,lots,donor-B\n", res, ExitUsage,
 			[]string{"line 2: container_volume_ml \"-1\"", "line 3: dose_viable_cells \"lots\""}, false},
 		{"missing column", "batch_id,dose_viable_cells,sample\nB1,1e6,donor-A\n", res, ExitUsage, []string{"missing column(s) container_volume_ml"}, false},
+		{"fluorescence counts", "batch_id,container_volume_ml,dose_viable_cells,sample\nB1,1,1e6,donor-A\n", nuclei, ExitUsage, []string{"needs trypan-blue live/dead counts"}, false},
 		{"dose above the container", "batch_id,container_volume_ml,dose_viable_cells,sample,min_viability_pct\nB1,0.5,5e6,donor-A,40\n", res, ExitPartial,
 			[]string{"NOT RELEASED", "the dose of 5.00 × 10⁶ viable cells needs 2.37 ml, but the container holds 0.500 ml"}, true},
 		{"no calibration", "batch_id,container_volume_ml,dose_viable_cells,sample\nB1,1,1e6,donor-A\n", uncal, ExitPartial,
