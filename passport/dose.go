@@ -37,6 +37,10 @@ type Built struct {
 	Thumbnails map[string][]byte // by image name
 }
 
+// LowCount is the number of counted cells below which a batch is flagged
+// low_count: the Poisson interval of 100 cells is already ±20 %.
+const LowCount = 100
+
 // ThumbnailPx is the longest side of a thumbnail.
 const ThumbnailPx = 240
 
@@ -96,6 +100,9 @@ func Dose(bt Batch, run *cellsrun.Run, src Sources, issued string) (*Built, erro
 	}
 	// Viability (Wilson) — known whenever cells were counted.
 	n := d.Live + d.Dead
+	if n < LowCount {
+		p.QC = append(p.QC, models.PassportQC{Flag: "low_count", Meaning: fmt.Sprintf("only %d cells counted in the batch (fewer than %d): the intervals are wide; count more fields", n, LowCount)})
+	}
 	d.ViabilityPct = models.Estimate{Value: 0}
 	if n > 0 {
 		lo, hi, err := stats.WilsonCI(d.Live, n, 0.95)

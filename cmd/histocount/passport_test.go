@@ -73,6 +73,9 @@ func TestPassportDose(t *testing.T) {
 	if v := a.Dose.ViablePerML.Value; !(v > 2.1139e6 && v < 2.1141e6) {
 		t.Errorf("viable/ml %v, want 2.11399e6 as samples.csv", v)
 	}
+	if len(a.QC) != 1 || a.QC[0].Flag != "low_count" {
+		t.Errorf("QC %+v, want the batch flagged low_count (13 cells)", a.QC)
+	}
 	if len(a.Images) != 3 || len(a.Images[0].SHA256) != 64 || a.Images[0].Overlay == "" {
 		t.Errorf("images %+v", a.Images)
 	}
