@@ -46,7 +46,11 @@ func Page(b *Built) htmlreport.Page {
 	} else {
 		qt := htmlreport.Table{Header: []string{"image", "flag", "meaning"}}
 		for _, q := range p.QC {
-			qt.Rows = append(qt.Rows, []string{q.Image, q.Flag, q.Meaning})
+			where := q.Image
+			if where == "" {
+				where = "(batch)"
+			}
+			qt.Rows = append(qt.Rows, []string{shortName(where), q.Flag, q.Meaning})
 			qt.Flag = append(qt.Flag, !models.Informational(q.Flag))
 		}
 		qs.Tables = []htmlreport.Table{qt}
