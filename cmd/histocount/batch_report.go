@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,19 +37,33 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 	if runErr != nil && !errors.As(runErr, &partial) && !errors.As(runErr, &all) {
 		return runErr
 	}
-	data, err := os.ReadFile(filepath.Join(b.Out, "results.json"))
-	if err != nil {
+	path := filepath.Join(b.Out, "results.json")
+	if _, err := os.Stat(path); err != nil {
 		if runErr != nil {
 			return runErr
 		}
 		return err
 	}
+	// results.json holds every object of every image: it is streamed one
+	// image at a time, and objects are kept only for the report's
+	// histograms, so that memory stays flat however long the batch.
 	var page htmlreport.Page
 	var paths []string
 	switch kind {
 	case "cells":
 		var run models.CellsRun
-		if err := json.Unmarshal(data, &run); err != nil {
+		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
+			var im models.CellsImage
+			if err := dec.Decode(&im); err != nil {
+				return err
+			}
+			if !withReport {
+				im.Objects = nil
+			}
+			run.Images = append(run.Images, im)
+			return nil
+		})
+		if err != nil {
 			return errors.Join(runErr, err)
 		}
 		for _, im := range run.Images {
@@ -62,7 +77,16 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	case "colonies":
 		var run models.ColoniesRun
-		if err := json.Unmarshal(data, &run); err != nil {
+		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
+			var im models.ColonyPlateResult
+			if err := dec.Decode(&im); err != nil {
+				return err
+			}
+			im.Objects = nil // the report does not draw them
+			run.Images = append(run.Images, im)
+			return nil
+		})
+		if err != nil {
 			return errors.Join(runErr, err)
 		}
 		for _, im := range run.Images {
@@ -76,7 +100,15 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	case "dermis":
 		var run batchreport.DermisRun
-		if err := json.Unmarshal(data, &run); err != nil {
+		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
+			var im models.DermisSection
+			if err := dec.Decode(&im); err != nil {
+				return err
+			}
+			run.Images = append(run.Images, im)
+			return nil
+		})
+		if err != nil {
 			return errors.Join(runErr, err)
 		}
 		for _, im := range run.Images {
@@ -102,6 +134,53 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	}
 	return runErr
+}
+
+// decodeRunStreaming decodes a results.json object into run, except its
+// "images" array, whose elements are handed one by one to image (which
+// decodes them from dec).
+func decodeRunStreaming(path string, run any, image func(dec *json.Decoder) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return fmt.Errorf("%s: not a JSON object", path)
+	}
+	rest := map[string]json.RawMessage{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		key, _ := t.(string)
+		if key != "images" {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return fmt.Errorf("%s: %s: %w", path, key, err)
+			}
+			rest[key] = raw
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return fmt.Errorf("%s: images is not an array", path)
+		}
+		for dec.More() {
+			if err := image(dec); err != nil {
+				return fmt.Errorf("%s: images: %w", path, err)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	b, err := json.Marshal(rest)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, run)
 }
 
 // overlayThumbs finds the overlay a batch command wrote for input i
