@@ -1,8 +1,11 @@
 package dilution
 
 import (
+	"bytes"
+	"encoding/csv"
 	"errors"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -103,5 +106,43 @@ func TestDesignReported(t *testing.T) {
 	}
 	if len(a.Design[0].PerDF) != 3 || a.Design[0].PerDF[0].ReplicateSamples != 2 || a.Design[0].PerDF[0].MinObservations != 2 {
 		t.Fatalf("per DF = %+v", a.Design[0].PerDF)
+	}
+}
+
+// A template saved by a spreadsheet in a locale with decimal commas (';'
+// between fields) or as tab-separated text reads the same as COMET's.
+func TestTemplateDialects(t *testing.T) {
+	b, err := os.ReadFile("testdata/comet/Full_Template_Example_1_COMET.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := ReadTemplate(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var semi, tab strings.Builder
+	r := csv.NewReader(bytes.NewReader(b))
+	recs, _ := r.ReadAll()
+	for _, rec := range recs {
+		out := make([]string, len(rec))
+		for i, c := range rec {
+			out[i] = strings.Replace(c, ".", ",", 1)
+		}
+		semi.WriteString(strings.Join(out, ";") + "\r\n")
+		tab.WriteString(strings.Join(rec, "\t") + "\n")
+	}
+	for name, text := range map[string]string{"semicolon": semi.String(), "tab": tab.String()} {
+		got, err := ReadTemplate(strings.NewReader(text))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(got) != len(ref) {
+			t.Fatalf("%s: %d rows, want %d", name, len(got), len(ref))
+		}
+		for i := range ref {
+			if got[i].CellConc != ref[i].CellConc || got[i].MeasuredDF != ref[i].MeasuredDF || got[i].TargetDF != ref[i].TargetDF || got[i].CountingMethod != ref[i].CountingMethod {
+				t.Fatalf("%s row %d: %+v, want %+v", name, i, got[i], ref[i])
+			}
+		}
 	}
 }

@@ -39,7 +39,8 @@ func inputErrorf(format string, a ...any) error {
 // Required columns of COMET's full template.
 var requiredColumns = []string{"counting_method", "target_dilution_fraction", "random_sample_number", "rep_obsv", "cell_conc"}
 
-// ReadTemplate reads COMET's full data template (CSV, one row per
+// ReadTemplate reads COMET's full data template (CSV — comma-, semicolon-
+// (with decimal commas) or tab-separated, as the header shows —, one row per
 // observation; header names as COMET's: counting_method,
 // target_dilution_fraction, measured_dilution_fraction, random_sample_number,
 // rep_obsv, cell_conc, cell_type, concentration_type, stock_solution,
@@ -50,7 +51,23 @@ func ReadTemplate(r io.Reader) ([]Observation, error) {
 	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		br.Discard(3)
 	}
+	// Spreadsheets in many locales save "CSV" with ';' between fields and
+	// ',' as the decimal mark, or with tabs: the header line tells which.
+	comma, decimalComma := ',', false
+	if first, err := br.Peek(4096); len(first) > 0 && (err == nil || err == io.EOF || err == bufio.ErrBufferFull) {
+		line := string(first)
+		if i := strings.IndexAny(line, "\r\n"); i >= 0 {
+			line = line[:i]
+		}
+		switch {
+		case strings.Count(line, "\t") > strings.Count(line, ","):
+			comma = '\t'
+		case strings.Count(line, ";") > strings.Count(line, ","):
+			comma, decimalComma = ';', true
+		}
+	}
 	cr := csv.NewReader(br)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -109,7 +126,11 @@ func ReadTemplate(r io.Reader) ([]Observation, error) {
 			name string
 			dst  *float64
 		}{{"target_dilution_fraction", &o.TargetDF}, {"measured_dilution_fraction", &o.MeasuredDF}, {"cell_conc", &o.CellConc}} {
-			v, err := parseNumber(get(rec, f.name))
+			cell := get(rec, f.name)
+			if decimalComma {
+				cell = strings.Replace(cell, ",", ".", 1)
+			}
+			v, err := parseNumber(cell)
 			if err != nil {
 				return nil, inputErrorf("line %d: %s: %v", line, f.name, err)
 			}
