@@ -1,14 +1,12 @@
 package passport
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"strconv"
 	"strings"
+
+	"github.com/histocount/histocount/internal/csvsheet"
 )
 
 // Default acceptance criteria.
@@ -46,36 +44,14 @@ func ReadBatchSheet(r io.Reader) ([]Batch, error) {
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	recs, err := cr.ReadAll()
+	sh, err := csvsheet.Parse(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSheet, err)
 	}
-	if len(recs) < 2 {
+	if len(sh.Rows) == 0 {
 		return nil, fmt.Errorf("%w: no batches (columns: %s)", ErrSheet, BatchSheetColumns)
 	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	get := func(rec []string, names ...string) string {
-		for _, n := range names {
-			if i, ok := col[n]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-		}
-		return ""
-	}
-	has := func(names ...string) bool {
-		for _, n := range names {
-			if _, ok := col[n]; ok {
-				return true
-			}
-		}
-		return false
-	}
+	get, has := sh.Get, sh.Has
 	var missing []string
 	for _, c := range [][]string{{"batch_id", "batch"}, {"container_volume_ml"}, {"dose_viable_cells", "prescribed_dose"}} {
 		if !has(c...) {
@@ -91,8 +67,8 @@ func ReadBatchSheet(r io.Reader) ([]Batch, error) {
 	var out []Batch
 	var problems []string
 	seen := map[string]int{}
-	for i, rec := range recs[1:] {
-		line := i + 2
+	for i, rec := range sh.Rows {
+		line := sh.Line(i)
 		if strings.TrimSpace(strings.Join(rec, "")) == "" {
 			continue
 		}
@@ -118,8 +94,8 @@ func ReadBatchSheet(r io.Reader) ([]Batch, error) {
 				*dst = def
 				return
 			}
-			v, err := strconv.ParseFloat(s, 64)
-			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || (positive && v <= 0) || v < 0 {
+			v, ok := sh.Number(s)
+			if !ok || (positive && v <= 0) || v < 0 {
 				bad("%s %q must be a number > 0", name, s)
 				return
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/histocount/histocount/dilution"
 	"github.com/histocount/histocount/internal/cellsrun"
+	"github.com/histocount/histocount/internal/csvsheet"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 	"github.com/histocount/histocount/report/htmlreport"
@@ -187,44 +187,24 @@ func dilutionFromSheet(o dilutionOptions) ([]dilution.Observation, models.Diluti
 	if err != nil {
 		return nil, in, usageErrorf("--results: %v", err)
 	}
-	cr := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	recs, err := cr.ReadAll()
+	sh, err := csvsheet.Parse(b)
 	if err != nil {
 		return nil, in, usageErrorf("--sheet %s: %v", o.Sheet, err)
 	}
-	if len(recs) < 2 {
+	if len(sh.Rows) == 0 {
 		return nil, in, usageErrorf("--sheet %s: no rows", o.Sheet)
 	}
-	col := map[string]int{}
-	for i, h := range recs[0] {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	alias := func(names ...string) int {
-		for _, n := range names {
-			if i, ok := col[n]; ok {
-				return i
-			}
-		}
-		return -1
-	}
-	ci := map[string]int{
-		"image": alias("image", "path"), "df": alias("target_dilution_fraction", "dilution_fraction", "df"),
-		"rep": alias("replicate_sample", "replicate", "sample"), "obs": alias("observation", "rep_obsv"),
-		"method": alias("counting_method", "method"), "mdf": alias("measured_dilution_fraction"), "ss": alias("stock_solution"),
+	names := map[string][]string{
+		"image": {"image", "path"}, "df": {"target_dilution_fraction", "dilution_fraction", "df"},
+		"rep": {"replicate_sample", "replicate", "sample"}, "obs": {"observation", "rep_obsv"},
+		"method": {"counting_method", "method"}, "mdf": {"measured_dilution_fraction"}, "ss": {"stock_solution"},
 	}
 	for _, k := range []string{"image", "df", "rep", "obs"} {
-		if ci[k] < 0 {
-			return nil, in, usageErrorf("--sheet %s: needs columns image, target_dilution_fraction, replicate_sample, observation (header: %s)", o.Sheet, strings.Join(recs[0], ","))
+		if !sh.Has(names[k]...) {
+			return nil, in, usageErrorf("--sheet %s: needs columns image, target_dilution_fraction, replicate_sample, observation (header: %s)", o.Sheet, strings.Join(sh.Header, ","))
 		}
 	}
-	cell := func(rec []string, k string) string {
-		if i := ci[k]; i >= 0 && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	cell := func(rec []string, k string) string { return sh.Get(rec, names[k]...) }
 	type key struct{ method, df, mdf, ss, rep, obs string }
 	type pool struct {
 		count  int
@@ -237,8 +217,8 @@ func dilutionFromSheet(o dilutionOptions) ([]dilution.Observation, models.Diluti
 	var problems []string
 	factor := run.Factor()
 	seen := map[int]int{}
-	for li, rec := range recs[1:] {
-		line := li + 2
+	for li, rec := range sh.Rows {
+		line := sh.Line(li)
 		name := cell(rec, "image")
 		if name == "" {
 			continue
@@ -287,13 +267,14 @@ func dilutionFromSheet(o dilutionOptions) ([]dilution.Observation, models.Diluti
 	var obs []dilution.Observation
 	for _, k := range order {
 		p := pools[k]
-		df, err := strconv.ParseFloat(k.df, 64)
-		if err != nil {
+		df, ok := sh.Number(k.df)
+		if !ok {
 			return nil, in, usageErrorf("--sheet %s: line %d: target_dilution_fraction %q is not a number", o.Sheet, p.line, k.df)
 		}
 		mdf := math.NaN()
 		if k.mdf != "" && k.mdf != "NA" {
-			if mdf, err = strconv.ParseFloat(k.mdf, 64); err != nil {
+			var ok bool
+			if mdf, ok = sh.Number(k.mdf); !ok {
 				return nil, in, usageErrorf("--sheet %s: line %d: measured_dilution_fraction %q is not a number", o.Sheet, p.line, k.mdf)
 			}
 		}

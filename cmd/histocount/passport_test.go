@@ -128,6 +128,8 @@ func TestPassportBadInput(t *testing.T) {
 			[]string{"line 2: container_volume_ml \"-1\"", "line 3: dose_viable_cells \"lots\""}, false},
 		{"missing column", "batch_id,dose_viable_cells,sample\nB1,1e6,donor-A\n", res, ExitUsage, []string{"missing column(s) container_volume_ml"}, false},
 		{"fluorescence counts", "batch_id,container_volume_ml,dose_viable_cells,sample\nB1,1,1e6,donor-A\n", nuclei, ExitUsage, []string{"needs trypan-blue live/dead counts"}, false},
+		{"semicolon sheet with decimal commas", "batch_id;container_volume_ml;dose_viable_cells;sample;min_viability_pct\nB1;0,5;5e6;donor-A;40\n", res, ExitPartial,
+			[]string{"needs 2.37 ml, but the container holds 0.500 ml"}, true},
 		{"dose above the container", "batch_id,container_volume_ml,dose_viable_cells,sample,min_viability_pct\nB1,0.5,5e6,donor-A,40\n", res, ExitPartial,
 			[]string{"NOT RELEASED", "the dose of 5.00 × 10⁶ viable cells needs 2.37 ml, but the container holds 0.500 ml"}, true},
 		{"no calibration", "batch_id,container_volume_ml,dose_viable_cells,sample\nB1,1,1e6,donor-A\n", uncal, ExitPartial,
