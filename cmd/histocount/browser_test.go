@@ -21,6 +21,9 @@ import (
 
 func needTool(t *testing.T, names ...string) string {
 	t.Helper()
+	if raceEnabled {
+		t.Skip("browser/PDF checks run in the non-race pass of make test")
+	}
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {
 			return p
