@@ -82,7 +82,9 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 			if err := dec.Decode(&im); err != nil {
 				return err
 			}
-			im.Objects = nil // the report does not draw them
+			if !withReport {
+				im.Objects = nil // only the report's histograms need them
+			}
 			run.Images = append(run.Images, im)
 			return nil
 		})

@@ -61,7 +61,7 @@ func TestBatchReports(t *testing.T) {
 	mustContain(t, "colonies summary", log, "CFE (95 % CI)", "D01")
 	img, dom := chromium(t, filepath.Join(col, "report.html"))
 	notBlank(t, img)
-	mustContain(t, "colonies report.html", dom, "Colony-forming efficiency per sample", "D01", "D02", "Overlays", "<svg")
+	mustContain(t, "colonies report.html", dom, "Colony-forming efficiency per sample", "D01", "D02", "Overlays", "<svg", "Colonies and rejected objects")
 
 	dir := t.TempDir()
 	p := synth.Default()

@@ -278,6 +278,11 @@ func histogram(run models.CellsRun, what string) []byte {
 			}
 		}
 	}
+	return histogramOf(byClass, what, unit)
+}
+
+// histogramOf draws one histogram series per object class.
+func histogramOf(byClass map[string]plotter.Values, what, unit string) []byte {
 	if len(byClass) == 0 {
 		return nil
 	}
@@ -289,7 +294,8 @@ func histogram(run models.CellsRun, what string) []byte {
 	}
 	p.Y.Label.Text = "objects"
 	colours := map[string]color.Color{models.ClassLive: color.RGBA{G: 0xa0, A: 0xff}, models.ClassDead: color.RGBA{R: 0xc0, B: 0xc0, A: 0xff},
-		models.ClassNucleus: color.RGBA{R: 0xc8, G: 0xa0, A: 0xff}}
+		models.ClassNucleus: color.RGBA{R: 0xc8, G: 0xa0, A: 0xff}, models.ColonyCounted: color.RGBA{G: 0xa0, A: 0xff},
+		models.ColonyAbortive: color.RGBA{R: 0xd0, A: 0xff}, models.ColonyDebris: color.RGBA{R: 0x80, G: 0x80, B: 0x80, A: 0xff}}
 	classes := make([]string, 0, len(byClass))
 	for c := range byClass {
 		classes = append(classes, c)

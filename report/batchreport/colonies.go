@@ -66,6 +66,38 @@ func ColoniesPage(run models.ColoniesRun, overlay Overlay) htmlreport.Page {
 		items[i] = galleryItem{caption: fmt.Sprintf("%s — %d colonies", base(im.Image), im.Colonies), flagged: flagged}
 	}
 	p.Sections = append(p.Sections, htmlreport.Section{ID: "dishes", Heading: "Dishes", Tables: []htmlreport.Table{dt}})
+	size, inten := map[string]plotter.Values{}, map[string]plotter.Values{}
+	unit := "px"
+	for _, im := range run.Images {
+		if im.Calibration.Known() {
+			unit = "µm"
+		}
+	}
+	for _, im := range run.Images {
+		for _, o := range im.Objects {
+			d := o.EquivDiameterPx
+			if unit == "µm" {
+				d = o.EquivDiameterUM
+			}
+			if d > 0 && !math.IsInf(d, 0) {
+				size[o.Class] = append(size[o.Class], d)
+			}
+			if o.MeanIntensity > 0 && !math.IsInf(o.MeanIntensity, 0) {
+				inten[o.Class] = append(inten[o.Class], o.MeanIntensity)
+			}
+		}
+	}
+	var hs htmlreport.Section
+	hs.ID, hs.Heading = "objects", "Colonies and rejected objects"
+	if svg := histogramOf(size, "size", unit); svg != nil {
+		hs.Figures = append(hs.Figures, htmlreport.Figure{SVG: svg, Caption: "Equivalent diameter of counted colonies and of rejected abortive clusters and debris."})
+	}
+	if svg := histogramOf(inten, "intensity", unit); svg != nil {
+		hs.Figures = append(hs.Figures, htmlreport.Figure{SVG: svg, Caption: "Mean grey level inside each object."})
+	}
+	if len(hs.Figures) > 0 {
+		p.Sections = append(p.Sections, hs)
+	}
 	if g, ok := gallery(items, overlay, "Click a picture for the full-size overlay (counted colonies green and numbered, rejected clusters red, dish yellow); flagged dishes are framed."); ok {
 		p.Sections = append(p.Sections, g)
 	}
