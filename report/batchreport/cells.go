@@ -323,6 +323,17 @@ func fadeColour(c color.Color) color.Color {
 }
 
 func svgOf(p *plot.Plot, wCM, hCM float64) []byte {
+	// Report-sized type, and ticks as people write them (25, 0.5 — not 25.00).
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.X.Label.TextStyle.Font.Size = vg.Points(10)
+	p.Y.Label.TextStyle.Font.Size = vg.Points(10)
+	p.X.Tick.Label.Font.Size = vg.Points(9)
+	p.Y.Tick.Label.Font.Size = vg.Points(9)
+	p.Legend.TextStyle.Font.Size = vg.Points(9)
+	p.Y.Tick.Marker = plainTicks{}
+	if _, nominal := p.X.Tick.Marker.(plot.ConstantTicks); !nominal {
+		p.X.Tick.Marker = plainTicks{}
+	}
 	wt, err := p.WriterTo(vg.Length(wCM)*vg.Centimeter, vg.Length(hCM)*vg.Centimeter, "svg")
 	if err != nil {
 		return nil
@@ -346,4 +357,19 @@ func sup(n int) string {
 		b.WriteRune(d[r-'0'])
 	}
 	return b.String()
+}
+
+// plainTicks are gonum's default ticks labelled without padded zeros or
+// binary noise.
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ts := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ts {
+		if ts[i].Label != "" {
+			v, _ := strconv.ParseFloat(strconv.FormatFloat(ts[i].Value, 'g', 10, 64), 64)
+			ts[i].Label = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return ts
 }
