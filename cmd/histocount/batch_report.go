@@ -223,8 +223,26 @@ func printCellsSummary(w io.Writer, run models.CellsRun) {
 		return
 	}
 	fmt.Fprintln(w)
+	rows, more := capRows(rows)
 	human.Table(w, []string{"sample", "fields", "live", "dead", "viability", "viable cells (95 % CI)", "release"}, rows,
 		[]bool{false, true, true, true, true, true, false})
+	moreLine(w, more, "samples.csv")
+}
+
+// maxSummaryRows bounds the terminal table; the CSVs hold everything.
+const maxSummaryRows = 40
+
+func capRows(rows [][]string) ([][]string, int) {
+	if len(rows) <= maxSummaryRows {
+		return rows, 0
+	}
+	return rows[:maxSummaryRows], len(rows) - maxSummaryRows
+}
+
+func moreLine(w io.Writer, more int, file string) {
+	if more > 0 {
+		fmt.Fprintf(w, "… and %d more in %s\n", more, file)
+	}
 }
 
 func printColoniesSummary(w io.Writer, run models.ColoniesRun) {
@@ -235,7 +253,9 @@ func printColoniesSummary(w io.Writer, run models.ColoniesRun) {
 				human.Pct(s.CFEPct) + "  (" + human.Fixed(s.CFECILowPct, 1) + " – " + human.Fixed(s.CFECIHighPct, 1) + ")"})
 		}
 		fmt.Fprintln(w)
+		rows, more := capRows(rows)
 		human.Table(w, []string{"sample", "dishes", "colonies", "seeded", "CFE (95 % CI)"}, rows, []bool{false, true, true, true, true})
+		moreLine(w, more, "samples.csv")
 		return
 	}
 	for _, im := range run.Images {
@@ -245,9 +265,11 @@ func printColoniesSummary(w io.Writer, run models.ColoniesRun) {
 		}
 		rows = append(rows, []string{filepath.Base(im.Image), fmt.Sprint(im.Colonies), fmt.Sprint(im.RejectedClusters), strings.Join(im.QC, ", ")})
 	}
-	if len(rows) > 0 && len(rows) <= 50 {
+	if len(rows) > 0 {
 		fmt.Fprintln(w)
+		rows, more := capRows(rows)
 		human.Table(w, []string{"dish", "colonies", "rejected", "QC"}, rows, []bool{false, true, true, false})
+		moreLine(w, more, "images.csv")
 	}
 }
 
@@ -271,9 +293,11 @@ func printDermisSummary(w io.Writer, run batchreport.DermisRun) {
 		}
 		rows = append(rows, []string{filepath.Base(d.Image), th(d.Epidermis), dermis, human.Pct(d.FibreAreaPct), strings.Join(models.Doubtful(d.QC), ", ")})
 	}
-	if len(rows) > 0 && len(rows) <= 50 {
+	if len(rows) > 0 {
 		fmt.Fprintln(w)
+		rows, more := capRows(rows)
 		human.Table(w, []string{"section", "epidermis", "dermis", "fibre", "QC"}, rows, []bool{false, true, true, true, false})
+		moreLine(w, more, "images.csv")
 	}
 }
 

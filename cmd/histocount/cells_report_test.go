@@ -11,6 +11,7 @@ import (
 
 	"github.com/histocount/histocount/analysis/dermis/synth"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
 )
 
 // TestCellsReport: `cells --report` writes a self-contained report.html
@@ -125,4 +126,17 @@ func TestRunReport(t *testing.T) {
 	img, dom := chromium(t, filepath.Join(out, "report.html"))
 	notBlank(t, img)
 	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "13.8 %", "Overlays")
+}
+
+func TestSummaryTableCapped(t *testing.T) {
+	var run models.CellsRun
+	for i := 0; i < maxSummaryRows+5; i++ {
+		run.Samples = append(run.Samples, models.CellsSample{Sample: fmt.Sprintf("S%02d", i), Images: 1, Live: 10, ViabilityPct: 100})
+	}
+	var b strings.Builder
+	printCellsSummary(&b, run)
+	if lines := strings.Count(b.String(), "\n"); lines != maxSummaryRows+4 {
+		t.Errorf("%d lines:\n%s", lines, b.String())
+	}
+	mustContain(t, "capped table", b.String(), "… and 5 more in samples.csv")
 }
