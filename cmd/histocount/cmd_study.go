@@ -44,7 +44,7 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&o.Side, "side", "", "keep only sheet rows with this side/area")
 	fs.Float64Var(&o.Level, "level", 0.95, "confidence level of the intervals")
 	fs.BoolVar(&o.Subjects, "subject-lines", true, "draw each subject's trajectory faintly in the figure")
-	withReport := fs.Bool("report", false, "also write report.html (self-contained)")
+	withReport := fs.Bool("report", false, "also write study_report.html (self-contained)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
