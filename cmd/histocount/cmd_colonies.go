@@ -95,6 +95,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&o.PlateMap, "plate-map", "", "CSV with columns image, sample (or donor), cells_seeded[, replicate]: per-dish and per-sample CFE")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit labels (colonies 1..n, then rejected objects)")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png: colonies outlined and numbered, rejected objects in red, legend")
+	withReport := fs.Bool("report", false, "also write report.html: CFE per sample, dishes, QC, overlay gallery (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -150,7 +151,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if plates != nil && !o.Quiet {
 		warnUnusedPlates(plates, paths, newLogger(o.LogFormat, stderr))
 	}
-	return runColonies(ctx, o, paths, roi, plates, stderr)
+	return finishBatch("colonies", o.batchFlags, *withReport, runColonies(ctx, o, paths, roi, plates, stderr), stdout, stderr)
 }
 
 // warnUnusedPlates logs the plate-map rows that match no input: a dish

@@ -65,6 +65,7 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Float64Var(&o.IntervalUM, "interval", 50, "spacing of the perpendicular measurements along the surface, µm (px when uncalibrated)")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png (layer labels) and geojson/<name>.geojson")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with layer boundaries and measurement lines")
+	withReport := fs.Bool("report", false, "also write report.html: thickness per section, QC, overlay gallery (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -81,7 +82,7 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return runDermis(ctx, o, paths, stderr)
+	return finishBatch("dermis", o.batchFlags, *withReport, runDermis(ctx, o, paths, stderr), stdout, stderr)
 }
 
 type dermisItem struct {

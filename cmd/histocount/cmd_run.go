@@ -86,6 +86,7 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.Fresh, "fresh", false, "analyse every item, ignoring an earlier results.jsonl in --out")
 	fs.BoolVar(&o.Overlays, "overlays", false, "write overlays/<id>.png with outlined, numbered objects")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png: 16-bit instance labels (cells, colonies) or layer labels and geojson/<id>.geojson (dermis)")
+	withReport := fs.Bool("report", false, "also write report.html: counts, samples, failed and flagged items, overlays (self-contained)")
 	pos, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -103,7 +104,7 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	j := &runJob{o: o, m: m, manifestSHA: sha256Hex(data), baseDir: baseDir, shard: shard,
 		items: selectShard(m.Items, shard), stderr: stderr}
-	return j.run(ctx)
+	return finishRun(o, m.Items, *withReport, j.run(ctx), stdout, stderr)
 }
 
 // loadManifest reads and checks a manifest file (or stdin for "-"),
