@@ -22,22 +22,26 @@ build: deps
 
 # Installs what is missing, builds, and runs histocount on the bundled samples.
 demo: build
-	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/colonies $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
+	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/colonies $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images \
+	    $(DEMO_OUT)/passports $(DEMO_OUT)/dilution
 	./bin/histocount cells --stain trypan --pixel-size 0.8 --depth 100 --sample-by dir \
-	    --save-labels --out $(DEMO_OUT)/trypan testdata/samples/trypan
+	    --save-labels --report --out $(DEMO_OUT)/trypan testdata/samples/trypan
 	./bin/histocount cells --stain fluorescence --save-labels --out $(DEMO_OUT)/nuclei testdata/samples/nuclei
-	@echo; echo "== $(DEMO_OUT)/trypan/samples.csv"; cat $(DEMO_OUT)/trypan/samples.csv
 	@echo; echo "== $(DEMO_OUT)/nuclei/images.csv"; cut -d, -f1-8 $(DEMO_OUT)/nuclei/images.csv
 	./bin/histocount colonies --plate-map testdata/samples/colonies/platemap.csv \
-	    --pixel-size 40 --min-cells 50 --cell-area 2000 --save-labels \
+	    --pixel-size 40 --min-cells 50 --cell-area 2000 --save-labels --report \
 	    --out $(DEMO_OUT)/colonies testdata/samples/colonies
-	@echo; echo "== $(DEMO_OUT)/colonies/samples.csv (CFE per donor)"; cat $(DEMO_OUT)/colonies/samples.csv
+	@# Dose passports for the two trypan batches (B-2026-018 is not released: exit 3, reasons shown)
+	-./bin/histocount passport dose --sheet testdata/samples/batches.csv --results $(DEMO_OUT)/trypan \
+	    --out $(DEMO_OUT)/passports
+	@# ISO 20391-2 counting-method performance on NIST COMET's example 1
+	./bin/histocount dilution --out $(DEMO_OUT)/dilution dilution/testdata/comet/Full_Template_Example_1_COMET.csv
 	@# Skin sections: a synthetic cohort with known thickness (+62.5 % dermis at 12 months)
 	./bin/histocount-synth sections --subjects 3 --months 0,3,12 --out $(DEMO_OUT)/cohort-images
-	./bin/histocount dermis --save-labels --out $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
-	./bin/histocount study --sheet $(DEMO_OUT)/cohort-images/sheet.csv --results $(DEMO_OUT)/sections
-	@echo; echo "== $(DEMO_OUT)/sections/study_timepoints.csv"; cat $(DEMO_OUT)/sections/study_timepoints.csv
-	@echo; echo "Overlays: $(DEMO_OUT)/*/overlays/; figure: $(DEMO_OUT)/sections/study_change.png"
+	./bin/histocount dermis --save-labels --report --out $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
+	./bin/histocount study --sheet $(DEMO_OUT)/cohort-images/sheet.csv --results $(DEMO_OUT)/sections --report
+	@echo; echo "Reports: $(DEMO_OUT)/*/report.html; passports: $(DEMO_OUT)/passports/*/passport.{pdf,html,json};"
+	@echo "overlays: $(DEMO_OUT)/*/overlays/; figures: $(DEMO_OUT)/sections/study_change.png, $(DEMO_OUT)/dilution/dilution.png"
 
 # The full test suite: formatting, vet, staticcheck, every test with the Mat
 # leak check, the concurrent packages under the race detector, and the fuzz
@@ -67,11 +71,13 @@ bench: build
 # Longer fuzzing of the decoders and parsers (the seeds run in `make test`).
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./imageio/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecodeTIFF -fuzztime 60s ./analysis/cvdecode/
 	$(GO) test -run '^$$' -fuzz FuzzSampleSheet -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 60s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzStudySheet -fuzztime 30s ./study/
 	$(GO) test -run '^$$' -fuzz FuzzPlateMap -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzDistanceToBackground -fuzztime 30s ./analysis/internal/morph/
+	$(GO) test -run '^$$' -fuzz FuzzTemplate -fuzztime 30s ./dilution/
 
 image:
 	bash scripts/image.sh

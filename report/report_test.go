@@ -92,3 +92,25 @@ func TestFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteAllNothingOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	// The second file's directory cannot be created (a file is in the way).
+	if err := os.WriteFile(filepath.Join(dir, "blocker"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteAll(dir, []File{{"a.txt", []byte("a")}, {"blocker/b.txt", []byte("b")}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("left behind: %v", ents)
+	}
+	if err := WriteAll(dir, []File{{"a.txt", []byte("a")}, {"sub/b.txt", []byte("b")}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "sub", "b.txt")); err != nil || string(b) != "b" {
+		t.Fatalf("b.txt = %q, %v", b, err)
+	}
+}

@@ -30,7 +30,8 @@ concentration with a 95 % Poisson confidence interval when the imaged volume
 is known (--pixel-size or TIFF/PNG calibration, and --depth).
 
 Outputs in DIR: images.csv, objects.csv, samples.csv, results.json,
-overlays/<name>.png and, with --save-labels, labels/<name>.png (16-bit).
+overlays/<name>.png, with --save-labels labels/<name>.png (16-bit), and
+with --report report.html (self-contained, for people).
 
 Example:
   histocount cells --stain trypan --pixel-size 0.65 --depth 100 --dilution 2 \
@@ -53,6 +54,7 @@ type cellsOptions struct {
 	MinDiameterUM float64
 	MaxDiameterUM float64
 	NucleiMethod  string
+	Report        bool
 }
 
 func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -72,6 +74,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	floatFlag(fs, &o.MinDiameterUM, "min-diameter", 0, 0, models.MaxDiameterUM, false, "smallest object diameter in µm (needs calibration; 0: stain default)")
 	floatFlag(fs, &o.MaxDiameterUM, "max-diameter", 0, 0, models.MaxDiameterUM, false, "largest object diameter in µm (needs calibration; 0: stain default)")
 	fs.StringVar(&o.NucleiMethod, "nuclei-method", cells.DefaultNucleiMethod, "fluorescence nuclei segmenter: mixed (network on unstained brightfield, classical otherwise), classical or unet")
+	fs.BoolVar(&o.Report, "report", false, "also write report.html: samples, QC, overlay gallery, histograms (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -106,7 +109,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	return runCells(ctx, o, paths, sampler, stderr)
+	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
 }
 
 // cellsItem is what a worker hands the collector for one image.
@@ -118,7 +121,8 @@ type cellsItem struct {
 func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampleOf, stderr io.Writer) error {
 	chamber := models.Chamber{PixelSizeUM: o.PixelSizeUM, DepthUM: o.DepthUM, Dilution: o.Dilution, TrypanRatio: o.TrypanRatio, MinViablePML: o.MinViablePML}
 	stems := outputStems(paths)
-	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
+	loadOpt := o.limits()
+	loadOpt.BlackBackground = o.Stain == cells.StainFluorescence
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
 	nuclei := o.Stain == cells.StainFluorescence

@@ -94,6 +94,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&o.PlateMap, "plate-map", "", "CSV with columns image, sample (or donor), cells_seeded[, replicate]: per-dish and per-sample CFE")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit labels (colonies 1..n, then rejected objects)")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png: colonies outlined and numbered, rejected objects in red, legend")
+	withReport := fs.Bool("report", false, "also write report.html: CFE per sample, dishes, QC, overlay gallery (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -152,7 +153,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if plates != nil && !o.Quiet {
 		warnUnusedPlates(plates, paths, newLogger(o.LogFormat, stderr))
 	}
-	return runColonies(ctx, o, paths, roi, plates, stderr)
+	return finishBatch("colonies", o.batchFlags, *withReport, runColonies(ctx, o, paths, roi, plates, stderr), stdout, stderr)
 }
 
 // warnUnusedPlates logs the plate-map rows that match no input: a dish
@@ -266,7 +267,7 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 			}
 		}
 		return analysePlate(p, path, filepath.Join(o.Out, "overlays", stems[i]+".png"), filepath.Join(o.Out, "labels", stems[i]+".png"),
-			copt, o.MaxPixels, plates != nil)
+			copt, o.limits(), plates != nil)
 	}
 	emit := func(r pipeline.Result[models.ColonyPlateResult]) (string, string, []string, error) {
 		p := r.Value
@@ -315,8 +316,8 @@ func coloniesParams(o coloniesOptions) map[string]string {
 // is the per-item work of `colonies` and of manifest items of kind
 // colonies. The returned result always carries what is known, also on
 // error. withCFE adds the per-dish CFE, or the no_cells_seeded flag.
-func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath string, copt colonies.Options, maxPixels int64, withCFE bool) (models.ColonyPlateResult, error) {
-	img, err := imageio.Load(path, imageio.Options{MaxPixels: maxPixels})
+func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath string, copt colonies.Options, limits imageio.Options, withCFE bool) (models.ColonyPlateResult, error) {
+	img, err := imageio.Load(path, limits)
 	if err != nil {
 		return p, fmt.Errorf("decode: %w", err)
 	}

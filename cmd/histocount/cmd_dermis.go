@@ -65,6 +65,7 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	floatFlag(fs, &o.IntervalUM, "interval", 50, models.MinIntervalUM, models.MaxIntervalUM, false, "spacing of the perpendicular measurements along the surface, µm (px when uncalibrated)")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png (layer labels) and geojson/<name>.geojson")
 	fs.BoolVar(&o.Overlays, "overlays", true, "write overlays/<name>.png with layer boundaries and measurement lines")
+	withReport := fs.Bool("report", false, "also write report.html: thickness per section, QC, overlay gallery (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -81,7 +82,7 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	return runDermis(ctx, o, paths, stderr)
+	return finishBatch("dermis", o.batchFlags, *withReport, runDermis(ctx, o, paths, stderr), stdout, stderr)
 }
 
 type dermisItem struct {
@@ -126,7 +127,7 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 // label image and GeoJSON.
 func analyseSection(i int, path, stem string, o dermisOptions) (dermisItem, error) {
 	it := dermisItem{section: models.DermisSection{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}}
-	img, err := imageio.Load(path, imageio.Options{MaxPixels: o.MaxPixels})
+	img, err := imageio.Load(path, o.limits())
 	if err != nil {
 		return it, fmt.Errorf("decode: %w", err)
 	}

@@ -106,6 +106,7 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<id>.png: 16-bit instance labels (cells, colonies) or layer labels and geojson/<id>.geojson (dermis)")
 	fs.StringVar(&o.Root, "root", "", "job root `dir`: every item path must resolve inside it (default: the manifest's folder; the current folder for -)")
 	fs.BoolVar(&o.AllowOutsideRoot, "allow-outside-root", false, "let item paths point anywhere the process can read (the LIMS vouches for the manifest)")
+	withReport := fs.Bool("report", false, "also write report.html: counts, samples, failed and flagged items, overlays (self-contained)")
 	pos, err := o.parse(fs, args)
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	j := &runJob{o: o, m: m, manifestSHA: sha256Hex(data), baseDir: baseDir, shard: shard,
 		items: selectShard(m.Items, shard), stderr: stderr}
-	return j.run(ctx)
+	return finishRun(o, m.Items, *withReport, j.run(ctx), stdout, stderr)
 }
 
 // manifestChecks say what loadManifest checks beyond the manifest itself.
@@ -252,7 +253,7 @@ func (j *runJob) run(ctx context.Context) error {
 		}
 		j.prev = prev
 	}
-	j.env = &itemEnv{out: o.Out, maxPixels: o.MaxPixels, overlays: o.Overlays, labels: o.SaveLabels, stems: itemStems(j.m.Items)}
+	j.env = &itemEnv{out: o.Out, inputOpts: o.limits(), overlays: o.Overlays, labels: o.SaveLabels, stems: itemStems(j.m.Items)}
 	p := provenance(started, nil)
 	j.prov = models.ItemProvenance{Tool: p.Tool, Version: p.Version, Commit: p.Commit, OpenCVVersion: p.OpenCVVersion,
 		GoVersion: p.GoVersion, Host: p.Host}

@@ -16,6 +16,8 @@ Prints a JSON Schema (draft 2020-12) of the job contract with a LIMS:
   manifest  the job manifest read by 'histocount run' and 'merge'
   result    one line of results.jsonl
   summary   summary.json
+  dilution  dilution.json of 'histocount dilution'
+  passport  passport.json of 'histocount passport'
 
 Example:
   histocount schema manifest > histocount-manifest.schema.json

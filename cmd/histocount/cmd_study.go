@@ -45,6 +45,7 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&o.Side, "side", "", "keep only sheet rows with this side/area")
 	floatFlag(fs, &o.Level, "level", 0.95, 0.5, 0.9999, false, "confidence level of the intervals, 0.5–0.9999")
 	fs.BoolVar(&o.Subjects, "subject-lines", true, "draw each subject's trajectory faintly in the figure")
+	withReport := fs.Bool("report", false, "also write study_report.html (self-contained)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -91,6 +92,9 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	if err := study.WriteFigure(o.Out, rep, study.FigureOptions{Subjects: o.Subjects}); err != nil {
+		return err
+	}
+	if err := finishStudy(o.Out, rep, *withReport, stdout); err != nil {
 		return err
 	}
 	im := rep.Images

@@ -39,6 +39,8 @@ func commands() []command {
 		{"colonies", "count colonies in stained dishes or agar plates; CFE per dish and sample", runColoniesCmd},
 		{"dermis", "measure epidermal/dermal thickness, fibre fraction and cell density on skin sections", runDermisCmd},
 		{"study", "join section results with a sample sheet: gains over time with statistics", runStudyCmd},
+		{"dilution", "ISO 20391-2 counting-method performance from a dilution series (as NIST COMET)", runDilutionCmd},
+		{"passport", "dose passport per cell batch: JSON, HTML and A4 PDF with the release decision", runPassportCmd},
 		{"run", "run a LIMS job manifest (results.jsonl, summary.json; resume, shards)", runRunCmd},
 		{"merge", "combine the shards of a job into one results.jsonl and summary.json", runMergeCmd},
 		{"schema", "print the JSON Schema of the manifest, a result line or the summary", runSchemaCmd},

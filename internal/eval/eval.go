@@ -7,6 +7,8 @@ package eval
 import (
 	"io"
 	"sort"
+
+	_ "github.com/histocount/histocount/analysis/cvdecode" // JPEG-in-TIFF and other libtiff-only layouts
 )
 
 // Dataset is one evaluation.

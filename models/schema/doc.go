@@ -5,6 +5,9 @@
 //	manifest  the job manifest read by `histocount run` and `merge`
 //	result    one line of results.jsonl (one manifest item)
 //	summary   summary.json (counts, per-sample aggregates, provenance)
+//	dilution  dilution.json of `histocount dilution` (ISO 20391-2)
+//	passport  passport.json of `histocount passport` (its own version,
+//	          models.PassportSchemaVersion)
 //
 // The schemas mirror the Go types of package models (Manifest and
 // KindParams, ItemResult, JobSummary); tests in cmd/histocount validate

@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-//go:embed manifest.json result.json summary.json
+//go:embed manifest.json result.json summary.json dilution.json passport.json
 var files embed.FS
 
 // Names lists the schemas, in documentation order.
-var Names = []string{"manifest", "result", "summary"}
+var Names = []string{"manifest", "result", "summary", "dilution", "passport"}
 
 // ErrUnknown is returned by Get for a name not in Names.
 var ErrUnknown = errors.New("schema: unknown schema")

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/report"
+	"github.com/histocount/histocount/report/batchreport"
+	"github.com/histocount/histocount/report/htmlreport"
+	"github.com/histocount/histocount/report/human"
+)
+
+// finishRun prints the job's summary table (unless --quiet) and, with
+// --report, writes report.html from summary.json and results.jsonl. A run
+// that did not finish (usage error, interruption) is left as it is.
+func finishRun(o runOptions, items []models.ManifestItem, withReport bool, runErr error, stdout, stderr io.Writer) error {
+	var partial errPartial
+	var all errAllFailed
+	if runErr != nil && !errors.As(runErr, &partial) && !errors.As(runErr, &all) {
+		return runErr
+	}
+	b, err := os.ReadFile(filepath.Join(o.Out, "summary.json"))
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	var sum models.JobSummary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		return errors.Join(runErr, err)
+	}
+	if !o.Quiet {
+		printRunSummary(stdout, sum)
+	}
+	if !withReport {
+		return runErr
+	}
+	f, err := os.Open(filepath.Join(o.Out, "results.jsonl"))
+	if err != nil {
+		return errors.Join(runErr, err)
+	}
+	defer f.Close()
+	var rows []batchreport.RunItem
+	var index []int
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		var r models.ItemResult
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		it := batchreport.RunItem{ID: r.ID, Kind: r.Kind, Sample: r.SampleID, Status: r.Status, Error: r.Error}
+		switch {
+		case r.Cells != nil:
+			it.QC, it.Summary = r.Cells.QC, fmt.Sprintf("%d live, %d dead", r.Cells.Live, r.Cells.Dead)
+		case r.Colonies != nil:
+			it.QC, it.Summary = r.Colonies.QC, fmt.Sprintf("%d colonies", r.Colonies.Colonies)
+		case r.Dermis != nil:
+			it.QC, it.Summary = r.Dermis.QC, "dermis "+human.Sig(r.Dermis.Dermis.Mean, 3)+" "+map[string]string{"um": "µm", "px": "px"}[r.Dermis.Unit]
+		}
+		rows = append(rows, it)
+		index = append(index, r.Index)
+	}
+	stems := itemStems(items)
+	overlay := func(i int) (string, []byte) {
+		rel := filepath.Join("overlays", stems[index[i]]+".png")
+		p := filepath.Join(o.Out, rel)
+		if _, err := os.Stat(p); err != nil {
+			return "", nil
+		}
+		th, err := htmlreport.Thumbnail(p, 180)
+		if err != nil {
+			return "", nil
+		}
+		return filepath.ToSlash(rel), th
+	}
+	html, err := htmlreport.Render(batchreport.RunPage(sum, rows, overlay))
+	if err == nil {
+		err = report.WriteFile(filepath.Join(o.Out, ReportFile), html)
+	}
+	if err != nil {
+		return errors.Join(runErr, fmt.Errorf("report: %w", err))
+	}
+	if !o.Quiet {
+		fmt.Fprintf(stderr, "run: report in %s\n", filepath.Join(o.Out, ReportFile))
+	}
+	return runErr
+}
+
+func printRunSummary(w io.Writer, s models.JobSummary) {
+	c := s.Counts
+	fmt.Fprintln(w)
+	human.Table(w, []string{"job", "items", "ok", "reused", "failed", "interrupted", "flagged"},
+		[][]string{{s.JobID, fmt.Sprint(c.Total), fmt.Sprint(c.OK), fmt.Sprint(c.Skipped), fmt.Sprint(c.Failed), fmt.Sprint(c.Interrupted), fmt.Sprint(c.Flagged)}},
+		[]bool{false, true, true, true, true, true, true})
+	if len(s.CellsSamples) > 0 {
+		var cells models.CellsRun
+		cells.Samples = s.CellsSamples
+		printCellsSummary(w, cells)
+	}
+	if len(s.ColoniesSamples) > 0 {
+		var col models.ColoniesRun
+		col.Samples = s.ColoniesSamples
+		printColoniesSummary(w, col)
+	}
+}
