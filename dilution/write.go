@@ -65,6 +65,11 @@ func Files(run models.DilutionRun) ([]report.File, error) {
 		if err := w.Write(header); err != nil {
 			return err
 		}
+		for _, r := range rows { // names come from the template: no formulas
+			for i := range r {
+				r[i] = report.SafeCell(r[i])
+			}
+		}
 		if err := w.WriteAll(rows); err != nil {
 			return err
 		}
