@@ -59,7 +59,8 @@ vouches for the manifest.
 Sharding: --shard i/n (0 <= i < n) runs the items whose id hashes (FNV-1a)
 to i modulo n: the same slice whatever the item order. --shard auto/n takes
 i from JOB_COMPLETION_INDEX (Kubernetes indexed Job) or SLURM_ARRAY_TASK_ID
-(minus SLURM_ARRAY_TASK_MIN). Give every shard its own DIR and combine them
+(minus SLURM_ARRAY_TASK_MIN; a task resubmitted alone with
+--array=i keeps shard i). Give every shard its own DIR and combine them
 with 'histocount merge'.
 
 Example:

@@ -576,3 +576,29 @@ func TestUnknownCommandOneLine(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, log)
 	}
 }
+
+// A Slurm task resubmitted alone (--array=5: MIN = MAX = 5) runs shard 5,
+// not 0; an array numbered 1..N still maps to 0..N-1.
+func TestShardAutoLoneResubmission(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	for _, c := range []struct {
+		env  func(string) string
+		want int
+	}{
+		{env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "5", "SLURM_ARRAY_TASK_MAX", "5"), 5},
+		{env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), 0},
+		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), 7},
+		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_MIN", "8", "SLURM_ARRAY_TASK_MAX", "8"), 0},
+	} {
+		s, err := parseShard("auto/8", c.env)
+		if err != nil || s.Index != c.want {
+			t.Errorf("%v %v, want shard %d", s, err, c.want)
+		}
+	}
+}

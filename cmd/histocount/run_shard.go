@@ -22,8 +22,9 @@ func shardOf(id string, n int) int {
 
 // parseShard reads --shard "i/n" (0-based i) or "auto/n", where auto takes
 // i from JOB_COMPLETION_INDEX (Kubernetes indexed Job, 0-based) or else
-// SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN (0 if unset). "" means
-// no sharding (nil).
+// SLURM_ARRAY_TASK_ID minus SLURM_ARRAY_TASK_MIN (0 if unset), except in
+// a one-task array (a lone resubmission, MIN = MAX) whose id is below n,
+// which runs shard id. "" means no sharding (nil).
 func parseShard(spec string, getenv func(string) string) (*models.ShardRef, error) {
 	if spec == "" {
 		return nil, nil
@@ -56,6 +57,12 @@ func parseShard(spec string, getenv func(string) string) (*models.ShardRef, erro
 					getenv("SLURM_ARRAY_TASK_ID"), getenv("SLURM_ARRAY_TASK_MIN"))
 			}
 			i = id - lo
+			// A task resubmitted alone (sbatch --array=5 after task 5 of
+			// --array=0-7 failed) has MIN = MAX = its id: its shard is the
+			// id itself, not 0.
+			if hi := getenv("SLURM_ARRAY_TASK_MAX"); hi != "" && hi == getenv("SLURM_ARRAY_TASK_MIN") && id < n {
+				i = id
+			}
 		default:
 			return nil, usageErrorf("--shard auto/%d: neither JOB_COMPLETION_INDEX nor SLURM_ARRAY_TASK_ID is set", n)
 		}
