@@ -1,0 +1,11 @@
+package main
+
+import (
+	"github.com/histocount/histocount/internal/physgen/chamber"
+)
+
+func kinds() []kind {
+	return []kind{
+		{"chamber", 40, func(d string, s uint64, n int) error { return chamber.WriteDataset(d, s, n, chamber.Options{}) }},
+	}
+}
