@@ -180,9 +180,6 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	} else {
 		n = 50 + r.IntN(451)
 	}
-	// Density is what a physical sample has; n refers to a 1600×1200 field
-	// at the field's scale, so other sizes keep the same cells per mm².
-	n = int(float64(n) * float64(w*h) / (1600 * 1200))
 	deadFrac := raster.Uniform(r, 0, 0.6)
 	if r.Float64() < 0.15 {
 		deadFrac = raster.Uniform(r, 0, 0.03)
@@ -362,7 +359,21 @@ func renderCell(img *raster.Img, r *rand.Rand, c Cell, a appearance) {
 	th := r.Float64() * math.Pi
 	ct, st := math.Cos(th), math.Sin(th)
 	ax, ay := R*math.Sqrt(asp), R/math.Sqrt(asp)
-	dye := a.dye * raster.Uniform(r, 0.6, 1.4)
+	dye := a.dye * raster.LogUniform(r, 0.4, 1.6) // some dead cells only faintly stained
+	// Outline irregularity: shrunken dead cells are ragged.
+	irr := raster.Uniform(r, 0, 0.04)
+	if c.Dead {
+		irr = raster.Uniform(r, 0, 0.12)
+	}
+	var hA, hP [3]float64
+	for i := range hA {
+		hA[i] = irr * r.Float64() / float64(i+1)
+		hP[i] = r.Float64() * 2 * math.Pi
+	}
+	deadRim := 0.0
+	if c.Dead && r.Float64() < 0.4 {
+		deadRim = raster.Uniform(r, 0.3, 1) // darker membrane edge
+	}
 	k := [3]float64{1.5, 1.1, 0.45}
 	for i := range k {
 		k[i] *= raster.Uniform(r, 0.85, 1.15)
@@ -375,7 +386,7 @@ func renderCell(img *raster.Img, r *rand.Rand, c Cell, a appearance) {
 		an := r.Float64() * 2 * math.Pi
 		bumps = append(bumps, bump{rr * math.Cos(an), rr * math.Sin(an), R * raster.Uniform(r, 0.1, 0.25), raster.Uniform(r, -0.12, 0.12)})
 	}
-	ext := R * (1.3 + 3*rw)
+	ext := R * (1.5 + 3*rw)
 	x0, x1 := int(math.Floor(c.X-ext)), int(math.Ceil(c.X+ext))
 	y0, y1 := int(math.Floor(c.Y-ext)), int(math.Ceil(c.Y+ext))
 	for y := max(y0, 0); y <= min(y1, img.H-1); y++ {
@@ -383,8 +394,16 @@ func renderCell(img *raster.Img, r *rand.Rand, c Cell, a appearance) {
 			dx, dy := float64(x)+0.5-c.X, float64(y)+0.5-c.Y
 			ex, ey := (dx*ct+dy*st)/ax, (-dx*st+dy*ct)/ay
 			rho := math.Hypot(ex, ey)
-			if rho > 1.3+3*rw {
+			if rho > 1.5+3*rw {
 				continue
+			}
+			if irr > 0 {
+				phi := math.Atan2(ey, ex)
+				m := 1.0
+				for i := range hA {
+					m += hA[i] * math.Sin(float64(i+2)*phi+hP[i])
+				}
+				rho /= m
 			}
 			var tex float64
 			for _, b := range bumps {
@@ -401,7 +420,7 @@ func renderCell(img *raster.Img, r *rand.Rand, c Cell, a appearance) {
 				}
 				// Anti-alias the edge over ~1 px.
 				edge := clamp01((1-rho)*R + 0.5)
-				th = math.Max(th, 0.15*edge)
+				th = math.Max(th, 0.15*edge) + deadRim*0.5*math.Exp(-sq((rho-0.92)/0.08))
 				var t [3]float32
 				for ch := 0; ch < 3; ch++ {
 					t[ch] = float32(math.Exp(-k[ch]*dye*th*(1+tex)) * (1 - 0.35*rd*rim))
