@@ -328,7 +328,7 @@ func Generate(seed uint64, index int, opt Options) (*Section, error) {
 				d := (v - s) / (kAt(u) - s)
 				if tr.Basketweave {
 					// Loose wavy strands with gaps.
-					w := math.Sin(2*math.Pi*(d*bwFreq+0.6*bw.At(u/40, 2.5)) + 3*bw.At(u/15, d*4))
+					w := math.Sin(2*math.Pi*(d*bwFreq+1.2*bw.At(u/40, 2.5)+0.5*bw.At(u/9, d*6+20)) + 3*bw.At(u/15, d*4))
 					if w > -0.1 {
 						b = cornE * 0.6 * (0.5 + 0.5*w)
 					} else {
@@ -374,7 +374,7 @@ func Generate(seed uint64, index int, opt Options) (*Section, error) {
 					f := fib.At(u/(2*bundAniso), vw)
 					rid := 1 - math.Abs(2*f-1) // ridged: 1 on fibre centre lines
 					line := math.Pow(math.Max(0, rid-0.85)/0.15, 1.5)
-					a = silverFib * line * (0.6 + 0.8*bv)
+					a = 0.25 * silverFib * line * (0.6 + 0.8*bv) // faint meshwork; crisp fibres are stroked below
 					b = silverBG * (0.8 + 0.4*fine.At(u, v))
 					if pap {
 						a *= 1.3
@@ -419,6 +419,83 @@ func Generate(seed uint64, index int, opt Options) (*Section, error) {
 			i := py*W + px
 			A[i], B[i] = float32(a), float32(b)
 			mask.Pix[i] = lab
+		}
+	}
+
+	// Fibres: wavy strokes (1 µm steps) roughly parallel to the surface,
+	// random in the papillary dermis. Silver: argyrophilic fibres into the
+	// deposit plane; H&E: eosinophilic fibres and white clefts between
+	// collagen bundles.
+	uVis := widthUM/2 + float64(H)*um*math.Abs(st) + 50
+	derArea := 2 * uVis * derT
+	stroke := func(plane []float32, amt, wUM, length float64, cleft bool) {
+		u := raster.Uniform(r, -uVis, uVis)
+		dd := raster.Uniform(r, 0, derT)
+		v := eAt(u) + dd
+		phi0 := r.NormFloat64() * 0.3
+		curl := 0.06
+		if dd < 100 {
+			phi0 = r.NormFloat64() * 1.2
+		}
+		if cleft {
+			phi0, curl = r.NormFloat64()*0.15, 0.03
+		}
+		if r.Float64() < 0.5 {
+			phi0 += math.Pi
+		}
+		phi := phi0
+		rad := wUM / 2 / um
+		for t := 0.0; t < length; t++ {
+			phi += r.NormFloat64()*curl - 0.05*(phi-phi0)
+			u += math.Cos(phi)
+			v += math.Sin(phi)
+			x, y := image2(u, v)
+			x, y = x/um, y/um
+			for py := max(0, int(y-rad-1)); py <= min(H-1, int(y+rad+1)); py++ {
+				for px := max(0, int(x-rad-1)); px <= min(W-1, int(x+rad+1)); px++ {
+					i := py*W + px
+					if mask.Pix[i] != LabelDermis {
+						continue
+					}
+					d := math.Hypot(float64(px)+0.5-x, float64(py)+0.5-y)
+					w := clamp01(rad + 0.5 - d)
+					if w <= 0 {
+						continue
+					}
+					if cleft {
+						k := float32(1 - 0.6*w)
+						A[i] *= k
+						B[i] *= k
+					} else if plane[i] < float32(amt) {
+						plane[i] += float32(amt*w) * (1 - plane[i]/float32(2*amt))
+					}
+				}
+			}
+		}
+	}
+	if tr.Stain == "silver" {
+		spacing := raster.Uniform(r, 2.5, 9)
+		wmin, wmax := raster.Uniform(r, 0.6, 1.2), raster.Uniform(r, 1.5, 3)
+		total := derArea / spacing
+		for l := 0.0; l < total; {
+			L := raster.Uniform(r, 40, 300)
+			stroke(A, silverFib*raster.Uniform(r, 0.5, 1.2), raster.Uniform(r, wmin, wmax), L, false)
+			l += L
+		}
+	} else {
+		spacing := raster.Uniform(r, 6, 20)
+		total := derArea / spacing
+		for l := 0.0; l < total; {
+			L := raster.Uniform(r, 40, 300)
+			stroke(B, dermE*raster.Uniform(r, 0.3, 0.7), raster.Uniform(r, 1, 3.5), L, false)
+			l += L
+		}
+		cs := raster.Uniform(r, 40, 150)
+		total = derArea / cs
+		for l := 0.0; l < total; {
+			L := raster.Uniform(r, 30, 200)
+			stroke(nil, 0, raster.Uniform(r, 1.5, 7), L, true)
+			l += L
 		}
 	}
 
@@ -607,6 +684,8 @@ func (s *seeds) nearest2(u, v float64) (float64, float64) {
 	}
 	return d1, d2
 }
+
+func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
 
 func jitter(r *rand.Rand, v [3]float64, f float64) [3]float64 {
 	for i := range v {
