@@ -275,6 +275,14 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	p["rim_width_frac"] = raster.F(app.rimW, 3)
 	p["halo"] = raster.F(app.halo, 3)
 	p["dye_density"] = raster.F(app.dye, 2)
+	// Camera PSF. A strongly blurred field is defocused: a defocused phase
+	// object shows a broader, stronger ring, not a fainter one.
+	psf := raster.Uniform(r, 0.5, 1.4)
+	if r.Float64() < 0.15 {
+		psf += raster.Uniform(r, 0.4, 1.0)
+		app.rimW *= 1.8
+		app.rim = math.Max(app.rim, 0.6)
+	}
 	for _, c := range cells {
 		renderCell(img, r, c, app)
 	}
@@ -286,10 +294,6 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	}
 
 	// Optics and camera.
-	psf := raster.Uniform(r, 0.5, 1.4)
-	if r.Float64() < 0.15 {
-		psf += raster.Uniform(r, 0.5, 1.5)
-	}
 	img.Blur(psf)
 	img.Illumination(raster.Uniform(r, 0, 0.35), r.Float64()*2*math.Pi, raster.Uniform(r, 0, 0.35))
 	img.Noise(r, raster.Uniform(r, 0.003, 0.02), raster.Uniform(r, 0, 0.03))
