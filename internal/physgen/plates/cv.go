@@ -22,8 +22,9 @@ func CVSample(seed uint64, index int) (Sample, int) {
 	r := raster.RNG(seed, "plates-cv-sample", k)
 	p := raster.LogUniform(r, 0.02, 0.4)
 	seeded := []int{100, 200, 500, 1000}[r.IntN(4)]
-	// Keep the expected colonies per 60 mm dish below ~250 (crowding).
-	for seeded > 100 && float64(seeded)*p > 250 {
+	// Keep the expected colonies per 60 mm dish below ~150: labs choose
+	// the seeding so that colonies stay separable.
+	for seeded > 100 && float64(seeded)*p > 150 {
 		seeded /= 2
 	}
 	return Sample{Name: fmt.Sprintf("donor_%c", 'A'+rune(k%26)), CellsSeeded: seeded, TrueCFE: p}, index%4 + 1
@@ -177,6 +178,26 @@ func colony(img *raster.Img, r *rand.Rand, cx, cy, R float64, n int, cellLen, st
 		harm[i] = raster.Uniform(r, 0, 0.12)
 		ph[i] = r.Float64() * 2 * math.Pi
 	}
+	// Colony body: the cells' cytoplasm and matrix make one connected,
+	// lighter-stained mass under the darker cell bodies (denser centre).
+	body := stain * raster.Uniform(r, 0.3, 0.8) * math.Min(1, math.Sqrt(float64(n)/50))
+	ext := R*1.3 + 2
+	for y := max(0, int(cy-ext)); y <= min(img.H-1, int(cy+ext)); y++ {
+		for x := max(0, int(cx-ext)); x <= min(img.W-1, int(cx+ext)); x++ {
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			a := math.Atan2(dy, dx)
+			rr := R
+			for k := range harm {
+				rr *= 1 + harm[k]*math.Sin(float64(k+2)*a+ph[k])
+			}
+			rho := math.Hypot(dx, dy) / (rr * 0.92)
+			if rho >= 1 {
+				continue
+			}
+			t := body * (0.35 + 0.65*(1-rho*rho))
+			img.Mul(x, y, [3]float32{float32(math.Exp(-t * od[0])), float32(math.Exp(-t * od[1])), float32(math.Exp(-t * od[2]))})
+		}
+	}
 	for i := 0; i < n; i++ {
 		a := r.Float64() * 2 * math.Pi
 		rr := R
@@ -193,7 +214,7 @@ func colony(img *raster.Img, r *rand.Rand, cx, cy, R float64, n int, cellLen, st
 		if rho > 0.6*R {
 			th = a + r.NormFloat64()*0.4
 		}
-		spindle(img, x, y, th, cellLen*raster.Uniform(r, 0.7, 1.3), cellLen*0.3, stain*raster.Uniform(r, 0.7, 1.3), od)
+		spindle(img, x, y, th, cellLen*raster.Uniform(r, 0.8, 1.4), cellLen*raster.Uniform(r, 0.3, 0.45), stain*raster.Uniform(r, 0.7, 1.3), od)
 	}
 }
 
