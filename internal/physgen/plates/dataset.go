@@ -56,7 +56,7 @@ PNG (1200-1500 px square), no calibration.
 | scratches, marker_writing, background_stain | randomised distractors |
 
 ## plate_map.csv
-image, sample, cells_seeded, replicate (the histocount plate-map format)
+image (file name only, as histocount matches it), sample, cells_seeded, replicate
 
 ## colonies.csv
 image, x_px, y_px, diameter_px, cells, class (colony or abortive)
@@ -123,7 +123,7 @@ func writeCV(dir string, seed uint64, n int) error {
 		rows = append(rows, []string{name, smp.Name, strconv.Itoa(rep), strconv.Itoa(smp.CellsSeeded), strconv.Itoa(p.Colonies), strconv.Itoa(p.Abortive),
 			raster.F(cfe, 3), raster.F(100*smp.TrueCFE, 3), p.Params["d50_px"], raster.F(p.DishR, 1), raster.F(p.MMPerPx, 4),
 			p.Params["scratches"], p.Params["marker_writing"], p.Params["background_stain"]})
-		pm = append(pm, []string{name, smp.Name, strconv.Itoa(smp.CellsSeeded), strconv.Itoa(rep)})
+		pm = append(pm, []string{filepath.Base(name), smp.Name, strconv.Itoa(smp.CellsSeeded), strconv.Itoa(rep)})
 	}
 	if err := raster.WriteCSV(filepath.Join(dir, "truth.csv"), []string{"image", "sample", "replicate", "cells_seeded", "colonies", "abortive", "cfe_pct", "true_cfe_pct", "d50_px", "dish_radius_px", "mm_per_px", "scratches", "marker_writing", "background_stain"}, rows); err != nil {
 		return err
