@@ -98,7 +98,9 @@ func CrystalViolet(seed uint64, index, size int) (*Plate, Sample, int, error) {
 		}
 		return 0, 0, false
 	}
-	cellLen := raster.Uniform(r, 5, 9)
+	// At ~40-50 µm/px a fibroblast (~100×20 µm) is 2-3 px long and sub-pixel
+	// wide: colonies are density fields, not resolved cells.
+	cellLen := raster.Uniform(r, 1.5, 3)
 	stain := raster.Uniform(r, 0.4, 0.9)
 	for i := 0; i < nCol; i++ {
 		n := int(raster.LogUniform(r, 50, 800))
@@ -180,7 +182,7 @@ func colony(img *raster.Img, r *rand.Rand, cx, cy, R float64, n int, cellLen, st
 	}
 	// Colony body: the cells' cytoplasm and matrix make one connected,
 	// lighter-stained mass under the darker cell bodies (denser centre).
-	body := stain * raster.Uniform(r, 0.3, 0.8) * math.Min(1, math.Sqrt(float64(n)/50))
+	body := stain * raster.Uniform(r, 0.6, 1.1) * math.Min(1, math.Sqrt(float64(n)/50))
 	ext := R*1.3 + 2
 	for y := max(0, int(cy-ext)); y <= min(img.H-1, int(cy+ext)); y++ {
 		for x := max(0, int(cx-ext)); x <= min(img.W-1, int(cx+ext)); x++ {
@@ -211,14 +213,27 @@ func colony(img *raster.Img, r *rand.Rand, cx, cy, R float64, n int, cellLen, st
 		x, y := cx+rho*math.Cos(a), cy+rho*math.Sin(a)
 		// Fibroblasts at the edge align radially; inside, random.
 		th := r.Float64() * math.Pi
+		L := cellLen * raster.Uniform(r, 0.8, 1.4)
 		if rho > 0.6*R {
+			// Radially aligned cells at the rim form streaks (feathered edge).
 			th = a + r.NormFloat64()*0.4
+			L *= 2.5
 		}
-		spindle(img, x, y, th, cellLen*raster.Uniform(r, 0.8, 1.4), cellLen*raster.Uniform(r, 0.3, 0.45), stain*raster.Uniform(r, 0.7, 1.3), od)
+		spindle(img, x, y, th, L, cellLen*raster.Uniform(r, 0.2, 0.35), stain*raster.Uniform(r, 1, 2), od)
 	}
 }
 
 func spindle(img *raster.Img, cx, cy, th, L, w, amt float64, od [3]float64) {
+	// Sub-pixel cells are drawn at ≥ 1.2 px with the same integrated stain,
+	// so sampling at pixel centres cannot miss them.
+	if w < 1.2 {
+		amt *= w / 1.2
+		w = 1.2
+	}
+	if L < 1.5 {
+		amt *= L / 1.5
+		L = 1.5
+	}
 	c, s := math.Cos(th), math.Sin(th)
 	ext := L/2 + 2
 	for y := max(0, int(cy-ext)); y <= min(img.H-1, int(cy+ext)); y++ {

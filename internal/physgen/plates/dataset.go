@@ -35,7 +35,7 @@ image, x_px, y_px, diameter_px, satellite
 const ReadmeCV = `# physgen plates/cv: crystal-violet stained 60 mm dishes (CFE)
 
 Rendered by internal/physgen/plates: fibroblast colonies of 50-800 cells drawn cell by cell
-(spindles ~5-9 px stamped with crystal-violet absorbance), colony diameter
+(cells 1.5-3 px, sub-pixel wide, at the dish scale; radial streaks at the rim; a connected lighter body), colony diameter
 d = d50*sqrt(cells/50) px with d50 = 28-36 px (a colony of >= 50 cells is
 >= ~28 px across); abortive clusters of 2-9 cells (< 12 px). Colonies per dish
 are Binomial(cells_seeded, true CFE). Distractors: scratches, marker writing

@@ -9,9 +9,10 @@
 // (refractive rings), debris specks, paper labels on the rim.
 //
 // Crystal violet (CFE): a 60 mm dish of fibroblast colonies stained with
-// crystal violet, one dish per image. Each cell is a spindle (~6×2 px)
-// stamped with CV absorbance, scattered around its colony centre with a
-// Gaussian radial spread, so a colony of n cells measures
+// crystal violet, one dish per image. At ~40-50 µm/px a fibroblast is a
+// 1.5-3 px, sub-pixel-wide spindle stamped with CV absorbance over a
+// lighter connected colony body; rim cells align radially into streaks.
+// Cells are scattered within the colony outline, so a colony of n cells measures
 // d ≈ d50·sqrt(n/50) px with d50 = 28–36 px; colonies have ≥ 50 cells,
 // abortive clusters 2–9 cells (< 12 px). Colonies per dish are
 // Binomial(cells_seeded, p) with p the sample's true plating efficiency.
