@@ -1,6 +1,7 @@
 package dermis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -30,6 +31,22 @@ const (
 var (
 	ErrUnknownStain = errors.New("dermis: unknown stain")
 	ErrBadImage     = errors.New("dermis: invalid image")
+	// ErrBadOption is returned for a numeric option that is not finite or
+	// outside the range a microscope section can have.
+	ErrBadOption = errors.New("dermis: invalid option")
+	// ErrLabelImage is returned for an input that is a mask or label image
+	// (a handful of distinct colours), not a photographed section.
+	ErrLabelImage = errors.New("dermis: input looks like a mask or label image, not a stained section")
+)
+
+// Bounds of the numeric options. A pixel of 0.01–100 µm covers everything
+// from a 100× oil objective to a slide scanner's thumbnail; the interval is
+// at least one µm (one working pixel, see prepare) and at most 10 mm.
+const (
+	MinPixelSizeUM = 0.01
+	MaxPixelSizeUM = 100
+	MinIntervalUM  = 1
+	MaxIntervalUM  = 10000
 )
 
 // Options tune Measure. Zero values mean "automatic".
@@ -78,6 +95,33 @@ type Result struct {
 // Measure segments the layers of one skin section and measures the
 // epidermal and dermal thickness perpendicular to the skin surface.
 func Measure(img *imageio.Image, opt Options) (*Result, error) {
+	return MeasureContext(context.Background(), img, opt)
+}
+
+// validateOptions refuses numeric options that are not finite or outside
+// the plausible range (MinPixelSizeUM … MaxIntervalUM); zero means automatic.
+func validateOptions(opt Options) error {
+	bad := func(v, lo, hi float64) bool {
+		return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (v > 0 && (v < lo || v > hi))
+	}
+	if bad(opt.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM) {
+		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, MinPixelSizeUM, float64(MaxPixelSizeUM))
+	}
+	if bad(opt.IntervalUM, MinIntervalUM, MaxIntervalUM) {
+		return fmt.Errorf("%w: interval %g (want %g–%g µm, or px when uncalibrated; 0 for 50)", ErrBadOption, opt.IntervalUM, float64(MinIntervalUM), float64(MaxIntervalUM))
+	}
+	return nil
+}
+
+// MeasureContext is Measure that stops with ctx's error when ctx is
+// cancelled; the long loops (normals along the surface) check it.
+func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Result, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := validateOptions(opt); err != nil {
+		return nil, err
+	}
 	if img == nil || img.Width <= 0 || img.Height <= 0 || (img.Channels != 1 && img.Channels != 3) ||
 		len(img.Pix) != img.Width*img.Height*img.Channels {
 		return nil, ErrBadImage
@@ -90,14 +134,21 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 	if img.Width < 32 || img.Height < 32 {
 		return nil, fmt.Errorf("%w: %dx%d is too small for a section", ErrBadImage, img.Width, img.Height)
 	}
+	if labelLike(img) {
+		return nil, ErrLabelImage
+	}
 	cal := img.Calibration
+	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < MinPixelSizeUM || cal.PixelSizeUM > MaxPixelSizeUM)
+	if implausibleCal {
+		cal = models.Calibration{} // an absurd file calibration is not believed
+	}
 	if opt.PixelSizeUM > 0 {
 		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
 	}
 	if opt.IntervalUM <= 0 {
 		opt.IntervalUM = 50
 	}
-	s := &section{img: img, cal: cal, opt: opt}
+	s := &section{ctx: ctx, img: img, cal: cal, opt: opt}
 	s.res = &Result{}
 	sec := &s.res.Section
 	sec.Status = models.StatusOK
@@ -121,6 +172,7 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 // section holds the working state of one Measure call. All maps are at
 // working resolution (input / f).
 type section struct {
+	ctx context.Context
 	img *imageio.Image
 	cal models.Calibration
 	opt Options
@@ -164,10 +216,16 @@ func (s *section) px(um, fallback float64) float64 {
 	return fallback
 }
 
+// cancelled reports whether the caller gave up; long loops poll it.
+func (s *section) cancelled() bool { return s.ctx.Err() != nil }
+
 func (s *section) run() error {
 	s.prepare()
 	sec := &s.res.Section
 	s.detectStain()
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
 	if !s.segmentTissue() {
 		sec.QC = append(sec.QC, models.QCNoTissue)
 		sec.Epidermis.Unit, sec.Dermis.Unit = sec.Unit, sec.Unit
@@ -178,6 +236,9 @@ func (s *section) run() error {
 	}
 	s.segmentEpidermis()
 	s.segmentFat()
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
 	// Measure once to learn the epidermal thickness, drop what is too deep
 	// or too thick to be epidermis, and measure again.
 	nQC := len(sec.QC)
@@ -189,8 +250,15 @@ func (s *section) run() error {
 		sec.StratumCorneum, sec.DermisLowerBound = nil, false
 		s.measureThickness()
 	}
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
+	s.flagImplausible()
 	s.buildLabels()
 	s.fibresAndNuclei()
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
 	return s.render()
 }
 
@@ -677,5 +745,62 @@ func flattenVignetting(mean *[3][]float32, w, h int) {
 			mean[1][i] *= g
 			mean[2][i] *= g
 		}
+	}
+}
+
+// maxLabelColours is the most distinct colours a mask or label image has;
+// a photographed (or rendered) section has thousands, from noise alone.
+const maxLabelColours = 16
+
+// labelLike reports whether img has between 2 and maxLabelColours distinct
+// colours: a layer mask or label image given by mistake. A single colour
+// is a blank slide, reported as no_tissue.
+func labelLike(img *imageio.Image) bool {
+	ch := img.Channels
+	n := img.Width * img.Height
+	step := max(1, n/200_000)
+	seen := make(map[uint32]struct{}, maxLabelColours+1)
+	for i := 0; i < n; i += step {
+		var k uint32
+		for c := 0; c < ch; c++ {
+			k = k<<8 | uint32(img.Pix[i*ch+c])
+		}
+		seen[k] = struct{}{}
+		if len(seen) > maxLabelColours {
+			return false
+		}
+	}
+	return len(seen) >= 2
+}
+
+// Plausible thickness ranges of human (and most mammalian) skin, µm.
+const (
+	minDermisUM    = 100
+	maxEpidermisUM = 400
+	maxLayerUM     = 5000
+)
+
+// flagImplausible adds QC "implausible" when a measured thickness is one
+// no skin section has, so it is never taken as a clean number.
+func (s *section) flagImplausible() {
+	sec := &s.res.Section
+	e, d := sec.Epidermis, sec.Dermis
+	bad := false
+	if e.N > 0 && d.N > 0 && d.Mean < e.Mean && !sec.DermisLowerBound {
+		bad = true // dermis thinner than the epidermis above it
+	}
+	if sec.Unit == models.UnitUM {
+		if d.N > 0 && d.Mean < minDermisUM {
+			bad = true
+		}
+		if e.N > 0 && e.Mean > maxEpidermisUM {
+			bad = true
+		}
+		if d.Mean > maxLayerUM || e.Mean > maxLayerUM {
+			bad = true
+		}
+	}
+	if bad {
+		sec.QC = append(sec.QC, models.QCImplausible)
 	}
 }

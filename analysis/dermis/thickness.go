@@ -166,6 +166,9 @@ func (s *section) measureThickness() {
 	} else {
 		sec.IntervalPx = s.opt.IntervalUM
 	}
+	// Normals closer than half a working pixel repeat each other; the
+	// floor also bounds the work for a tiny interval on a coarse image.
+	sec.IntervalPx = math.Max(sec.IntervalPx, 0.5*fin)
 	// main tissue piece
 	lab, area, _ := components(s.filled, w, h)
 	bi := 0
@@ -318,6 +321,9 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 	trim := s.tEst
 	var dej, end []Point
 	for k, p := range samples {
+		if k%64 == 0 && s.cancelled() {
+			break
+		}
 		if at[k] < trim || at[k] > L-trim {
 			continue
 		}
@@ -545,6 +551,9 @@ func (s *section) marchDense(curve []Point, cum []float64, L, dA, sign float64) 
 	}
 	r := bandRun{make([]Point, n), make([]Point, n), make([]float64, n), make([]float64, n)}
 	for k := 0; k < n; k++ {
+		if k%64 == 0 && s.cancelled() {
+			return
+		}
 		a := float64(k) + 0.5
 		p := pointAt(curve, cum, a)
 		p0 := pointAt(curve, cum, math.Max(0, a-dA))
