@@ -188,12 +188,15 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
-	feat   *plane // smoothed epidermis feature (haematoxylin or darkness)
-	epi    []bool
-	fat    []bool
-	labels []uint8
-	tEst   float64 // rough epidermal thickness, working px
-	hConc  *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// wallThr is a sensitive stain threshold (glass + 4 noise SD) for
+	// the thin septa between adipocytes.
+	wallThr float32
+	feat    *plane // smoothed epidermis feature (haematoxylin or darkness)
+	epi     []bool
+	fat     []bool
+	labels  []uint8
+	tEst    float64 // rough epidermal thickness, working px
+	hConc   *plane  // haematoxylin (H&E) or darkness (silver) per pixel
 	// surface marks the outline pixels chosen as skin surface; epiLimit is
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool
@@ -449,8 +452,14 @@ func (s *section) segmentTissue() bool {
 			hist[int(v/bw)]++
 		}
 	}
+	// OD is relative to the glass brightness (prepare), so the glass peak
+	// lies near 0: look for it there, or a pale dermis filling most of the
+	// view would be taken for glass.
 	mb := 0
 	for b, c := range hist {
+		if float64(b)*bw > glassPeakMaxOD {
+			break
+		}
 		if c > hist[mb] {
 			mb = b
 		}
@@ -466,6 +475,7 @@ func (s *section) segmentTissue() bool {
 	if len(dev) > 50 {
 		sd = max(sd, 1.4826*quantile(dev, 0.5))
 	}
+	s.wallThr = g + max(0.015, 4*sd)
 	thr = min(thr, g+max(0.04, 6*sd))
 	thr = max(thr, 0.04)
 	s.tissue = make([]bool, w*h)
@@ -479,32 +489,7 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
-	white := make([]bool, w*h)
-	for i, t := range s.tissue {
-		white[i] = !t
-	}
-	lab, area, _ := components(white, w, h)
-	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
-	// the image.
-	maxVac := 0.02 * float64(w*h)
-	if s.umPx > 0 {
-		maxVac = math.Min(maxVac*4, math.Pi*125*125/(s.umPx*s.umPx))
-	}
-	s.glass = make([]bool, w*h)
-	s.vacuol = make([]bool, w*h)
-	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
-	for i, l := range lab {
-		if l == 0 {
-			continue
-		}
-		a := float64(area[l])
-		switch {
-		case a > maxVac:
-			s.glass[i] = true
-		case a >= minVac*minVac:
-			s.vacuol[i] = true
-		}
-	}
+	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
 		s.filled[i] = !s.glass[i]
@@ -526,6 +511,115 @@ func (s *section) segmentTissue() bool {
 
 // focusPoor flags sections whose tissue lacks fine detail: the mean
 // absolute Laplacian of the optical density, relative to its mean, is low.
+// classifyUnstained splits the unstained pixels into glass and vacuoles.
+//
+// Glass is where a disc of radius glassRadiusUM fits without touching any
+// stained pixel (a morphological opening of the unstained mask), in
+// regions larger than a vacuole. Pale dermis whose ground is nearly glass
+// coloured still has nuclei or fibres every few tens of µm, so such a disc
+// does not fit there and it stays tissue.
+//
+// Vacuoles are the unstained regions left, once gaps of up to ~2 µm in
+// thin walls are closed, that are round: the largest inscribed disc has a
+// radius of at least vacRoundness × the region's equivalent radius √(A/π).
+// Adipocytes (polygons with thin septa) pass; the irregular spaces between
+// fibres and nuclei of loose dermis do not.
+func (s *section) classifyUnstained() {
+	w, h := s.w, s.h
+	n := w * h
+	rg := s.px(glassRadiusUM, math.Max(6, 0.015*float64(min(w, h))))
+	distStained := chamferDist(s.tissue, w, h)
+	core := make([]bool, n)
+	for i, d := range distStained {
+		core[i] = float64(d) > rg
+	}
+	distCore := chamferDist(core, w, h)
+	open := make([]bool, n)
+	for i, d := range distCore {
+		open[i] = !s.tissue[i] && float64(d) <= rg+0.5
+	}
+	lab, area, border := components(open, w, h)
+	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
+	// the image. A thin strip of glass along the image edge can be smaller
+	// than that: open regions touching the edge that hold four glass discs
+	// are glass too (an adipocyte cut by the edge holds less).
+	maxVac := 0.02 * float64(n)
+	if s.umPx > 0 {
+		maxVac = math.Min(maxVac*4, math.Pi*125*125/(s.umPx*s.umPx))
+	}
+	// ... and more than three times the largest enclosed one (adipocytes
+	// cut by the edge are no larger than whole ones)
+	minEdgeGlass := 4 * math.Pi * rg * rg
+	for l := 1; l < len(area); l++ {
+		if !border[l] && float64(area[l]) <= maxVac {
+			minEdgeGlass = math.Max(minEdgeGlass, 3*float64(area[l]))
+		}
+	}
+	s.glass = make([]bool, n)
+	for i, l := range lab {
+		if l != 0 && (float64(area[l]) > maxVac || (border[l] && float64(area[l]) > minEdgeGlass)) {
+			s.glass[i] = true
+		}
+	}
+	// unstained pixels right at the glass edge (within the closing) are glass
+	nearGlass := chamferDist(s.glass, w, h)
+	cr := max(1, int(math.Round(s.px(1.5, 1))))
+	// thin septa: any pixel a few noise SDs above the glass, on a lightly
+	// smoothed image
+	walls := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	gaussBlur(walls, 0.7)
+	wall := make([]bool, n)
+	for i, v := range walls.v {
+		wall[i] = s.tissue[i] || v > s.wallThr
+	}
+	closed := morph(morph(wall, w, h, cr, true), w, h, cr, false)
+	hole := make([]bool, n)
+	for i := range hole {
+		if s.tissue[i] || s.glass[i] {
+			continue
+		}
+		if nearGlass[i] <= float32(cr)+1 && !closed[i] {
+			s.glass[i] = true
+			continue
+		}
+		hole[i] = !closed[i]
+	}
+	s.vacuol = make([]bool, n)
+	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
+	hl, ha, _ := components(hole, w, h)
+	notHole := make([]bool, n)
+	for i, v := range hole {
+		notHole[i] = !v
+	}
+	inner := chamferDist(notHole, w, h)
+	maxIn := make([]float32, len(ha))
+	for i, l := range hl {
+		if l != 0 {
+			maxIn[l] = max(maxIn[l], inner[i])
+		}
+	}
+	for i, l := range hl {
+		if l == 0 {
+			continue
+		}
+		a := float64(ha[l])
+		if a < minVac*minVac || a > maxVac {
+			continue
+		}
+		if float64(maxIn[l]) >= vacRoundness*math.Sqrt(a/math.Pi) {
+			s.vacuol[i] = true
+		}
+	}
+	// holes that are not vacuoles (spaces in loose dermis) are tissue too
+}
+
+// Glass and vacuole shape constants (see classifyUnstained).
+const (
+	glassRadiusUM  = 30   // a glass region holds a disc of this radius
+	glassPeakMaxOD = 0.08 // the glass mode of the summed OD lies below this
+	vacRoundness   = 0.5  // inscribed radius ÷ equivalent radius of a vacuole
+)
+
 func (s *section) focusPoor() bool {
 	w, h := s.w, s.h
 	var lap, od float64
