@@ -527,7 +527,7 @@ func (s *section) segmentTissue() bool {
 func (s *section) classifyUnstained() {
 	w, h := s.w, s.h
 	n := w * h
-	rg := s.px(glassRadiusUM, math.Max(6, 0.015*float64(min(w, h))))
+	rg := s.px(glassRadiusUM, math.Max(6, 0.05*float64(min(w, h))))
 	distStained := chamferDist(s.tissue, w, h)
 	core := make([]bool, n)
 	for i, d := range distStained {
