@@ -527,8 +527,24 @@ func (s *section) segmentTissue() bool {
 func (s *section) classifyUnstained() {
 	w, h := s.w, s.h
 	n := w * h
-	rg := s.px(glassRadiusUM, math.Max(6, 0.05*float64(min(w, h))))
-	distStained := chamferDist(s.tissue, w, h)
+	rg := s.px(glassRadiusUM, math.Max(6, 0.02*float64(min(w, h))))
+	// Faint fibres and septa count: any pixel a few noise SDs above the
+	// glass on a lightly smoothed image (see wallThr), in pieces larger
+	// than noise specks.
+	walls := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	gaussBlur(walls, 0.7)
+	wall := make([]bool, n)
+	for i, v := range walls.v {
+		wall[i] = s.tissue[i] || v > s.wallThr
+	}
+	wl, wa, _ := components(wall, w, h)
+	minSpeck := math.Max(6, s.px(3, 2)*s.px(3, 2))
+	for i, l := range wl {
+		if l != 0 && float64(wa[l]) < minSpeck && !s.tissue[i] {
+			wall[i] = false
+		}
+	}
+	distStained := chamferDist(wall, w, h)
 	core := make([]bool, n)
 	for i, d := range distStained {
 		core[i] = float64(d) > rg
@@ -536,7 +552,7 @@ func (s *section) classifyUnstained() {
 	distCore := chamferDist(core, w, h)
 	open := make([]bool, n)
 	for i, d := range distCore {
-		open[i] = !s.tissue[i] && float64(d) <= rg+0.5
+		open[i] = !wall[i] && float64(d) <= rg+0.5
 	}
 	lab, area, border := components(open, w, h)
 	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
@@ -564,14 +580,6 @@ func (s *section) classifyUnstained() {
 	// unstained pixels right at the glass edge (within the closing) are glass
 	nearGlass := chamferDist(s.glass, w, h)
 	cr := max(1, int(math.Round(s.px(1.5, 1))))
-	// thin septa: any pixel a few noise SDs above the glass, on a lightly
-	// smoothed image
-	walls := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
-	gaussBlur(walls, 0.7)
-	wall := make([]bool, n)
-	for i, v := range walls.v {
-		wall[i] = s.tissue[i] || v > s.wallThr
-	}
 	closed := morph(morph(wall, w, h, cr, true), w, h, cr, false)
 	hole := make([]bool, n)
 	for i := range hole {

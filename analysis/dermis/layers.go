@@ -266,7 +266,7 @@ func (s *section) buildLabels() {
 	// When the position from the glass found no measurable epidermis (no
 	// surface in view, a thick corneum in the way) but the tissue holds a
 	// dense cellular sheet, label by appearance.
-	posFailed := s.res.Section.Epidermis.N < 3 || float64(count(s.epi)) < 0.02*float64(count(s.filled))
+	posFailed := s.res.Section.Epidermis.N < 3 || float64(count(s.epi)) < 0.005*float64(count(s.filled))
 	if app := s.appearanceEpidermis(); posFailed && count(app) > 2*count(s.epi) {
 		epi = app
 		notApp := make([]bool, w*h)
