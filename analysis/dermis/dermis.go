@@ -193,6 +193,7 @@ type section struct {
 	wallThr float32
 	feat    *plane // smoothed epidermis feature (haematoxylin or darkness)
 	epi     []bool
+	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	fat     []bool
 	labels  []uint8
 	tEst    float64 // rough epidermal thickness, working px
@@ -453,29 +454,44 @@ func (s *section) segmentTissue() bool {
 		}
 	}
 	// OD is relative to the glass brightness (prepare), so the glass peak
-	// lies near 0: look for it there, or a pale dermis filling most of the
-	// view would be taken for glass.
-	mb := 0
-	for b, c := range hist {
-		if float64(b)*bw > glassPeakMaxOD {
-			break
+	// is the lowest-OD peak of the histogram: the first local maximum
+	// (5-bin smoothing) at least a fifth as high as the highest, or a pale
+	// dermis filling most of the view would be taken for glass.
+	hs := make([]float64, len(hist))
+	for b := range hist {
+		var a float64
+		for k := max(0, b-2); k <= min(len(hist)-1, b+2); k++ {
+			a += float64(hist[k])
 		}
-		if c > hist[mb] {
+		hs[b] = a
+	}
+	gmax := 0.0
+	for _, v := range hs {
+		gmax = math.Max(gmax, v)
+	}
+	mb := 0
+	for b := range hs {
+		if hs[b] >= 0.2*gmax && (b == len(hs)-1 || hs[b] >= hs[b+1]) && (b == 0 || hs[b] >= hs[b-1]) {
 			mb = b
+			break
 		}
 	}
 	g := (float32(mb) + 0.5) * bw
+	// Noise of the smoothed OD on glass: differences between pixels 4
+	// apart (uncorrelated after the blur) where both lie in the glass
+	// peak; the peak's own width is no use when OD is clipped at 0.
 	var dev []float32
-	for i := 0; i < len(sm.v); i += 2 {
-		if v := sm.v[i]; v <= g {
-			dev = append(dev, g-v)
+	lim := g + 3*bw
+	for i := 0; i+4 < len(sm.v); i += 3 {
+		if a, b := sm.v[i], sm.v[i+4]; a <= lim && b <= lim && i%w+4 < w {
+			dev = append(dev, float32(math.Abs(float64(a-b))))
 		}
 	}
 	sd := float32(bw)
 	if len(dev) > 50 {
-		sd = max(sd, 1.4826*quantile(dev, 0.5))
+		sd = 1.4826 * quantile(dev, 0.5) / float32(math.Sqrt2)
 	}
-	s.wallThr = g + max(0.015, 4*sd)
+	s.wallThr = g + max(0.012, 5*sd)
 	thr = min(thr, g+max(0.04, 6*sd))
 	thr = max(thr, 0.04)
 	s.tissue = make([]bool, w*h)
@@ -544,15 +560,27 @@ func (s *section) classifyUnstained() {
 			wall[i] = false
 		}
 	}
-	distStained := chamferDist(wall, w, h)
-	core := make([]bool, n)
+	// The discs may be centred up to rg outside the image (the glass goes
+	// on beyond the edge), so a strip of glass thinner than a disc along
+	// the image edge is still glass.
+	pad := int(math.Ceil(rg)) + 1
+	pw, ph := w+2*pad, h+2*pad
+	wallP := make([]bool, pw*ph)
+	for y := 0; y < h; y++ {
+		copy(wallP[(y+pad)*pw+pad:(y+pad)*pw+pad+w], wall[y*w:(y+1)*w])
+	}
+	distStained := chamferDist(wallP, pw, ph)
+	core := make([]bool, pw*ph)
 	for i, d := range distStained {
 		core[i] = float64(d) > rg
 	}
-	distCore := chamferDist(core, w, h)
+	distCore := chamferDist(core, pw, ph)
 	open := make([]bool, n)
-	for i, d := range distCore {
-		open[i] = !wall[i] && float64(d) <= rg+0.5
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			open[i] = !wall[i] && float64(distCore[(y+pad)*pw+x+pad]) <= rg+0.5
+		}
 	}
 	lab, area, border := components(open, w, h)
 	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
@@ -623,9 +651,8 @@ func (s *section) classifyUnstained() {
 
 // Glass and vacuole shape constants (see classifyUnstained).
 const (
-	glassRadiusUM  = 30   // a glass region holds a disc of this radius
-	glassPeakMaxOD = 0.08 // the glass mode of the summed OD lies below this
-	vacRoundness   = 0.5  // inscribed radius ÷ equivalent radius of a vacuole
+	glassRadiusUM = 30  // a glass region holds a disc of this radius
+	vacRoundness  = 0.5 // inscribed radius ÷ equivalent radius of a vacuole
 )
 
 func (s *section) focusPoor() bool {

@@ -14,7 +14,8 @@ func init() {
 }
 
 // RandomisedCases are generator sections with domain randomisation:
-// pale to lilac dermis (ground stain ×0.08–0.58, haematoxylin tint),
+// pale to lilac dermis (ground stain ×0.08–0.58 in H&E and PAS, ×0.5–1 in
+// silver, haematoxylin tint),
 // sparse to dense dermal nuclei (×1–5), faint to normal fibres, thin-walled
 // adipocytes of 40–90 µm with a wavy boundary filling the bottom 5–25 % of
 // the view, 0.8–1.4 µm/px, tilt ±12°, H&E, silver and PAS in turn. All of
@@ -46,6 +47,11 @@ func RandomisedCases(n int) []SyntheticCase {
 		p.FibreScale = 0.05 + 0.5*rng.Float64()
 		p.DermisHaem = 0.04 * rng.Float64()
 		p.DermisGround = 0.08 + 0.5*rng.Float64()
+		if p.Stain == synth.StainSilver {
+			// silver impregnation leaves a yellow-brown ground in the
+			// whole dermis: never glass-pale
+			p.DermisGround = 0.5 + 0.5*rng.Float64()
+		}
 		p.FatWallUM = 0.8 + 1.5*rng.Float64()
 		p.FatCellUM = 40 + 50*rng.Float64()
 		p.FatWavyUM = 30 * rng.Float64()
