@@ -97,3 +97,71 @@ func (s *section) appearanceEpidermis() []bool {
 	}
 	return out
 }
+
+// virtualGlass (true when laid) handles a view with no glass, cut inside the
+// section: the side of the image along which the dense epidermal sheet
+// runs is taken as the skin surface's side, and a strip of virtual glass
+// (virtualGlassPx wide) is laid along it, so the surface, the normals and
+// the epidermis search work as with real glass. The stratum corneum cut by
+// the image edge is then partly missed; the epidermis and dermis are not.
+func (s *section) virtualGlass() bool {
+	w, h := s.w, s.h
+	app := s.appearanceEpidermis()
+	strip := max(3, int(0.03*float64(min(w, h))))
+	var side [4]int // top, bottom, left, right
+	for i, v := range app {
+		if !v {
+			continue
+		}
+		x, y := i%w, i/w
+		if y < strip {
+			side[0]++
+		}
+		if y >= h-strip {
+			side[1]++
+		}
+		if x < strip {
+			side[2]++
+		}
+		if x >= w-strip {
+			side[3]++
+		}
+	}
+	best := 0
+	for k := range side {
+		if side[k] > side[best] {
+			best = k
+		}
+	}
+	if side[best] == 0 {
+		return false
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			var on bool
+			switch best {
+			case 0:
+				on = y < virtualGlassPx
+			case 1:
+				on = y >= h-virtualGlassPx
+			case 2:
+				on = x < virtualGlassPx
+			case 3:
+				on = x >= w-virtualGlassPx
+			}
+			if on {
+				i := y*w + x
+				s.glass[i], s.filled[i], s.tissue[i], s.vacuol[i] = true, false, false, false
+			}
+		}
+	}
+	return true
+}
+
+// virtualGlassPx is the width of the virtual glass strip, working px.
+const virtualGlassPx = 3
+
+// QCNoGlassSurface: no glass in view; the skin surface was placed at the
+// image edge along which the epidermis runs, so the stratum corneum may be
+// cut.
+const QCNoGlassSurface = "surface_at_image_edge"

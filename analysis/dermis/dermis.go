@@ -243,16 +243,19 @@ func (s *section) run() error {
 	if s.cancelled() {
 		return s.ctx.Err()
 	}
-	// Measure once to learn the epidermal thickness, drop what is too deep
-	// or too thick to be epidermis, and measure again.
 	nQC := len(sec.QC)
-	s.measureThickness()
-	if s.epiMedian > 0 {
-		s.refineEpidermis()
+	s.measureTwice(nQC)
+	// No epidermis along any glass: a view cut inside the section. Lay
+	// virtual glass along the image edge the epidermal sheet runs on, and
+	// start again from the epidermis.
+	if len(s.res.Measurements) == 0 && s.virtualGlass() {
 		sec.QC = sec.QC[:nQC]
-		s.res.Measurements, s.res.SurfaceCurves, s.res.DEJ, s.res.DermisEnd = nil, nil, nil, nil
-		sec.StratumCorneum, sec.DermisLowerBound = nil, false
-		s.measureThickness()
+		s.resetMeasurements()
+		s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
+		s.segmentEpidermis()
+		s.segmentFat()
+		s.measureTwice(nQC)
+		sec.QC = append(sec.QC, QCNoGlassSurface)
 	}
 	if s.cancelled() {
 		return s.ctx.Err()
@@ -264,6 +267,27 @@ func (s *section) run() error {
 		return s.ctx.Err()
 	}
 	return s.render()
+}
+
+// measureTwice measures once to learn the epidermal thickness, drops what
+// is too deep or too thick to be epidermis, and measures again; QC flags
+// after index nQC are those of the measurement.
+func (s *section) measureTwice(nQC int) {
+	s.measureThickness()
+	if s.epiMedian > 0 {
+		s.refineEpidermis()
+		s.res.Section.QC = s.res.Section.QC[:nQC]
+		s.resetMeasurements()
+		s.measureThickness()
+	}
+}
+
+// resetMeasurements clears what measureThickness wrote.
+func (s *section) resetMeasurements() {
+	sec := &s.res.Section
+	s.res.Measurements, s.res.SurfaceCurves, s.res.DEJ, s.res.DermisEnd = nil, nil, nil, nil
+	sec.StratumCorneum, sec.DermisLowerBound = nil, false
+	sec.Epidermis, sec.Dermis = models.LayerThickness{Unit: sec.Unit}, models.LayerThickness{Unit: sec.Unit}
 }
 
 // prepare downsamples the input by area averaging to at most ~1 µm per

@@ -266,8 +266,15 @@ func (s *section) buildLabels() {
 	// When the position from the glass found no measurable epidermis (no
 	// surface in view, a thick corneum in the way) but the tissue holds a
 	// dense cellular sheet, label by appearance.
-	posFailed := s.res.Section.Epidermis.N < 3 || float64(count(s.epi)) < 0.005*float64(count(s.filled))
-	if app := s.appearanceEpidermis(); posFailed && count(app) > 2*count(s.epi) {
+	// Or when the position found only a sliver (< 2 % of the tissue)
+	// beside a sheet that is many times larger but not most of the
+	// tissue (a sheet covering most of a section with a surface is dense
+	// dermis, not epidermis).
+	nEpi, nFill := float64(count(s.epi)), float64(count(s.filled))
+	posFailed := s.res.Section.Epidermis.N < 3 || nEpi < 0.005*nFill
+	app := s.appearanceEpidermis()
+	nApp := float64(count(app))
+	if (posFailed && nApp > 2*nEpi) || (nEpi < 0.02*nFill && nApp > 3*nEpi && nApp < 0.6*nFill) {
 		epi = app
 		notApp := make([]bool, w*h)
 		for i, v := range app {

@@ -77,9 +77,11 @@ func TestDermisCollagen(t *testing.T) {
 }
 
 // TestDermisRandomisedSections: domain-randomised generator sections (pale
-// and lilac dermis, sparse to dense nuclei, thin-walled wavy fat). Measured
-// (h/dermis): dermis MAE 9.95 % (worst 82 %: a sparse-nuclei glass-pale
-// dermis), epidermis MAE 16.6 %, fat found on 10/12.
+// and lilac dermis, sparse to dense nuclei, faint fibres, thin-walled wavy
+// fat, blur). Measured (h/dermis): dermis MAE 0.90 % (worst 4.6 %),
+// epidermis MAE 5.3 % (worst 15.4 %), fat found on 11/12; the code before
+// h/dermis: dermis MAE 31.5 %, fat 8/12 (on the same seeds, silver cases
+// then drawn with a paler ground).
 func TestDermisRandomisedSections(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -90,15 +92,19 @@ func TestDermisRandomisedSections(t *testing.T) {
 	}
 	t.Logf("%v", m)
 	RequireBounds(t, m,
-		Ceiling("dermis_mae_pct", 12),
-		Ceiling("epidermis_mae_pct", 20),
-		Floor("fat_found_frac", 0.8),
+		Ceiling("dermis_mae_pct", 2.5),
+		Ceiling("dermis_worst_pct", 8),
+		Ceiling("epidermis_mae_pct", 8),
+		Floor("fat_found_frac", 0.9),
 	)
 }
 
-// TestDermisSkinPAS: real PAS tiles, pathologists' masks; nothing fitted
-// to them beyond the choice of two smoothing scales. Measured (h/dermis):
-// pooled epidermis IoU 0.469, tissue IoU 0.977 (before: epidermis 0.000).
+// TestDermisSkinPAS: real PAS tiles, pathologists' masks; nothing is fitted
+// to them beyond the choice of two smoothing scales and the rule for when
+// appearance labels replace the position-based ones (tried on these
+// tiles: a dev figure, not held out). Measured (h/dermis): pooled
+// epidermis IoU 0.494, tissue IoU 0.984 (before: epidermis 0.000,
+// tissue 0.842).
 func TestDermisSkinPAS(t *testing.T) {
 	dir := shareddata.Dir(t, "skin-pas")
 	m, err := runSkinPAS(dir, io.Discard)
@@ -107,7 +113,7 @@ func TestDermisSkinPAS(t *testing.T) {
 	}
 	t.Logf("%v", m)
 	RequireBounds(t, m,
-		Floor("epidermis_iou", 0.44),
+		Floor("epidermis_iou", 0.47),
 		Floor("tissue_iou", 0.95),
 		Floor("tiles", 26),
 	)
