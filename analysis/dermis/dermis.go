@@ -194,6 +194,7 @@ type section struct {
 	feat    *plane // smoothed epidermis feature (haematoxylin or darkness)
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
+	virtual bool   // the surface was laid along the image edge (virtualGlass)
 	fat     []bool
 	labels  []uint8
 	tEst    float64 // rough epidermal thickness, working px
@@ -249,6 +250,7 @@ func (s *section) run() error {
 	// virtual glass along the image edge the epidermal sheet runs on, and
 	// start again from the epidermis.
 	if len(s.res.Measurements) == 0 && s.virtualGlass() {
+		s.virtual = true
 		sec.QC = sec.QC[:nQC]
 		s.resetMeasurements()
 		s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil

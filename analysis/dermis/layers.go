@@ -271,7 +271,9 @@ func (s *section) buildLabels() {
 	// tissue (a sheet covering most of a section with a surface is dense
 	// dermis, not epidermis).
 	nEpi, nFill := float64(count(s.epi)), float64(count(s.filled))
-	posFailed := s.res.Section.Epidermis.N < 3 || nEpi < 0.005*nFill
+	// A surface laid at the image edge (virtualGlass) is a guess: the
+	// appearance sheet labels such a view whenever it is the larger.
+	posFailed := s.res.Section.Epidermis.N < 3 || nEpi < 0.005*nFill || s.virtual
 	app := s.appearanceEpidermis()
 	nApp := float64(count(app))
 	if (posFailed && nApp > 2*nEpi) || (nEpi < 0.02*nFill && nApp > 3*nEpi && nApp < 0.6*nFill) {
