@@ -15,6 +15,10 @@ const (
 // QC flags specific to skin sections.
 const (
 	QCNoEpidermis = "no_epidermis" // tissue found but no epidermal band along its outline
+	// QCImplausible: a thickness no skin has (dermis < 100 µm or thinner
+	// than the epidermis while tissue continues below, epidermis > 400 µm,
+	// any layer > 5 mm): check the overlay before using the numbers.
+	QCImplausible = "implausible"
 )
 
 // LayerThickness summarises the perpendicular thickness of one skin layer

@@ -1,6 +1,7 @@
 package dermis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -30,6 +31,22 @@ const (
 var (
 	ErrUnknownStain = errors.New("dermis: unknown stain")
 	ErrBadImage     = errors.New("dermis: invalid image")
+	// ErrBadOption is returned for a numeric option that is not finite or
+	// outside the range a microscope section can have.
+	ErrBadOption = errors.New("dermis: invalid option")
+	// ErrLabelImage is returned for an input that is a mask or label image
+	// (a handful of distinct colours), not a photographed section.
+	ErrLabelImage = errors.New("dermis: input looks like a mask or label image, not a stained section")
+)
+
+// Bounds of the numeric options. A pixel of 0.01–100 µm covers everything
+// from a 100× oil objective to a slide scanner's thumbnail; the interval is
+// at least one µm (one working pixel, see prepare) and at most 10 mm.
+const (
+	MinPixelSizeUM = 0.01
+	MaxPixelSizeUM = 100
+	MinIntervalUM  = 1
+	MaxIntervalUM  = 10000
 )
 
 // Options tune Measure. Zero values mean "automatic".
@@ -78,6 +95,33 @@ type Result struct {
 // Measure segments the layers of one skin section and measures the
 // epidermal and dermal thickness perpendicular to the skin surface.
 func Measure(img *imageio.Image, opt Options) (*Result, error) {
+	return MeasureContext(context.Background(), img, opt)
+}
+
+// validateOptions refuses numeric options that are not finite or outside
+// the plausible range (MinPixelSizeUM … MaxIntervalUM); zero means automatic.
+func validateOptions(opt Options) error {
+	bad := func(v, lo, hi float64) bool {
+		return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (v > 0 && (v < lo || v > hi))
+	}
+	if bad(opt.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM) {
+		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, MinPixelSizeUM, float64(MaxPixelSizeUM))
+	}
+	if bad(opt.IntervalUM, MinIntervalUM, MaxIntervalUM) {
+		return fmt.Errorf("%w: interval %g (want %g–%g µm, or px when uncalibrated; 0 for 50)", ErrBadOption, opt.IntervalUM, float64(MinIntervalUM), float64(MaxIntervalUM))
+	}
+	return nil
+}
+
+// MeasureContext is Measure that stops with ctx's error when ctx is
+// cancelled; the long loops (normals along the surface) check it.
+func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Result, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := validateOptions(opt); err != nil {
+		return nil, err
+	}
 	if img == nil || img.Width <= 0 || img.Height <= 0 || (img.Channels != 1 && img.Channels != 3) ||
 		len(img.Pix) != img.Width*img.Height*img.Channels {
 		return nil, ErrBadImage
@@ -90,14 +134,21 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 	if img.Width < 32 || img.Height < 32 {
 		return nil, fmt.Errorf("%w: %dx%d is too small for a section", ErrBadImage, img.Width, img.Height)
 	}
+	if labelLike(img) {
+		return nil, ErrLabelImage
+	}
 	cal := img.Calibration
+	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < MinPixelSizeUM || cal.PixelSizeUM > MaxPixelSizeUM)
+	if implausibleCal {
+		cal = models.Calibration{} // an absurd file calibration is not believed
+	}
 	if opt.PixelSizeUM > 0 {
 		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
 	}
 	if opt.IntervalUM <= 0 {
 		opt.IntervalUM = 50
 	}
-	s := &section{img: img, cal: cal, opt: opt}
+	s := &section{ctx: ctx, img: img, cal: cal, opt: opt}
 	s.res = &Result{}
 	sec := &s.res.Section
 	sec.Status = models.StatusOK
@@ -121,6 +172,7 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 // section holds the working state of one Measure call. All maps are at
 // working resolution (input / f).
 type section struct {
+	ctx context.Context
 	img *imageio.Image
 	cal models.Calibration
 	opt Options
@@ -136,12 +188,17 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
-	feat   *plane // smoothed epidermis feature (haematoxylin or darkness)
-	epi    []bool
-	fat    []bool
-	labels []uint8
-	tEst   float64 // rough epidermal thickness, working px
-	hConc  *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// wallThr is a sensitive stain threshold (glass + 4 noise SD) for
+	// the thin septa between adipocytes.
+	wallThr float32
+	feat    *plane // smoothed epidermis feature (haematoxylin or darkness)
+	epi     []bool
+	epiBig  []bool // epidermis pieces of at least a tenth of the largest
+	virtual bool   // the surface was laid along the image edge (virtualGlass)
+	fat     []bool
+	labels  []uint8
+	tEst    float64 // rough epidermal thickness, working px
+	hConc   *plane  // haematoxylin (H&E) or darkness (silver) per pixel
 	// surface marks the outline pixels chosen as skin surface; epiLimit is
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool
@@ -164,10 +221,16 @@ func (s *section) px(um, fallback float64) float64 {
 	return fallback
 }
 
+// cancelled reports whether the caller gave up; long loops poll it.
+func (s *section) cancelled() bool { return s.ctx.Err() != nil }
+
 func (s *section) run() error {
 	s.prepare()
 	sec := &s.res.Section
 	s.detectStain()
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
 	if !s.segmentTissue() {
 		sec.QC = append(sec.QC, models.QCNoTissue)
 		sec.Epidermis.Unit, sec.Dermis.Unit = sec.Unit, sec.Unit
@@ -178,20 +241,55 @@ func (s *section) run() error {
 	}
 	s.segmentEpidermis()
 	s.segmentFat()
-	// Measure once to learn the epidermal thickness, drop what is too deep
-	// or too thick to be epidermis, and measure again.
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
 	nQC := len(sec.QC)
+	s.measureTwice(nQC)
+	// No epidermis along any glass: a view cut inside the section. Lay
+	// virtual glass along the image edge the epidermal sheet runs on, and
+	// start again from the epidermis.
+	if len(s.res.Measurements) == 0 && s.virtualGlass() {
+		s.virtual = true
+		sec.QC = sec.QC[:nQC]
+		s.resetMeasurements()
+		s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
+		s.segmentEpidermis()
+		s.segmentFat()
+		s.measureTwice(nQC)
+		sec.QC = append(sec.QC, QCNoGlassSurface)
+	}
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
+	s.flagImplausible()
+	s.buildLabels()
+	s.fibresAndNuclei()
+	if s.cancelled() {
+		return s.ctx.Err()
+	}
+	return s.render()
+}
+
+// measureTwice measures once to learn the epidermal thickness, drops what
+// is too deep or too thick to be epidermis, and measures again; QC flags
+// after index nQC are those of the measurement.
+func (s *section) measureTwice(nQC int) {
 	s.measureThickness()
 	if s.epiMedian > 0 {
 		s.refineEpidermis()
-		sec.QC = sec.QC[:nQC]
-		s.res.Measurements, s.res.SurfaceCurves, s.res.DEJ, s.res.DermisEnd = nil, nil, nil, nil
-		sec.StratumCorneum, sec.DermisLowerBound = nil, false
+		s.res.Section.QC = s.res.Section.QC[:nQC]
+		s.resetMeasurements()
 		s.measureThickness()
 	}
-	s.buildLabels()
-	s.fibresAndNuclei()
-	return s.render()
+}
+
+// resetMeasurements clears what measureThickness wrote.
+func (s *section) resetMeasurements() {
+	sec := &s.res.Section
+	s.res.Measurements, s.res.SurfaceCurves, s.res.DEJ, s.res.DermisEnd = nil, nil, nil, nil
+	sec.StratumCorneum, sec.DermisLowerBound = nil, false
+	sec.Epidermis, sec.Dermis = models.LayerThickness{Unit: sec.Unit}, models.LayerThickness{Unit: sec.Unit}
 }
 
 // prepare downsamples the input by area averaging to at most ~1 µm per
@@ -381,23 +479,45 @@ func (s *section) segmentTissue() bool {
 			hist[int(v/bw)]++
 		}
 	}
+	// OD is relative to the glass brightness (prepare), so the glass peak
+	// is the lowest-OD peak of the histogram: the first local maximum
+	// (5-bin smoothing) at least a fifth as high as the highest, or a pale
+	// dermis filling most of the view would be taken for glass.
+	hs := make([]float64, len(hist))
+	for b := range hist {
+		var a float64
+		for k := max(0, b-2); k <= min(len(hist)-1, b+2); k++ {
+			a += float64(hist[k])
+		}
+		hs[b] = a
+	}
+	gmax := 0.0
+	for _, v := range hs {
+		gmax = math.Max(gmax, v)
+	}
 	mb := 0
-	for b, c := range hist {
-		if c > hist[mb] {
+	for b := range hs {
+		if hs[b] >= 0.2*gmax && (b == len(hs)-1 || hs[b] >= hs[b+1]) && (b == 0 || hs[b] >= hs[b-1]) {
 			mb = b
+			break
 		}
 	}
 	g := (float32(mb) + 0.5) * bw
+	// Noise of the smoothed OD on glass: differences between pixels 4
+	// apart (uncorrelated after the blur) where both lie in the glass
+	// peak; the peak's own width is no use when OD is clipped at 0.
 	var dev []float32
-	for i := 0; i < len(sm.v); i += 2 {
-		if v := sm.v[i]; v <= g {
-			dev = append(dev, g-v)
+	lim := g + 3*bw
+	for i := 0; i+4 < len(sm.v); i += 3 {
+		if a, b := sm.v[i], sm.v[i+4]; a <= lim && b <= lim && i%w+4 < w {
+			dev = append(dev, float32(math.Abs(float64(a-b))))
 		}
 	}
 	sd := float32(bw)
 	if len(dev) > 50 {
-		sd = max(sd, 1.4826*quantile(dev, 0.5))
+		sd = 1.4826 * quantile(dev, 0.5) / float32(math.Sqrt2)
 	}
+	s.wallThr = g + max(0.012, 5*sd)
 	thr = min(thr, g+max(0.04, 6*sd))
 	thr = max(thr, 0.04)
 	s.tissue = make([]bool, w*h)
@@ -411,32 +531,7 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
-	white := make([]bool, w*h)
-	for i, t := range s.tissue {
-		white[i] = !t
-	}
-	lab, area, _ := components(white, w, h)
-	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
-	// the image.
-	maxVac := 0.02 * float64(w*h)
-	if s.umPx > 0 {
-		maxVac = math.Min(maxVac*4, math.Pi*125*125/(s.umPx*s.umPx))
-	}
-	s.glass = make([]bool, w*h)
-	s.vacuol = make([]bool, w*h)
-	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
-	for i, l := range lab {
-		if l == 0 {
-			continue
-		}
-		a := float64(area[l])
-		switch {
-		case a > maxVac:
-			s.glass[i] = true
-		case a >= minVac*minVac:
-			s.vacuol[i] = true
-		}
-	}
+	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
 		s.filled[i] = !s.glass[i]
@@ -458,6 +553,134 @@ func (s *section) segmentTissue() bool {
 
 // focusPoor flags sections whose tissue lacks fine detail: the mean
 // absolute Laplacian of the optical density, relative to its mean, is low.
+// classifyUnstained splits the unstained pixels into glass and vacuoles.
+//
+// Glass is where a disc of radius glassRadiusUM fits without touching any
+// stained pixel (a morphological opening of the unstained mask), in
+// regions larger than a vacuole. Pale dermis whose ground is nearly glass
+// coloured still has nuclei or fibres every few tens of µm, so such a disc
+// does not fit there and it stays tissue.
+//
+// Vacuoles are the unstained regions left, once gaps of up to ~2 µm in
+// thin walls are closed, that are round: the largest inscribed disc has a
+// radius of at least vacRoundness × the region's equivalent radius √(A/π).
+// Adipocytes (polygons with thin septa) pass; the irregular spaces between
+// fibres and nuclei of loose dermis do not.
+func (s *section) classifyUnstained() {
+	w, h := s.w, s.h
+	n := w * h
+	rg := s.px(glassRadiusUM, math.Max(6, 0.02*float64(min(w, h))))
+	// Faint fibres and septa count: any pixel a few noise SDs above the
+	// glass on a lightly smoothed image (see wallThr), in pieces larger
+	// than noise specks.
+	walls := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	gaussBlur(walls, 0.7)
+	wall := make([]bool, n)
+	for i, v := range walls.v {
+		wall[i] = s.tissue[i] || v > s.wallThr
+	}
+	wl, wa, _ := components(wall, w, h)
+	minSpeck := math.Max(6, s.px(3, 2)*s.px(3, 2))
+	for i, l := range wl {
+		if l != 0 && float64(wa[l]) < minSpeck && !s.tissue[i] {
+			wall[i] = false
+		}
+	}
+	// The discs may be centred up to rg outside the image (the glass goes
+	// on beyond the edge), so a strip of glass thinner than a disc along
+	// the image edge is still glass.
+	pad := int(math.Ceil(rg)) + 1
+	pw, ph := w+2*pad, h+2*pad
+	wallP := make([]bool, pw*ph)
+	for y := 0; y < h; y++ {
+		copy(wallP[(y+pad)*pw+pad:(y+pad)*pw+pad+w], wall[y*w:(y+1)*w])
+	}
+	distStained := chamferDist(wallP, pw, ph)
+	core := make([]bool, pw*ph)
+	for i, d := range distStained {
+		core[i] = float64(d) > rg
+	}
+	distCore := chamferDist(core, pw, ph)
+	open := make([]bool, n)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			open[i] = !wall[i] && float64(distCore[(y+pad)*pw+x+pad]) <= rg+0.5
+		}
+	}
+	lab, area, border := components(open, w, h)
+	// Vacuoles are at most ~250 µm across; uncalibrated, at most 2 % of
+	// the image. A thin strip of glass along the image edge can be smaller
+	// than that: open regions touching the edge that hold four glass discs
+	// are glass too (an adipocyte cut by the edge holds less).
+	maxVac := 0.02 * float64(n)
+	if s.umPx > 0 {
+		maxVac = math.Min(maxVac*4, math.Pi*125*125/(s.umPx*s.umPx))
+	}
+	// ... and more than three times the largest enclosed one (adipocytes
+	// cut by the edge are no larger than whole ones)
+	minEdgeGlass := 4 * math.Pi * rg * rg
+	for l := 1; l < len(area); l++ {
+		if !border[l] && float64(area[l]) <= maxVac {
+			minEdgeGlass = math.Max(minEdgeGlass, 3*float64(area[l]))
+		}
+	}
+	s.glass = make([]bool, n)
+	for i, l := range lab {
+		if l != 0 && (float64(area[l]) > maxVac || (border[l] && float64(area[l]) > minEdgeGlass)) {
+			s.glass[i] = true
+		}
+	}
+	// unstained pixels right at the glass edge (within the closing) are glass
+	nearGlass := chamferDist(s.glass, w, h)
+	cr := max(1, int(math.Round(s.px(1.5, 1))))
+	closed := morph(morph(wall, w, h, cr, true), w, h, cr, false)
+	hole := make([]bool, n)
+	for i := range hole {
+		if s.tissue[i] || s.glass[i] {
+			continue
+		}
+		if nearGlass[i] <= float32(cr)+1 && !closed[i] {
+			s.glass[i] = true
+			continue
+		}
+		hole[i] = !closed[i]
+	}
+	s.vacuol = make([]bool, n)
+	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
+	hl, ha, _ := components(hole, w, h)
+	notHole := make([]bool, n)
+	for i, v := range hole {
+		notHole[i] = !v
+	}
+	inner := chamferDist(notHole, w, h)
+	maxIn := make([]float32, len(ha))
+	for i, l := range hl {
+		if l != 0 {
+			maxIn[l] = max(maxIn[l], inner[i])
+		}
+	}
+	for i, l := range hl {
+		if l == 0 {
+			continue
+		}
+		a := float64(ha[l])
+		if a < minVac*minVac || a > maxVac {
+			continue
+		}
+		if float64(maxIn[l]) >= vacRoundness*math.Sqrt(a/math.Pi) {
+			s.vacuol[i] = true
+		}
+	}
+	// holes that are not vacuoles (spaces in loose dermis) are tissue too
+}
+
+// Glass and vacuole shape constants (see classifyUnstained).
+const (
+	glassRadiusUM = 30  // a glass region holds a disc of this radius
+	vacRoundness  = 0.5 // inscribed radius ÷ equivalent radius of a vacuole
+)
+
 func (s *section) focusPoor() bool {
 	w, h := s.w, s.h
 	var lap, od float64
@@ -677,5 +900,62 @@ func flattenVignetting(mean *[3][]float32, w, h int) {
 			mean[1][i] *= g
 			mean[2][i] *= g
 		}
+	}
+}
+
+// maxLabelColours is the most distinct colours a mask or label image has;
+// a photographed (or rendered) section has thousands, from noise alone.
+const maxLabelColours = 16
+
+// labelLike reports whether img has between 2 and maxLabelColours distinct
+// colours: a layer mask or label image given by mistake. A single colour
+// is a blank slide, reported as no_tissue.
+func labelLike(img *imageio.Image) bool {
+	ch := img.Channels
+	n := img.Width * img.Height
+	step := max(1, n/200_000)
+	seen := make(map[uint32]struct{}, maxLabelColours+1)
+	for i := 0; i < n; i += step {
+		var k uint32
+		for c := 0; c < ch; c++ {
+			k = k<<8 | uint32(img.Pix[i*ch+c])
+		}
+		seen[k] = struct{}{}
+		if len(seen) > maxLabelColours {
+			return false
+		}
+	}
+	return len(seen) >= 2
+}
+
+// Plausible thickness ranges of human (and most mammalian) skin, µm.
+const (
+	minDermisUM    = 100
+	maxEpidermisUM = 400
+	maxLayerUM     = 5000
+)
+
+// flagImplausible adds QC "implausible" when a measured thickness is one
+// no skin section has, so it is never taken as a clean number.
+func (s *section) flagImplausible() {
+	sec := &s.res.Section
+	e, d := sec.Epidermis, sec.Dermis
+	bad := false
+	if e.N > 0 && d.N > 0 && d.Mean < e.Mean && !sec.DermisLowerBound {
+		bad = true // dermis thinner than the epidermis above it
+	}
+	if sec.Unit == models.UnitUM {
+		if d.N > 0 && d.Mean < minDermisUM {
+			bad = true
+		}
+		if e.N > 0 && e.Mean > maxEpidermisUM {
+			bad = true
+		}
+		if d.Mean > maxLayerUM || e.Mean > maxLayerUM {
+			bad = true
+		}
+	}
+	if bad {
+		sec.QC = append(sec.QC, models.QCImplausible)
 	}
 }

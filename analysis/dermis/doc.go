@@ -13,9 +13,20 @@
 //
 //   - Tissue: smoothed total OD above the glass level: the lower of Otsu's
 //     threshold and glass mode + max(0.04, 6·σ_glass), so pale loose dermis
-//     counts as tissue. Unstained regions that are small (< π·125² µm², or
-//     < 2 % of the image uncalibrated) are vacuoles inside tissue; large ones
-//     are glass.
+//     counts as tissue. The glass mode is the lowest-OD peak of the
+//     histogram (OD is relative to the glass, so glass lies near 0, below a
+//     pale dermis), σ_glass the noise from differences of pixels 4 apart.
+//   - Glass: where a disc of radius 30 µm (uncalibrated 2 % of the view)
+//     fits without touching any stained pixel — an opening, on a sensitive
+//     mask (glass + 5 σ, specks dropped) so faint fibres count — in
+//     regions larger than a vacuole (π·125² µm²); discs may lie past the
+//     image edge, so a thin strip of glass along the edge is glass. A pale
+//     dermis nearly the colour of glass still has nuclei or fibres every
+//     few tens of µm and stays tissue.
+//   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
+//     septa are closed, 15 µm–250 µm across, that are round: inscribed
+//     radius ≥ 0.5 × equivalent radius √(A/π). Adipocytes pass whatever the
+//     stain; the irregular spaces of loose dermis do not.
 //   - Stain: H&E is separated by colour deconvolution (Ruifrok & Johnston
 //     2001) with the haematoxylin (0.650, 0.704, 0.286) and eosin (0.072,
 //     0.990, 0.105) OD vectors. When the slide's OD lies off that plane
@@ -47,6 +58,18 @@
 //     scale of one adipocyte (σ = half the area-weighted median vacuole
 //     diameter), thresholded at half the fat plateau level.
 //   - Stratum corneum: tissue between glass and epidermis.
+//   - No glass in view (a crop inside the section): when no epidermis
+//     borders any glass, a strip of virtual glass is laid along the image
+//     edge that the dense epidermal sheet (below) runs along, and the
+//     segmentation restarts from the epidermis (QC "surface_at_image_edge";
+//     the corneum is then cut by the edge).
+//   - Labels by appearance: the local mean of the summed OD capped at the
+//     tissue median (σ = 6 µm) splits into two Otsu classes; the dense one,
+//     opened by 8 µm and kept in sheets of at least 60 µm square, is a
+//     cellular sheet (epidermis). It labels the section when the position
+//     from the glass found no measurable epidermis (fewer than 3 normals or
+//     < 0.5 % of the tissue), or only a sliver (< 2 %) beside a sheet many
+//     times larger that is not most of the tissue.
 //
 // # Thickness
 //
@@ -76,6 +99,14 @@
 // value is the mean over ridges and papillae along the surface. When most
 // normals end at the tissue edge or at the image border instead of in fat,
 // the dermal thickness is a lower bound (QC "dermis_lower_bound").
+//
+// Plausibility: QC "implausible" when the dermis is thinner than the
+// epidermis (and not a lower bound) or under 100 µm, the epidermis over
+// 400 µm, or any layer over 5 mm. Inputs with 2–16 distinct colours are
+// masks or label images and are refused (ErrLabelImage); numeric options
+// outside 0.01–100 µm/px and 1 µm–10 mm intervals are refused
+// (ErrBadOption); MeasureContext stops when its context is cancelled.
+// The overlay carries a legend and a scale bar.
 //
 // Each layer reports mean, SD (n−1), median, min, max and n. Thicknesses
 // are in µm when a pixel size is known (Options.PixelSizeUM or the image

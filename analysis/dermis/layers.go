@@ -261,16 +261,48 @@ func (s *section) refineEpidermis() {
 func (s *section) buildLabels() {
 	w, h := s.w, s.h
 	s.labels = make([]uint8, w*h)
-	distGlass := chamferDist(s.glass, w, h)
-	distEpi := chamferDist(s.epi, w, h)
+	epi := s.epi
 	scLim := float32(math.Min(s.scMax(), 0.8*s.tEst+2))
+	// When the position from the glass found no measurable epidermis (no
+	// surface in view, a thick corneum in the way) but the tissue holds a
+	// dense cellular sheet, label by appearance.
+	// Or when the position found only a sliver (< 2 % of the tissue)
+	// beside a sheet that is many times larger but not most of the
+	// tissue (a sheet covering most of a section with a surface is dense
+	// dermis, not epidermis).
+	nEpi, nFill := float64(count(s.epi)), float64(count(s.filled))
+	// A surface laid at the image edge (virtualGlass) is a guess: the
+	// appearance sheet labels such a view whenever it is the larger.
+	posFailed := s.res.Section.Epidermis.N < 3 || nEpi < 0.005*nFill || s.virtual
+	app := s.appearanceEpidermis()
+	nApp := float64(count(app))
+	if (posFailed && nApp > 2*nEpi) || (nEpi < 0.02*nFill && nApp > 3*nEpi && nApp < 0.6*nFill) {
+		epi = app
+		notApp := make([]bool, w*h)
+		for i, v := range app {
+			notApp[i] = !v
+		}
+		inner := chamferDist(notApp, w, h)
+		var sum float64
+		for i, v := range app {
+			if v {
+				sum += float64(inner[i])
+			}
+		}
+		// a band of thickness t has mean inner distance t/4; the
+		// cornified layer is at most about the epidermis thick
+		tApp := 4 * sum / float64(count(app))
+		scLim = float32(math.Max(float64(scLim), 0.8*tApp))
+	}
+	distGlass := chamferDist(s.glass, w, h)
+	distEpi := chamferDist(epi, w, h)
 	for i := range s.labels {
 		switch {
 		case !s.filled[i]:
 			s.labels[i] = LabelBackground
 		case s.fat[i]:
 			s.labels[i] = LabelHypodermis
-		case s.epi[i]:
+		case epi[i]:
 			s.labels[i] = LabelEpidermis
 		case distGlass[i]+distEpi[i] <= scLim && distGlass[i] < distEpi[i]+scLim:
 			s.labels[i] = LabelCorneum
@@ -378,4 +410,14 @@ func (s *section) fibresAndNuclei() {
 		sec.DermalAreaMM2 = round4(mm2)
 		sec.NucleiPerMM2 = round3(float64(count) / mm2)
 	}
+}
+
+func count(m []bool) int {
+	n := 0
+	for _, v := range m {
+		if v {
+			n++
+		}
+	}
+	return n
 }

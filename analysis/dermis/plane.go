@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	imorph "github.com/histocount/histocount/analysis/internal/morph"
 )
 
 // plane is a single-channel float image at working resolution.
@@ -183,49 +185,22 @@ func chamferDist(src []bool, w, h int) []float32 {
 	return out
 }
 
-// components labels the 4-connected regions where m is true (1..n) and
-// returns the labels, each region's area and whether it touches the border.
+// components labels the 4-connected regions where m is true (1..n, in
+// raster order of their first pixel, by the shared morph.LabelComponents4)
+// and returns the labels, each region's area and whether it touches the
+// border.
 func components(m []bool, w, h int) (lab []int32, area []int, border []bool) {
-	lab = make([]int32, w*h)
-	area = []int{0}
-	border = []bool{false}
-	stack := make([]int32, 0, 4096)
-	var n int32
-	for s := range m {
-		if !m[s] || lab[s] != 0 {
+	lab, n := imorph.LabelComponents4(m, w, h)
+	area = make([]int, n+1)
+	border = make([]bool, n+1)
+	for i, l := range lab {
+		if l == 0 {
 			continue
 		}
-		n++
-		lab[s] = n
-		stack = append(stack[:0], int32(s))
-		a, bd := 0, false
-		for len(stack) > 0 {
-			i := int(stack[len(stack)-1])
-			stack = stack[:len(stack)-1]
-			a++
-			x, y := i%w, i/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				bd = true
-			}
-			if x > 0 && m[i-1] && lab[i-1] == 0 {
-				lab[i-1] = n
-				stack = append(stack, int32(i-1))
-			}
-			if x < w-1 && m[i+1] && lab[i+1] == 0 {
-				lab[i+1] = n
-				stack = append(stack, int32(i+1))
-			}
-			if y > 0 && m[i-w] && lab[i-w] == 0 {
-				lab[i-w] = n
-				stack = append(stack, int32(i-w))
-			}
-			if y < h-1 && m[i+w] && lab[i+w] == 0 {
-				lab[i+w] = n
-				stack = append(stack, int32(i+w))
-			}
+		area[l]++
+		if x, y := i%w, i/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
+			border[l] = true
 		}
-		area = append(area, a)
-		border = append(border, bd)
 	}
 	return lab, area, border
 }

@@ -1,6 +1,7 @@
 package dermis
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -89,7 +90,76 @@ func (s *section) overlay(lab *image.Gray) *image.RGBA {
 			dot(out, m.Surface.X+t*m.Normal.X, m.Surface.Y+t*m.Normal.Y, thick, c)
 		}
 	}
+	s.legendAndScale(out)
 	return out
+}
+
+// legendAndScale draws the layer legend (top left) and a scale bar
+// (bottom right: a round length near a fifth of the width, in µm when
+// calibrated, else in px) onto the overlay.
+func (s *section) legendAndScale(out *image.RGBA) {
+	W, H := out.Rect.Dx(), out.Rect.Dy()
+	if W < 64 || H < 64 {
+		return // no room; and keeps OpenCV away from degenerate sizes
+	}
+	mat, err := gocv.NewMatFromBytes(H, W, gocv.MatTypeCV8UC4, out.Pix)
+	if err != nil {
+		return
+	}
+	defer mat.Close()
+	scale := math.Max(0.35, float64(min(W, H))/1600)
+	th := max(1, int(math.Round(2*scale)))
+	lineH := int(math.Round(28 * scale))
+	pad := int(math.Round(10 * scale))
+	// gocv writes a colour as (B, G, R, A) into the channels; this Mat
+	// holds R, G, B, A, so swap red and blue
+	rgba := func(c color.RGBA) color.RGBA { return color.RGBA{c.B, c.G, c.R, 255} }
+	entries := []struct {
+		name string
+		c    color.RGBA
+	}{
+		{"stratum corneum", layerColour[LabelCorneum]},
+		{"epidermis", layerColour[LabelEpidermis]},
+		{"dermis", layerColour[LabelDermis]},
+		{"hypodermis", layerColour[LabelHypodermis]},
+		{"skin surface", color.RGBA{255, 255, 0, 255}},
+		{"epidermal measurement", color.RGBA{128, 0, 128, 255}},
+		{"dermal measurement", color.RGBA{0, 90, 255, 255}},
+	}
+	boxW := int(math.Round(330 * scale))
+	gocv.Rectangle(&mat, image.Rect(0, 0, min(W, boxW), min(H, pad+lineH*len(entries)+pad)), color.RGBA{255, 255, 255, 255}, -1)
+	for k, e := range entries {
+		y := pad + lineH*k
+		gocv.Rectangle(&mat, image.Rect(pad, y+lineH/5, pad+lineH*3/5, y+lineH*4/5), rgba(e.c), -1)
+		gocv.PutText(&mat, e.name, image.Pt(pad+lineH, y+lineH*3/4), gocv.FontHersheySimplex, 0.6*scale, color.RGBA{0, 0, 0, 255}, th)
+	}
+	// scale bar
+	perPx, unit := 1.0, "px"
+	if s.cal.Known() {
+		perPx, unit = s.cal.PixelSizeUM, "um"
+	}
+	target := 0.2 * float64(W) * perPx
+	nice := 1.0
+	for _, m := range []float64{1, 2, 5} {
+		for e := 0.0; e < 6; e++ {
+			if v := m * math.Pow(10, e); v <= target {
+				nice = math.Max(nice, v)
+			}
+		}
+	}
+	barPx := int(math.Round(nice / perPx))
+	if barPx < 4 || barPx > W-2*pad {
+		return
+	}
+	x1, y1 := W-pad, H-pad-lineH
+	x0 := x1 - barPx
+	label := fmt.Sprintf("%g %s", nice, unit)
+	gocv.Rectangle(&mat, image.Rect(x0-pad, y1-lineH-pad, x1+pad/2, H-pad/2), color.RGBA{255, 255, 255, 255}, -1)
+	gocv.Rectangle(&mat, image.Rect(x0, y1, x1, y1+max(3, lineH/4)), color.RGBA{0, 0, 0, 255}, -1)
+	gocv.PutText(&mat, label, image.Pt(x0, y1-pad/2), gocv.FontHersheySimplex, 0.6*scale, color.RGBA{0, 0, 0, 255}, th)
+	if b, err := mat.DataPtrUint8(); err == nil && len(b) == len(out.Pix) {
+		copy(out.Pix, b)
+	}
 }
 
 func dot(img *image.RGBA, x, y float64, r int, c color.RGBA) {

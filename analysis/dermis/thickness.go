@@ -35,6 +35,10 @@ func outerContour(m []bool, w, h int) []image.Point {
 	return best
 }
 
+// minSurfaceCover is the least share of a secondary surface stretch that
+// lies near the epidermis.
+const minSurfaceCover = 0.7
+
 // surfaceRuns returns, in order along the closed contour, the stretches of
 // points lying within scMax of the epidermis (gaps up to maxGap points
 // bridged), longest first, keeping those at least minFrac of the longest and
@@ -76,10 +80,25 @@ func surfaceRuns(c []image.Point, ok []bool, maxGap int, minFrac float64, minLen
 		spans = append(spans, span{runA, last - runA + 1})
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].l > spans[j].l })
+	// share of a span's points that lie near the epidermis: a real
+	// surface is covered almost all along, a chain of dark specks along
+	// the deep cut edge (bridged gaps) is not
+	cover := func(sp span) float64 {
+		k := 0
+		for j := 0; j < sp.l; j++ {
+			if ok[(start+sp.a+j)%n] {
+				k++
+			}
+		}
+		return float64(k) / float64(sp.l)
+	}
 	var out [][]image.Point
-	for _, sp := range spans {
+	for si, sp := range spans {
 		if sp.l < minLen || float64(sp.l) < minFrac*float64(spans[0].l) {
 			break
+		}
+		if si > 0 && cover(sp) < minSurfaceCover {
+			continue
 		}
 		run := make([]image.Point, sp.l)
 		for j := range run {
@@ -166,6 +185,9 @@ func (s *section) measureThickness() {
 	} else {
 		sec.IntervalPx = s.opt.IntervalUM
 	}
+	// Normals closer than half a working pixel repeat each other; the
+	// floor also bounds the work for a tiny interval on a coarse image.
+	sec.IntervalPx = math.Max(sec.IntervalPx, 0.5*fin)
 	// main tissue piece
 	lab, area, _ := components(s.filled, w, h)
 	bi := 0
@@ -192,6 +214,7 @@ func (s *section) measureThickness() {
 		sec.QC = append(sec.QC, models.QCNoEpidermis, models.QCSectionPartial)
 		return
 	}
+	s.epiBig = bigPieces(s.epi, w, h, 0.1)
 	hw := int(math.Max(3, 2*s.tEst))
 	runs := surfaceRuns(c, ok, int(math.Max(10, s.px(100, 10))), 0.2, max(2*hw, int(s.px(200, 0))))
 	s.surface = make([]bool, w*h)
@@ -318,6 +341,9 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 	trim := s.tEst
 	var dej, end []Point
 	for k, p := range samples {
+		if k%64 == 0 && s.cancelled() {
+			break
+		}
 		if at[k] < trim || at[k] > L-trim {
 			continue
 		}
@@ -512,7 +538,7 @@ func (s *section) march(p, n Point) (Measurement, bool) {
 		}
 		if s.filled[i] {
 			lastTissue = t
-			if s.epi[i] && t-e1 > 4*s.tEst {
+			if s.epiBig[i] && t-e1 > 4*s.tEst {
 				end, lowerBound = t, true // reached epidermis again (folded or curved section)
 				break
 			}
@@ -545,6 +571,9 @@ func (s *section) marchDense(curve []Point, cum []float64, L, dA, sign float64) 
 	}
 	r := bandRun{make([]Point, n), make([]Point, n), make([]float64, n), make([]float64, n)}
 	for k := 0; k < n; k++ {
+		if k%64 == 0 && s.cancelled() {
+			return
+		}
 		a := float64(k) + 0.5
 		p := pointAt(curve, cum, a)
 		p0 := pointAt(curve, cum, math.Max(0, a-dA))
@@ -656,4 +685,19 @@ func (s *section) pixelAlong(p, n Point, t float64) (int, bool) {
 		return 0, false
 	}
 	return yi*s.w + xi, true
+}
+
+// bigPieces keeps the components of m whose area is at least frac of the
+// largest one: a fold of epidermis, not dark specks along a cut edge.
+func bigPieces(m []bool, w, h int, frac float64) []bool {
+	lab, area, _ := components(m, w, h)
+	big := 0
+	for _, a := range area[1:] {
+		big = max(big, a)
+	}
+	out := make([]bool, len(m))
+	for i, l := range lab {
+		out[i] = l != 0 && float64(area[l]) >= frac*float64(big)
+	}
+	return out
 }

@@ -101,7 +101,7 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 	}
 	defer out.abort()
 	work := func(ctx context.Context, i int, path string) (dermisItem, error) {
-		return analyseSection(i, path, stems[i], o)
+		return analyseSection(ctx, i, path, stems[i], o)
 	}
 	emit := func(r pipeline.Result[dermisItem]) (string, string, []string, error) {
 		it := r.Value
@@ -125,14 +125,14 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 
 // analyseSection decodes and measures one section and writes its overlay,
 // label image and GeoJSON.
-func analyseSection(i int, path, stem string, o dermisOptions) (dermisItem, error) {
+func analyseSection(ctx context.Context, i int, path, stem string, o dermisOptions) (dermisItem, error) {
 	it := dermisItem{section: models.DermisSection{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}}
 	img, err := imageio.Load(path, o.limits())
 	if err != nil {
 		return it, fmt.Errorf("decode: %w", err)
 	}
 	it.section.Input = img.Info
-	res, err := dermis.Measure(img, dermis.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, IntervalUM: o.IntervalUM,
+	res, err := dermis.MeasureContext(ctx, img, dermis.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, IntervalUM: o.IntervalUM,
 		Overlay: o.Overlays, Labels: o.SaveLabels})
 	if err != nil {
 		return it, fmt.Errorf("analyse: %w", err)

@@ -125,7 +125,7 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 // runDermisItem measures one skin section with analysis/dermis, with the
 // options of `histocount dermis` (interval_um 0 means 50 µm); --save-labels
 // also writes geojson/<id>.geojson.
-func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
+func runDermisItem(ctx context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
 	p := it.Params
 	img, err := imageio.Load(path, env.inputOpts)
 	if err != nil {
@@ -134,7 +134,7 @@ func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path
 	rec.Input = models.ItemInput{SHA256: img.Info.SHA256, Bytes: img.Info.Bytes}
 	opt := dermis.Options{Stain: p.Str("stain"), PixelSizeUM: p.Num("pixel_size_um"), IntervalUM: p.Num("interval_um"),
 		Overlay: env.overlays, Labels: env.labels}
-	res, err := dermis.Measure(img, opt)
+	res, err := dermis.MeasureContext(ctx, img, opt)
 	if err != nil {
 		return fmt.Errorf("analyse: %w", err)
 	}

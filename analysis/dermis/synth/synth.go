@@ -96,6 +96,17 @@ type Params struct {
 	Vessels                     int     // vessels with lumen and red cells
 	StainVariation              float64 // 0..1: random stain hue and amount changes
 	VignettePct                 float64 // brightness lost in the corners, %
+
+	// Domain randomisation (zero values keep the default rendering).
+	DermisNucleiX float64 // multiplier of the dermal nuclear density (0 = 1)
+	FibreScale    float64 // multiplier of the dermal fibre stain (0 = 1; 0.3 = faint fibres)
+	DermisHaem    float64 // haematoxylin added to the dermal ground: lilac instead of pink
+	DermisGround  float64 // multiplier of the dermal ground stain (0 = 1; 0.2 = nearly glass-pale)
+	FatCellUM     float64 // adipocyte diameter (0 = 70 µm)
+	FatWallUM     float64 // adipocyte wall thickness (0 = 2.5 µm)
+	FatWavyUM     float64 // amplitude of a wavy dermis/hypodermis boundary (0 = at a fixed depth)
+	FatToEdge     bool    // the fat runs to the image edge (no glass below the section)
+	BlurPx        float64 // Gaussian blur of the rendered image, px (0 = none)
 }
 
 // Default returns a plausible 1 µm/px H&E section, 1200×1000 px, with all
@@ -190,6 +201,15 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		return p.ReteAmplitudeUM * (math.Sin(ph) + 0.35*math.Sin(2*ph+1))
 	}
 	dejUM := func(u float64) float64 { return p.EpidermisUM + rete(u) }
+	// a wavy dermis/hypodermis boundary: two sines, zero mean over long
+	// stretches (the truth uses the mean over the surface in view)
+	fph0, fph1 := 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
+	fatWave := func(u float64) float64 {
+		if p.FatWavyUM == 0 || !p.Hypodermis {
+			return 0
+		}
+		return p.FatWavyUM * (0.7*math.Sin(2*math.Pi*u/450+fph0) + 0.3*math.Sin(2*math.Pi*u/170+fph1))
+	}
 	hypoTop := p.EpidermisUM + p.DermisUM
 	hypoBot := hypoTop + p.HypodermisUM
 	// stretches of lifted stratum corneum, ~600 µm apart
@@ -227,9 +247,9 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				l = LabelGlass
 			case dd < dej:
 				l = LabelEpidermis
-			case dd < hypoTop:
+			case dd < hypoTop+fatWave(u):
 				l = LabelDermis
-			case p.Hypodermis && dd < hypoBot:
+			case p.Hypodermis && (dd < hypoBot || p.FatToEdge):
 				l = LabelHypodermis
 			default:
 				l = LabelGlass
@@ -281,6 +301,13 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			default:
 				c1[i], c2[i] = 0.04, (0.14+0.1*t)*b
 			}
+			if p.DermisGround > 0 {
+				c1[i] *= float32(p.DermisGround)
+				c2[i] *= float32(p.DermisGround)
+			}
+			if !silver {
+				c1[i] += float32(p.DermisHaem) * b
+			}
 		case LabelHypodermis:
 			c1[i], c2[i] = 0, 0 // vacuoles; membranes drawn below
 		}
@@ -288,7 +315,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	// Fat cells: Voronoi cells of jittered seeds, membranes where the two
 	// nearest seeds are almost equidistant.
 	if p.Hypodermis {
-		drawFat(labels, c1, c2, w, h, ps, silver, rng)
+		drawFat(labels, c1, c2, w, h, ps, p.FatCellUM, p.FatWallUM, silver, rng)
 	}
 	// Dermal fibres: short curved strokes roughly parallel to the surface;
 	// with Papillary, fine in the papillary dermis and coarse bundles in the
@@ -304,6 +331,10 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		length := (20 + 40*rng.Float64()) / ps
 		width := (1 + 2*rng.Float64()) / ps
 		amt := float32(0.25 + 0.25*rng.Float64())
+		fs := float32(1)
+		if p.FibreScale > 0 {
+			fs = float32(p.FibreScale)
+		}
 		if p.Papillary && belowDEJ[i] >= papUM && rng.Float64() < 0.5 {
 			length = (60 + 90*rng.Float64()) / ps
 			width = (4 + 6*rng.Float64()) / ps
@@ -313,7 +344,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			width = (0.8 + 1.2*rng.Float64()) / ps
 			amt = float32(0.6 + 0.5*rng.Float64())
 		}
-		stroke(labels, c2, w, h, x, y, ang, length, width, amt, LabelDermis)
+		stroke(labels, c2, w, h, x, y, ang, length, width, amt*fs, LabelDermis)
 	}
 	// Silver: reticulin of the basement membrane, a fine dark line.
 	if silver && p.Papillary {
@@ -333,6 +364,10 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	// Nuclei: dense in the epidermis (densest in the basal row), more in the
 	// papillary than in the reticular dermis, dense in adnexa.
 	area := float64(n) * ps * ps
+	nucX := 1.0
+	if p.DermisNucleiX > 0 {
+		nucX = p.DermisNucleiX
+	}
 	for k := 0; k < int(area/60); k++ {
 		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
 		i := int(y)*w + int(x)
@@ -344,9 +379,9 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		case l == LabelEpidermis:
 			keep = 1
 		case l == LabelDermis && p.Papillary && belowDEJ[i] < papUM:
-			keep = 0.07
+			keep = 0.07 * nucX
 		case l == LabelDermis:
-			keep = 0.025
+			keep = 0.025 * nucX
 		case l == LabelHypodermis:
 			keep = 0.01
 		}
@@ -427,7 +462,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	}
 	// The ridges average to zero only over whole periods: the truth is the
 	// mean over the surface in view.
-	var sum float64
+	var sum, sumFat float64
 	nIn := 0
 	half := math.Hypot(float64(w), float64(h)) * ps
 	for u := -half; u <= half; u += 0.5 {
@@ -440,6 +475,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		}
 		if x >= 0 && y >= 0 && x < float64(w) && y < float64(h) {
 			sum += rete(u)
+			sumFat += fatWave(u)
 			nIn++
 		}
 	}
@@ -449,13 +485,17 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			adnexa.Pix[i] = 255
 		}
 	}
-	meanRete := 0.0
+	meanRete, meanFat := 0.0, 0.0
 	if nIn > 0 {
 		meanRete = sum / float64(nIn)
+		meanFat = sumFat / float64(nIn)
+	}
+	if p.BlurPx > 0 {
+		blurRGB(out.Pix, w, h, p.BlurPx)
 	}
 	return out, Truth{
 		PixelSizeUM: ps, CorneumUM: p.CorneumUM, EpidermisUM: p.EpidermisUM + meanRete,
-		DermisUM: p.DermisUM - meanRete, Hypodermis: p.Hypodermis, Labels: labels, Adnexa: adnexa,
+		DermisUM: p.DermisUM - meanRete + meanFat, Hypodermis: p.Hypodermis, Labels: labels, Adnexa: adnexa,
 	}
 }
 
@@ -642,8 +682,14 @@ func valueNoise(w, h int, cellPx float64, rng *rand.Rand) []float64 {
 	return out
 }
 
-func drawFat(labels *image.Gray, c1, c2 []float32, w, h int, ps float64, silver bool, rng *rand.Rand) {
-	cell := 70 / ps // adipocyte ~70 µm
+func drawFat(labels *image.Gray, c1, c2 []float32, w, h int, ps, cellUM, wallUM float64, silver bool, rng *rand.Rand) {
+	if cellUM <= 0 {
+		cellUM = 70 // adipocyte ~70 µm
+	}
+	if wallUM <= 0 {
+		wallUM = 2.5
+	}
+	cell := cellUM / ps
 	gw, gh := int(float64(w)/cell)+3, int(float64(h)/cell)+3
 	sx := make([]float64, gw*gh)
 	sy := make([]float64, gw*gh)
@@ -653,7 +699,7 @@ func drawFat(labels *image.Gray, c1, c2 []float32, w, h int, ps float64, silver 
 			sy[j*gw+i] = (float64(j-1) + 0.15 + 0.7*rng.Float64()) * cell
 		}
 	}
-	memb := 2.5 / ps
+	memb := wallUM / ps
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
@@ -737,6 +783,48 @@ func disc(labels *image.Gray, c1, c2 []float32, w, h int, x0, y0, r, elong, ang 
 				c2[i] = amt
 			} else {
 				c1[i] = amt
+			}
+		}
+	}
+}
+
+// blurRGB applies a separable Gaussian of standard deviation sigma (px) to
+// an interleaved 3-channel image, in place (out-of-focus rendering).
+func blurRGB(pix []byte, w, h int, sigma float64) {
+	r := int(math.Ceil(3 * sigma))
+	k := make([]float64, 2*r+1)
+	var ks float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		ks += k[i]
+	}
+	buf := make([]float64, len(pix))
+	for i, v := range pix {
+		buf[i] = float64(v)
+	}
+	tmp := make([]float64, len(pix))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			for c := 0; c < 3; c++ {
+				var a float64
+				for j := -r; j <= r; j++ {
+					xx := min(w-1, max(0, x+j))
+					a += k[j+r] * buf[(y*w+xx)*3+c]
+				}
+				tmp[(y*w+x)*3+c] = a / ks
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			for c := 0; c < 3; c++ {
+				var a float64
+				for j := -r; j <= r; j++ {
+					yy := min(h-1, max(0, y+j))
+					a += k[j+r] * tmp[(yy*w+x)*3+c]
+				}
+				pix[(y*w+x)*3+c] = uint8(math.Max(0, math.Min(255, a+0.5)))
 			}
 		}
 	}
