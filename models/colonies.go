@@ -116,4 +116,10 @@ const (
 	QCFewColonies = "few_colonies"     // fewer than 10 colonies pooled: the CFE interval is wide
 	QCNoSeeding   = "no_cells_seeded"  // no plate-map entry or zero cells seeded: no CFE
 	QCRimObjects  = "objects_near_rim" // many objects touch the analysed edge: check the ROI
+	// QCImplausibleCFE: CFE above 100 % — more colonies than cells seeded;
+	// the seeding or the count is wrong.
+	QCImplausibleCFE = "cfe_implausible"
+	// QCAreaEstimate: part of the count is a confluent area divided by the
+	// typical single-colony area, not separated colonies.
+	QCAreaEstimate = "count_estimated_from_area"
 )

@@ -71,6 +71,26 @@ type Result struct {
 // second.
 const workSide = 1280
 
+// minWorkSide is the shortest working side analysed, px: below it no dish
+// and no background window fit, and the image is flagged too_small.
+const minWorkSide = 16
+
+// workScale is working ÷ input pixels for a w×h input.
+func workScale(w, h int) float64 {
+	return math.Min(1, float64(workSide)/float64(max(w, h, 1)))
+}
+
+// checkBuffer rejects images whose buffer does not match their header.
+func checkBuffer(img *imageio.Image) error {
+	if img.Channels != 1 && img.Channels != 3 {
+		return fmt.Errorf("%w: %d channels", cvutil.ErrBadImage, img.Channels)
+	}
+	if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height*img.Channels {
+		return fmt.Errorf("%w: %d bytes for %dx%dx%d", cvutil.ErrBadImage, len(img.Pix), img.Width, img.Height, img.Channels)
+	}
+	return nil
+}
+
 // Count finds the dish, segments the colonies inside it, splits touching
 // colonies and rejects clusters below the colony size threshold.
 func Count(img *imageio.Image, opt Options) (*Result, error) {
@@ -95,6 +115,24 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := checkBuffer(img); err != nil {
+		return nil, err
+	}
+	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
+	if !cal.Known() {
+		res.QC = append(res.QC, models.QCNoCalibration)
+	}
+	if ws := workScale(img.Width, img.Height); float64(min(img.Width, img.Height))*ws < minWorkSide {
+		// A strip or a thumbnail: no dish fits, and OpenCV would be
+		// asked for an empty image (resize throws on a zero size).
+		res.Polarity = opt.Polarity
+		if res.Polarity == "" || res.Polarity == PolarityAuto {
+			res.Polarity = PolarityDark
+		}
+		res.Dish = models.Dish{Found: false, Shape: "image", Source: "auto"}
+		res.QC = append(res.QC, models.QCTooSmall, models.QCDishNotFound)
+		return res, nil
+	}
 	colour, work, err := workingImages(img)
 	if err != nil {
 		return nil, err
@@ -104,7 +142,6 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	scale := float64(work.Cols()) / float64(img.Width)
 	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
 
-	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
 	var roi []bool
 	if opt.ROI != nil {
 		res.Dish, roi = roiFromOption(opt.ROI, g.w, g.h, scale)
@@ -117,9 +154,6 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		if !ok {
 			res.QC = append(res.QC, models.QCDishNotFound)
 		}
-	}
-	if !cal.Known() {
-		res.QC = append(res.QC, models.QCNoCalibration)
 	}
 
 	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && colour.Channels() == 3 {
@@ -260,7 +294,7 @@ func workingImages(img *imageio.Image) (colour, grey gocv.Mat, err error) {
 		return colour, grey, fmt.Errorf("colonies: wrap image: %w", err)
 	}
 	defer view.Close()
-	scale := math.Min(1, float64(workSide)/float64(max(img.Width, img.Height)))
+	scale := workScale(img.Width, img.Height)
 	colour = gocv.NewMat()
 	if scale < 1 {
 		w := max(1, int(math.Round(float64(img.Width)*scale)))

@@ -336,3 +336,24 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestCountThinImages: strips and thumbnails must come back flagged, not
+// abort the process in OpenCV (resize throws on a zero dsize).
+func TestCountThinImages(t *testing.T) {
+	for _, sz := range [][2]int{{60000, 8}, {8, 60000}, {3000, 20}, {20, 3000}, {1, 1}, {2000, 40}, {40, 40}, {15, 15}} {
+		for _, ch := range []int{1, 3} {
+			img := &imageio.Image{Width: sz[0], Height: sz[1], Channels: ch, Pix: make([]byte, sz[0]*sz[1]*ch)}
+			for i := range img.Pix {
+				img.Pix[i] = byte(i * 7)
+			}
+			res, err := Count(img, Options{Overlay: true, Labels: true})
+			if err != nil {
+				t.Errorf("%dx%dx%d: %v", sz[0], sz[1], ch, err)
+				continue
+			}
+			if len(res.Colonies) != 0 && min(sz[0], sz[1]) < 16 {
+				t.Errorf("%dx%dx%d: %d colonies on a strip", sz[0], sz[1], ch, len(res.Colonies))
+			}
+		}
+	}
+}

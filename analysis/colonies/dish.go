@@ -1,7 +1,6 @@
 package colonies
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -57,9 +56,15 @@ func findDish(work gocv.Mat, scale float64) (d models.Dish, roi []bool, ok bool,
 func detectWall(work gocv.Mat) (circle, bool) {
 	w, h := work.Cols(), work.Rows()
 	f := math.Min(1, float64(dishSide)/float64(max(w, h)))
+	// The size is given, not the factors: OpenCV rounds f·side and throws
+	// when a side rounds to 0 (a 1280×1 strip at f = 0.3).
+	dw, dh := int(math.Round(float64(w)*f)), int(math.Round(float64(h)*f))
+	if min(dw, dh) < 40 {
+		return circle{}, false
+	}
 	small := gocv.NewMat()
 	defer small.Close()
-	gocv.Resize(work, &small, image.Pt(0, 0), f, f, gocv.InterpolationArea)
+	gocv.Resize(work, &small, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
 	gocv.GaussianBlur(small, &small, image.Pt(0, 0), 1.5, 1.5, gocv.BorderReflect)
 	sw, sh := small.Cols(), small.Rows()
 	minSide := min(sw, sh)
@@ -85,11 +90,8 @@ func detectWall(work gocv.Mat) (circle, bool) {
 	// is where the time goes.
 	var best circle
 	bestScore := 0.0
-	for i, c := range seeds {
+	for _, c := range seeds {
 		c, s := refineCircle(g, sw, sh, c, 60)
-		if debugDish {
-			fmt.Printf("seed %d: %v coarse score %.3f (size %dx%d)\n", i, c, s, sw, sh)
-		}
 		if s > bestScore {
 			best, bestScore = c, s
 		}
@@ -254,9 +256,6 @@ func innerEdge(g []byte, w, h int, c circle) float64 {
 	for k := int((0.75 - lo) / bin); k < nb; k++ {
 		if float64(counts[k]) >= 0.4*float64(valid) {
 			r := (lo+float64(k)*bin)*c.r - 0.01*c.r
-			if debugDish {
-				fmt.Printf("inner edge at %.3f of wall (step threshold %.1f)\n", r/c.r, thr)
-			}
 			return math.Max(0.75*c.r, math.Min(limit, r))
 		}
 	}
@@ -269,8 +268,6 @@ func innerEdge(g []byte, w, h int, c circle) float64 {
 func smoothSample(g []byte, w, h int, x, y, tx, ty float64) float64 {
 	return (sample(g, w, h, x-tx, y-ty) + sample(g, w, h, x, y) + sample(g, w, h, x+tx, y+ty)) / 3
 }
-
-var debugDish = false
 
 // wallFraction is the analysed radius as a fraction of the outer wall:
 // colonies grow up to the wall and are counted there, under the meniscus.

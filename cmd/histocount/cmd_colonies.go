@@ -320,11 +320,11 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 	p.CoveredAreaPct, p.Dish, p.Calibration, p.QC = res.CoveredAreaPct, res.Dish, res.Calibration, res.QC
 	p.Objects = append(append(make([]models.Colony, 0, len(res.Colonies)+len(res.Rejected)), res.Colonies...), res.Rejected...)
 	if withCFE {
-		if p.CellsSeeded > 0 {
-			p.CFEPct = round3(colonies.CFE(p.Colonies, p.CellsSeeded))
-		} else {
-			p.QC = append(p.QC, models.QCNoSeeding)
+		pct, ok, qc := colonies.DishCFE(p.Colonies, p.CellsSeeded)
+		if ok {
+			p.CFEPct = round3(pct)
 		}
+		p.QC = append(p.QC, qc...)
 	}
 	if res.Overlay != nil {
 		drawColonyLegend(res.Overlay)

@@ -43,7 +43,7 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 			cx, cy, r = report.F(round3(p.Dish.CXPx)), report.F(round3(p.Dish.CYPx)), report.F(round3(p.Dish.RadiusPx))
 		}
 		area = report.FOpt(round3(p.Dish.AreaPx), p.Dish.AreaPx > 0)
-		if p.CellsSeeded > 0 {
+		if _, valid, _ := colonies.DishCFE(p.Colonies, p.CellsSeeded); valid {
 			cfe = report.F(p.CFEPct)
 		}
 	}
@@ -79,7 +79,7 @@ type cfeRows struct{ rows []models.ColonyPlateResult }
 func (c *cfeRows) add(p models.ColonyPlateResult) {
 	var qc []string
 	for _, q := range p.QC {
-		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated {
+		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
 			qc = append(qc, q) // the flags colonies.SummariseCFE passes on to the sample
 		}
 	}
