@@ -58,6 +58,10 @@ type Result struct {
 	Colonies       []models.Colony // counted colonies, ids 1..n
 	Rejected       []models.Colony // abortive clusters and debris, ids n+1..
 	CoveredAreaPct float64         // colony area ÷ analysed area × 100
+	// EstimatedColonies is the count added for confluent areas that hold
+	// more colonies than could be separated: area ÷ typical single-colony
+	// area − 1 per such area (QC count_estimated_from_area).
+	EstimatedColonies int
 	Dish           models.Dish
 	Polarity       string
 	QC             []string
@@ -341,3 +345,7 @@ func violetFraction(small gocv.Mat, roi []bool, w, h int) (float64, error) {
 	}
 	return float64(v) / float64(n), nil
 }
+
+// Count is the colony count of the dish: the colonies found, plus the
+// colonies estimated in confluent areas (Result.EstimatedColonies).
+func (r *Result) Count() int { return len(r.Colonies) + r.EstimatedColonies }
