@@ -62,12 +62,12 @@ type Result struct {
 	// more colonies than could be separated: area ÷ typical single-colony
 	// area − 1 per such area (QC count_estimated_from_area).
 	EstimatedColonies int
-	Dish           models.Dish
-	Polarity       string
-	QC             []string
-	Calibration    models.Calibration
-	Overlay        *image.RGBA   // nil unless Options.Overlay
-	Labels         *image.Gray16 // nil unless Options.Labels; colonies then rejected objects
+	Dish              models.Dish
+	Polarity          string
+	QC                []string
+	Calibration       models.Calibration
+	Overlay           *image.RGBA   // nil unless Options.Overlay
+	Labels            *image.Gray16 // nil unless Options.Labels; colonies then rejected objects
 }
 
 // workSide is the longer side analysed: colonies of plate photographs stay
