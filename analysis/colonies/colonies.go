@@ -161,7 +161,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	}
 
 	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && colour.Channels() == 3 {
-		if v, err := violetFraction(colour, roi, g.w, g.h); err == nil && v > violetShare {
+		if v, err := violetFraction(colour, g.pix, roi, g.w, g.h); err == nil && v > violetShare {
 			opt.Polarity = PolarityDark
 			if v > 0.5 {
 				// More stained dish than clear dish: colonies have merged.
@@ -321,27 +321,48 @@ func workingImages(img *imageio.Image) (colour, grey gocv.Mat, err error) {
 // say: a confluent violet dish is darker than its few gaps.
 const violetShare = 0.02
 
-// violetFraction is the fraction of dish pixels whose colour is violet:
-// (B+R)/2 − G > 30 grey levels, i.e. green clearly absorbed, as crystal
-// violet does and agar (yellow-green) and cream colonies do not.
-func violetFraction(small gocv.Mat, roi []bool, w, h int) (float64, error) {
+// violetMinGL is how far (B+R)/2 exceeds G, grey levels, in a pixel
+// stained with crystal violet: the dye absorbs green most, as agar
+// (yellow-green) and cream colonies do not.
+const violetMinGL = 30
+
+// violetFraction is the fraction of dish pixels whose colour is violet
+// ((B+R)/2 − G > violetMinGL) and that are no lighter than the dish's
+// median grey: a stain absorbs, so pink or purple colonies lighter than
+// their agar are not crystal violet.
+func violetFraction(small gocv.Mat, grey []byte, roi []bool, w, h int) (float64, error) {
 	b := small.ToBytes()
-	if len(b) != w*h*3 {
+	if len(b) != w*h*3 || len(grey) != w*h {
 		return 0, fmt.Errorf("colonies: working colour image has %d bytes, want %d", len(b), w*h*3)
 	}
-	n, v := 0, 0
+	var hist [256]int
+	n := 0
 	for i, in := range roi {
-		if !in {
-			continue
-		}
-		n++
-		bl, gr, rd := float64(b[3*i]), float64(b[3*i+1]), float64(b[3*i+2])
-		if (bl+rd)/2-gr > 30 {
-			v++
+		if in {
+			hist[grey[i]]++
+			n++
 		}
 	}
 	if n == 0 {
 		return 0, nil
+	}
+	level, acc := 0, 0
+	for v, c := range hist {
+		acc += c
+		if 2*acc >= n {
+			level = v
+			break
+		}
+	}
+	v := 0
+	for i, in := range roi {
+		if !in || int(grey[i]) > level {
+			continue
+		}
+		bl, gr, rd := float64(b[3*i]), float64(b[3*i+1]), float64(b[3*i+2])
+		if (bl+rd)/2-gr > violetMinGL {
+			v++
+		}
 	}
 	return float64(v) / float64(n), nil
 }

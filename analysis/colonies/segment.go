@@ -88,7 +88,8 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	sigma := robustSigma(diff, roi)
 
 	pol := opt.Polarity
-	if pol == "" || pol == PolarityAuto {
+	known := pol != "" && pol != PolarityAuto
+	if !known {
 		pol = choosePolarity(diff, roi, sigma, level)
 	}
 	seg.polarity = pol
@@ -98,6 +99,30 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	}
 	low := float32(math.Max(kLow*sigma, minLowGL))
 	peak := float32(math.Max(kPeak*sigma, minPeakGL))
+	if known || coverage(diff, roi, sign, low) > envelopeCoverage {
+		// Colonies may cover half the dish or more: the median would
+		// sit on them. The polarity is known, so take the envelope.
+		bg1 = envelopeBackground(smooth, roi, sign, win, w, h)
+		for i := range diff {
+			if roi[i] {
+				diff[i] = smooth[i] - bg1[i]
+			}
+		}
+		// The envelope sits a little beyond the background: re-centre on
+		// the background peak and take σ from its far side.
+		mode, s := backgroundMode(diff, roi, sign)
+		for i := range bg1 {
+			bg1[i] += sign * float32(mode)
+			if roi[i] {
+				diff[i] -= sign * float32(mode)
+			}
+		}
+		if s > 0 {
+			sigma = s
+		}
+		low = float32(math.Max(kLow*sigma, minLowGL))
+		peak = float32(math.Max(kPeak*sigma, minPeakGL))
+	}
 
 	// Second pass: the background from dish pixels only, so large or
 	// crowded colonies do not lift it.
@@ -444,4 +469,26 @@ func matFloats(m gocv.Mat) ([]float32, error) {
 		return nil, fmt.Errorf("colonies: read floats: %w", err)
 	}
 	return append([]float32(nil), v...), nil
+}
+
+// envelopeCoverage is the share of the dish above colony contrast beyond
+// which the median background is replaced by the envelope: at half the
+// median is the colonies' level, and a median is biased well before.
+const envelopeCoverage = 0.3
+
+// coverage is the share of roi pixels whose signed contrast exceeds low.
+func coverage(diff []float32, roi []bool, sign, low float32) float64 {
+	n, k := 0, 0
+	for i, in := range roi {
+		if in {
+			n++
+			if sign*diff[i] > low {
+				k++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(k) / float64(n)
 }
