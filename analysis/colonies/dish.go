@@ -87,17 +87,25 @@ func detectWall(work gocv.Mat) (circle, bool) {
 		}
 	}
 	// Every seed is refined on 60 rays; only the winner on all 180, which
-	// is where the time goes.
+	// is where the time goes. A dish crowded with strong colony edges up
+	// to its wall is searched again accepting the outermost clear step
+	// of each ray as the wall.
 	var best circle
 	bestScore := 0.0
-	for _, c := range seeds {
-		c, s := refineCircle(g, sw, sh, c, 60)
-		if s > bestScore {
-			best, bestScore = c, s
+	for _, outer := range []bool{false, true} {
+		best, bestScore = circle{}, 0
+		for _, c := range seeds {
+			c, s := refineCircle(g, sw, sh, c, 60, outer)
+			if s > bestScore {
+				best, bestScore = c, s
+			}
+		}
+		best, bestScore = refineCircle(g, sw, sh, best, 180, outer)
+		if bestScore >= minWallCoverage {
+			break
 		}
 	}
-	best, bestScore = refineCircle(g, sw, sh, best, 180)
-	if bestScore < 0.45 {
+	if bestScore < minWallCoverage {
 		return circle{}, false
 	}
 	return circle{best.cx / f, best.cy / f, best.r / f}, true
@@ -105,14 +113,14 @@ func detectWall(work gocv.Mat) (circle, bool) {
 
 // refineCircle searches centre and radius near c for the largest edge
 // coverage and returns the refined circle and its coverage 0..1.
-func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
-	best, bestS := c, edgeCoverage(g, w, h, c, rays)
+func refineCircle(g []byte, w, h int, c circle, rays int, outer bool) (circle, float64) {
+	best, bestS := c, edgeCoverage(g, w, h, c, rays, outer)
 	step := math.Max(1, c.r*0.04)
 	for iter := 0; iter < 40; iter++ {
 		improved := false
 		for _, d := range [][3]float64{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
 			cand := circle{best.cx + d[0]*step, best.cy + d[1]*step, best.r + d[2]*step}
-			if s := edgeCoverage(g, w, h, cand, rays); s > bestS {
+			if s := edgeCoverage(g, w, h, cand, rays, outer); s > bestS {
 				best, bestS, improved = cand, s, true
 			}
 		}
@@ -126,7 +134,7 @@ func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
 	// Prefer the outermost well-covered edge: the wall, not the agar edge.
 	for k := 1.02; k <= 1.12; k += 0.01 {
 		cand := circle{best.cx, best.cy, best.r * k}
-		if s := edgeCoverage(g, w, h, cand, rays); s >= 0.85*bestS && s >= 0.45 {
+		if s := edgeCoverage(g, w, h, cand, rays, outer); s >= 0.85*bestS && s >= minWallCoverage {
 			best = cand
 			bestS = math.Max(bestS, s)
 		}
@@ -138,7 +146,7 @@ func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
 // between 0.85 r and 1.15 r (or the image edge) lies within 3 % of r and is
 // at least 4 grey levels over 2 px. Rays on which the circle leaves the
 // image are not counted; a circle more than a third outside scores 0.
-func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
+func edgeCoverage(g []byte, w, h int, c circle, rays int, outer bool) float64 {
 	hit, inside := 0.0, 0
 	for a := 0; a < rays; a++ {
 		th := 2 * math.Pi * float64(a) / float64(rays)
@@ -159,16 +167,26 @@ func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
 			continue
 		}
 		inside++
-		bestD, bestR := 0.0, 0.0
+		// The strongest step, and the outermost clear one: colonies lie
+		// inside the wall, so the first step met coming in from the
+		// bench is the wall even where a dark colony edge is stronger.
+		bestD, bestR, outerR := 0.0, 0.0, -1.0
 		for r := 0.85 * c.r; r <= math.Min(1.15*c.r, rmax-1); r += 0.5 {
 			d := math.Abs(sample(g, w, h, c.cx+(r+1)*ux, c.cy+(r+1)*uy) - sample(g, w, h, c.cx+(r-1)*ux, c.cy+(r-1)*uy))
 			if d > bestD {
 				bestD, bestR = d, r
 			}
+			if d >= wallStepGL {
+				outerR = r
+			}
 		}
 		// A hit weighs 1 on the circle and fades to 0 at 3 % of r, so
 		// the refinement can settle on the edge itself.
-		if off := math.Abs(bestR - c.r); bestD >= 4 && off <= 0.03*c.r {
+		off := math.Abs(bestR - c.r)
+		if outer && outerR >= 0 {
+			off = math.Min(off, math.Abs(outerR-c.r))
+		}
+		if bestD >= wallStepGL && off <= 0.03*c.r {
 			hit += 1 - off/(0.03*c.r)
 		}
 	}
@@ -177,6 +195,15 @@ func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
 	}
 	return hit / float64(inside)
 }
+
+// minWallCoverage is the share of rays that must cross the wall circle
+// at a clear step for a dish to be found.
+const minWallCoverage = 0.45
+
+// wallStepGL is the smallest radial step, grey levels over 2 px of the
+// 400-px search image, that marks a dish wall: a plain dish on a bench
+// of similar brightness still shows its wall by this much.
+const wallStepGL = 4
 
 // sample reads g bilinearly at (x, y), clamped to the image.
 func sample(g []byte, w, h int, x, y float64) float64 {

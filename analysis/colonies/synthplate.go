@@ -115,7 +115,7 @@ func SynthesizePlate(rng *rand.Rand, spec PlateSpec) (*imageio.Image, PlateTruth
 		diam = func() float64 { return thr * u(1.4, 3.2) }
 		// Clonogenic dishes are read below ~35 % cover; denser ones are
 		// re-plated, not counted.
-		count = min(count, int(0.35*inner*inner/(thr*thr*0.6)))
+		count = min(count, int(0.26*inner*inner/(thr*thr)))
 		abortive := rng.IntN(40)
 		for k := 0; k < abortive; k++ {
 			r := thr * u(0.25, 0.6) / 2
