@@ -78,3 +78,31 @@ func TestReadPlateMapSeeding(t *testing.T) {
 		t.Errorf("b.png: %+v, %v", e, ok)
 	}
 }
+
+// TestSizeRule: the first rule that applies decides, µm rules need a
+// pixel size, and the cell rule in px needs none.
+func TestSizeRule(t *testing.T) {
+	cal := models.Calibration{PixelSizeUM: 10, Source: "flag"}
+	none := models.Calibration{}
+	cases := []struct {
+		name string
+		opt  Options
+		cal  models.Calibration
+		area float64 // working px², scale 0.5
+		rule string
+	}{
+		{"area px", Options{MinColonyAreaPx: 400, MinCells: 50, CellAreaPx: 20}, cal, 100, SizeRuleAreaPx},
+		{"area µm²", Options{MinColonyAreaUM2: 40000}, cal, 100, SizeRuleAreaUM2},
+		{"diameter µm", Options{MinColonyDiameterUM: 200}, cal, math.Pi / 4 * 100, SizeRuleDiameterUM},
+		{"cells µm²", Options{MinCells: 50, CellAreaUM2: 800}, cal, 100, SizeRuleCellsUM2},
+		{"cells px", Options{MinCells: 50, CellAreaPx: 8}, none, 100, SizeRuleCellsPx},
+		{"cells µm² uncalibrated", Options{MinCells: 50, CellAreaUM2: 800}, none, math.Pi / 4 * 64, SizeRuleAuto},
+		{"auto", Options{}, none, math.Pi / 4 * 64, SizeRuleAuto},
+	}
+	for _, c := range cases {
+		got, rule := minColonyAreaWork(c.opt, c.cal, 0.5, 800)
+		if rule != c.rule || math.Abs(got-c.area) > 1e-9 {
+			t.Errorf("%s: %g px², rule %s; want %g, %s", c.name, got, rule, c.area, c.rule)
+		}
+	}
+}

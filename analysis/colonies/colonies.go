@@ -48,9 +48,12 @@ type Options struct {
 	MinColonyAreaPx     float64
 	MinCells            int     // cells a cluster needs to be a colony, usually 50
 	CellAreaUM2         float64 // projected area of one cell in the colony, µm²
-	ROI                 *ROI    // nil = detect the dish
-	Overlay             bool    // render Result.Overlay
-	Labels              bool    // render Result.Labels
+	// CellAreaPx is the projected area of one cell in input px²: with
+	// MinCells it gives the ≥ 50-cell rule without a pixel size.
+	CellAreaPx float64
+	ROI        *ROI // nil = detect the dish
+	Overlay    bool // render Result.Overlay
+	Labels     bool // render Result.Labels
 }
 
 // Result is what Count found in one dish.
@@ -58,6 +61,10 @@ type Result struct {
 	Colonies       []models.Colony // counted colonies, ids 1..n
 	Rejected       []models.Colony // abortive clusters and debris, ids n+1..
 	CoveredAreaPct float64         // colony area ÷ analysed area × 100
+	// SizeRule says which colony size threshold decided (SizeRule…) and
+	// MinColonyAreaPx what it was, input px².
+	SizeRule        string
+	MinColonyAreaPx float64
 	// EstimatedColonies is the count added for confluent areas that hold
 	// more colonies than could be separated: area ÷ typical single-colony
 	// area − 1 per such area (QC count_estimated_from_area).
@@ -106,8 +113,9 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	default:
 		return nil, fmt.Errorf("%w %q (want auto, dark or light)", ErrPolarity, opt.Polarity)
 	}
-	if opt.PixelSizeUM < 0 || opt.MinColonyAreaPx < 0 || opt.MinColonyAreaUM2 < 0 || opt.MinColonyDiameterUM < 0 || opt.MinCells < 0 || opt.CellAreaUM2 < 0 ||
-		math.IsNaN(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2) {
+	if opt.PixelSizeUM < 0 || opt.MinColonyAreaPx < 0 || opt.MinColonyAreaUM2 < 0 || opt.MinColonyDiameterUM < 0 || opt.MinCells < 0 || opt.CellAreaUM2 < 0 || opt.CellAreaPx < 0 ||
+		math.IsNaN(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx) ||
+		math.IsInf(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx, 0) {
 		return nil, fmt.Errorf("%w: sizes must be ≥ 0", ErrOptions)
 	}
 	cal := img.Calibration
@@ -177,6 +185,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	res.QC = append(res.QC, seg.qc...)
 	res.Colonies, res.Rejected = seg.colonies, seg.rejected
 	res.CoveredAreaPct = round3(seg.coveredPct)
+	res.SizeRule, res.MinColonyAreaPx = seg.sizeRule, round3(seg.minAreaPx)
 	if len(res.Colonies) == 0 && !hasFlag(res.QC, models.QCBlank) {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}

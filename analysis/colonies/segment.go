@@ -35,6 +35,8 @@ type segmentation struct {
 	rejected   []models.Colony
 	coveredPct float64
 	qc         []string
+	sizeRule   string  // which size rule decided (SizeRule…)
+	minAreaPx  float64 // the colony size threshold, input px²
 }
 
 // segment separates colonies from the dish background inside roi.
@@ -163,7 +165,15 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		return seg, nil
 	}
 	morph.FillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
+	minArea, rule := minColonyAreaWork(opt, cal, scale, radius)
+	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
+	// No colony of the smallest counted size is thinner than this: a
+	// piece whose widest point is narrower is a stroke or a fibre.
+	minHalfWidth := strokeFraction * math.Sqrt(minArea/math.Pi)
 	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	if openStrokes(mask, dt, w, h, minHalfWidth) {
+		dt = morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	}
 	// Shape pieces first: the watershed of the distance transform alone
 	// keeps strokes (writing, scratches, agar folds, the meniscus) whole
 	// enough to see that they are thin; they are set aside as debris.
@@ -173,8 +183,9 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	colonyMask := make([]bool, w*h)
 	for _, p := range pieces {
 		thin[p.label] = p.area > 0 && (float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) ||
-			p.elongation() > maxElongation || p.meanRes() < 1.5*float64(low))
+			p.elongation() > maxElongation || p.meanRes() < 1.5*float64(low) || float64(p.maxDT) < minHalfWidth)
 	}
+	strokeComponents(pieces, thin)
 	for i, l := range shape {
 		colonyMask[i] = l > 0 && !thin[l]
 	}
@@ -197,7 +208,6 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		isDebris[id] = true
 	}
 
-	minArea := minColonyAreaWork(opt, cal, scale, radius)
 	inBand := func(o *object) bool {
 		if !dish.Found || dish.Shape != "circle" || dish.InnerRadiusPx <= 0 {
 			return false
@@ -269,6 +279,9 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			if opt.CellAreaUM2 > 0 {
 				c.EstimatedCells = round3(c.AreaUM2 / opt.CellAreaUM2)
 			}
+		}
+		if c.EstimatedCells == 0 && opt.CellAreaPx > 0 {
+			c.EstimatedCells = round3(areaIn / opt.CellAreaPx)
 		}
 		return c
 	}
@@ -399,22 +412,43 @@ func markerFunction(dt, res []float32, mask []bool) []float32 {
 	return f
 }
 
-// minColonyAreaWork is the colony size threshold in working pixels².
-func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWork float64) float64 {
+// Size rules: which colony size threshold decided (Result.SizeRule).
+const (
+	SizeRuleAreaPx     = "area_px"       // Options.MinColonyAreaPx
+	SizeRuleAreaUM2    = "area_um2"      // MinColonyAreaUM2 with the pixel size
+	SizeRuleDiameterUM = "diameter_um"   // MinColonyDiameterUM with the pixel size
+	SizeRuleCellsUM2   = "cells_um2"     // MinCells × CellAreaUM2 with the pixel size
+	SizeRuleCellsPx    = "cells_px"      // MinCells × CellAreaPx, no calibration needed
+	SizeRuleAuto       = "dish_fraction" // no rule given: autoMinDiameterFrac of the dish diameter
+)
+
+// autoMinDiameterFrac: without a size rule, objects narrower than this
+// fraction of the dish diameter (0.45 mm on a 90 mm dish) are specks.
+const autoMinDiameterFrac = 0.005
+
+// autoMinDiameterWork is the floor of that automatic diameter, working px:
+// below 3 px nothing is told from noise.
+const autoMinDiameterWork = 3.0
+
+// minColonyAreaWork is the colony size threshold in working pixels² and
+// the rule that set it.
+func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWork float64) (float64, string) {
 	px2 := scale * scale // working px² per input px²
 	switch {
 	case opt.MinColonyAreaPx > 0:
-		return opt.MinColonyAreaPx * px2
+		return opt.MinColonyAreaPx * px2, SizeRuleAreaPx
 	case cal.Known() && opt.MinColonyAreaUM2 > 0:
-		return opt.MinColonyAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+		return opt.MinColonyAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2, SizeRuleAreaUM2
 	case cal.Known() && opt.MinColonyDiameterUM > 0:
 		d := opt.MinColonyDiameterUM / cal.PixelSizeUM * scale
-		return math.Pi / 4 * d * d
+		return math.Pi / 4 * d * d, SizeRuleDiameterUM
 	case cal.Known() && opt.MinCells > 0 && opt.CellAreaUM2 > 0:
-		return float64(opt.MinCells) * opt.CellAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+		return float64(opt.MinCells) * opt.CellAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2, SizeRuleCellsUM2
+	case opt.MinCells > 0 && opt.CellAreaPx > 0:
+		return float64(opt.MinCells) * opt.CellAreaPx * px2, SizeRuleCellsPx
 	}
-	d := math.Max(3, 0.005*2*dishRadiusWork)
-	return math.Pi / 4 * d * d
+	d := math.Max(autoMinDiameterWork, autoMinDiameterFrac*2*dishRadiusWork)
+	return math.Pi / 4 * d * d, SizeRuleAuto
 }
 
 // choosePolarity picks the side on which the background-corrected dish has
@@ -491,4 +525,54 @@ func coverage(diff []float32, roi []bool, sign, low float32) float64 {
 		return 0
 	}
 	return float64(k) / float64(n)
+}
+
+// strokeFraction: a piece whose largest distance to its edge is below this
+// fraction of the smallest colony's radius is a stroke, not a colony.
+const strokeFraction = 0.6
+
+// strokeShare: when thin pieces make up this share of a connected object,
+// the whole object is a stroke (writing, a fibre, a scratch): the round
+// pieces at its crossings and bends are set aside with it.
+const strokeShare = 2.0 / 3
+
+// strokeComponents marks every piece of a mostly-thin connected object
+// as thin.
+func strokeComponents(pieces []object, thin []bool) {
+	total := map[int32]float64{}
+	thinArea := map[int32]float64{}
+	for _, p := range pieces {
+		total[p.group] += p.area
+		if thin[p.label] {
+			thinArea[p.group] += p.area
+		}
+	}
+	for _, p := range pieces {
+		if t := total[p.group]; t > 0 && thinArea[p.group] >= strokeShare*t {
+			thin[p.label] = true
+		}
+	}
+}
+
+// openStrokes removes from mask the parts narrower than 2·rad px (a
+// morphological opening by a disc: pixels farther than rad from every
+// pixel at least rad inside the mask): fibres, writing and hairs that
+// touch a colony no longer join it. Reports whether anything changed.
+func openStrokes(mask []bool, dt []float32, w, h int, rad float64) bool {
+	if rad < 1 {
+		return false
+	}
+	notCore := make([]bool, len(mask))
+	for i, m := range mask {
+		notCore[i] = !m || float64(dt[i]) < rad
+	}
+	toCore := morph.DistanceToBackground(notCore, w, h, morph.BorderIsOpen)
+	changed := false
+	for i, m := range mask {
+		if m && notCore[i] && float64(toCore[i]) > rad+0.5 {
+			mask[i] = false
+			changed = true
+		}
+	}
+	return changed
 }

@@ -101,7 +101,7 @@ func SynthesizePlate(rng *rand.Rand, spec PlateSpec) (*imageio.Image, PlateTruth
 	// density (crowded colonies stay small), clamped to 0.3–5 mm and to
 	// ≥ 4 px so a human can see them at this resolution.
 	medMM := math.Min(2.5, math.Max(0.5, 2.5*math.Pow(30/float64(count), 0.35))) * u(0.7, 1.3)
-	minD := math.Max(0.3*pxmm, 4)
+	minD := math.Max(0.3*pxmm, 5)
 	diam := func() float64 {
 		d := medMM * pxmm * math.Exp(0.45*rng.NormFloat64())
 		return math.Max(minD, math.Min(5*pxmm, d))
@@ -368,7 +368,7 @@ func drawArtefacts(rng *rand.Rand, dens, art []float64, n int, cx, cy, R, inner,
 	}
 	for k := rng.IntN(30); k > 0; k-- {
 		a, d := u(0, 2*math.Pi), math.Sqrt(rng.Float64())*(inner-3)
-		add(cx+d*math.Cos(a), cy+d*math.Sin(a), u(0.5, 1.2), sign*u(30, 70), 0.4)
+		add(cx+d*math.Cos(a), cy+d*math.Sin(a), u(0.4, 0.9), sign*u(30, 70), 0.4)
 	}
 	// Marker writing on the lid: a few dark strokes near the rim.
 	if rng.IntN(2) == 0 {

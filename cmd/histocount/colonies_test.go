@@ -345,9 +345,17 @@ func TestColoniesThresholdNeedsCalibration(t *testing.T) {
 	out = t.TempDir()
 	mustRun(t, ExitOK, "colonies", "--quiet", "--out", out, one)
 	images, _ = csvMap(t, filepath.Join(out, "images.csv"), "image")
-	if r := images[one]; !strings.Contains(r["qc"], models.QCNoCalibration) {
-		t.Errorf("uncalibrated row without no_calibration flag: %v", r)
+	if r := images[one]; !strings.Contains(r["qc"], models.QCNoCalibration) || r["size_rule"] != "dish_fraction" {
+		t.Errorf("uncalibrated row without no_calibration flag or size_rule dish_fraction: %v", r)
 	}
+	// The 50-cell rule with the cell area in px needs no pixel size.
+	out = t.TempDir()
+	mustRun(t, ExitOK, "colonies", "--quiet", "--min-cells", "50", "--cell-area-px", "4", "--out", out, one)
+	images, _ = csvMap(t, filepath.Join(out, "images.csv"), "image")
+	if r := images[one]; r["status"] != models.StatusOK || r["size_rule"] != "cells_px" || r["min_colony_area_px"] != "200" {
+		t.Errorf("--min-cells 50 --cell-area-px 4: row %v", r)
+	}
+	mustRun(t, ExitUsage, "colonies", "--quiet", "--min-cells", "50", "--cell-area-px", "4", "--cell-area", "100", "--out", t.TempDir(), one)
 }
 
 // TestColoniesROI: a circle ROI replaces dish detection; a mask of the
