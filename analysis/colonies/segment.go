@@ -25,6 +25,30 @@ const (
 	bandRoundness   = 0.6  // … and this compact (max DT ÷ equivalent radius)
 	maxElongation   = 3.0  // principal-axis ratio above this is a fibre or scratch
 	thinRatio       = 0.55 // max DT ÷ equivalent radius below this is a stroke, not a colony (a 3:1 ellipse has 0.58)
+	faintStroke     = 1.5  // a piece whose mean contrast is below this many colony thresholds (low) is a smear
+)
+
+// Image and background constants.
+const (
+	minDishPixels    = 400  // working px: a smaller analysed area is too_small
+	saturatedShare   = 0.05 // share of dish pixels at 0–1 or 254–255 that flags saturated
+	smoothSigmaPx    = 1.0  // Gaussian σ, working px, applied before everything
+	bgWindowFrac     = 0.25 // background window ÷ dish radius: large against colonies, small against lighting
+	minBgWindowPx    = 15.0 // working px
+	excludeFraction  = 0.5  // pixels above this fraction of the colony threshold are left out of the background
+	excludeGrowPx    = 2    // … grown by this many working px (their soft edges)
+	rimBandFrac      = 0.03 // the polar rim model starts this fraction of the wall radius inside the rim band
+	holeAreaFrac     = 0.0005
+	minHoleAreaPx    = 4 // holes up to max(minHoleAreaPx, holeAreaFrac × dish area) are filled
+	blankRejectShare = 0.01
+)
+
+// Confluence: the count is unreliable when colonies cover this much.
+const (
+	confluentCoverPct   = 45.0 // colony area, % of the dish
+	confluentMaskShare  = 0.5  // share of the dish above the colony threshold
+	touchingCoverPct    = 20.0 // with this cover…
+	touchingColonyShare = 0.6  // … and this share of colonies touching another
 )
 
 // segmentation is the outcome of segment, in working pixels for labels.
@@ -39,10 +63,66 @@ type segmentation struct {
 	minAreaPx  float64 // the colony size threshold, input px²
 }
 
-// segment separates colonies from the dish background inside roi.
+// contrastMap is the background-corrected dish of step 2 (doc.go).
+type contrastMap struct {
+	res       []float32 // signed contrast, colonies positive, grey levels
+	low, peak float32   // object and peak thresholds, grey levels
+	polarity  string
+	radius    float64 // dish radius, working px
+	dishPx    int     // analysed pixels
+}
+
+// segment separates colonies from the dish background inside roi, in the
+// steps of doc.go: background and contrast, objects, strokes, splitting,
+// classes, output.
 func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
 	w, h := g.w, g.h
 	seg := &segmentation{labels: make([]int32, w*h)}
+	cm, qc, err := contrast(g, roi, dish, scale, opt)
+	seg.qc = append(seg.qc, qc...)
+	if err != nil {
+		return nil, err
+	}
+	if cm == nil {
+		seg.polarity = opt.Polarity
+		return seg, nil
+	}
+	seg.polarity = cm.polarity
+	mask, ok := objectMask(cm, roi, w, h)
+	if !ok {
+		// Nothing anywhere reaches colony contrast: an empty dish.
+		seg.qc = append(seg.qc, models.QCBlank)
+		return seg, nil
+	}
+	minArea, rule := minColonyAreaWork(opt, cal, scale, cm.radius)
+	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
+	morph.FillHoles(mask, w, h, max(minHoleAreaPx, int(holeAreaFrac*float64(cm.dishPx))))
+	// No colony of the smallest counted size is thinner than this: a
+	// piece whose widest point is narrower is a stroke or a fibre.
+	minHalfWidth := strokeFraction * math.Sqrt(minArea/math.Pi)
+	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	if openStrokes(mask, dt, w, h, minHalfWidth) {
+		dt = morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	}
+	lab, n, isDebris := splitColonies(mask, dt, cm, g, minHalfWidth)
+	objs := measure(lab, n, w, h, g.pix, cm.res, dt)
+	inBand := rimBand(dish, scale)
+	classify(objs, isDebris, cm.peak, minArea, inBand)
+	coreContrast(objs, lab, cm.res, dt)
+	rejectFaint(objs, inBand)
+	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
+	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
+	return seg, nil
+}
+
+// contrast is step 2: smooth, subtract the background (median, or the
+// envelope when colonies may cover half the dish, then a box mean over
+// dish pixels without colonies and a polar model of the rim band), pick
+// the polarity and set the thresholds from the noise σ. A nil map means
+// the analysed area is too small (flagged).
+func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options) (*contrastMap, []string, error) {
+	w, h := g.w, g.h
+	var qc []string
 	vals := make([]byte, 0, len(roi))
 	clipped := 0
 	for i, in := range roi {
@@ -54,32 +134,28 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			}
 		}
 	}
-	if len(vals) < 400 {
-		seg.qc = append(seg.qc, models.QCTooSmall)
-		seg.polarity = opt.Polarity
-		return seg, nil
+	if len(vals) < minDishPixels {
+		return nil, []string{models.QCTooSmall}, nil
 	}
-	if float64(clipped) > 0.05*float64(len(vals)) {
-		seg.qc = append(seg.qc, models.QCSaturated)
+	if float64(clipped) > saturatedShare*float64(len(vals)) {
+		qc = append(qc, models.QCSaturated)
 	}
 	level := medianBytes(vals)
 
-	smooth, err := gaussian(g, 1.0)
+	smooth, err := gaussian(g, smoothSigmaPx)
 	if err != nil {
-		return nil, err
+		return nil, qc, err
 	}
-	// Background window: a quarter of the dish radius, large against
-	// colonies, small against illumination gradients.
 	radius := float64(min(w, h)) / 2
 	if dish.Found && dish.Shape == "circle" {
 		radius = dish.RadiusPx * scale
 	} else if n := len(vals); n > 0 {
 		radius = math.Sqrt(float64(n) / math.Pi)
 	}
-	win := math.Max(15, 0.25*radius)
+	win := math.Max(minBgWindowPx, bgWindowFrac*radius)
 	bg1, err := medianBackground(smooth, roi, level, win, w, h)
 	if err != nil {
-		return nil, err
+		return nil, qc, err
 	}
 	diff := make([]float32, w*h)
 	for i := range diff {
@@ -94,7 +170,6 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	if !known {
 		pol = choosePolarity(diff, roi, sigma, level)
 	}
-	seg.polarity = pol
 	sign := float32(1)
 	if pol == PolarityDark {
 		sign = -1
@@ -130,16 +205,16 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	// crowded colonies do not lift it.
 	excl := make([]bool, w*h)
 	for i := range diff {
-		excl[i] = roi[i] && sign*diff[i] > low/2
+		excl[i] = roi[i] && sign*diff[i] > excludeFraction*low
 	}
-	excl = dilate(excl, w, h, 2)
+	excl = dilate(excl, w, h, excludeGrowPx)
 	bg := maskedBackground(smooth, roi, excl, bg1, w, h, win)
 	if dish.Found && dish.Shape == "circle" && dish.InnerRadiusPx > 0 {
 		// The meniscus and wall change within a few pixels radially but
 		// little around the dish: model them in polar bins.
 		cx, cy := dish.CXPx*scale, dish.CYPx*scale
 		r1 := dish.RadiusPx * scale
-		r0 := dish.InnerRadiusPx*scale - 0.03*dish.RimRadiusPx*scale
+		r0 := dish.InnerRadiusPx*scale - rimBandFrac*dish.RimRadiusPx*scale
 		polarBackground(smooth, roi, bg, w, h, cx, cy, r0, r1)
 	}
 	res := make([]float32, w*h)
@@ -148,48 +223,45 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			res[i] = sign * (smooth[i] - bg[i])
 		}
 	}
+	return &contrastMap{res: res, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
+}
 
+// objectMask is step 3: the dish pixels above the colony threshold, and
+// whether any pixel reaches the peak threshold at all.
+func objectMask(cm *contrastMap, roi []bool, w, h int) ([]bool, bool) {
 	mask := make([]bool, w*h)
-	any := false
-	for i, v := range res {
-		if roi[i] && v > low {
+	found := false
+	for i, v := range cm.res {
+		if roi[i] && v > cm.low {
 			mask[i] = true
 		}
-		if roi[i] && v > peak {
-			any = true
+		if roi[i] && v > cm.peak {
+			found = true
 		}
 	}
-	if !any {
-		// Nothing anywhere reaches colony contrast: an empty dish.
-		seg.qc = append(seg.qc, models.QCBlank)
-		return seg, nil
-	}
-	morph.FillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
-	minArea, rule := minColonyAreaWork(opt, cal, scale, radius)
-	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
-	// No colony of the smallest counted size is thinner than this: a
-	// piece whose widest point is narrower is a stroke or a fibre.
-	minHalfWidth := strokeFraction * math.Sqrt(minArea/math.Pi)
-	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
-	if openStrokes(mask, dt, w, h, minHalfWidth) {
-		dt = morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
-	}
-	// Shape pieces first: the watershed of the distance transform alone
-	// keeps strokes (writing, scratches, agar folds, the meniscus) whole
-	// enough to see that they are thin; they are set aside as debris.
+	return mask, found
+}
+
+// splitColonies is steps 4 and 5. The watershed of the distance transform
+// alone keeps strokes (writing, scratches, agar folds, the meniscus) whole
+// enough to see that they are thin; they are set aside as debris. The rest
+// is split by the persistence watershed of DT·contrast. Returns labels
+// 1..n and which labels are debris.
+func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *plane, minHalfWidth float64) ([]int32, int, []bool) {
+	w, h := g.w, g.h
 	shape, ns := splitTouching(mask, dt, w, h, splitMinPx, splitRel)
-	pieces := measure(shape, ns, w, h, g.pix, res, dt)
+	pieces := measure(shape, ns, w, h, g.pix, cm.res, dt)
 	thin := make([]bool, ns+1)
-	colonyMask := make([]bool, w*h)
 	for _, p := range pieces {
 		thin[p.label] = p.area > 0 && (float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) ||
-			p.elongation() > maxElongation || p.meanRes() < 1.5*float64(low) || float64(p.maxDT) < minHalfWidth)
+			p.elongation() > maxElongation || p.meanRes() < faintStroke*float64(cm.low) || float64(p.maxDT) < minHalfWidth)
 	}
 	strokeComponents(pieces, thin)
+	colonyMask := make([]bool, w*h)
 	for i, l := range shape {
 		colonyMask[i] = l > 0 && !thin[l]
 	}
-	lab, n := splitTouching(colonyMask, markerFunction(dt, res, colonyMask), w, h, splitMinPx, splitRel)
+	lab, n := splitTouching(colonyMask, markerFunction(dt, cm.res, colonyMask), w, h, splitMinPx, splitRel)
 	debrisOf := map[int32]int32{}
 	for i, l := range shape {
 		if l > 0 && thin[l] {
@@ -202,19 +274,29 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			lab[i] = id
 		}
 	}
-	objs := measure(lab, n, w, h, g.pix, res, dt)
 	isDebris := make([]bool, n+1)
 	for _, id := range debrisOf {
 		isDebris[id] = true
 	}
+	return lab, n, isDebris
+}
 
-	inBand := func(o *object) bool {
+// rimBand reports whether an object lies in the rim band (beyond the
+// inner edge of the rim); always false without a detected circular dish.
+func rimBand(dish models.Dish, scale float64) func(o *object) bool {
+	return func(o *object) bool {
 		if !dish.Found || dish.Shape != "circle" || dish.InnerRadiusPx <= 0 {
 			return false
 		}
 		return math.Hypot((o.cx+0.5)/scale-dish.CXPx, (o.cy+0.5)/scale-dish.CYPx) > dish.InnerRadiusPx
 	}
-	coreContrast(objs, lab, res, dt)
+}
+
+// classify is step 6 by shape and size: below the peak contrast nothing;
+// strokes and, in the rim band, objects that are not round are debris;
+// below the colony size abortive; the rest counted (rejectFaint then
+// looks at contrast).
+func classify(objs []object, isDebris []bool, peak float32, minArea float64, inBand func(*object) bool) {
 	for i := range objs {
 		o := &objs[i]
 		if o.area == 0 {
@@ -234,23 +316,21 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			o.class = models.ColonyCounted
 		}
 	}
-	rejectFaint(objs, inBand)
-	covered := 0.0
-	var keep, drop []int
-	groups := map[int32]int{}
+}
+
+// collect renumbers the objects (colonies 1..n in reading order, rejected
+// after them), converts them to input pixels and fills seg; it returns
+// the indices of the kept and the dropped objects.
+func collect(seg *segmentation, objs []object, lab []int32, n int, scale float64, cal models.Calibration, opt Options) (keep, drop []int) {
 	for i := range objs {
-		o := &objs[i]
-		switch o.class {
+		switch objs[i].class {
 		case models.ColonyCounted:
 			keep = append(keep, i)
-			covered += o.area
-			groups[o.group]++
 		case "":
 		default:
 			drop = append(drop, i)
 		}
 	}
-	// Renumber: colonies 1..n in reading order, rejected after them.
 	order := func(ix []int) {
 		sort.Slice(ix, func(a, b int) bool {
 			oa, ob := objs[ix[a]], objs[ix[b]]
@@ -299,7 +379,20 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			seg.labels[i] = newID[l]
 		}
 	}
-	seg.coveredPct = 100 * covered / float64(len(vals))
+	return keep, drop
+}
+
+// densityFlags sets the covered area and returns blank (nothing counted
+// and hardly anything rejected) and confluent (cover, mask share, or many
+// touching colonies at a high cover).
+func densityFlags(seg *segmentation, objs []object, keep, drop []int, mask []bool, dishPx int) []string {
+	covered := 0.0
+	groups := map[int32]int{}
+	for _, i := range keep {
+		covered += objs[i].area
+		groups[objs[i].group]++
+	}
+	seg.coveredPct = 100 * covered / float64(dishPx)
 	touching := 0
 	for _, c := range groups {
 		if c > 1 {
@@ -316,13 +409,15 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	for _, i := range drop {
 		rejectedPx += objs[i].area
 	}
-	if len(keep) == 0 && rejectedPx < 0.01*float64(len(vals)) {
-		seg.qc = append(seg.qc, models.QCBlank)
+	var qc []string
+	if len(keep) == 0 && rejectedPx < blankRejectShare*float64(dishPx) {
+		qc = append(qc, models.QCBlank)
 	}
-	if seg.coveredPct > 45 || float64(maskPx) > 0.5*float64(len(vals)) || (seg.coveredPct > 20 && len(keep) > 0 && float64(touching) > 0.6*float64(len(keep))) {
-		seg.qc = append(seg.qc, models.QCConfluent)
+	if seg.coveredPct > confluentCoverPct || float64(maskPx) > confluentMaskShare*float64(dishPx) ||
+		(seg.coveredPct > touchingCoverPct && len(keep) > 0 && float64(touching) > touchingColonyShare*float64(len(keep))) {
+		qc = append(qc, models.QCConfluent)
 	}
-	return seg, nil
+	return qc
 }
 
 // faintFraction: an object whose core contrast is below this fraction of
