@@ -148,6 +148,7 @@ func refineCircle(g []byte, w, h int, c circle, rays int, outer bool) (circle, f
 // image are not counted; a circle more than a third outside scores 0.
 func edgeCoverage(g []byte, w, h int, c circle, rays int, outer bool) float64 {
 	hit, inside := 0.0, 0
+	prof := make([]float64, 0, int(0.3*c.r/0.5)+8)
 	for a := 0; a < rays; a++ {
 		th := 2 * math.Pi * float64(a) / float64(rays)
 		ux, uy := math.Cos(th), math.Sin(th)
@@ -170,9 +171,22 @@ func edgeCoverage(g []byte, w, h int, c circle, rays int, outer bool) float64 {
 		// The strongest step, and the outermost clear one: colonies lie
 		// inside the wall, so the first step met coming in from the
 		// bench is the wall even where a dark colony edge is stronger.
+		// The profile is sampled once every 0.5 px; the step at r is
+		// p(r+1) − p(r−1), four samples apart.
+		r0 := 0.85 * c.r
+		steps := int((math.Min(1.15*c.r, rmax-1)-r0)/0.5) + 1
+		if steps <= 0 {
+			continue
+		}
+		prof = prof[:0]
+		for k := 0; k < steps+4; k++ {
+			r := r0 - 1 + 0.5*float64(k)
+			prof = append(prof, sample(g, w, h, c.cx+r*ux, c.cy+r*uy))
+		}
 		bestD, bestR, outerR := 0.0, 0.0, -1.0
-		for r := 0.85 * c.r; r <= math.Min(1.15*c.r, rmax-1); r += 0.5 {
-			d := math.Abs(sample(g, w, h, c.cx+(r+1)*ux, c.cy+(r+1)*uy) - sample(g, w, h, c.cx+(r-1)*ux, c.cy+(r-1)*uy))
+		for k := 0; k < steps; k++ {
+			r := r0 + 0.5*float64(k)
+			d := math.Abs(prof[k+4] - prof[k])
 			if d > bestD {
 				bestD, bestR = d, r
 			}
@@ -207,8 +221,16 @@ const wallStepGL = 4
 
 // sample reads g bilinearly at (x, y), clamped to the image.
 func sample(g []byte, w, h int, x, y float64) float64 {
-	x = math.Max(0, math.Min(float64(w-1), x))
-	y = math.Max(0, math.Min(float64(h-1), y))
+	if x < 0 {
+		x = 0
+	} else if x > float64(w-1) {
+		x = float64(w - 1)
+	}
+	if y < 0 {
+		y = 0
+	} else if y > float64(h-1) {
+		y = float64(h - 1)
+	}
 	x0, y0 := int(x), int(y)
 	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
 	fx, fy := x-float64(x0), y-float64(y0)

@@ -657,17 +657,46 @@ func openStrokes(mask []bool, dt []float32, w, h int, rad float64) bool {
 	if rad < 1 {
 		return false
 	}
-	notCore := make([]bool, len(mask))
-	for i, m := range mask {
-		notCore[i] = !m || float64(dt[i]) < rad
+	// Offsets of the disc of radius rad + 0.5, nearest first so most
+	// pixels stop at the first core pixel they meet.
+	reach := rad + 0.5
+	k := int(math.Ceil(reach))
+	type off struct {
+		dx, dy int
+		d2     float64
 	}
-	toCore := morph.DistanceToBackground(notCore, w, h, morph.BorderIsOpen)
-	changed := false
-	for i, m := range mask {
-		if m && notCore[i] && float64(toCore[i]) > rad+0.5 {
-			mask[i] = false
-			changed = true
+	var offs []off
+	for dy := -k; dy <= k; dy++ {
+		for dx := -k; dx <= k; dx++ {
+			if d2 := float64(dx*dx + dy*dy); d2 <= reach*reach {
+				offs = append(offs, off{dx, dy, d2})
+			}
 		}
 	}
-	return changed
+	sort.Slice(offs, func(i, j int) bool { return offs[i].d2 < offs[j].d2 })
+	core := func(i int) bool { return mask[i] && float64(dt[i]) >= rad }
+	var drop []int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if !mask[i] || core(i) {
+				continue
+			}
+			near := false
+			for _, o := range offs {
+				xx, yy := x+o.dx, y+o.dy
+				if xx >= 0 && yy >= 0 && xx < w && yy < h && core(yy*w+xx) {
+					near = true
+					break
+				}
+			}
+			if !near {
+				drop = append(drop, i)
+			}
+		}
+	}
+	for _, i := range drop {
+		mask[i] = false
+	}
+	return len(drop) > 0
 }
