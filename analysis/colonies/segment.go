@@ -1,6 +1,7 @@
 package colonies
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"math"
@@ -88,14 +89,22 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		return seg, nil
 	}
 	seg.polarity = cm.polarity
+	minArea, rule := minColonyAreaWork(opt, cal, scale, cm.radius)
+	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
+	if d := 2 * math.Sqrt(minArea/math.Pi); rule != SizeRuleAuto && d >= looseMinDiameterPx {
+		// Colonies this large are resolved into cells with gaps between
+		// them: look at the stain density over a sixth of the smallest
+		// colony so one colony is one object.
+		if err := blurContrast(cm, roi, w, h, d*looseBlurFrac); err != nil {
+			return nil, err
+		}
+	}
 	mask, ok := objectMask(cm, roi, w, h)
 	if !ok {
 		// Nothing anywhere reaches colony contrast: an empty dish.
 		seg.qc = append(seg.qc, models.QCBlank)
 		return seg, nil
 	}
-	minArea, rule := minColonyAreaWork(opt, cal, scale, cm.radius)
-	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
 	morph.FillHoles(mask, w, h, max(minHoleAreaPx, int(holeAreaFrac*float64(cm.dishPx))))
 	// No colony of the smallest counted size is thinner than this: a
 	// piece whose widest point is narrower is a stroke or a fibre.
@@ -699,4 +708,48 @@ func openStrokes(mask []bool, dt []float32, w, h int, rad float64) bool {
 		mask[i] = false
 	}
 	return len(drop) > 0
+}
+
+// Loose colonies: with a size rule whose smallest colony is at least
+// looseMinDiameterPx working px across, the contrast is blurred with
+// σ = looseBlurFrac × that diameter before objects are found.
+const (
+	looseMinDiameterPx = 12.0
+	looseBlurFrac      = 1.0 / 6
+)
+
+// blurContrast replaces cm.res by its Gaussian blur of σ px over the dish
+// (outside the dish stays 0).
+func blurContrast(cm *contrastMap, roi []bool, w, h int, sigma float64) error {
+	if w < 2 || h < 2 || !(sigma > 0) || len(cm.res) != w*h {
+		return nil
+	}
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, float32Bytes(cm.res))
+	if err != nil {
+		return fmt.Errorf("colonies: wrap contrast: %w", err)
+	}
+	defer m.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.GaussianBlur(m, &out, image.Pt(0, 0), sigma, sigma, gocv.BorderReflect)
+	v, err := matFloats(out)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if !roi[i] {
+			v[i] = 0
+		}
+	}
+	cm.res = v
+	return nil
+}
+
+// float32Bytes is v in the machine's byte order, as OpenCV reads CV_32F.
+func float32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.NativeEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
 }

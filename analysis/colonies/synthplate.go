@@ -154,12 +154,20 @@ func SynthesizePlate(rng *rand.Rand, spec PlateSpec) (*imageio.Image, PlateTruth
 			tr.Colonies++
 		}
 	}
+	// Fibroblast colonies stained with crystal violet are often loose
+	// swirls of spindle cells with gaps between them, not domes.
+	loose := kind == PlateViolet && rng.IntN(3) != 0
+	cellLen := u(5, 9) * float64(n) / 1000
 	for _, o := range objs {
 		d := u(0.75, 1.15)
 		if !o.Counted {
 			d *= u(0.5, 0.9)
 		}
-		stampColony(dens, n, o, d, look.edge, rng)
+		if loose {
+			stampCells(dens, n, o, d, cellLen, rng)
+		} else {
+			stampColony(dens, n, o, d, look.edge, rng)
+		}
 	}
 	tr.Objects = objs
 
@@ -382,6 +390,38 @@ func drawArtefacts(rng *rand.Rand, dens, art []float64, n int, cx, cy, R, inner,
 			th := u(0, math.Pi)
 			for t := -h / 2; t <= h/2; t += 0.5 {
 				add(x+t*math.Cos(th), y+t*math.Sin(th), u(1, 1.8), v/4, 0.5)
+			}
+		}
+	}
+}
+
+// stampCells draws a colony as spindle cells (length cellLen px, a third
+// as wide) scattered over its disc, denser at the centre and locally
+// aligned, with gaps between them as in a loose fibroblast colony. The
+// cell count is the area over a cell's footprint times 0.6 to 1.
+func stampCells(dens []float64, n int, o PlateColony, d, cellLen float64, rng *rand.Rand) {
+	foot := cellLen * cellLen / 3
+	cells := max(2, int(math.Pi*o.R*o.R/foot*(0.6+0.4*rng.Float64())))
+	swirl := rng.Float64() * math.Pi
+	for k := 0; k < cells; k++ {
+		a := rng.Float64() * 2 * math.Pi
+		q := math.Min(1, math.Abs(rng.NormFloat64())*0.55)
+		x, y := o.X+q*o.R*math.Cos(a), o.Y+q*o.R*math.Sin(a)
+		th := swirl + a + math.Pi/2 + 0.5*rng.NormFloat64()
+		ux, uy := math.Cos(th), math.Sin(th)
+		half := cellLen / 2
+		wid := cellLen / 6
+		v := d * (0.7 + 0.3*rng.Float64())
+		for yy := max(0, int(y-half-2)); yy < min(n, int(y+half+3)); yy++ {
+			for xx := max(0, int(x-half-2)); xx < min(n, int(x+half+3)); xx++ {
+				dx, dy := float64(xx)+0.5-x, float64(yy)+0.5-y
+				along, across := dx*ux+dy*uy, -dx*uy+dy*ux
+				e := (along*along)/(half*half) + (across*across)/(wid*wid)
+				if e >= 1 {
+					continue
+				}
+				i := yy*n + xx
+				dens[i] = math.Min(1, dens[i]+v*(1-e)*(1-dens[i]))
 			}
 		}
 	}

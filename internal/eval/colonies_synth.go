@@ -1,11 +1,14 @@
 package eval
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/histocount/histocount/analysis/colonies"
 	"github.com/histocount/histocount/imageio"
@@ -54,31 +57,74 @@ func runSynthPlates(kind string, n, size int, w io.Writer) (map[string]float64, 
 	}
 	if kind == colonies.PlateViolet {
 		d := float64(violetMinDiameterPx) * float64(size) / 1000
-		opt.MinColonyAreaPx = 3.14159265358979 / 4 * d * d
+		opt.MinColonyAreaPx = math.Pi / 4 * d * d
 	}
 	return evalPlates("colony-synth-"+kind, items, opt, w)
 }
 
-// runGenPlates evaluates on the independent generator's plates in
-// $HISTOCOUNT_GEN_PLATES (default /work/gen-data/plates): a truth.csv with
-// image,colonies like colony-plates. Held out: nothing is tuned on it.
+// genPlatesDir is the independent generator's plates (helper "gen",
+// internal/physgen on its branch), $HISTOCOUNT_GEN_PLATES or
+// /work/gen-data/plates: agar/ and cv/ with a truth.csv each. Held out:
+// nothing in analysis/colonies is tuned on them.
+func genPlatesDir() string {
+	if d := os.Getenv("HISTOCOUNT_GEN_PLATES"); d != "" {
+		return d
+	}
+	return "/work/gen-data/plates"
+}
+
+// runGenPlates evaluates on the independent generator's webcam agar
+// plates (auto settings) and crystal-violet dishes (the lab's
+// --min-colony-diameter-px 20 with the plate map's seeding).
 func runGenPlates(_ string, w io.Writer) (map[string]float64, error) {
-	dir := os.Getenv("HISTOCOUNT_GEN_PLATES")
-	if dir == "" {
-		dir = "/work/gen-data/plates"
+	out := map[string]float64{}
+	for _, sub := range []string{"agar", "cv"} {
+		dir := filepath.Join(genPlatesDir(), sub)
+		recs, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
+		if err != nil {
+			return nil, fmt.Errorf("gen-plates: %w", err)
+		}
+		var items []plateItem
+		col := map[string]int{}
+		for i, r := range recs {
+			if i == 0 {
+				for k, h := range r {
+					col[h] = k
+				}
+				continue
+			}
+			n, err := strconv.Atoi(r[col["colonies"]])
+			if err != nil {
+				return nil, fmt.Errorf("gen-plates %s line %d: %w", sub, i+1, err)
+			}
+			it := plateItem{name: r[0], colonies: n}
+			if k, ok := col["cells_seeded"]; ok {
+				it.cfeSeed, _ = strconv.ParseFloat(r[k], 64)
+			}
+			path := filepath.Join(dir, r[0])
+			it.load = func() (*imageio.Image, error) { return imageio.Load(path, imageio.Options{}) }
+			items = append(items, it)
+		}
+		opt := colonies.Options{}
+		if sub == "cv" {
+			opt.MinColonyAreaPx = math.Pi / 4 * violetMinDiameterPx * violetMinDiameterPx
+		}
+		m, err := evalPlates("gen-plates-"+sub, items, opt, w)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			out[sub+"_"+k] = v
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "truth.csv")); err != nil {
-		return nil, fmt.Errorf("gen-plates: %w", err)
-	}
-	truth, err := readColonyTruth(dir)
+	return out, nil
+}
+
+func readCSVRecords(path string) ([][]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	items := make([]plateItem, len(truth))
-	for i, t := range truth {
-		items[i] = plateItem{name: t.image, colonies: t.colonies, load: func() (*imageio.Image, error) {
-			return imageio.Load(filepath.Join(dir, t.image), imageio.Options{})
-		}}
-	}
-	return evalPlates("gen-plates", items, colonies.Options{}, w)
+	defer f.Close()
+	return csv.NewReader(f).ReadAll()
 }
