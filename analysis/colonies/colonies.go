@@ -186,6 +186,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	res.Colonies, res.Rejected = seg.colonies, seg.rejected
 	res.CoveredAreaPct = round3(seg.coveredPct)
 	res.SizeRule, res.MinColonyAreaPx = seg.sizeRule, round3(seg.minAreaPx)
+	res.EstimatedColonies = seg.estimated
 	if len(res.Colonies) == 0 && !hasFlag(res.QC, models.QCBlank) {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}

@@ -60,6 +60,7 @@ type segmentation struct {
 	rejected   []models.Colony
 	coveredPct float64
 	qc         []string
+	estimated  int     // colonies added by the area estimate of merged clusters
 	sizeRule   string  // which size rule decided (SizeRule…)
 	minAreaPx  float64 // the colony size threshold, input px²
 }
@@ -121,7 +122,59 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
+	if seg.estimated = areaEstimate(objs, keep); seg.estimated > 0 {
+		seg.qc = append(seg.qc, models.QCAreaEstimate)
+	}
 	return seg, nil
+}
+
+// Area estimate of merged colonies: an object at least clusterAreaRatio
+// times the typical single colony and less round than clusterCircularity
+// holds area ÷ typical colonies. The typical colony is the upper-quartile
+// area of the round colonies that touch no other (at least minTypical).
+const (
+	clusterAreaRatio   = 2.5
+	clusterCircularity = 0.7
+	typicalCircularity = 0.8
+	minTypical         = 10
+	clusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
+)
+
+// areaEstimate returns the colonies to add for merged clusters that the
+// watershed could not split (no neck, no contrast dip): Σ round(area ÷
+// typical) − 1 over them.
+func areaEstimate(objs []object, keep []int) int {
+	groups := map[int32]int{}
+	for _, i := range keep {
+		groups[objs[i].group]++
+	}
+	var single []float64
+	for _, i := range keep {
+		o := &objs[i]
+		if groups[o.group] == 1 && o.circularity() >= typicalCircularity {
+			single = append(single, o.area)
+		}
+	}
+	if len(single) < minTypical {
+		return 0
+	}
+	sort.Float64s(single)
+	// The upper quartile, not the median: colony sizes spread widely (a
+	// late colony is small), and a large single colony must not count
+	// as several.
+	typical := single[len(single)*3/4]
+	rTyp := math.Sqrt(typical / math.Pi)
+	extra := 0
+	for _, i := range keep {
+		o := &objs[i]
+		// A cluster of typical colonies is no thicker than one of them;
+		// a large single colony or a smear is.
+		if o.area >= clusterAreaRatio*typical && o.circularity() < clusterCircularity &&
+			float64(o.maxDT) <= clusterThickness*rTyp {
+			extra += int(math.Round(o.area/typical)) - 1
+		}
+	}
+	return extra
 }
 
 // contrast is step 2: smooth, subtract the background (median, or the
