@@ -357,3 +357,47 @@ func TestCountThinImages(t *testing.T) {
 		}
 	}
 }
+
+// TestSynthesizePlateKinds counts randomised plates of each kind (bench
+// and wall of either polarity, artefacts, overlaps): every dish must be
+// found near the drawn one and the count MAPE stay within bounds set just
+// above the measured values.
+func TestSynthesizePlateKinds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("18 plates")
+	}
+	cases := []struct {
+		kind    string
+		maxMAPE float64
+	}{
+		{PlateDarkOnLight, 8},
+		{PlateLightOnDark, 8},
+		{PlateViolet, 11}, // 9.9 % measured: sparse dishes with one or two abortive clusters or writing blobs counted
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			sum := 0.0
+			const plates = 6
+			for i := 0; i < plates; i++ {
+				img, tr := SynthesizePlate(rand.New(rand.NewPCG(77, uint64(i))), PlateSpec{Kind: c.kind, SizePx: 700, Colonies: 10 + 60*i})
+				opt := Options{}
+				if c.kind == PlateViolet {
+					opt.MinColonyAreaPx = math.Pi / 4 * 14 * 14 // 20 px at 1000²
+				}
+				res, err := Count(img, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Dish.Found || math.Hypot(res.Dish.CXPx-tr.Dish.CXPx, res.Dish.CYPx-tr.Dish.CYPx) > 0.02*tr.Dish.RimRadiusPx {
+					t.Errorf("plate %d: dish %+v, drawn at (%.0f, %.0f)", i, res.Dish, tr.Dish.CXPx, tr.Dish.CYPx)
+				}
+				ape := 100 * math.Abs(float64(res.Count()-tr.Colonies)) / float64(tr.Colonies)
+				t.Logf("plate %d: %d colonies, counted %d (%.1f %%)", i, tr.Colonies, res.Count(), ape)
+				sum += ape
+			}
+			if mape := sum / plates; !(mape <= c.maxMAPE) {
+				t.Errorf("MAPE %.2f %% > %.0f %%", mape, c.maxMAPE)
+			}
+		})
+	}
+}
