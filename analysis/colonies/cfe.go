@@ -220,14 +220,29 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 }
 
 // LookupPlate finds the plate-map entry of an image path: by the path as
-// given, then by its file name.
+// given, then by its file name, then by the longest key that ends the
+// path at a folder boundary (a plate map beside an images/ folder names
+// "images/x.png").
 func LookupPlate(m map[string]PlateEntry, path string) (PlateEntry, bool) {
 	if e, ok := m[path]; ok {
 		return e, true
 	}
-	if e, ok := m[filepath.ToSlash(path)]; ok {
+	slash := filepath.ToSlash(path)
+	if e, ok := m[slash]; ok {
 		return e, true
 	}
-	e, ok := m[filepath.Base(path)]
-	return e, ok
+	if e, ok := m[filepath.Base(path)]; ok {
+		return e, true
+	}
+	best, found := "", false
+	for k := range m {
+		ks := strings.TrimPrefix(filepath.ToSlash(k), "./")
+		if len(ks) > len(best) && strings.HasSuffix(slash, "/"+ks) {
+			best, found = k, true
+		}
+	}
+	if !found {
+		return PlateEntry{}, false
+	}
+	return m[best], true
 }

@@ -77,6 +77,22 @@ func TestReadPlateMapSeeding(t *testing.T) {
 	if e, ok := LookupPlate(m, "dir/b.png"); !ok || e.CellsSeeded != 2500 || e.Sample != "d1" || e.Replicate != "2" {
 		t.Errorf("b.png: %+v, %v", e, ok)
 	}
+	// Keys with a folder match the end of the path at a folder boundary.
+	m, err = ReadPlateMap(strings.NewReader("image,sample,cells_seeded\nimages/d1.png,a,100\nd1.png,b,200\nx/images/d2.png,c,300\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, sample string }{
+		{"/data/cv/images/d1.png", "b"}, // the file name wins, as before
+		{"/data/x/images/d2.png", "c"},
+		{"/data/y/images/d2.png", ""},
+		{"/data/ximages/d2.png", ""},
+	} {
+		e, ok := LookupPlate(m, c.path)
+		if ok != (c.sample != "") || e.Sample != c.sample {
+			t.Errorf("LookupPlate(%s) = %q, %v; want %q", c.path, e.Sample, ok, c.sample)
+		}
+	}
 }
 
 // TestSizeRule: the first rule that applies decides, µm rules need a
