@@ -447,3 +447,31 @@ func TestColonySamplesBundled(t *testing.T) {
 		}
 	}
 }
+
+// TestColoniesThinImages: a 60000×8 or 8×60000 image used to abort the
+// process in OpenCV's resize (issue 15); now each is a flagged ok row.
+func TestColoniesThinImages(t *testing.T) {
+	in := t.TempDir()
+	for name, sz := range map[string][2]int{"wide.png": {60000, 8}, "tall.png": {8, 60000}} {
+		g := image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
+		for i := range g.Pix {
+			g.Pix[i] = byte(i * 7)
+		}
+		data, err := imageio.EncodePNG(g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	mustRun(t, ExitOK, "colonies", "--quiet", "--out", out, in)
+	images, _ := csvMap(t, filepath.Join(out, "images.csv"), "image")
+	for _, name := range []string{"wide.png", "tall.png"} {
+		r := images[filepath.Join(in, name)]
+		if r["status"] != models.StatusOK || !strings.Contains(r["qc"], models.QCTooSmall) || r["colonies"] != "0" {
+			t.Errorf("%s: row %v, want ok, too_small, 0 colonies", name, r)
+		}
+	}
+}
