@@ -73,6 +73,14 @@ type ColonyPlateResult struct {
 	Colonies         int     `json:"colonies"`
 	RejectedClusters int     `json:"rejected_clusters"` // abortive clusters and debris not counted
 	CoveredAreaPct   float64 `json:"covered_area_pct"`  // colony area ÷ analysed dish area × 100
+	// SizeRule names the colony size threshold that decided (area_px,
+	// area_um2, diameter_um, cells_um2, cells_px, dish_fraction) and
+	// MinColonyAreaPx its value in input px².
+	SizeRule        string  `json:"size_rule,omitempty"`
+	MinColonyAreaPx float64 `json:"min_colony_area_px,omitempty"`
+	// EstimatedColonies of Colonies were estimated from the area of
+	// confluent regions (QC count_estimated_from_area).
+	EstimatedColonies int `json:"estimated_colonies,omitempty"`
 	// CellsSeeded and CFEPct are present when a plate map gives the seeding.
 	CellsSeeded float64     `json:"cells_seeded,omitempty"`
 	CFEPct      float64     `json:"cfe_pct,omitempty"` // colonies ÷ cells seeded × 100
@@ -116,4 +124,10 @@ const (
 	QCFewColonies = "few_colonies"     // fewer than 10 colonies pooled: the CFE interval is wide
 	QCNoSeeding   = "no_cells_seeded"  // no plate-map entry or zero cells seeded: no CFE
 	QCRimObjects  = "objects_near_rim" // many objects touch the analysed edge: check the ROI
+	// QCImplausibleCFE: CFE above 100 % — more colonies than cells seeded;
+	// the seeding or the count is wrong.
+	QCImplausibleCFE = "cfe_implausible"
+	// QCAreaEstimate: part of the count is a confluent area divided by the
+	// typical single-colony area, not separated colonies.
+	QCAreaEstimate = "count_estimated_from_area"
 )

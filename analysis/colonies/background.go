@@ -298,3 +298,132 @@ func polarBackground(s []float32, roi []bool, bg []float32, w, h int, cx, cy, r0
 		bg[i] = float32(f*v + (1-f)*float64(bg[i]))
 	})
 }
+
+// envelopeBackground is the background as the morphological closing of
+// the dish (opening for light colonies) over a win-wide square window on
+// block means, then a box mean over half the window: dark features
+// narrower than the window are removed whatever share of the dish they
+// cover, where a median fails beyond half. sign is +1 for light colonies,
+// −1 for dark ones. Pixels outside roi take no part.
+func envelopeBackground(s []float32, roi []bool, sign float32, win float64, w, h int) []float32 {
+	mean, wt, sw, sh := blockMean(s, roi, nil, w, h, -1)
+	in := make([]bool, sw*sh)
+	v := make([]float64, sw*sh)
+	for i := range v {
+		in[i] = wt[i] > 0.25
+		v[i] = -float64(sign) * mean[i] // colonies dark in v
+	}
+	r := max(1, int(win/bgFactor/2))
+	v = maskedExtreme(v, in, sw, sh, r, true)
+	v = maskedExtreme(v, in, sw, sh, r, false)
+	num := make([]float64, sw*sh)
+	cnt := make([]float64, sw*sh)
+	for i := range v {
+		if in[i] {
+			num[i], cnt[i] = -float64(sign)*v[i], 1
+		}
+	}
+	bn := boxSum(num, sw, sh, max(1, r/2))
+	bc := boxSum(cnt, sw, sh, max(1, r/2))
+	small := make([]float64, sw*sh)
+	level := 0.0
+	nl := 0.0
+	for i := range small {
+		if bc[i] > 0 {
+			small[i] = bn[i] / bc[i]
+			level += small[i]
+			nl++
+		}
+	}
+	if nl > 0 {
+		level /= nl
+	}
+	for i := range small {
+		if bc[i] == 0 {
+			small[i] = level
+		}
+	}
+	return upsample(small, sw, sh, w, h)
+}
+
+// maskedExtreme is a separable (2r+1)² max (or min) filter over the cells
+// where in is true; other cells keep their value and are not read.
+func maskedExtreme(v []float64, in []bool, w, h, r int, isMax bool) []float64 {
+	better := func(a, b float64) bool {
+		if isMax {
+			return a > b
+		}
+		return a < b
+	}
+	tmp := make([]float64, len(v))
+	has := make([]bool, len(v))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			tmp[i] = v[i]
+			for xx := max(0, x-r); xx <= min(w-1, x+r); xx++ {
+				j := y*w + xx
+				if in[j] && (!has[i] || better(v[j], tmp[i])) {
+					tmp[i], has[i] = v[j], true
+				}
+			}
+		}
+	}
+	out := make([]float64, len(v))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			out[i] = v[i]
+			got := false
+			for yy := max(0, y-r); yy <= min(h-1, y+r); yy++ {
+				j := yy*w + x
+				if has[j] && (!got || better(tmp[j], out[i])) {
+					out[i], got = tmp[j], true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// backgroundMode returns, for the signed contrast sign·v over roi, the
+// background peak (the histogram mode within ±modeRangeGL) and the noise
+// σ measured on the side away from the colonies, 1.4826 × the median
+// distance below the mode: colonies covering most of the dish do not
+// inflate it, as they do a MAD over all pixels.
+func backgroundMode(v []float32, roi []bool, sign float32) (mode, sigma float64) {
+	const binsPerGL, span, modeRangeGL = 8, 256, 10
+	hist := make([]int, 2*span*binsPerGL+1)
+	for i, in := range roi {
+		if in {
+			b := int(math.Round(float64(sign*v[i])*binsPerGL)) + span*binsPerGL
+			hist[max(0, min(len(hist)-1, b))]++
+		}
+	}
+	// Mode of the histogram smoothed over ±1 GL.
+	best, bestC := span*binsPerGL, -1
+	for b := (span - modeRangeGL) * binsPerGL; b <= (span+modeRangeGL)*binsPerGL; b++ {
+		c := 0
+		for k := max(0, b-binsPerGL); k <= min(len(hist)-1, b+binsPerGL); k++ {
+			c += hist[k]
+		}
+		if c > bestC {
+			best, bestC = b, c
+		}
+	}
+	below := 0
+	for b := 0; b < best; b++ {
+		below += hist[b]
+	}
+	if below == 0 {
+		return float64(best-span*binsPerGL) / binsPerGL, 0
+	}
+	target, acc := (below+1)/2, 0
+	for b := best - 1; b >= 0; b-- {
+		acc += hist[b]
+		if acc >= target {
+			return float64(best-span*binsPerGL) / binsPerGL, 1.4826 * float64(best-b) / binsPerGL
+		}
+	}
+	return float64(best-span*binsPerGL) / binsPerGL, 0
+}

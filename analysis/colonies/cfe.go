@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -23,13 +22,42 @@ type PlateEntry = models.PlateEntry
 // ErrPlateMap is wrapped by every plate-map parsing error.
 var ErrPlateMap = errors.New("colonies: invalid plate map")
 
+// Seeding limits: a dish holds at least one cell, and no culture dish
+// holds 10¹² (a confluent 15 cm dish is ~2·10⁷ cells). Outside them a
+// plate-map value is a typo, not a seeding.
+const (
+	MinCellsSeeded = 1.0
+	MaxCellsSeeded = 1e12
+)
+
+// MaxPlausibleCFEPct: every colony grows from at least one seeded cell, so
+// a CFE above 100 % means a wrong seeding or count, flagged, never passed.
+const MaxPlausibleCFEPct = 100.0
+
 // CFE returns the colony-formation efficiency in percent: colonies ÷
-// cells seeded × 100; 0 when no cells were seeded.
+// cells seeded × 100; 0 when the seeding is outside [MinCellsSeeded,
+// MaxCellsSeeded] (so the result is always finite).
 func CFE(colonies int, cellsSeeded float64) float64 {
-	if !(cellsSeeded > 0) {
+	if !validSeeding(cellsSeeded) {
 		return 0
 	}
 	return 100 * float64(colonies) / cellsSeeded
+}
+
+func validSeeding(n float64) bool { return n >= MinCellsSeeded && n <= MaxCellsSeeded }
+
+// DishCFE is the CFE of one dish with its QC flags: no_cells_seeded when
+// the seeding is missing or outside the plausible range (no CFE is given),
+// cfe_implausible when the CFE exceeds MaxPlausibleCFEPct.
+func DishCFE(colonies int, cellsSeeded float64) (pct float64, ok bool, qc []string) {
+	if !validSeeding(cellsSeeded) {
+		return 0, false, []string{models.QCNoSeeding}
+	}
+	pct = CFE(colonies, cellsSeeded)
+	if pct > MaxPlausibleCFEPct {
+		qc = append(qc, models.QCImplausibleCFE)
+	}
+	return pct, true, qc
 }
 
 // PoissonCI returns the exact (Garwood) two-sided confidence interval of
@@ -64,7 +92,7 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 			groups[r.Sample] = a
 			names = append(names, r.Sample)
 		}
-		if (r.Status != "" && r.Status != models.StatusOK) || !(r.CellsSeeded > 0) {
+		if (r.Status != "" && r.Status != models.StatusOK) || !validSeeding(r.CellsSeeded) {
 			a.s.FailedImages++
 			if r.Status == "" || r.Status == models.StatusOK {
 				a.qc[models.QCNoSeeding] = true
@@ -76,7 +104,7 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 		a.s.CellsSeeded += r.CellsSeeded
 		a.cfes = append(a.cfes, CFE(r.Colonies, r.CellsSeeded))
 		for _, q := range r.QC {
-			if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated {
+			if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
 				a.qc[q] = true
 			}
 		}
@@ -99,6 +127,9 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 			}
 			if s.Colonies < 10 {
 				a.qc[models.QCFewColonies] = true
+			}
+			if s.CFEPct > MaxPlausibleCFEPct {
+				a.qc[models.QCImplausibleCFE] = true
 			}
 		}
 		for q := range a.qc {
@@ -170,8 +201,8 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 		}
 		cs := get(col["cells_seeded"])
 		n, err := strconv.ParseFloat(cs, 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) || n <= 0 {
-			return nil, fmt.Errorf("%w: line %d: cells_seeded %q is not a positive number", ErrPlateMap, line, cs)
+		if err != nil || !validSeeding(n) {
+			return nil, fmt.Errorf("%w: line %d: cells_seeded %q is not a number of cells from %g to %g", ErrPlateMap, line, cs, MinCellsSeeded, MaxCellsSeeded)
 		}
 		e.CellsSeeded = n
 		if hasRep {
@@ -189,14 +220,29 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 }
 
 // LookupPlate finds the plate-map entry of an image path: by the path as
-// given, then by its file name.
+// given, then by its file name, then by the longest key that ends the
+// path at a folder boundary (a plate map beside an images/ folder names
+// "images/x.png").
 func LookupPlate(m map[string]PlateEntry, path string) (PlateEntry, bool) {
 	if e, ok := m[path]; ok {
 		return e, true
 	}
-	if e, ok := m[filepath.ToSlash(path)]; ok {
+	slash := filepath.ToSlash(path)
+	if e, ok := m[slash]; ok {
 		return e, true
 	}
-	e, ok := m[filepath.Base(path)]
-	return e, ok
+	if e, ok := m[filepath.Base(path)]; ok {
+		return e, true
+	}
+	best, found := "", false
+	for k := range m {
+		ks := strings.TrimPrefix(filepath.ToSlash(k), "./")
+		if len(ks) > len(best) && strings.HasSuffix(slash, "/"+ks) {
+			best, found = k, true
+		}
+	}
+	if !found {
+		return PlateEntry{}, false
+	}
+	return m[best], true
 }

@@ -48,9 +48,12 @@ type Options struct {
 	MinColonyAreaPx     float64
 	MinCells            int     // cells a cluster needs to be a colony, usually 50
 	CellAreaUM2         float64 // projected area of one cell in the colony, µm²
-	ROI                 *ROI    // nil = detect the dish
-	Overlay             bool    // render Result.Overlay
-	Labels              bool    // render Result.Labels
+	// CellAreaPx is the projected area of one cell in input px²: with
+	// MinCells it gives the ≥ 50-cell rule without a pixel size.
+	CellAreaPx float64
+	ROI        *ROI // nil = detect the dish
+	Overlay    bool // render Result.Overlay
+	Labels     bool // render Result.Labels
 }
 
 // Result is what Count found in one dish.
@@ -58,18 +61,46 @@ type Result struct {
 	Colonies       []models.Colony // counted colonies, ids 1..n
 	Rejected       []models.Colony // abortive clusters and debris, ids n+1..
 	CoveredAreaPct float64         // colony area ÷ analysed area × 100
-	Dish           models.Dish
-	Polarity       string
-	QC             []string
-	Calibration    models.Calibration
-	Overlay        *image.RGBA   // nil unless Options.Overlay
-	Labels         *image.Gray16 // nil unless Options.Labels; colonies then rejected objects
+	// SizeRule says which colony size threshold decided (SizeRule…) and
+	// MinColonyAreaPx what it was, input px².
+	SizeRule        string
+	MinColonyAreaPx float64
+	// EstimatedColonies is the count added for confluent areas that hold
+	// more colonies than could be separated: area ÷ typical single-colony
+	// area − 1 per such area (QC count_estimated_from_area).
+	EstimatedColonies int
+	Dish              models.Dish
+	Polarity          string
+	QC                []string
+	Calibration       models.Calibration
+	Overlay           *image.RGBA   // nil unless Options.Overlay
+	Labels            *image.Gray16 // nil unless Options.Labels; colonies then rejected objects
 }
 
 // workSide is the longer side analysed: colonies of plate photographs stay
 // ≥ 10 px across at this size, and it keeps a 2448² plate well under a
 // second.
 const workSide = 1280
+
+// minWorkSide is the shortest working side analysed, px: below it no dish
+// and no background window fit, and the image is flagged too_small.
+const minWorkSide = 16
+
+// workScale is working ÷ input pixels for a w×h input.
+func workScale(w, h int) float64 {
+	return math.Min(1, float64(workSide)/float64(max(w, h, 1)))
+}
+
+// checkBuffer rejects images whose buffer does not match their header.
+func checkBuffer(img *imageio.Image) error {
+	if img.Channels != 1 && img.Channels != 3 {
+		return fmt.Errorf("%w: %d channels", cvutil.ErrBadImage, img.Channels)
+	}
+	if img.Width <= 0 || img.Height <= 0 || len(img.Pix) != img.Width*img.Height*img.Channels {
+		return fmt.Errorf("%w: %d bytes for %dx%dx%d", cvutil.ErrBadImage, len(img.Pix), img.Width, img.Height, img.Channels)
+	}
+	return nil
+}
 
 // Count finds the dish, segments the colonies inside it, splits touching
 // colonies and rejects clusters below the colony size threshold.
@@ -82,8 +113,9 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	default:
 		return nil, fmt.Errorf("%w %q (want auto, dark or light)", ErrPolarity, opt.Polarity)
 	}
-	if opt.PixelSizeUM < 0 || opt.MinColonyAreaPx < 0 || opt.MinColonyAreaUM2 < 0 || opt.MinColonyDiameterUM < 0 || opt.MinCells < 0 || opt.CellAreaUM2 < 0 ||
-		math.IsNaN(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2) {
+	if opt.PixelSizeUM < 0 || opt.MinColonyAreaPx < 0 || opt.MinColonyAreaUM2 < 0 || opt.MinColonyDiameterUM < 0 || opt.MinCells < 0 || opt.CellAreaUM2 < 0 || opt.CellAreaPx < 0 ||
+		math.IsNaN(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx) ||
+		math.IsInf(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx, 0) {
 		return nil, fmt.Errorf("%w: sizes must be ≥ 0", ErrOptions)
 	}
 	cal := img.Calibration
@@ -95,6 +127,24 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	if err := checkBuffer(img); err != nil {
+		return nil, err
+	}
+	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
+	if !cal.Known() {
+		res.QC = append(res.QC, models.QCNoCalibration)
+	}
+	if ws := workScale(img.Width, img.Height); float64(min(img.Width, img.Height))*ws < minWorkSide {
+		// A strip or a thumbnail: no dish fits, and OpenCV would be
+		// asked for an empty image (resize throws on a zero size).
+		res.Polarity = opt.Polarity
+		if res.Polarity == "" || res.Polarity == PolarityAuto {
+			res.Polarity = PolarityDark
+		}
+		res.Dish = models.Dish{Found: false, Shape: "image", Source: "auto"}
+		res.QC = append(res.QC, models.QCTooSmall, models.QCDishNotFound)
+		return res, nil
+	}
 	colour, work, err := workingImages(img)
 	if err != nil {
 		return nil, err
@@ -104,7 +154,6 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	scale := float64(work.Cols()) / float64(img.Width)
 	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
 
-	res := &Result{Calibration: cal, QC: append([]string{}, img.QC...)}
 	var roi []bool
 	if opt.ROI != nil {
 		res.Dish, roi = roiFromOption(opt.ROI, g.w, g.h, scale)
@@ -118,12 +167,9 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			res.QC = append(res.QC, models.QCDishNotFound)
 		}
 	}
-	if !cal.Known() {
-		res.QC = append(res.QC, models.QCNoCalibration)
-	}
 
 	if (opt.Polarity == "" || opt.Polarity == PolarityAuto) && colour.Channels() == 3 {
-		if v, err := violetFraction(colour, roi, g.w, g.h); err == nil && v > violetShare {
+		if v, err := violetFraction(colour, g.pix, roi, g.w, g.h); err == nil && v > violetShare {
 			opt.Polarity = PolarityDark
 			if v > 0.5 {
 				// More stained dish than clear dish: colonies have merged.
@@ -139,6 +185,8 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	res.QC = append(res.QC, seg.qc...)
 	res.Colonies, res.Rejected = seg.colonies, seg.rejected
 	res.CoveredAreaPct = round3(seg.coveredPct)
+	res.SizeRule, res.MinColonyAreaPx = seg.sizeRule, round3(seg.minAreaPx)
+	res.EstimatedColonies = seg.estimated
 	if len(res.Colonies) == 0 && !hasFlag(res.QC, models.QCBlank) {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}
@@ -260,7 +308,7 @@ func workingImages(img *imageio.Image) (colour, grey gocv.Mat, err error) {
 		return colour, grey, fmt.Errorf("colonies: wrap image: %w", err)
 	}
 	defer view.Close()
-	scale := math.Min(1, float64(workSide)/float64(max(img.Width, img.Height)))
+	scale := workScale(img.Width, img.Height)
 	colour = gocv.NewMat()
 	if scale < 1 {
 		w := max(1, int(math.Round(float64(img.Width)*scale)))
@@ -283,27 +331,52 @@ func workingImages(img *imageio.Image) (colour, grey gocv.Mat, err error) {
 // say: a confluent violet dish is darker than its few gaps.
 const violetShare = 0.02
 
-// violetFraction is the fraction of dish pixels whose colour is violet:
-// (B+R)/2 − G > 30 grey levels, i.e. green clearly absorbed, as crystal
-// violet does and agar (yellow-green) and cream colonies do not.
-func violetFraction(small gocv.Mat, roi []bool, w, h int) (float64, error) {
+// violetMinGL is how far (B+R)/2 exceeds G, grey levels, in a pixel
+// stained with crystal violet: the dye absorbs green most, as agar
+// (yellow-green) and cream colonies do not.
+const violetMinGL = 30
+
+// violetFraction is the fraction of dish pixels whose colour is violet
+// ((B+R)/2 − G > violetMinGL) and that are no lighter than the dish's
+// median grey: a stain absorbs, so pink or purple colonies lighter than
+// their agar are not crystal violet.
+func violetFraction(small gocv.Mat, grey []byte, roi []bool, w, h int) (float64, error) {
 	b := small.ToBytes()
-	if len(b) != w*h*3 {
+	if len(b) != w*h*3 || len(grey) != w*h {
 		return 0, fmt.Errorf("colonies: working colour image has %d bytes, want %d", len(b), w*h*3)
 	}
-	n, v := 0, 0
+	var hist [256]int
+	n := 0
 	for i, in := range roi {
-		if !in {
-			continue
-		}
-		n++
-		bl, gr, rd := float64(b[3*i]), float64(b[3*i+1]), float64(b[3*i+2])
-		if (bl+rd)/2-gr > 30 {
-			v++
+		if in {
+			hist[grey[i]]++
+			n++
 		}
 	}
 	if n == 0 {
 		return 0, nil
 	}
+	level, acc := 0, 0
+	for v, c := range hist {
+		acc += c
+		if 2*acc >= n {
+			level = v
+			break
+		}
+	}
+	v := 0
+	for i, in := range roi {
+		if !in || int(grey[i]) > level {
+			continue
+		}
+		bl, gr, rd := float64(b[3*i]), float64(b[3*i+1]), float64(b[3*i+2])
+		if (bl+rd)/2-gr > violetMinGL {
+			v++
+		}
+	}
 	return float64(v) / float64(n), nil
 }
+
+// Count is the colony count of the dish: the colonies found, plus the
+// colonies estimated in confluent areas (Result.EstimatedColonies).
+func (r *Result) Count() int { return len(r.Colonies) + r.EstimatedColonies }

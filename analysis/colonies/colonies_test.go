@@ -336,3 +336,68 @@ func processCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestCountThinImages: strips and thumbnails must come back flagged, not
+// abort the process in OpenCV (resize throws on a zero dsize).
+func TestCountThinImages(t *testing.T) {
+	for _, sz := range [][2]int{{60000, 8}, {8, 60000}, {3000, 20}, {20, 3000}, {1, 1}, {2000, 40}, {40, 40}, {15, 15}} {
+		for _, ch := range []int{1, 3} {
+			img := &imageio.Image{Width: sz[0], Height: sz[1], Channels: ch, Pix: make([]byte, sz[0]*sz[1]*ch)}
+			for i := range img.Pix {
+				img.Pix[i] = byte(i * 7)
+			}
+			res, err := Count(img, Options{Overlay: true, Labels: true})
+			if err != nil {
+				t.Errorf("%dx%dx%d: %v", sz[0], sz[1], ch, err)
+				continue
+			}
+			if len(res.Colonies) != 0 && min(sz[0], sz[1]) < 16 {
+				t.Errorf("%dx%dx%d: %d colonies on a strip", sz[0], sz[1], ch, len(res.Colonies))
+			}
+		}
+	}
+}
+
+// TestSynthesizePlateKinds counts randomised plates of each kind (bench
+// and wall of either polarity, artefacts, overlaps): every dish must be
+// found near the drawn one and the count MAPE stay within bounds set just
+// above the measured values.
+func TestSynthesizePlateKinds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("18 plates")
+	}
+	cases := []struct {
+		kind    string
+		maxMAPE float64
+	}{
+		{PlateDarkOnLight, 8},
+		{PlateLightOnDark, 8},
+		{PlateViolet, 11}, // 9.9 % measured: sparse dishes with one or two abortive clusters or writing blobs counted
+	}
+	for _, c := range cases {
+		t.Run(c.kind, func(t *testing.T) {
+			sum := 0.0
+			const plates = 6
+			for i := 0; i < plates; i++ {
+				img, tr := SynthesizePlate(rand.New(rand.NewPCG(77, uint64(i))), PlateSpec{Kind: c.kind, SizePx: 700, Colonies: 10 + 60*i})
+				opt := Options{}
+				if c.kind == PlateViolet {
+					opt.MinColonyAreaPx = math.Pi / 4 * 14 * 14 // 20 px at 1000²
+				}
+				res, err := Count(img, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !res.Dish.Found || math.Hypot(res.Dish.CXPx-tr.Dish.CXPx, res.Dish.CYPx-tr.Dish.CYPx) > 0.02*tr.Dish.RimRadiusPx {
+					t.Errorf("plate %d: dish %+v, drawn at (%.0f, %.0f)", i, res.Dish, tr.Dish.CXPx, tr.Dish.CYPx)
+				}
+				ape := 100 * math.Abs(float64(res.Count()-tr.Colonies)) / float64(tr.Colonies)
+				t.Logf("plate %d: %d colonies, counted %d (%.1f %%)", i, tr.Colonies, res.Count(), ape)
+				sum += ape
+			}
+			if mape := sum / plates; !(mape <= c.maxMAPE) {
+				t.Errorf("MAPE %.2f %% > %.0f %%", mape, c.maxMAPE)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package colonies
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -57,9 +56,15 @@ func findDish(work gocv.Mat, scale float64) (d models.Dish, roi []bool, ok bool,
 func detectWall(work gocv.Mat) (circle, bool) {
 	w, h := work.Cols(), work.Rows()
 	f := math.Min(1, float64(dishSide)/float64(max(w, h)))
+	// The size is given, not the factors: OpenCV rounds f·side and throws
+	// when a side rounds to 0 (a 1280×1 strip at f = 0.3).
+	dw, dh := int(math.Round(float64(w)*f)), int(math.Round(float64(h)*f))
+	if min(dw, dh) < 40 {
+		return circle{}, false
+	}
 	small := gocv.NewMat()
 	defer small.Close()
-	gocv.Resize(work, &small, image.Pt(0, 0), f, f, gocv.InterpolationArea)
+	gocv.Resize(work, &small, image.Pt(dw, dh), 0, 0, gocv.InterpolationArea)
 	gocv.GaussianBlur(small, &small, image.Pt(0, 0), 1.5, 1.5, gocv.BorderReflect)
 	sw, sh := small.Cols(), small.Rows()
 	minSide := min(sw, sh)
@@ -82,20 +87,25 @@ func detectWall(work gocv.Mat) (circle, bool) {
 		}
 	}
 	// Every seed is refined on 60 rays; only the winner on all 180, which
-	// is where the time goes.
+	// is where the time goes. A dish crowded with strong colony edges up
+	// to its wall is searched again accepting the outermost clear step
+	// of each ray as the wall.
 	var best circle
 	bestScore := 0.0
-	for i, c := range seeds {
-		c, s := refineCircle(g, sw, sh, c, 60)
-		if debugDish {
-			fmt.Printf("seed %d: %v coarse score %.3f (size %dx%d)\n", i, c, s, sw, sh)
+	for _, outer := range []bool{false, true} {
+		best, bestScore = circle{}, 0
+		for _, c := range seeds {
+			c, s := refineCircle(g, sw, sh, c, 60, outer)
+			if s > bestScore {
+				best, bestScore = c, s
+			}
 		}
-		if s > bestScore {
-			best, bestScore = c, s
+		best, bestScore = refineCircle(g, sw, sh, best, 180, outer)
+		if bestScore >= minWallCoverage {
+			break
 		}
 	}
-	best, bestScore = refineCircle(g, sw, sh, best, 180)
-	if bestScore < 0.45 {
+	if bestScore < minWallCoverage {
 		return circle{}, false
 	}
 	return circle{best.cx / f, best.cy / f, best.r / f}, true
@@ -103,14 +113,14 @@ func detectWall(work gocv.Mat) (circle, bool) {
 
 // refineCircle searches centre and radius near c for the largest edge
 // coverage and returns the refined circle and its coverage 0..1.
-func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
-	best, bestS := c, edgeCoverage(g, w, h, c, rays)
+func refineCircle(g []byte, w, h int, c circle, rays int, outer bool) (circle, float64) {
+	best, bestS := c, edgeCoverage(g, w, h, c, rays, outer)
 	step := math.Max(1, c.r*0.04)
 	for iter := 0; iter < 40; iter++ {
 		improved := false
 		for _, d := range [][3]float64{{1, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, -1, 0}, {0, 0, 1}, {0, 0, -1}} {
 			cand := circle{best.cx + d[0]*step, best.cy + d[1]*step, best.r + d[2]*step}
-			if s := edgeCoverage(g, w, h, cand, rays); s > bestS {
+			if s := edgeCoverage(g, w, h, cand, rays, outer); s > bestS {
 				best, bestS, improved = cand, s, true
 			}
 		}
@@ -124,7 +134,7 @@ func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
 	// Prefer the outermost well-covered edge: the wall, not the agar edge.
 	for k := 1.02; k <= 1.12; k += 0.01 {
 		cand := circle{best.cx, best.cy, best.r * k}
-		if s := edgeCoverage(g, w, h, cand, rays); s >= 0.85*bestS && s >= 0.45 {
+		if s := edgeCoverage(g, w, h, cand, rays, outer); s >= 0.85*bestS && s >= minWallCoverage {
 			best = cand
 			bestS = math.Max(bestS, s)
 		}
@@ -136,8 +146,9 @@ func refineCircle(g []byte, w, h int, c circle, rays int) (circle, float64) {
 // between 0.85 r and 1.15 r (or the image edge) lies within 3 % of r and is
 // at least 4 grey levels over 2 px. Rays on which the circle leaves the
 // image are not counted; a circle more than a third outside scores 0.
-func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
+func edgeCoverage(g []byte, w, h int, c circle, rays int, outer bool) float64 {
 	hit, inside := 0.0, 0
+	prof := make([]float64, 0, int(0.3*c.r/0.5)+8)
 	for a := 0; a < rays; a++ {
 		th := 2 * math.Pi * float64(a) / float64(rays)
 		ux, uy := math.Cos(th), math.Sin(th)
@@ -157,16 +168,39 @@ func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
 			continue
 		}
 		inside++
-		bestD, bestR := 0.0, 0.0
-		for r := 0.85 * c.r; r <= math.Min(1.15*c.r, rmax-1); r += 0.5 {
-			d := math.Abs(sample(g, w, h, c.cx+(r+1)*ux, c.cy+(r+1)*uy) - sample(g, w, h, c.cx+(r-1)*ux, c.cy+(r-1)*uy))
+		// The strongest step, and the outermost clear one: colonies lie
+		// inside the wall, so the first step met coming in from the
+		// bench is the wall even where a dark colony edge is stronger.
+		// The profile is sampled once every 0.5 px; the step at r is
+		// p(r+1) − p(r−1), four samples apart.
+		r0 := 0.85 * c.r
+		steps := int((math.Min(1.15*c.r, rmax-1)-r0)/0.5) + 1
+		if steps <= 0 {
+			continue
+		}
+		prof = prof[:0]
+		for k := 0; k < steps+4; k++ {
+			r := r0 - 1 + 0.5*float64(k)
+			prof = append(prof, sample(g, w, h, c.cx+r*ux, c.cy+r*uy))
+		}
+		bestD, bestR, outerR := 0.0, 0.0, -1.0
+		for k := 0; k < steps; k++ {
+			r := r0 + 0.5*float64(k)
+			d := math.Abs(prof[k+4] - prof[k])
 			if d > bestD {
 				bestD, bestR = d, r
+			}
+			if d >= wallStepGL {
+				outerR = r
 			}
 		}
 		// A hit weighs 1 on the circle and fades to 0 at 3 % of r, so
 		// the refinement can settle on the edge itself.
-		if off := math.Abs(bestR - c.r); bestD >= 4 && off <= 0.03*c.r {
+		off := math.Abs(bestR - c.r)
+		if outer && outerR >= 0 {
+			off = math.Min(off, math.Abs(outerR-c.r))
+		}
+		if bestD >= wallStepGL && off <= 0.03*c.r {
 			hit += 1 - off/(0.03*c.r)
 		}
 	}
@@ -176,10 +210,27 @@ func edgeCoverage(g []byte, w, h int, c circle, rays int) float64 {
 	return hit / float64(inside)
 }
 
+// minWallCoverage is the share of rays that must cross the wall circle
+// at a clear step for a dish to be found.
+const minWallCoverage = 0.45
+
+// wallStepGL is the smallest radial step, grey levels over 2 px of the
+// 400-px search image, that marks a dish wall: a plain dish on a bench
+// of similar brightness still shows its wall by this much.
+const wallStepGL = 4
+
 // sample reads g bilinearly at (x, y), clamped to the image.
 func sample(g []byte, w, h int, x, y float64) float64 {
-	x = math.Max(0, math.Min(float64(w-1), x))
-	y = math.Max(0, math.Min(float64(h-1), y))
+	if x < 0 {
+		x = 0
+	} else if x > float64(w-1) {
+		x = float64(w - 1)
+	}
+	if y < 0 {
+		y = 0
+	} else if y > float64(h-1) {
+		y = float64(h - 1)
+	}
 	x0, y0 := int(x), int(y)
 	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
 	fx, fy := x-float64(x0), y-float64(y0)
@@ -254,9 +305,6 @@ func innerEdge(g []byte, w, h int, c circle) float64 {
 	for k := int((0.75 - lo) / bin); k < nb; k++ {
 		if float64(counts[k]) >= 0.4*float64(valid) {
 			r := (lo+float64(k)*bin)*c.r - 0.01*c.r
-			if debugDish {
-				fmt.Printf("inner edge at %.3f of wall (step threshold %.1f)\n", r/c.r, thr)
-			}
 			return math.Max(0.75*c.r, math.Min(limit, r))
 		}
 	}
@@ -269,8 +317,6 @@ func innerEdge(g []byte, w, h int, c circle) float64 {
 func smoothSample(g []byte, w, h int, x, y, tx, ty float64) float64 {
 	return (sample(g, w, h, x-tx, y-ty) + sample(g, w, h, x, y) + sample(g, w, h, x+tx, y+ty)) / 3
 }
-
-var debugDish = false
 
 // wallFraction is the analysed radius as a fraction of the outer wall:
 // colonies grow up to the wall and are counted there, under the meniscus.

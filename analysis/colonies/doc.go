@@ -8,26 +8,49 @@
 // 30 grey levels), else the side on which the background-corrected dish has
 // the heavier tail beyond 5 σ.
 //
-// Steps, on a working copy whose longer side is at most 1280 px:
+// Steps, on a working copy whose longer side is at most 1280 px (an image
+// whose working short side is below 16 px is flagged too_small before any
+// OpenCV call):
 //
 //  1. Dish: Hough circles and the inscribed circle are scored by the share
-//     of rays crossing a clear radial edge within 3 % of the radius; the
-//     best is refined by coordinate ascent. The rim band (wall, meniscus,
-//     lid vents) starts where a radial step recurs on ≥ 40 % of 360 rays,
-//     with the step threshold max(6, 5 σ) set from the image's own noise.
-//  2. Background: a median filter a quarter of the dish radius wide, then
-//     a box mean over dish pixels that are not colonies, and polar medians
-//     (1 px × 1/64 turn) across the rim band. res = ±(smoothed − background),
-//     signed so colonies are positive; σ = 1.4826·MAD of res over the dish.
-//  3. Objects: res > max(4 σ, 6) grey levels, holes filled; an object needs
-//     a pixel above max(8 σ, 14).
+//     of rays crossing a clear radial edge (≥ 4 grey levels over 2 px)
+//     within 3 % of the radius; the best is refined by coordinate ascent
+//     and needs ≥ 45 % of the rays. When no circle reaches that (colony
+//     edges up to the wall outshine it), the search is repeated taking on
+//     each ray the outermost clear step, since colonies lie inside the
+//     wall; both polarities of wall and bench count (|step|). The rim band
+//     (wall, meniscus, lid vents) starts where a radial step recurs on
+//     ≥ 40 % of 360 rays, with the step threshold max(6, 5 σ) set from the
+//     image's own noise.
+//  2. Background (contrast): a median filter a quarter of the dish radius
+//     wide; when the polarity is known (crystal violet, --polarity) or
+//     more than 30 % of the dish is above the colony threshold, the
+//     envelope instead (a closing for dark colonies, an opening for light
+//     ones, over the same window), re-centred on the background peak with
+//     σ from the peak's far side, so a dish covered more than half by
+//     colonies keeps its background. Then a box mean over dish pixels that
+//     are not colonies, and polar medians (1 px × 1/64 turn) across the rim
+//     band. res = ±(smoothed − background), signed so colonies are
+//     positive; σ = 1.4826·MAD of res over the dish.
+//  3. Objects (objectMask): res > max(4 σ, 6) grey levels, holes filled; an
+//     object needs a pixel above max(8 σ, 14). With a size rule whose
+//     smallest colony D is ≥ 12 working px, res is first blurred with
+//     σ = D/6: loose colonies of spindle cells become one object.
 //  4. Strokes (writing, fibres, scratches, agar folds) are set aside by
-//     shape: max distance-to-edge < 0.55 × equivalent radius, or principal
-//     axis ratio > 3.
+//     shape: parts narrower than 2 × 0.6 × the smallest colony's radius are
+//     opened off the mask; a piece is a stroke when its max distance to
+//     the edge is < 0.55 × its equivalent radius or < 0.6 × the smallest
+//     colony's radius, its principal axis ratio > 3, or its mean contrast
+//     < 1.5 thresholds; an object two thirds thin is a stroke entirely.
 //  5. Touching colonies are split by a persistence watershed of
 //     f = DT·res/C (C the 90th percentile of res in colonies): a maximum is
 //     a colony of its own when it rises ≥ 15 % of its height above the
-//     saddle (Felzenszwalb & Huttenlocher 2012 for the exact DT).
+//     saddle (Felzenszwalb & Huttenlocher 2012 for the exact DT). Where no
+//     split cue exists, a non-round object (circularity < 0.7) ≥ 2.5 × the
+//     typical colony area and no thicker than 1.2 × its radius counts
+//     round(area ÷ typical) colonies, the typical colony being the upper
+//     quartile of ≥ 10 round isolated colonies (QC count_estimated_from_area;
+//     Result.EstimatedColonies).
 //  6. Classes: below the colony size threshold → "abortive"; in the rim
 //     band and not round → "debris"; core contrast (mean res over the inner
 //     half of the object) below a third of the median core contrast of the
@@ -36,11 +59,15 @@
 //
 // The colony size threshold follows the lab's definition, a colony is
 // ≥ 50 cells: MinColonyAreaPx, or with a pixel size MinColonyAreaUM2,
-// MinColonyDiameterUM, or MinCells × CellAreaUM2 (µm²). Without any, objects
-// smaller than 0.5 % of the dish diameter are rejected as debris.
+// MinColonyDiameterUM, or MinCells × CellAreaUM2 (µm²); without a pixel
+// size MinCells × CellAreaPx (px² per cell). Without any, objects smaller
+// than 0.5 % of the dish diameter are rejected as debris. Result.SizeRule
+// names the rule that decided (images.csv size_rule).
 //
 // CFE (%) = colonies ÷ cells seeded × 100 (the plating efficiency of
-// Franken et al., Nat Protoc 1:2315, 2006). PoissonCI gives the exact
+// Franken et al., Nat Protoc 1:2315, 2006), for 1 ≤ cells seeded ≤ 10¹²
+// (else no CFE and no_cells_seeded); above 100 % it is flagged
+// cfe_implausible, as every colony needs a seeded cell. PoissonCI gives the exact
 // (Garwood 1936) interval of a count; SummariseCFE pools replicate dishes.
 //
 // QC flags instead of numbers for bad input: dish_not_found (the whole
@@ -49,7 +76,13 @@
 // threshold, or a violet-dominated dish), saturated, too_small.
 //
 // Synthesize draws crystal-violet dishes with known colonies, touching
-// pairs, abortive clusters and debris for tests. Accuracy on the 26
+// pairs, abortive clusters and debris for tests. SynthesizePlate draws
+// randomised plates of three kinds (light-on-dark agar, dark-on-light
+// agar, crystal violet with dome or loose spindle-cell colonies): bench
+// and wall of either polarity, agar tint, lighting gradient and
+// vignetting, colonies 0.3–5 mm log-normal, up to 1500 per plate,
+// overlaps, satellites, rim reflections, condensation, fibres, specks and
+// marker writing, with exact truth (histocount-synth plates writes them). Accuracy on the 26
 // colony-plates dev photographs (manual counts) is measured by
 // internal/eval; the OpenCFU paper (Geissmann, PLoS ONE 8:e54072, 2013)
 // reports 4.6 % mean absolute percentage error against the median of

@@ -1,6 +1,7 @@
 package colonies
 
 import (
+	"encoding/binary"
 	"fmt"
 	"image"
 	"math"
@@ -25,6 +26,30 @@ const (
 	bandRoundness   = 0.6  // … and this compact (max DT ÷ equivalent radius)
 	maxElongation   = 3.0  // principal-axis ratio above this is a fibre or scratch
 	thinRatio       = 0.55 // max DT ÷ equivalent radius below this is a stroke, not a colony (a 3:1 ellipse has 0.58)
+	faintStroke     = 1.5  // a piece whose mean contrast is below this many colony thresholds (low) is a smear
+)
+
+// Image and background constants.
+const (
+	minDishPixels    = 400  // working px: a smaller analysed area is too_small
+	saturatedShare   = 0.05 // share of dish pixels at 0–1 or 254–255 that flags saturated
+	smoothSigmaPx    = 1.0  // Gaussian σ, working px, applied before everything
+	bgWindowFrac     = 0.25 // background window ÷ dish radius: large against colonies, small against lighting
+	minBgWindowPx    = 15.0 // working px
+	excludeFraction  = 0.5  // pixels above this fraction of the colony threshold are left out of the background
+	excludeGrowPx    = 2    // … grown by this many working px (their soft edges)
+	rimBandFrac      = 0.03 // the polar rim model starts this fraction of the wall radius inside the rim band
+	holeAreaFrac     = 0.0005
+	minHoleAreaPx    = 4 // holes up to max(minHoleAreaPx, holeAreaFrac × dish area) are filled
+	blankRejectShare = 0.01
+)
+
+// Confluence: the count is unreliable when colonies cover this much.
+const (
+	confluentCoverPct   = 45.0 // colony area, % of the dish
+	confluentMaskShare  = 0.5  // share of the dish above the colony threshold
+	touchingCoverPct    = 20.0 // with this cover…
+	touchingColonyShare = 0.6  // … and this share of colonies touching another
 )
 
 // segmentation is the outcome of segment, in working pixels for labels.
@@ -35,12 +60,131 @@ type segmentation struct {
 	rejected   []models.Colony
 	coveredPct float64
 	qc         []string
+	estimated  int     // colonies added by the area estimate of merged clusters
+	sizeRule   string  // which size rule decided (SizeRule…)
+	minAreaPx  float64 // the colony size threshold, input px²
 }
 
-// segment separates colonies from the dish background inside roi.
+// contrastMap is the background-corrected dish of step 2 (doc.go).
+type contrastMap struct {
+	res       []float32 // signed contrast, colonies positive, grey levels
+	low, peak float32   // object and peak thresholds, grey levels
+	polarity  string
+	radius    float64 // dish radius, working px
+	dishPx    int     // analysed pixels
+}
+
+// segment separates colonies from the dish background inside roi, in the
+// steps of doc.go: background and contrast, objects, strokes, splitting,
+// classes, output.
 func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
 	w, h := g.w, g.h
 	seg := &segmentation{labels: make([]int32, w*h)}
+	cm, qc, err := contrast(g, roi, dish, scale, opt)
+	seg.qc = append(seg.qc, qc...)
+	if err != nil {
+		return nil, err
+	}
+	if cm == nil {
+		seg.polarity = opt.Polarity
+		return seg, nil
+	}
+	seg.polarity = cm.polarity
+	minArea, rule := minColonyAreaWork(opt, cal, scale, cm.radius)
+	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
+	if d := 2 * math.Sqrt(minArea/math.Pi); rule != SizeRuleAuto && d >= looseMinDiameterPx {
+		// Colonies this large are resolved into cells with gaps between
+		// them: look at the stain density over a sixth of the smallest
+		// colony so one colony is one object.
+		if err := blurContrast(cm, roi, w, h, d*looseBlurFrac); err != nil {
+			return nil, err
+		}
+	}
+	mask, ok := objectMask(cm, roi, w, h)
+	if !ok {
+		// Nothing anywhere reaches colony contrast: an empty dish.
+		seg.qc = append(seg.qc, models.QCBlank)
+		return seg, nil
+	}
+	morph.FillHoles(mask, w, h, max(minHoleAreaPx, int(holeAreaFrac*float64(cm.dishPx))))
+	// No colony of the smallest counted size is thinner than this: a
+	// piece whose widest point is narrower is a stroke or a fibre.
+	minHalfWidth := strokeFraction * math.Sqrt(minArea/math.Pi)
+	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	if openStrokes(mask, dt, w, h, minHalfWidth) {
+		dt = morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
+	}
+	lab, n, isDebris := splitColonies(mask, dt, cm, g, minHalfWidth)
+	objs := measure(lab, n, w, h, g.pix, cm.res, dt)
+	inBand := rimBand(dish, scale)
+	classify(objs, isDebris, cm.peak, minArea, inBand)
+	coreContrast(objs, lab, cm.res, dt)
+	rejectFaint(objs, inBand)
+	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
+	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
+	if seg.estimated = areaEstimate(objs, keep); seg.estimated > 0 {
+		seg.qc = append(seg.qc, models.QCAreaEstimate)
+	}
+	return seg, nil
+}
+
+// Area estimate of merged colonies: an object at least clusterAreaRatio
+// times the typical single colony and less round than clusterCircularity
+// holds area ÷ typical colonies. The typical colony is the upper-quartile
+// area of the round colonies that touch no other (at least minTypical).
+const (
+	clusterAreaRatio   = 2.5
+	clusterCircularity = 0.7
+	typicalCircularity = 0.8
+	minTypical         = 10
+	clusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
+)
+
+// areaEstimate returns the colonies to add for merged clusters that the
+// watershed could not split (no neck, no contrast dip): Σ round(area ÷
+// typical) − 1 over them.
+func areaEstimate(objs []object, keep []int) int {
+	groups := map[int32]int{}
+	for _, i := range keep {
+		groups[objs[i].group]++
+	}
+	var single []float64
+	for _, i := range keep {
+		o := &objs[i]
+		if groups[o.group] == 1 && o.circularity() >= typicalCircularity {
+			single = append(single, o.area)
+		}
+	}
+	if len(single) < minTypical {
+		return 0
+	}
+	sort.Float64s(single)
+	// The upper quartile, not the median: colony sizes spread widely (a
+	// late colony is small), and a large single colony must not count
+	// as several.
+	typical := single[len(single)*3/4]
+	rTyp := math.Sqrt(typical / math.Pi)
+	extra := 0
+	for _, i := range keep {
+		o := &objs[i]
+		// A cluster of typical colonies is no thicker than one of them;
+		// a large single colony or a smear is.
+		if o.area >= clusterAreaRatio*typical && o.circularity() < clusterCircularity &&
+			float64(o.maxDT) <= clusterThickness*rTyp {
+			extra += int(math.Round(o.area/typical)) - 1
+		}
+	}
+	return extra
+}
+
+// contrast is step 2: smooth, subtract the background (median, or the
+// envelope when colonies may cover half the dish, then a box mean over
+// dish pixels without colonies and a polar model of the rim band), pick
+// the polarity and set the thresholds from the noise σ. A nil map means
+// the analysed area is too small (flagged).
+func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options) (*contrastMap, []string, error) {
+	w, h := g.w, g.h
+	var qc []string
 	vals := make([]byte, 0, len(roi))
 	clipped := 0
 	for i, in := range roi {
@@ -52,32 +196,28 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			}
 		}
 	}
-	if len(vals) < 400 {
-		seg.qc = append(seg.qc, models.QCTooSmall)
-		seg.polarity = opt.Polarity
-		return seg, nil
+	if len(vals) < minDishPixels {
+		return nil, []string{models.QCTooSmall}, nil
 	}
-	if float64(clipped) > 0.05*float64(len(vals)) {
-		seg.qc = append(seg.qc, models.QCSaturated)
+	if float64(clipped) > saturatedShare*float64(len(vals)) {
+		qc = append(qc, models.QCSaturated)
 	}
 	level := medianBytes(vals)
 
-	smooth, err := gaussian(g, 1.0)
+	smooth, err := gaussian(g, smoothSigmaPx)
 	if err != nil {
-		return nil, err
+		return nil, qc, err
 	}
-	// Background window: a quarter of the dish radius, large against
-	// colonies, small against illumination gradients.
 	radius := float64(min(w, h)) / 2
 	if dish.Found && dish.Shape == "circle" {
 		radius = dish.RadiusPx * scale
 	} else if n := len(vals); n > 0 {
 		radius = math.Sqrt(float64(n) / math.Pi)
 	}
-	win := math.Max(15, 0.25*radius)
+	win := math.Max(minBgWindowPx, bgWindowFrac*radius)
 	bg1, err := medianBackground(smooth, roi, level, win, w, h)
 	if err != nil {
-		return nil, err
+		return nil, qc, err
 	}
 	diff := make([]float32, w*h)
 	for i := range diff {
@@ -88,31 +228,55 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	sigma := robustSigma(diff, roi)
 
 	pol := opt.Polarity
-	if pol == "" || pol == PolarityAuto {
+	known := pol != "" && pol != PolarityAuto
+	if !known {
 		pol = choosePolarity(diff, roi, sigma, level)
 	}
-	seg.polarity = pol
 	sign := float32(1)
 	if pol == PolarityDark {
 		sign = -1
 	}
 	low := float32(math.Max(kLow*sigma, minLowGL))
 	peak := float32(math.Max(kPeak*sigma, minPeakGL))
+	if known || coverage(diff, roi, sign, low) > envelopeCoverage {
+		// Colonies may cover half the dish or more: the median would
+		// sit on them. The polarity is known, so take the envelope.
+		bg1 = envelopeBackground(smooth, roi, sign, win, w, h)
+		for i := range diff {
+			if roi[i] {
+				diff[i] = smooth[i] - bg1[i]
+			}
+		}
+		// The envelope sits a little beyond the background: re-centre on
+		// the background peak and take σ from its far side.
+		mode, s := backgroundMode(diff, roi, sign)
+		for i := range bg1 {
+			bg1[i] += sign * float32(mode)
+			if roi[i] {
+				diff[i] -= sign * float32(mode)
+			}
+		}
+		if s > 0 {
+			sigma = s
+		}
+		low = float32(math.Max(kLow*sigma, minLowGL))
+		peak = float32(math.Max(kPeak*sigma, minPeakGL))
+	}
 
 	// Second pass: the background from dish pixels only, so large or
 	// crowded colonies do not lift it.
 	excl := make([]bool, w*h)
 	for i := range diff {
-		excl[i] = roi[i] && sign*diff[i] > low/2
+		excl[i] = roi[i] && sign*diff[i] > excludeFraction*low
 	}
-	excl = dilate(excl, w, h, 2)
+	excl = dilate(excl, w, h, excludeGrowPx)
 	bg := maskedBackground(smooth, roi, excl, bg1, w, h, win)
 	if dish.Found && dish.Shape == "circle" && dish.InnerRadiusPx > 0 {
 		// The meniscus and wall change within a few pixels radially but
 		// little around the dish: model them in polar bins.
 		cx, cy := dish.CXPx*scale, dish.CYPx*scale
 		r1 := dish.RadiusPx * scale
-		r0 := dish.InnerRadiusPx*scale - 0.03*dish.RimRadiusPx*scale
+		r0 := dish.InnerRadiusPx*scale - rimBandFrac*dish.RimRadiusPx*scale
 		polarBackground(smooth, roi, bg, w, h, cx, cy, r0, r1)
 	}
 	res := make([]float32, w*h)
@@ -121,39 +285,45 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			res[i] = sign * (smooth[i] - bg[i])
 		}
 	}
+	return &contrastMap{res: res, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
+}
 
+// objectMask is step 3: the dish pixels above the colony threshold, and
+// whether any pixel reaches the peak threshold at all.
+func objectMask(cm *contrastMap, roi []bool, w, h int) ([]bool, bool) {
 	mask := make([]bool, w*h)
-	any := false
-	for i, v := range res {
-		if roi[i] && v > low {
+	found := false
+	for i, v := range cm.res {
+		if roi[i] && v > cm.low {
 			mask[i] = true
 		}
-		if roi[i] && v > peak {
-			any = true
+		if roi[i] && v > cm.peak {
+			found = true
 		}
 	}
-	if !any {
-		// Nothing anywhere reaches colony contrast: an empty dish.
-		seg.qc = append(seg.qc, models.QCBlank)
-		return seg, nil
-	}
-	morph.FillHoles(mask, w, h, max(4, int(0.0005*float64(len(vals)))))
-	dt := morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
-	// Shape pieces first: the watershed of the distance transform alone
-	// keeps strokes (writing, scratches, agar folds, the meniscus) whole
-	// enough to see that they are thin; they are set aside as debris.
+	return mask, found
+}
+
+// splitColonies is steps 4 and 5. The watershed of the distance transform
+// alone keeps strokes (writing, scratches, agar folds, the meniscus) whole
+// enough to see that they are thin; they are set aside as debris. The rest
+// is split by the persistence watershed of DT·contrast. Returns labels
+// 1..n and which labels are debris.
+func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *plane, minHalfWidth float64) ([]int32, int, []bool) {
+	w, h := g.w, g.h
 	shape, ns := splitTouching(mask, dt, w, h, splitMinPx, splitRel)
-	pieces := measure(shape, ns, w, h, g.pix, res, dt)
+	pieces := measure(shape, ns, w, h, g.pix, cm.res, dt)
 	thin := make([]bool, ns+1)
-	colonyMask := make([]bool, w*h)
 	for _, p := range pieces {
 		thin[p.label] = p.area > 0 && (float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) ||
-			p.elongation() > maxElongation || p.meanRes() < 1.5*float64(low))
+			p.elongation() > maxElongation || p.meanRes() < faintStroke*float64(cm.low) || float64(p.maxDT) < minHalfWidth)
 	}
+	strokeComponents(pieces, thin)
+	colonyMask := make([]bool, w*h)
 	for i, l := range shape {
 		colonyMask[i] = l > 0 && !thin[l]
 	}
-	lab, n := splitTouching(colonyMask, markerFunction(dt, res, colonyMask), w, h, splitMinPx, splitRel)
+	lab, n := splitTouching(colonyMask, markerFunction(dt, cm.res, colonyMask), w, h, splitMinPx, splitRel)
 	debrisOf := map[int32]int32{}
 	for i, l := range shape {
 		if l > 0 && thin[l] {
@@ -166,20 +336,29 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			lab[i] = id
 		}
 	}
-	objs := measure(lab, n, w, h, g.pix, res, dt)
 	isDebris := make([]bool, n+1)
 	for _, id := range debrisOf {
 		isDebris[id] = true
 	}
+	return lab, n, isDebris
+}
 
-	minArea := minColonyAreaWork(opt, cal, scale, radius)
-	inBand := func(o *object) bool {
+// rimBand reports whether an object lies in the rim band (beyond the
+// inner edge of the rim); always false without a detected circular dish.
+func rimBand(dish models.Dish, scale float64) func(o *object) bool {
+	return func(o *object) bool {
 		if !dish.Found || dish.Shape != "circle" || dish.InnerRadiusPx <= 0 {
 			return false
 		}
 		return math.Hypot((o.cx+0.5)/scale-dish.CXPx, (o.cy+0.5)/scale-dish.CYPx) > dish.InnerRadiusPx
 	}
-	coreContrast(objs, lab, res, dt)
+}
+
+// classify is step 6 by shape and size: below the peak contrast nothing;
+// strokes and, in the rim band, objects that are not round are debris;
+// below the colony size abortive; the rest counted (rejectFaint then
+// looks at contrast).
+func classify(objs []object, isDebris []bool, peak float32, minArea float64, inBand func(*object) bool) {
 	for i := range objs {
 		o := &objs[i]
 		if o.area == 0 {
@@ -199,23 +378,21 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			o.class = models.ColonyCounted
 		}
 	}
-	rejectFaint(objs, inBand)
-	covered := 0.0
-	var keep, drop []int
-	groups := map[int32]int{}
+}
+
+// collect renumbers the objects (colonies 1..n in reading order, rejected
+// after them), converts them to input pixels and fills seg; it returns
+// the indices of the kept and the dropped objects.
+func collect(seg *segmentation, objs []object, lab []int32, n int, scale float64, cal models.Calibration, opt Options) (keep, drop []int) {
 	for i := range objs {
-		o := &objs[i]
-		switch o.class {
+		switch objs[i].class {
 		case models.ColonyCounted:
 			keep = append(keep, i)
-			covered += o.area
-			groups[o.group]++
 		case "":
 		default:
 			drop = append(drop, i)
 		}
 	}
-	// Renumber: colonies 1..n in reading order, rejected after them.
 	order := func(ix []int) {
 		sort.Slice(ix, func(a, b int) bool {
 			oa, ob := objs[ix[a]], objs[ix[b]]
@@ -245,6 +422,9 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 				c.EstimatedCells = round3(c.AreaUM2 / opt.CellAreaUM2)
 			}
 		}
+		if c.EstimatedCells == 0 && opt.CellAreaPx > 0 {
+			c.EstimatedCells = round3(areaIn / opt.CellAreaPx)
+		}
 		return c
 	}
 	for k, i := range keep {
@@ -261,7 +441,20 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 			seg.labels[i] = newID[l]
 		}
 	}
-	seg.coveredPct = 100 * covered / float64(len(vals))
+	return keep, drop
+}
+
+// densityFlags sets the covered area and returns blank (nothing counted
+// and hardly anything rejected) and confluent (cover, mask share, or many
+// touching colonies at a high cover).
+func densityFlags(seg *segmentation, objs []object, keep, drop []int, mask []bool, dishPx int) []string {
+	covered := 0.0
+	groups := map[int32]int{}
+	for _, i := range keep {
+		covered += objs[i].area
+		groups[objs[i].group]++
+	}
+	seg.coveredPct = 100 * covered / float64(dishPx)
 	touching := 0
 	for _, c := range groups {
 		if c > 1 {
@@ -278,13 +471,15 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	for _, i := range drop {
 		rejectedPx += objs[i].area
 	}
-	if len(keep) == 0 && rejectedPx < 0.01*float64(len(vals)) {
-		seg.qc = append(seg.qc, models.QCBlank)
+	var qc []string
+	if len(keep) == 0 && rejectedPx < blankRejectShare*float64(dishPx) {
+		qc = append(qc, models.QCBlank)
 	}
-	if seg.coveredPct > 45 || float64(maskPx) > 0.5*float64(len(vals)) || (seg.coveredPct > 20 && len(keep) > 0 && float64(touching) > 0.6*float64(len(keep))) {
-		seg.qc = append(seg.qc, models.QCConfluent)
+	if seg.coveredPct > confluentCoverPct || float64(maskPx) > confluentMaskShare*float64(dishPx) ||
+		(seg.coveredPct > touchingCoverPct && len(keep) > 0 && float64(touching) > touchingColonyShare*float64(len(keep))) {
+		qc = append(qc, models.QCConfluent)
 	}
-	return seg, nil
+	return qc
 }
 
 // faintFraction: an object whose core contrast is below this fraction of
@@ -374,22 +569,43 @@ func markerFunction(dt, res []float32, mask []bool) []float32 {
 	return f
 }
 
-// minColonyAreaWork is the colony size threshold in working pixels².
-func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWork float64) float64 {
+// Size rules: which colony size threshold decided (Result.SizeRule).
+const (
+	SizeRuleAreaPx     = "area_px"       // Options.MinColonyAreaPx
+	SizeRuleAreaUM2    = "area_um2"      // MinColonyAreaUM2 with the pixel size
+	SizeRuleDiameterUM = "diameter_um"   // MinColonyDiameterUM with the pixel size
+	SizeRuleCellsUM2   = "cells_um2"     // MinCells × CellAreaUM2 with the pixel size
+	SizeRuleCellsPx    = "cells_px"      // MinCells × CellAreaPx, no calibration needed
+	SizeRuleAuto       = "dish_fraction" // no rule given: autoMinDiameterFrac of the dish diameter
+)
+
+// autoMinDiameterFrac: without a size rule, objects narrower than this
+// fraction of the dish diameter (0.45 mm on a 90 mm dish) are specks.
+const autoMinDiameterFrac = 0.005
+
+// autoMinDiameterWork is the floor of that automatic diameter, working px:
+// below 3 px nothing is told from noise.
+const autoMinDiameterWork = 3.0
+
+// minColonyAreaWork is the colony size threshold in working pixels² and
+// the rule that set it.
+func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWork float64) (float64, string) {
 	px2 := scale * scale // working px² per input px²
 	switch {
 	case opt.MinColonyAreaPx > 0:
-		return opt.MinColonyAreaPx * px2
+		return opt.MinColonyAreaPx * px2, SizeRuleAreaPx
 	case cal.Known() && opt.MinColonyAreaUM2 > 0:
-		return opt.MinColonyAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+		return opt.MinColonyAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2, SizeRuleAreaUM2
 	case cal.Known() && opt.MinColonyDiameterUM > 0:
 		d := opt.MinColonyDiameterUM / cal.PixelSizeUM * scale
-		return math.Pi / 4 * d * d
+		return math.Pi / 4 * d * d, SizeRuleDiameterUM
 	case cal.Known() && opt.MinCells > 0 && opt.CellAreaUM2 > 0:
-		return float64(opt.MinCells) * opt.CellAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2
+		return float64(opt.MinCells) * opt.CellAreaUM2 / (cal.PixelSizeUM * cal.PixelSizeUM) * px2, SizeRuleCellsUM2
+	case opt.MinCells > 0 && opt.CellAreaPx > 0:
+		return float64(opt.MinCells) * opt.CellAreaPx * px2, SizeRuleCellsPx
 	}
-	d := math.Max(3, 0.005*2*dishRadiusWork)
-	return math.Pi / 4 * d * d
+	d := math.Max(autoMinDiameterWork, autoMinDiameterFrac*2*dishRadiusWork)
+	return math.Pi / 4 * d * d, SizeRuleAuto
 }
 
 // choosePolarity picks the side on which the background-corrected dish has
@@ -444,4 +660,149 @@ func matFloats(m gocv.Mat) ([]float32, error) {
 		return nil, fmt.Errorf("colonies: read floats: %w", err)
 	}
 	return append([]float32(nil), v...), nil
+}
+
+// envelopeCoverage is the share of the dish above colony contrast beyond
+// which the median background is replaced by the envelope: at half the
+// median is the colonies' level, and a median is biased well before.
+const envelopeCoverage = 0.3
+
+// coverage is the share of roi pixels whose signed contrast exceeds low.
+func coverage(diff []float32, roi []bool, sign, low float32) float64 {
+	n, k := 0, 0
+	for i, in := range roi {
+		if in {
+			n++
+			if sign*diff[i] > low {
+				k++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(k) / float64(n)
+}
+
+// strokeFraction: a piece whose largest distance to its edge is below this
+// fraction of the smallest colony's radius is a stroke, not a colony.
+const strokeFraction = 0.6
+
+// strokeShare: when thin pieces make up this share of a connected object,
+// the whole object is a stroke (writing, a fibre, a scratch): the round
+// pieces at its crossings and bends are set aside with it.
+const strokeShare = 2.0 / 3
+
+// strokeComponents marks every piece of a mostly-thin connected object
+// as thin.
+func strokeComponents(pieces []object, thin []bool) {
+	total := map[int32]float64{}
+	thinArea := map[int32]float64{}
+	for _, p := range pieces {
+		total[p.group] += p.area
+		if thin[p.label] {
+			thinArea[p.group] += p.area
+		}
+	}
+	for _, p := range pieces {
+		if t := total[p.group]; t > 0 && thinArea[p.group] >= strokeShare*t {
+			thin[p.label] = true
+		}
+	}
+}
+
+// openStrokes removes from mask the parts narrower than 2·rad px (a
+// morphological opening by a disc: pixels farther than rad from every
+// pixel at least rad inside the mask): fibres, writing and hairs that
+// touch a colony no longer join it. Reports whether anything changed.
+func openStrokes(mask []bool, dt []float32, w, h int, rad float64) bool {
+	if rad < 1 {
+		return false
+	}
+	// Offsets of the disc of radius rad + 0.5, nearest first so most
+	// pixels stop at the first core pixel they meet.
+	reach := rad + 0.5
+	k := int(math.Ceil(reach))
+	type off struct {
+		dx, dy int
+		d2     float64
+	}
+	var offs []off
+	for dy := -k; dy <= k; dy++ {
+		for dx := -k; dx <= k; dx++ {
+			if d2 := float64(dx*dx + dy*dy); d2 <= reach*reach {
+				offs = append(offs, off{dx, dy, d2})
+			}
+		}
+	}
+	sort.Slice(offs, func(i, j int) bool { return offs[i].d2 < offs[j].d2 })
+	core := func(i int) bool { return mask[i] && float64(dt[i]) >= rad }
+	var drop []int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			if !mask[i] || core(i) {
+				continue
+			}
+			near := false
+			for _, o := range offs {
+				xx, yy := x+o.dx, y+o.dy
+				if xx >= 0 && yy >= 0 && xx < w && yy < h && core(yy*w+xx) {
+					near = true
+					break
+				}
+			}
+			if !near {
+				drop = append(drop, i)
+			}
+		}
+	}
+	for _, i := range drop {
+		mask[i] = false
+	}
+	return len(drop) > 0
+}
+
+// Loose colonies: with a size rule whose smallest colony is at least
+// looseMinDiameterPx working px across, the contrast is blurred with
+// σ = looseBlurFrac × that diameter before objects are found.
+const (
+	looseMinDiameterPx = 12.0
+	looseBlurFrac      = 1.0 / 6
+)
+
+// blurContrast replaces cm.res by its Gaussian blur of σ px over the dish
+// (outside the dish stays 0).
+func blurContrast(cm *contrastMap, roi []bool, w, h int, sigma float64) error {
+	if w < 2 || h < 2 || !(sigma > 0) || len(cm.res) != w*h {
+		return nil
+	}
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, float32Bytes(cm.res))
+	if err != nil {
+		return fmt.Errorf("colonies: wrap contrast: %w", err)
+	}
+	defer m.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.GaussianBlur(m, &out, image.Pt(0, 0), sigma, sigma, gocv.BorderReflect)
+	v, err := matFloats(out)
+	if err != nil {
+		return err
+	}
+	for i := range v {
+		if !roi[i] {
+			v[i] = 0
+		}
+	}
+	cm.res = v
+	return nil
+}
+
+// float32Bytes is v in the machine's byte order, as OpenCV reads CV_32F.
+func float32Bytes(v []float32) []byte {
+	b := make([]byte, 4*len(v))
+	for i, f := range v {
+		binary.NativeEndian.PutUint32(b[4*i:], math.Float32bits(f))
+	}
+	return b
 }

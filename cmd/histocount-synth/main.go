@@ -2,6 +2,11 @@
 // for demos and for validating histocount on a new machine or version.
 //
 //	histocount-synth sections --out DIR [--subjects 6] [--months 0,3,12] [--gain 62.5] [--seed 1]
+//	histocount-synth plates --out DIR [--kind dark-on-light] [--n 10] [--size 1000] [--seed 1]
+//
+// plates: randomised plate photographs (colonies.SynthesizePlate) with
+// truth.csv (image,colonies,abortive,kind) in the layout of
+// shared/data/colony-plates.
 //
 // sections: a longitudinal cohort of skin sections (H&E and silver; PAS on
 // request) whose dermis grows by --gain % at 12 months (linearly before),
@@ -27,8 +32,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) >= 2 && os.Args[1] == "plates" {
+		os.Exit(platesMain(os.Args[2:]))
+	}
 	if len(os.Args) < 2 || os.Args[1] != "sections" {
 		fmt.Fprintln(os.Stderr, "usage: histocount-synth sections --out DIR [--subjects N] [--months 0,3,12] [--gain PCT] [--seed S]")
+		fmt.Fprintln(os.Stderr, "       histocount-synth plates --out DIR [--kind light-on-dark|dark-on-light|crystal-violet] [--n 10] [--size 1000] [--seed S]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet("sections", flag.ExitOnError)

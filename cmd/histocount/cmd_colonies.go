@@ -34,10 +34,11 @@ overrides). Touching colonies are split; clusters below the colony threshold
 Colony threshold, at most one of:
   --min-colony-area-px or --min-colony-diameter-px   input pixels
   --min-colony-area (µm²) or --min-colony-diameter (µm)
-  --min-cells N with --cell-area (µm² per cell)
+  --min-cells N with --cell-area (µm² per cell) or --cell-area-px (px² per cell)
 The µm forms need the pixel size (--pixel-size, or TIFF/PNG calibration);
 an image without one fails rather than being counted with another threshold.
 Without any, only specks below 0.5 % of the dish diameter are rejected.
+images.csv says which rule decided (size_rule) and the threshold in px².
 
 With --plate-map (CSV with columns image, sample or donor, cells_seeded and
 optionally replicate) every dish gets CFE % = colonies ÷ cells seeded × 100,
@@ -66,6 +67,7 @@ type coloniesOptions struct {
 	MinDiamPx     float64
 	MinCells      int
 	CellAreaUM2   float64
+	CellAreaPx    float64
 	ROI           string
 	PlateMap      string
 	SaveLabels    bool
@@ -75,7 +77,7 @@ type coloniesOptions struct {
 // threshold returns the colony options derived from the flags.
 func (o coloniesOptions) countOptions(roi *colonies.ROI) colonies.Options {
 	return colonies.Options{Polarity: o.Polarity, PixelSizeUM: o.PixelSizeUM, MinColonyDiameterUM: o.MinDiameterUM,
-		MinColonyAreaUM2: o.MinAreaUM2, MinColonyAreaPx: o.MinAreaPx, MinCells: o.MinCells, CellAreaUM2: o.CellAreaUM2,
+		MinColonyAreaUM2: o.MinAreaUM2, MinColonyAreaPx: o.MinAreaPx, MinCells: o.MinCells, CellAreaUM2: o.CellAreaUM2, CellAreaPx: o.CellAreaPx,
 		ROI: roi, Overlay: o.Overlays, Labels: o.SaveLabels}
 }
 
@@ -90,6 +92,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	floatFlag(fs, &o.MinDiamPx, "min-colony-diameter-px", 0, 0, models.MaxColonyDiamPx, false, "smallest colony equivalent diameter, px of the input image")
 	fs.IntVar(&o.MinCells, "min-cells", 0, "cells a cluster needs to count as a colony, usually 50 (with --cell-area)")
 	floatFlag(fs, &o.CellAreaUM2, "cell-area", 0, 0, models.MaxCellAreaUM2, false, "projected area of one cell in a colony, µm² (with --min-cells; also gives estimated_cells)")
+	floatFlag(fs, &o.CellAreaPx, "cell-area-px", 0, 0, models.MaxColonyAreaPx, false, "projected area of one cell in a colony, px² of the input (with --min-cells; no pixel size needed)")
 	fs.StringVar(&o.ROI, "roi", "", "analyse only this region instead of the detected dish: 'cx,cy,r' in px, or a mask image of the input's size (non-zero = inside)")
 	fs.StringVar(&o.PlateMap, "plate-map", "", "CSV with columns image, sample (or donor), cells_seeded[, replicate]: per-dish and per-sample CFE")
 	fs.BoolVar(&o.SaveLabels, "save-labels", false, "write labels/<name>.png, 16-bit labels (colonies 1..n, then rejected objects)")
@@ -108,7 +111,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		name string
 		v    float64
 	}{{"--pixel-size", o.PixelSizeUM}, {"--min-colony-diameter", o.MinDiameterUM}, {"--min-colony-area", o.MinAreaUM2},
-		{"--min-colony-area-px", o.MinAreaPx}, {"--min-colony-diameter-px", o.MinDiamPx}, {"--cell-area", o.CellAreaUM2},
+		{"--min-colony-area-px", o.MinAreaPx}, {"--min-colony-diameter-px", o.MinDiamPx}, {"--cell-area", o.CellAreaUM2}, {"--cell-area-px", o.CellAreaPx},
 		{"--min-cells", float64(o.MinCells)}} {
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			return usageErrorf("%s must be a finite number ≥ 0", f.name)
@@ -133,8 +136,11 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if o.MinDiamPx > 0 {
 		o.MinAreaPx = math.Pi / 4 * o.MinDiamPx * o.MinDiamPx
 	}
-	if o.MinCells > 0 && o.CellAreaUM2 == 0 {
-		return usageErrorf("--min-cells needs --cell-area (µm² per cell) to become a colony size")
+	if o.MinCells > 0 && o.CellAreaUM2 == 0 && o.CellAreaPx == 0 {
+		return usageErrorf("--min-cells needs --cell-area (µm² per cell) or --cell-area-px (px² per cell) to become a colony size")
+	}
+	if o.CellAreaUM2 > 0 && o.CellAreaPx > 0 {
+		return usageErrorf("give --cell-area or --cell-area-px, not both")
 	}
 	roi, err := parseROI(o.ROI, o.MaxPixels)
 	if err != nil {
@@ -307,7 +313,7 @@ func failedPlate(p models.ColonyPlateResult, index int, path string, err error) 
 func coloniesParams(o coloniesOptions) map[string]string {
 	return map[string]string{"polarity": o.Polarity, "pixel_size_um": fmt.Sprint(o.PixelSizeUM),
 		"min_colony_diameter_um": fmt.Sprint(o.MinDiameterUM), "min_colony_area_um2": fmt.Sprint(o.MinAreaUM2),
-		"min_colony_area_px": fmt.Sprint(o.MinAreaPx), "min_colony_diameter_px": fmt.Sprint(o.MinDiamPx), "min_cells": fmt.Sprint(o.MinCells), "cell_area_um2": fmt.Sprint(o.CellAreaUM2),
+		"min_colony_area_px": fmt.Sprint(o.MinAreaPx), "min_colony_diameter_px": fmt.Sprint(o.MinDiamPx), "min_cells": fmt.Sprint(o.MinCells), "cell_area_um2": fmt.Sprint(o.CellAreaUM2), "cell_area_px": fmt.Sprint(o.CellAreaPx),
 		"roi": o.ROI, "plate_map": o.PlateMap, "max_pixels": fmt.Sprint(o.MaxPixels)}
 }
 
@@ -322,7 +328,7 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 		return p, fmt.Errorf("decode: %w", err)
 	}
 	p.Input = img.Info
-	umThreshold := copt.MinColonyAreaUM2 > 0 || copt.MinColonyDiameterUM > 0 || (copt.MinCells > 0 && copt.CellAreaUM2 > 0)
+	umThreshold := copt.MinColonyAreaUM2 > 0 || copt.MinColonyDiameterUM > 0 || (copt.MinCells > 0 && copt.CellAreaUM2 > 0 && copt.CellAreaPx == 0)
 	if umThreshold && copt.MinColonyAreaPx == 0 && copt.PixelSizeUM <= 0 && !img.Calibration.Known() {
 		return p, errNeedsPixelSize
 	}
@@ -332,13 +338,15 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 	}
 	p.Polarity, p.Colonies, p.RejectedClusters = res.Polarity, len(res.Colonies), len(res.Rejected)
 	p.CoveredAreaPct, p.Dish, p.Calibration, p.QC = res.CoveredAreaPct, res.Dish, res.Calibration, res.QC
+	p.Colonies, p.EstimatedColonies = res.Count(), res.EstimatedColonies
+	p.SizeRule, p.MinColonyAreaPx = res.SizeRule, res.MinColonyAreaPx
 	p.Objects = append(append(make([]models.Colony, 0, len(res.Colonies)+len(res.Rejected)), res.Colonies...), res.Rejected...)
 	if withCFE {
-		if p.CellsSeeded > 0 {
-			p.CFEPct = round3(colonies.CFE(p.Colonies, p.CellsSeeded))
-		} else {
-			p.QC = append(p.QC, models.QCNoSeeding)
+		pct, ok, qc := colonies.DishCFE(p.Colonies, p.CellsSeeded)
+		if ok {
+			p.CFEPct = round3(pct)
 		}
+		p.QC = append(p.QC, qc...)
 	}
 	if res.Overlay != nil {
 		drawColonyLegend(res.Overlay)

@@ -22,7 +22,8 @@ var (
 	coloniesImageHeader = []string{"image", "status", "error", "colonies", "rejected", "covered_area_pct",
 		"dish_found", "dish_source", "dish_shape", "dish_cx_px", "dish_cy_px", "dish_radius_px", "dish_area_px", "polarity",
 		"sample", "replicate", "cells_seeded", "cfe_pct",
-		"qc", "width", "height", "pixel_size_um", "calibration_source", "sha256"}
+		"qc", "width", "height", "pixel_size_um", "calibration_source", "sha256",
+		"size_rule", "min_colony_area_px", "estimated_colonies"}
 	// class is counted or rejected; reason says why a rejected object was
 	// not counted (abortive: below the colony threshold; debris).
 	coloniesObjectHeader = []string{"image", "id", "class", "reason", "centroid_x_px", "centroid_y_px", "area_px", "area_um2",
@@ -43,7 +44,7 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 			cx, cy, r = report.F(round3(p.Dish.CXPx)), report.F(round3(p.Dish.CYPx)), report.F(round3(p.Dish.RadiusPx))
 		}
 		area = report.FOpt(round3(p.Dish.AreaPx), p.Dish.AreaPx > 0)
-		if p.CellsSeeded > 0 {
+		if _, valid, _ := colonies.DishCFE(p.Colonies, p.CellsSeeded); valid {
 			cfe = report.F(p.CFEPct)
 		}
 	}
@@ -53,7 +54,8 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 	if err := out.row("images.csv", []string{p.Image, p.Status, p.Error, colonyCount, rejected, covered,
 		dishFound, source, shape, cx, cy, r, area, p.Polarity, p.Sample, p.Replicate, seeded, cfe,
 		strings.Join(p.QC, ";"), intOpt(p.Input.Width), intOpt(p.Input.Height),
-		report.FOpt(p.Calibration.PixelSizeUM, p.Calibration.Known()), p.Calibration.Source, p.Input.SHA256}); err != nil {
+		report.FOpt(p.Calibration.PixelSizeUM, p.Calibration.Known()), p.Calibration.Source, p.Input.SHA256,
+		p.SizeRule, report.FOpt(p.MinColonyAreaPx, ok && p.MinColonyAreaPx > 0), report.FOpt(float64(p.EstimatedColonies), ok)}); err != nil {
 		return err
 	}
 	cal := p.Calibration.Known()
@@ -79,7 +81,7 @@ type cfeRows struct{ rows []models.ColonyPlateResult }
 func (c *cfeRows) add(p models.ColonyPlateResult) {
 	var qc []string
 	for _, q := range p.QC {
-		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated {
+		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
 			qc = append(qc, q) // the flags colonies.SummariseCFE passes on to the sample
 		}
 	}

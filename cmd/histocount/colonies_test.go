@@ -345,9 +345,17 @@ func TestColoniesThresholdNeedsCalibration(t *testing.T) {
 	out = t.TempDir()
 	mustRun(t, ExitOK, "colonies", "--quiet", "--out", out, one)
 	images, _ = csvMap(t, filepath.Join(out, "images.csv"), "image")
-	if r := images[one]; !strings.Contains(r["qc"], models.QCNoCalibration) {
-		t.Errorf("uncalibrated row without no_calibration flag: %v", r)
+	if r := images[one]; !strings.Contains(r["qc"], models.QCNoCalibration) || r["size_rule"] != "dish_fraction" {
+		t.Errorf("uncalibrated row without no_calibration flag or size_rule dish_fraction: %v", r)
 	}
+	// The 50-cell rule with the cell area in px needs no pixel size.
+	out = t.TempDir()
+	mustRun(t, ExitOK, "colonies", "--quiet", "--min-cells", "50", "--cell-area-px", "4", "--out", out, one)
+	images, _ = csvMap(t, filepath.Join(out, "images.csv"), "image")
+	if r := images[one]; r["status"] != models.StatusOK || r["size_rule"] != "cells_px" || r["min_colony_area_px"] != "200" {
+		t.Errorf("--min-cells 50 --cell-area-px 4: row %v", r)
+	}
+	mustRun(t, ExitUsage, "colonies", "--quiet", "--min-cells", "50", "--cell-area-px", "4", "--cell-area", "100", "--out", t.TempDir(), one)
 }
 
 // TestColoniesROI: a circle ROI replaces dish detection; a mask of the
@@ -436,6 +444,34 @@ func TestColonySamplesBundled(t *testing.T) {
 		}
 		if got := num(t, row["colonies"]); math.Abs(got-float64(want)) > colonyTolerance(want) {
 			t.Errorf("%s: %v colonies, truth %d", r[0], got, want)
+		}
+	}
+}
+
+// TestColoniesThinImages: a 60000×8 or 8×60000 image used to abort the
+// process in OpenCV's resize (issue 15); now each is a flagged ok row.
+func TestColoniesThinImages(t *testing.T) {
+	in := t.TempDir()
+	for name, sz := range map[string][2]int{"wide.png": {60000, 8}, "tall.png": {8, 60000}} {
+		g := image.NewGray(image.Rect(0, 0, sz[0], sz[1]))
+		for i := range g.Pix {
+			g.Pix[i] = byte(i * 7)
+		}
+		data, err := imageio.EncodePNG(g, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	mustRun(t, ExitOK, "colonies", "--quiet", "--out", out, in)
+	images, _ := csvMap(t, filepath.Join(out, "images.csv"), "image")
+	for _, name := range []string{"wide.png", "tall.png"} {
+		r := images[filepath.Join(in, name)]
+		if r["status"] != models.StatusOK || !strings.Contains(r["qc"], models.QCTooSmall) || r["colonies"] != "0" {
+			t.Errorf("%s: row %v, want ok, too_small, 0 colonies", name, r)
 		}
 	}
 }
