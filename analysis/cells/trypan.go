@@ -74,6 +74,9 @@ type trypanScale struct {
 	// (trypan_cellmlp.go); false falls back to the classical rules
 	// trypanIsCell and trypanClassify.
 	learned bool
+	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
+	// the row/column running medians of trypanFlatten.
+	grid bool
 }
 
 // trypanTypicalInscribed is the median largest inscribed radius of the
@@ -135,7 +138,8 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 		maxDiamPx:   math.Max(4, hi/cal.PixelSizeUM),
 		refRadiusPx: math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
 		calibrated:  true,
-		learned:     true,
+		learned:     false,
+		grid:        true,
 	}
 }
 
@@ -317,7 +321,11 @@ func trypanForegroundThreshold(sigma float64) float64 {
 // segmentTrypan judges only on the scale it keeps.
 func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	res := trypanResult{w: w, h: h}
-	flat, bgBuf, crossBuf := trypanFlatten(g, w, h, sc)
+	flatten := trypanFlatten
+	if sc.grid {
+		flatten = trypanFlattenGrid
+	}
+	flat, bgBuf, crossBuf := flatten(g, w, h, sc)
 	// bg and cross are needed only within this call: back to the pool.
 	defer trypPutInt16(bgBuf)
 	defer trypPutInt16(crossBuf)
