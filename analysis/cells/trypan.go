@@ -285,6 +285,13 @@ type trypanFeatures struct {
 	darkFrac     float64 // fraction of pixels darker than the background by the foreground threshold
 	elongation   float64 // √(λ1/λ2) of the second moments, 1 for a disc
 	border       bool    // touches the field edge
+	// farBorder: touches the bottom or right edge (the chamber rule leaves
+	// such cells to the next field).
+	farBorder bool
+	// inner and ring are the mean flattened grey within 0.45 of the
+	// equivalent radius of the centroid and between 0.6 and 1.0 of it:
+	// a live cell's centre and its refractile rim.
+	inner, ring float64
 }
 
 // trypanAnalyse is the whole segmentation on a plain grey buffer,
@@ -773,11 +780,36 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			p := int(p)
 			if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
 				f.border = true
-				break
+				if x == w-1 || y == h-1 {
+					f.farBorder = true
+				}
 			}
 		}
 		n := float64(len(ps))
 		f.cx, f.cy = sx/n, sy/n
+		{
+			req := math.Sqrt(n / math.Pi)
+			var si, sr float64
+			var ni, nr int
+			for _, p := range ps {
+				p := int(p)
+				d := math.Hypot(float64(p%w)-f.cx, float64(p/w)-f.cy) / req
+				switch {
+				case d < 0.45:
+					si += float64(flat[p])
+					ni++
+				case d >= 0.6 && d <= 1.0:
+					sr += float64(flat[p])
+					nr++
+				}
+			}
+			if ni > 0 {
+				f.inner = si / float64(ni)
+			}
+			if nr > 0 {
+				f.ring = sr / float64(nr)
+			}
+		}
 		f.headroom = 255 - sb/n
 		f.meanFlat = sf / n
 		var ss float64
@@ -817,7 +849,14 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			continue
 		}
 		class := trypanClassify(f)
+		if sc.grid {
+			class = trypanClassifyField(f)
+		}
 		switch {
+		case sc.grid && f.farBorder:
+			// Chamber rule: cells cut by the bottom or right edge belong
+			// to the next field.
+			continue
 		case sc.keepCandidates:
 		case sc.learned:
 			trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
@@ -894,6 +933,25 @@ func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
 		w.peakToPeak*(f.bright-f.dark)/head
 	return s > 0
 }
+
+// trypanClassifyField calls a cell of a whole field live when its centre
+// is not clearly darker than the chamber: an intact membrane excludes the
+// dye, so the centre stays at or above the background (bright when in
+// focus, near background when not) inside a dark refractile rim, while a
+// stained cell is dark throughout. "Clearly" is a fraction
+// trypanLiveCentreFrac of the rim's depth below the background, so that a
+// pale stained cell (centre as dark as its rim) stays dead and a dim live
+// centre (near background, rim much darker) stays live.
+func trypanClassifyField(f trypanFeatures) string {
+	depth := math.Max(0, -math.Min(f.ring, f.inner))
+	if f.inner > -trypanLiveCentreFrac*depth || f.bright > trypanLiveBrightFrac*f.headroom {
+		return models.ClassLive
+	}
+	return models.ClassDead
+}
+
+// trypanLiveCentreFrac: see trypanClassifyField.
+const trypanLiveCentreFrac = 0.3
 
 // trypanClassify calls a cell live when it has a bright refractile centre:
 // intact membranes exclude the dye and focus light; dead cells take up the
