@@ -74,6 +74,8 @@ type trypanScale struct {
 	// (trypan_cellmlp.go); false falls back to the classical rules
 	// trypanIsCell and trypanClassify.
 	learned bool
+	// ensemble is the learned classifier used (trypanEnsemble).
+	ensemble []trypanCellMLPWeights
 	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
 	// the row/column running medians of trypanFlatten.
 	grid bool
@@ -124,7 +126,7 @@ func (sc trypanScale) scaled(f float64) trypanScale {
 // diameter, for chamber fields imaged so that a cell is 15–30 px across.
 func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 	if !cal.Known() {
-		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx, learned: true}
+		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx, learned: true, ensemble: trypanEnsemble(opt.TrypanCVFold)}
 	}
 	lo, hi := opt.MinDiameterUM, opt.MaxDiameterUM
 	if lo <= 0 {
@@ -140,6 +142,7 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 		calibrated:  true,
 		learned:     false,
 		grid:        true,
+		ensemble:    trypanEnsemble(opt.TrypanCVFold),
 	}
 }
 
@@ -181,7 +184,9 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 //
 // Labels are numbered in row-major order of rounded centroids, so equal
 // input gives an identical label image. QC: QCTooSmall below 16 px a side,
-// QCBlank without grey-level range, QCOutOfFocus when the variance of the
+// QCBlank without grey-level range, QCStainMismatch (no cells counted) for
+// a fluorescence image (dark background, only bright objects:
+// trypan_modality.go), QCOutOfFocus when the variance of the
 // Laplacian is below trypanFocusMin, QCCrowded when cells cover more than
 // trypanCrowdedFraction of the field.
 func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (segmentation, error) {
@@ -200,6 +205,9 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	}
 	if trypanGreyRange(g) < trypanBlankRange {
 		return emptyTrypan(w, h, models.QCBlank)
+	}
+	if trypanLooksFluorescent(g, w, h) {
+		return emptyTrypan(w, h, models.QCStainMismatch)
 	}
 	var qc []string
 	if cvutil.VarianceOfLaplacian(gray) < trypanFocusMin {
@@ -861,7 +869,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		case sc.learned:
 			trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
 			trypanCellVector(f, patch, w, h, sc, vec)
-			if class = trypanLearnedClass(trypanCellProbs(vec)); class == "" {
+			if class = trypanLearnedClass(trypanEnsembleProbs(sc.ensemble, vec)); class == "" {
 				continue
 			}
 		case !trypanIsCell(f, sc):
