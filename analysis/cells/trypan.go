@@ -76,6 +76,9 @@ type trypanScale struct {
 	learned bool
 	// ensemble is the learned classifier used (trypanEnsemble).
 	ensemble []trypanCellMLPWeights
+	// minCellDiamPx: smallest equivalent diameter of a whole cell in
+	// calibrated fields (trypanIsFieldCell).
+	minCellDiamPx float64
 	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
 	// the row/column running medians of trypanFlatten.
 	grid bool
@@ -136,13 +139,14 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 		hi = math.Max(trypanDefaultMaxDiameterUM, 2*lo)
 	}
 	return trypanScale{
-		minDiamPx:   math.Max(2, lo/cal.PixelSizeUM),
-		maxDiamPx:   math.Max(4, hi/cal.PixelSizeUM),
-		refRadiusPx: math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
-		calibrated:  true,
-		learned:     false,
-		grid:        true,
-		ensemble:    trypanEnsemble(opt.TrypanCVFold),
+		minDiamPx:     math.Max(2, lo/cal.PixelSizeUM),
+		maxDiamPx:     math.Max(4, hi/cal.PixelSizeUM),
+		refRadiusPx:   math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
+		calibrated:    true,
+		learned:       false,
+		grid:          true,
+		minCellDiamPx: math.Max(lo, trypanFieldMinCellUM) / cal.PixelSizeUM,
+		ensemble:      trypanEnsemble(opt.TrypanCVFold),
 	}
 }
 
@@ -872,6 +876,10 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			if class = trypanLearnedClass(trypanEnsembleProbs(sc.ensemble, vec)); class == "" {
 				continue
 			}
+		case sc.grid:
+			if !trypanIsFieldCell(f, sc, float64(thrFor(fgThr))) {
+				continue
+			}
 		case !trypanIsCell(f, sc):
 			continue
 		}
@@ -941,6 +949,40 @@ func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
 		w.peakToPeak*(f.bright-f.dark)/head
 	return s > 0
 }
+
+// trypanIsFieldCell is the cell test of calibrated whole fields, on what
+// a cell looks like rather than on weights fitted to one set of crops:
+//
+//   - size: an equivalent diameter of at least trypanFieldMinCellUM
+//     (cells are 8–25 µm; debris 1–6 µm) unless cut by the field edge;
+//   - contrast: its centre or its rim (means, not extremes, so noise does
+//     not lift a faint ghost) departs from the chamber by
+//     trypanFieldContrast times the foreground threshold (faint ghosts,
+//     out-of-focus debris and line remnants are weaker);
+//   - shape: elongation below trypanFieldMaxElongation (line fragments,
+//     scratches; a cell is at most slightly elliptical).
+func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
+	if f.maxInscribed < sc.minDiamPx/3 {
+		return false
+	}
+	if !f.border && float64(f.area) < math.Pi*sc.minCellDiamPx*sc.minCellDiamPx/4 {
+		return false
+	}
+	contrast := math.Max(math.Abs(f.inner), math.Abs(f.ring))
+	if contrast < trypanFieldContrast*fgThr {
+		return false
+	}
+	return f.elongation < trypanFieldMaxElongation
+}
+
+// Bounds of trypanIsFieldCell.
+const (
+	trypanFieldMinCellUM     = 7
+	trypanFieldContrast      = 1.5
+	trypanFieldMaxElongation = 2.2
+)
+
+func thrFor(v float64) float64 { return v }
 
 // trypanClassifyField calls a cell of a whole field live when its centre
 // is not clearly darker than the chamber: an intact membrane excludes the

@@ -32,7 +32,9 @@ import (
 // Profile values below trypanGridMinContrast are dropped as noise, so a
 // field without a grid is only flattened. The residual misfit of the
 // model on the lines (sub-pixel position, JPEG ringing) raises the local
-// foreground threshold by trypanGridMisfit of the line contrast.
+// foreground threshold by trypanGridMisfit of the line contrast, or by how
+// much the profile changes within half a pixel where that is more (the
+// steep edges of a sharp line).
 const (
 	trypanGridMaxTiltDeg = 3.0
 	// trypanGridUnits: relative contrast is binned in units of 1/200.
@@ -79,14 +81,17 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 	apply(r, lineV, uOf)
 	lineH = trypanGridProfile(resid, w, h, vOf, nb)
 
+	// The profiles' change within ±half a pixel: how wrong the model can be
+	// where the ruling is a fraction of a pixel off (waviness, tilt error).
+	rangeH, rangeV := trypanGridLocalRange(lineH), trypanGridLocalRange(lineV)
 	flat = make([]int16, w*h)
 	bg, cross = trypScratchInt16(w*h), trypScratchInt16(w*h)
 	bgv, crossv := *bg, *cross
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
-			a := float64(lineH[int(vOf(x, y)*trypanGridSubBins)])
-			b := float64(lineV[int(uOf(x, y)*trypanGridSubBins)])
+			bh, bv := int(vOf(x, y)*trypanGridSubBins), int(uOf(x, y)*trypanGridSubBins)
+			a, b := float64(lineH[bh]), float64(lineV[bv])
 			var l float64
 			switch {
 			case a < 0 && b < 0:
@@ -100,7 +105,7 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 			model := base * (1 + l/trypanGridUnits)
 			bgv[i] = int16(math.Round(math.Max(0, math.Min(255, model))))
 			flat[i] = int16(int(g[i]) - int(bgv[i]))
-			miss := trypanGridMisfit * math.Abs(l)
+			miss := math.Max(trypanGridMisfit*math.Abs(l), float64(rangeH[bh])+float64(rangeV[bv]))
 			if a != 0 && b != 0 {
 				// Where lines cross, how the two combine (the darker
 				// wins, or the contrasts add) depends on the ruling and
@@ -205,6 +210,20 @@ func trypanGridAngle(r []int16, w, h int) float64 {
 	return best * deg
 }
 
+// trypanGridLocalRange is, per bin, the largest difference between the
+// profile there and within half a pixel of it.
+func trypanGridLocalRange(p []int16) []int16 {
+	out := make([]int16, len(p))
+	const k = trypanGridSubBins / 2
+	for b := range p {
+		for j := max(0, b-k); j <= min(len(p)-1, b+k); j++ {
+			d := p[j] - p[b]
+			out[b] = max(out[b], d, -d)
+		}
+	}
+	return out
+}
+
 // trypanGridProfile is the median of r over sub-pixel bins of coord
 // (nb bins of 1/trypanGridSubBins px), zero where weaker than
 // trypanGridMinContrast. Bins without pixels take their neighbours'.
@@ -223,9 +242,9 @@ func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int
 		}
 	}
 	prof := make([]int16, nb)
-	// A bin must span a good part of the field to be a line's, not a
-	// corner's few pixels (where a cell would decide the median).
-	minCount := int32(max(16, min(w, h)/(2*trypanGridSubBins)))
+	// A bin needs a few pixels for a median; near the corners of a tilted
+	// field bins are short, and a line there must still be modelled.
+	minCount := int32(8)
 	for b := 0; b < nb; b++ {
 		if cnt[b] < minCount {
 			continue

@@ -225,3 +225,37 @@ func joinData(dir, p string) string {
 	}
 	return filepath.Join(dir, p)
 }
+
+func init() {
+	Register(Dataset{Name: "chamber-fields-physgen", Run: runTrypanFieldsPhysgen})
+}
+
+// PhysgenChamberDir is where the independent generator's chamber fields
+// live: $HISTOCOUNT_CHAMBER_DATA, else gen-data/chamber beside shared/.
+func PhysgenChamberDir(sharedDataDir string) string {
+	if d := os.Getenv("HISTOCOUNT_CHAMBER_DATA"); d != "" {
+		return d
+	}
+	return filepath.Join(sharedDataDir, "..", "..", "gen-data", "chamber")
+}
+
+// runTrypanFieldsPhysgen evaluates whole fields drawn by an independent
+// generator from a physical description (never used for tuning). Skipped
+// when its folder is absent.
+func runTrypanFieldsPhysgen(dir string, w io.Writer) (map[string]float64, error) {
+	d := PhysgenChamberDir(filepath.Dir(dir))
+	if _, err := os.Stat(filepath.Join(d, "truth.csv")); err != nil {
+		fmt.Fprintf(w, "   skipped: no %s\n", filepath.Join(d, "truth.csv"))
+		return map[string]float64{}, nil
+	}
+	t0 := time.Now()
+	s, err := EvalTrypanFieldsDir(d, 0)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(w, "   %d fields of an independent physical generator (%s), pixel size from truth.csv; %.2f s per field\n", s.Fields, d, time.Since(t0).Seconds()/float64(max(1, s.Fields)))
+	fmt.Fprintf(w, "   live %d / %d true, dead %d / %d true\n", s.Live, s.TrueLive, s.Dead, s.TrueDead)
+	fmt.Fprintf(w, "   total WAPE %.2f %% (live %.2f %%, dead %.2f %%); pooled viability error %.2f pp, per-field MAE %.2f pp\n",
+		s.WAPEPct, s.LiveWAPEPct, s.DeadWAPEPct, s.PooledViabilityErrPP, s.ViabilityMAEPP)
+	return s.Metrics(), nil
+}

@@ -330,14 +330,21 @@ func (r *renderer) grid(s float64) string {
 		}
 		return d
 	}
+	// 2×2 samples per pixel: a camera pixel integrates the ruling.
+	sub := [4][2]float64{{-0.25, -0.25}, {0.25, -0.25}, {-0.25, 0.25}, {0.25, 0.25}}
 	for y := 0; y < r.h; y++ {
 		for x := 0; x < r.w; x++ {
-			u := ca*float64(x) + sa*float64(y) - phx
-			v := -sa*float64(x) + ca*float64(y) - phy
-			a, b := profile(lineDist(u)), profile(lineDist(v))
-			add := a + b
-			if a != 0 && b != 0 {
-				add = math.Min(a, b) // crossing: not twice as dark
+			add := 0.0
+			for _, o := range sub {
+				fx, fy := float64(x)+0.5+o[0], float64(y)+0.5+o[1]
+				u := ca*fx + sa*fy - phx
+				v := -sa*fx + ca*fy - phy
+				a, b := profile(lineDist(u)), profile(lineDist(v))
+				if a != 0 && b != 0 {
+					add += math.Min(a, b) / 4 // crossing: not twice as dark
+				} else {
+					add += (a + b) / 4
+				}
 			}
 			if add == 0 {
 				continue
