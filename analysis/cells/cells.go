@@ -40,6 +40,10 @@ type Options struct {
 	// NucleiModelPath, when set, replaces the embedded nuclei network with
 	// this ONNX file (to evaluate a retrained model).
 	NucleiModelPath string
+	// TrypanCVFold, for cross-validation only: k in 1..5 classifies trypan
+	// candidates with the classifier fitted without the development images
+	// of fold k−1 (CRC32 of the truth.csv name mod 5); 0 the shipped one.
+	TrypanCVFold int
 }
 
 // Result is what Count found in one image.

@@ -74,6 +74,14 @@ type trypanScale struct {
 	// (trypan_cellmlp.go); false falls back to the classical rules
 	// trypanIsCell and trypanClassify.
 	learned bool
+	// ensemble is the learned classifier used (trypanEnsemble).
+	ensemble []trypanCellMLPWeights
+	// minCellDiamPx: smallest equivalent diameter of a whole cell in
+	// calibrated fields (trypanIsFieldCell).
+	minCellDiamPx float64
+	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
+	// the row/column running medians of trypanFlatten.
+	grid bool
 }
 
 // trypanTypicalInscribed is the median largest inscribed radius of the
@@ -121,7 +129,7 @@ func (sc trypanScale) scaled(f float64) trypanScale {
 // diameter, for chamber fields imaged so that a cell is 15–30 px across.
 func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 	if !cal.Known() {
-		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx, learned: true}
+		return trypanScale{minDiamPx: 9, maxDiamPx: 80, refRadiusPx: trypanUncalibratedRefRadiusPx, learned: true, ensemble: trypanEnsemble(opt.TrypanCVFold)}
 	}
 	lo, hi := opt.MinDiameterUM, opt.MaxDiameterUM
 	if lo <= 0 {
@@ -131,11 +139,14 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 		hi = math.Max(trypanDefaultMaxDiameterUM, 2*lo)
 	}
 	return trypanScale{
-		minDiamPx:   math.Max(2, lo/cal.PixelSizeUM),
-		maxDiamPx:   math.Max(4, hi/cal.PixelSizeUM),
-		refRadiusPx: math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
-		calibrated:  true,
-		learned:     true,
+		minDiamPx:     math.Max(2, lo/cal.PixelSizeUM),
+		maxDiamPx:     math.Max(4, hi/cal.PixelSizeUM),
+		refRadiusPx:   math.Max(1, trypanRefDiameterUM/2/cal.PixelSizeUM),
+		calibrated:    true,
+		learned:       false,
+		grid:          true,
+		minCellDiamPx: math.Max(lo, trypanFieldMinCellUM) / cal.PixelSizeUM,
+		ensemble:      trypanEnsemble(opt.TrypanCVFold),
 	}
 }
 
@@ -177,7 +188,9 @@ func trypanScaleFor(cal models.Calibration, opt Options) trypanScale {
 //
 // Labels are numbered in row-major order of rounded centroids, so equal
 // input gives an identical label image. QC: QCTooSmall below 16 px a side,
-// QCBlank without grey-level range, QCOutOfFocus when the variance of the
+// QCBlank without grey-level range, QCStainMismatch (no cells counted) for
+// a fluorescence image (dark background, only bright objects:
+// trypan_modality.go), QCOutOfFocus when the variance of the
 // Laplacian is below trypanFocusMin, QCCrowded when cells cover more than
 // trypanCrowdedFraction of the field.
 func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (segmentation, error) {
@@ -196,6 +209,9 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	}
 	if trypanGreyRange(g) < trypanBlankRange {
 		return emptyTrypan(w, h, models.QCBlank)
+	}
+	if trypanLooksFluorescent(g, w, h) {
+		return emptyTrypan(w, h, models.QCStainMismatch)
 	}
 	var qc []string
 	if cvutil.VarianceOfLaplacian(gray) < trypanFocusMin {
@@ -281,6 +297,13 @@ type trypanFeatures struct {
 	darkFrac     float64 // fraction of pixels darker than the background by the foreground threshold
 	elongation   float64 // √(λ1/λ2) of the second moments, 1 for a disc
 	border       bool    // touches the field edge
+	// farBorder: touches the bottom or right edge (the chamber rule leaves
+	// such cells to the next field).
+	farBorder bool
+	// inner and ring are the mean flattened grey within 0.45 of the
+	// equivalent radius of the centroid and between 0.6 and 1.0 of it:
+	// a live cell's centre and its refractile rim.
+	inner, ring float64
 }
 
 // trypanAnalyse is the whole segmentation on a plain grey buffer,
@@ -317,7 +340,11 @@ func trypanForegroundThreshold(sigma float64) float64 {
 // segmentTrypan judges only on the scale it keeps.
 func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	res := trypanResult{w: w, h: h}
-	flat, bgBuf, crossBuf := trypanFlatten(g, w, h, sc)
+	flatten := trypanFlatten
+	if sc.grid {
+		flatten = trypanFlattenGrid
+	}
+	flat, bgBuf, crossBuf := flatten(g, w, h, sc)
 	// bg and cross are needed only within this call: back to the pool.
 	defer trypPutInt16(bgBuf)
 	defer trypPutInt16(crossBuf)
@@ -765,11 +792,36 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			p := int(p)
 			if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
 				f.border = true
-				break
+				if x == w-1 || y == h-1 {
+					f.farBorder = true
+				}
 			}
 		}
 		n := float64(len(ps))
 		f.cx, f.cy = sx/n, sy/n
+		{
+			req := math.Sqrt(n / math.Pi)
+			var si, sr float64
+			var ni, nr int
+			for _, p := range ps {
+				p := int(p)
+				d := math.Hypot(float64(p%w)-f.cx, float64(p/w)-f.cy) / req
+				switch {
+				case d < 0.45:
+					si += float64(flat[p])
+					ni++
+				case d >= 0.6 && d <= 1.0:
+					sr += float64(flat[p])
+					nr++
+				}
+			}
+			if ni > 0 {
+				f.inner = si / float64(ni)
+			}
+			if nr > 0 {
+				f.ring = sr / float64(nr)
+			}
+		}
 		f.headroom = 255 - sb/n
 		f.meanFlat = sf / n
 		var ss float64
@@ -809,12 +861,23 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			continue
 		}
 		class := trypanClassify(f)
+		if sc.grid {
+			class = trypanClassifyField(f)
+		}
 		switch {
+		case sc.grid && f.farBorder:
+			// Chamber rule: cells cut by the bottom or right edge belong
+			// to the next field.
+			continue
 		case sc.keepCandidates:
 		case sc.learned:
 			trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
 			trypanCellVector(f, patch, w, h, sc, vec)
-			if class = trypanLearnedClass(trypanCellProbs(vec)); class == "" {
+			if class = trypanLearnedClass(trypanEnsembleProbs(sc.ensemble, vec)); class == "" {
+				continue
+			}
+		case sc.grid:
+			if !trypanIsFieldCell(f, sc, float64(thrFor(fgThr))) {
 				continue
 			}
 		case !trypanIsCell(f, sc):
@@ -886,6 +949,59 @@ func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
 		w.peakToPeak*(f.bright-f.dark)/head
 	return s > 0
 }
+
+// trypanIsFieldCell is the cell test of calibrated whole fields, on what
+// a cell looks like rather than on weights fitted to one set of crops:
+//
+//   - size: an equivalent diameter of at least trypanFieldMinCellUM
+//     (cells are 8–25 µm; debris 1–6 µm) unless cut by the field edge;
+//   - contrast: its centre or its rim (means, not extremes, so noise does
+//     not lift a faint ghost) departs from the chamber by
+//     trypanFieldContrast times the foreground threshold (faint ghosts,
+//     out-of-focus debris and line remnants are weaker);
+//   - shape: elongation below trypanFieldMaxElongation (line fragments,
+//     scratches; a cell is at most slightly elliptical).
+func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
+	if f.maxInscribed < sc.minDiamPx/3 {
+		return false
+	}
+	if !f.border && float64(f.area) < math.Pi*sc.minCellDiamPx*sc.minCellDiamPx/4 {
+		return false
+	}
+	contrast := math.Max(math.Abs(f.inner), math.Abs(f.ring))
+	if contrast < trypanFieldContrast*fgThr {
+		return false
+	}
+	return f.elongation < trypanFieldMaxElongation
+}
+
+// Bounds of trypanIsFieldCell.
+const (
+	trypanFieldMinCellUM     = 7
+	trypanFieldContrast      = 1.5
+	trypanFieldMaxElongation = 2.2
+)
+
+func thrFor(v float64) float64 { return v }
+
+// trypanClassifyField calls a cell of a whole field live when its centre
+// is not clearly darker than the chamber: an intact membrane excludes the
+// dye, so the centre stays at or above the background (bright when in
+// focus, near background when not) inside a dark refractile rim, while a
+// stained cell is dark throughout. "Clearly" is a fraction
+// trypanLiveCentreFrac of the rim's depth below the background, so that a
+// pale stained cell (centre as dark as its rim) stays dead and a dim live
+// centre (near background, rim much darker) stays live.
+func trypanClassifyField(f trypanFeatures) string {
+	depth := math.Max(0, -math.Min(f.ring, f.inner))
+	if f.inner > -trypanLiveCentreFrac*depth || f.bright > trypanLiveBrightFrac*f.headroom {
+		return models.ClassLive
+	}
+	return models.ClassDead
+}
+
+// trypanLiveCentreFrac: see trypanClassifyField.
+const trypanLiveCentreFrac = 0.3
 
 // trypanClassify calls a cell live when it has a bright refractile centre:
 // intact membranes exclude the dye and focus light; dead cells take up the

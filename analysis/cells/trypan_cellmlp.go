@@ -104,15 +104,28 @@ func trypanCellVector(f trypanFeatures, patch []float32, w, h int, sc trypanScal
 
 // trypanCellProbs returns the classifier's probabilities (none, live,
 // dead) for a descriptor vector: the mean over the ensemble's members.
-func trypanCellProbs(v []float64) [3]float64 {
+func trypanCellProbs(v []float64) [3]float64 { return trypanEnsembleProbs(trypanCellMLPs, v) }
+
+// trypanEnsembleProbs is trypanCellProbs for a given ensemble.
+func trypanEnsembleProbs(ens []trypanCellMLPWeights, v []float64) [3]float64 {
 	var acc [3]float64
-	for i := range trypanCellMLPs {
-		p := trypanCellMLPs[i].probs(v)
+	for i := range ens {
+		p := ens[i].probs(v)
 		for k := range acc {
-			acc[k] += p[k] / float64(len(trypanCellMLPs))
+			acc[k] += p[k] / float64(len(ens))
 		}
 	}
 	return acc
+}
+
+// trypanEnsemble is the classifier Options ask for: the one fitted on all
+// development images, or for cross-validation (Options.TrypanCVFold = k+1)
+// the one fitted without fold k.
+func trypanEnsemble(fold int) []trypanCellMLPWeights {
+	if fold >= 1 && fold <= len(trypanCellMLPFolds) {
+		return trypanCellMLPFolds[fold-1]
+	}
+	return trypanCellMLPs
 }
 
 // probs runs one member of the ensemble.

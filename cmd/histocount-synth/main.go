@@ -15,6 +15,13 @@
 // vessels, stain variation, vignetting). Writes calibrated PNGs (pHYs chunk),
 // sheet.csv (image,subject,month,stain) for `histocount study`, and
 // truth.csv with the exact thickness of every section.
+//
+//	histocount-synth fields --out DIR [--n 10] [--seed 1] [--width 1600] [--height 1200] [--pixel-size 1.2]
+//
+// fields: whole trypan-blue hemocytometer fields with domain randomisation
+// (analysis/cells/chambersynth): calibrated PNGs, truth.csv
+// (image,live,dead,pixel_size_um,style) counted by the chamber rule, and
+// cells.csv with every drawn cell (image,x_px,y_px,r_px,class,counted).
 package main
 
 import (
@@ -35,9 +42,13 @@ func main() {
 	if len(os.Args) >= 2 && os.Args[1] == "plates" {
 		os.Exit(platesMain(os.Args[2:]))
 	}
+	if len(os.Args) >= 2 && os.Args[1] == "fields" {
+		os.Exit(runFields(os.Args[2:]))
+	}
 	if len(os.Args) < 2 || os.Args[1] != "sections" {
 		fmt.Fprintln(os.Stderr, "usage: histocount-synth sections --out DIR [--subjects N] [--months 0,3,12] [--gain PCT] [--seed S]")
 		fmt.Fprintln(os.Stderr, "       histocount-synth plates --out DIR [--kind light-on-dark|dark-on-light|crystal-violet] [--n 10] [--size 1000] [--seed S]")
+		fmt.Fprintln(os.Stderr, "       histocount-synth fields --out DIR [--n N] [--seed S] [--width 1600 --height 1200 --pixel-size 1.2]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet("sections", flag.ExitOnError)

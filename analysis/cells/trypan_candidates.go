@@ -1,57 +1,56 @@
 package cells
 
 import (
+	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"testing"
 
 	"github.com/histocount/histocount/imageio"
-	"github.com/histocount/histocount/internal/shareddata"
 )
 
-// TestTrypanWriteCandidates writes the features of every candidate object
-// of the brightfield-viability images, labelled live, dead or none by
-// matching to the annotated boxes, to the CSV file named by
-// $HISTOCOUNT_TRYPAN_FEATURES, with the descriptors of trypanCellVector
-// as columns v0..v24. It is the data trypanCellWeights,
-// trypanLiveBrightFrac and the learned classifier
-// (scripts/train/trypan_cellmlp.py) were fitted on; skipped unless the
-// variable is set:
+// WriteTrypanCandidates writes, as CSV to out, the features of every
+// candidate object the uncalibrated trypan segmenter finds in the
+// brightfield-viability images under dir (truth.csv, boxes.csv), labelled
+// live, dead or none by matching to the annotated boxes, with the
+// descriptors of trypanCellVector as columns v0..v24: the training data of
+// scripts/train/trypan_cellmlp.py. Run it with
 //
-//	HISTOCOUNT_TRYPAN_FEATURES=/tmp/cand.csv go test -tags matprofile -run TrypanWriteCandidates ./analysis/cells/
+//	go run ./cmd/histocount-trypan-candidates ../shared/data/brightfield-viability > /tmp/cand.csv
 //
 // A candidate matches a box when its centroid lies within the box (2 px
 // slack); each box takes the nearest unmatched candidate.
-func TestTrypanWriteCandidates(t *testing.T) {
-	out := os.Getenv("HISTOCOUNT_TRYPAN_FEATURES")
-	if out == "" {
-		t.Skip("set HISTOCOUNT_TRYPAN_FEATURES to write the candidate features")
-	}
-	dir := shareddata.Dir(t, "brightfield-viability")
+func WriteTrypanCandidates(out io.Writer, dir string) error {
 	boxes := map[string][][4]float64{}
 	boxClass := map[string][]string{}
-	recs := trypanReadCSV(t, filepath.Join(dir, "boxes.csv"))
+	recs, err := trypanReadCSV(filepath.Join(dir, "boxes.csv"))
+	if err != nil {
+		return err
+	}
 	for _, r := range recs[1:] {
 		var b [4]float64
 		for k := range b {
+			if len(r) < 6 {
+				return fmt.Errorf("cells: boxes.csv: short row %q", r)
+			}
 			v, err := strconv.Atoi(r[2+k])
 			if err != nil {
-				t.Fatalf("boxes.csv: %v", err)
+				return fmt.Errorf("cells: boxes.csv: %w", err)
 			}
 			b[k] = float64(v)
 		}
 		boxes[r[0]] = append(boxes[r[0]], b)
 		boxClass[r[0]] = append(boxClass[r[0]], r[1])
 	}
-	f, err := os.Create(out)
+	truthRecs, err := trypanReadCSV(filepath.Join(dir, "truth.csv"))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
-	defer f.Close()
+	f := bufio.NewWriter(out)
 	patch := make([]float32, trypanPatchLen)
 	vec := make([]float64, trypanCellVectorLen)
 	hdr := "image,truth,pred,bright,headroom,dark,mean,brightfrac,area,maxins,std,border,darkfrac,elong,cx,cy,accept"
@@ -59,10 +58,10 @@ func TestTrypanWriteCandidates(t *testing.T) {
 		hdr += fmt.Sprintf(",v%d", k)
 	}
 	fmt.Fprintln(f, hdr)
-	for _, r := range trypanReadCSV(t, filepath.Join(dir, "truth.csv"))[1:] {
+	for _, r := range truthRecs[1:] {
 		img, err := imageio.Load(filepath.Join(dir, r[0]), imageio.Options{})
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		g := trypanGrey(img)
 		sc := trypanScaleFor(img.Calibration, Options{})
@@ -98,20 +97,23 @@ func TestTrypanWriteCandidates(t *testing.T) {
 			fmt.Fprintln(f)
 		}
 	}
+	return f.Flush()
 }
 
-func trypanReadCSV(t *testing.T, path string) [][]string {
-	t.Helper()
+func trypanReadCSV(path string) ([][]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	defer f.Close()
 	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil || len(recs) < 2 {
-		t.Fatalf("read %s: %v", path, err)
+	if err != nil {
+		return nil, fmt.Errorf("cells: read %s: %w", path, err)
 	}
-	return recs
+	if len(recs) < 2 {
+		return nil, fmt.Errorf("cells: %s: no rows", path)
+	}
+	return recs, nil
 }
 
 // trypanGrey converts a decoded image to grey as cvutil.Gray does
