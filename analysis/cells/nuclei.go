@@ -32,6 +32,9 @@ const (
 	nucleiSplitMaxSolidity   = 0.93 // ... if less convex than this
 	nucleiSplitMaxParts      = 6    // at most this many nuclei per clump
 	nucleiMinAreaFrac        = 0.08 // objects below this × πr² are debris
+	nucleiDebrisFrac         = 0.1  // on light backgrounds, objects below this × the area-weighted median area are debris
+	nucleiMergeMinNeck       = 0.9  // neighbouring regions merge when their neck is at least this × the smaller inscribed radius ...
+	nucleiMergeMinSeam       = 0.6  // ... and the signal on their border reaches this × the dimmer one's peak (above bg)
 	nucleiMinAreaPx          = 6.0  // absolute floor for debris, px
 	nucleiCrowdedFill        = 0.55 // foreground fraction above which touching nuclei cannot be separated reliably
 	nucleiCrowdedSplitFrac   = 0.3  // share of nuclei that came from splitting featureless clumps
@@ -70,13 +73,20 @@ const (
 //  4. Splitting touching nuclei: markers are the h-maxima (h = 0.05 r) of
 //     the smoothed distance transform of each component's bright core
 //     (above Otsu + 0.2 × (its 90th percentile − Otsu)); a seeded
-//     watershed of that relief divides the foreground.
+//     watershed of that relief divides the foreground. Neighbouring
+//     regions are merged again when the shape shows no neck (foreground
+//     distance transform on their border ≥ 0.9 × the smaller inscribed
+//     radius) and the signal no dark seam (its border maximum ≥ 0.6 of the
+//     dimmer region's height): texture and lobes split the core, not the
+//     nucleus (see mergeShallowNecks).
 //  5. Edges: each nucleus keeps the pixels above bg + 0.4 × (its 95th
 //     percentile − bg), so dim and bright nuclei are cut at the same
 //     relative height (the half-maximum idea).
 //  6. Clean-up: debris below max(6 px, 0.08 πr², calibrated minimum) is
 //     dropped, as are objects whose mean exceeds the median of their
 //     surroundings by less than 0.6 × (Otsu − bg) (cytoplasm, texture).
+//     On light backgrounds, objects below 0.1 × the area-weighted median
+//     area (the typical nucleus of this image) are debris.
 //     Objects larger than 1.6 × the median area and less convex than
 //     solidity 0.93 are split by k-means on pixel coordinates into
 //     round(area ÷ median area) nuclei: touching nuclei without a neck or
@@ -236,7 +246,8 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 		}
 	}
 	fillHoles(fg, w, h)
-	r := typicalRadius(fg, edt(fg, w, h), w, h)
+	dist := edt(fg, w, h)
+	r := typicalRadius(fg, dist, w, h)
 	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
 
 	// Markers: h-maxima of the smoothed distance transform of each
@@ -276,6 +287,13 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 		relief[i] = -v
 	}
 	ws := watershed(relief, markers, fg, w, h)
+	// Texture and lobes give the core several peaks; keep a split only
+	// where a neck or a seam says there are two nuclei.
+	seamSig, err := gaussianBlur(sm, w, h, 1)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam)
 
 	// Edges: each nucleus ends where its signal falls below a fixed
 	// fraction of its own height above background (dim and bright
@@ -297,6 +315,9 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	}
 	n := relabelByArea(ws, lab, nm, minArea)
 	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(r)), nucleiMinContrastFrac*(tOtsu-bg))
+	if light {
+		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
+	}
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
 	if ew := edgeWidthPx(sm, lab, n, w, h, bg); ew > nucleiBlurEdgeFrac*r && ew > nucleiBlurEdgeMinPx {
 		qc = append(qc, models.QCOutOfFocus)
