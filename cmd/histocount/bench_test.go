@@ -75,8 +75,10 @@ func BenchmarkPeakRSS(b *testing.B) {
 }
 
 // nucleiMixBatch links n images of the DSB2018 development set (fluorescence,
-// stained and brightfield, in the set's own mix: every image in name order,
-// cycling) into a temp dir; skips without the shared data.
+// stained and brightfield in the set's own mix) into a temp dir; skips
+// without the shared data. Fewer images than the set are spread evenly over
+// it (name order), more cycle through it, so 100 and 2000 images hold the
+// same kinds and sizes and peak RSS compares like with like.
 func nucleiMixBatch(b *testing.B, n int) string {
 	b.Helper()
 	root := shareddata.Find()
@@ -86,7 +88,11 @@ func nucleiMixBatch(b *testing.B, n int) string {
 	}
 	dir := b.TempDir()
 	for i := 0; i < n; i++ {
-		if err := os.Symlink(files[i%len(files)], filepath.Join(dir, fmt.Sprintf("img%05d.png", i))); err != nil {
+		j := i % len(files)
+		if n < len(files) {
+			j = i * len(files) / n
+		}
+		if err := os.Symlink(files[j], filepath.Join(dir, fmt.Sprintf("img%05d.png", i))); err != nil {
 			b.Fatal(err)
 		}
 	}
