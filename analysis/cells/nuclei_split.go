@@ -288,8 +288,8 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		if v := min(dist[i], dist[j]); v > saddleS[e] {
 			saddleS[e] = v
 		}
-		if v := min(smooth[i], smooth[j]); v > saddleI[e] || saddleI[e] == 0 {
-			saddleI[e] = max(saddleI[e], v)
+		if v, ok := saddleI[e]; !ok || min(smooth[i], smooth[j]) > v {
+			saddleI[e] = min(smooth[i], smooth[j])
 		}
 	}
 	for y := 0; y < h; y++ {
@@ -326,8 +326,7 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 	for i := range parent {
 		parent[i] = int32(i)
 	}
-	var find func(int32) int32
-	find = func(x int32) int32 {
+	find := func(x int32) int32 {
 		for parent[x] != x {
 			parent[x] = parent[parent[x]]
 			x = parent[x]
