@@ -215,3 +215,43 @@ func TestSelectKth(t *testing.T) {
 		}
 	}
 }
+
+// TestNucleiOnBrightBody: nuclei packed in the cortex of a bright body (an
+// embryo, a large cell) must be counted one by one, not as one object the
+// size of the body (DSB2018 embryo images counted 1–2 for 199–375 nuclei).
+func TestNucleiOnBrightBody(t *testing.T) {
+	const w, h, r, step = 400, 300, 5.0, 16.0
+	rng := rand.New(rand.NewSource(5))
+	img := &imageio.Image{Width: w, Height: h, Channels: 1, Pix: make([]byte, w*h)}
+	var centres [][2]float64
+	cx, cy, ax, ay := 200.0, 150.0, 160.0, 110.0
+	for y := step / 2; y < h; y += step {
+		for x := step / 2; x < w; x += step {
+			u, v := (x-cx)/ax, (y-cy)/ay
+			if d := u*u + v*v; d < 0.95 && d > 0.4 { // a shell of nuclei, as in a blastoderm
+				centres = append(centres, [2]float64{x + rng.Float64() - 0.5, y + rng.Float64() - 0.5})
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			fx, fy := float64(x), float64(y)
+			u, v := (fx-cx)/ax, (fy-cy)/ay
+			val := 10 + 30/(1+math.Exp((math.Sqrt(u*u+v*v)-1)*30)) // the body
+			for _, c := range centres {
+				if d := math.Hypot(fx-c[0], fy-c[1]); d < 2*r {
+					val += 110 / (1 + math.Exp((d-r)/0.8))
+				}
+			}
+			img.Pix[y*w+x] = uint8(math.Max(0, math.Min(255, val+rng.NormFloat64()*3)))
+		}
+	}
+	res, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: NucleiClassical})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := len(centres)
+	if got := len(res.Objects); math.Abs(float64(got-want)) > 0.05*float64(want) {
+		t.Errorf("counted %d nuclei on the body, drawn %d (tolerance 5 %%)", got, want)
+	}
+}
