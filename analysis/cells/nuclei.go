@@ -32,6 +32,11 @@ const (
 	nucleiSplitMaxSolidity   = 0.93 // ... if less convex than this
 	nucleiSplitMaxParts      = 6    // at most this many nuclei per clump
 	nucleiMinAreaFrac        = 0.08 // objects below this × πr² are debris
+	nucleiDebrisFrac         = 0.1  // on light backgrounds, objects below this × the area-weighted median area are debris
+	nucleiBodyRatio          = 10.0 // foreground radius above this × the cores' radius: nuclei sit on a bright body (dev set: 1–4 without a body, 49 and 103 with) ...
+	nucleiBodyOpenFrac       = 4.0  // ... removed by a top-hat of this × the cores' radius
+	nucleiMergeMinNeck       = 0.9  // neighbouring regions merge when their neck is at least this × the smaller inscribed radius ...
+	nucleiMergeMinSeam       = 0.6  // ... and the signal on their border reaches this × the dimmer one's peak (above bg)
 	nucleiMinAreaPx          = 6.0  // absolute floor for debris, px
 	nucleiCrowdedFill        = 0.55 // foreground fraction above which touching nuclei cannot be separated reliably
 	nucleiCrowdedSplitFrac   = 0.3  // share of nuclei that came from splitting featureless clumps
@@ -67,16 +72,28 @@ const (
 //  3. Scale: r = median over foreground components of the largest
 //     inscribed radius (maximum of the Euclidean distance transform); a
 //     clump of touching nuclei still reports one nucleus' radius.
+//     Nuclei inside a bright body (an embryo, a large cell): when the
+//     foreground's radius exceeds 10 × that of the bright cores (step 4;
+//     1–4 on ordinary dev images, 49 and 103 on embryos), the body is
+//     removed by a top-hat (signal minus its grey opening by a disc of
+//     4 core radii) and steps 2–6 run again on the result.
 //  4. Splitting touching nuclei: markers are the h-maxima (h = 0.05 r) of
 //     the smoothed distance transform of each component's bright core
 //     (above Otsu + 0.2 × (its 90th percentile − Otsu)); a seeded
-//     watershed of that relief divides the foreground.
+//     watershed of that relief divides the foreground. Neighbouring
+//     regions are merged again when the shape shows no neck (foreground
+//     distance transform on their border ≥ 0.9 × the smaller inscribed
+//     radius) and the signal no dark seam (its border maximum ≥ 0.6 of the
+//     dimmer region's height): texture and lobes split the core, not the
+//     nucleus (see mergeShallowNecks).
 //  5. Edges: each nucleus keeps the pixels above bg + 0.4 × (its 95th
 //     percentile − bg), so dim and bright nuclei are cut at the same
 //     relative height (the half-maximum idea).
 //  6. Clean-up: debris below max(6 px, 0.08 πr², calibrated minimum) is
 //     dropped, as are objects whose mean exceeds the median of their
 //     surroundings by less than 0.6 × (Otsu − bg) (cytoplasm, texture).
+//     On light backgrounds, objects below 0.1 × the area-weighted median
+//     area (the typical nucleus of this image) are debris.
 //     Objects larger than 1.6 × the median area and less convex than
 //     solidity 0.93 are split by k-means on pixel coordinates into
 //     round(area ÷ median area) nuclei: touching nuclei without a neck or
@@ -207,6 +224,13 @@ func lightBackground(gray []byte) bool {
 // background (unstained brightfield) has a third class, cytoplasm, between
 // background and nuclei.
 func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds areaBounds) ([]int32, int, []string, error) {
+	return segmentNucleusSignalPass(sig, w, h, light, colour, bounds, true)
+}
+
+// segmentNucleusSignalPass is segmentNucleusSignal; flatten allows one
+// more pass on the signal minus its opening when the nuclei sit on a
+// bright body (see nucleiBodyRatio).
+func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bounds areaBounds, flatten bool) ([]int32, int, []string, error) {
 	lab := make([]int32, w*h)
 	q := signalQuantiles(sig)
 	lo, hi := q(0.005), q(0.995)
@@ -236,7 +260,8 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 		}
 	}
 	fillHoles(fg, w, h)
-	r := typicalRadius(fg, edt(fg, w, h), w, h)
+	dist := edt(fg, w, h)
+	r := typicalRadius(fg, dist, w, h)
 	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
 
 	// Markers: h-maxima of the smoothed distance transform of each
@@ -258,7 +283,24 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	for i, l := range cc {
 		core[i] = l > 0 && sm[i] > coreLevel[l]
 	}
-	surf, err := gaussianBlur(edt(core, w, h), w, h, max(1, r/4))
+	coreDist := edt(core, w, h)
+	if flatten && !light {
+		// Nuclei inside a bright body (embryo, large cell): the foreground
+		// is the body, so its "radius" dwarfs that of the bright cores.
+		// Remove the body with a top-hat a few core radii wide and start again.
+		if rc := typicalRadius(core, coreDist, w, h); r > nucleiBodyRatio*rc {
+			bgMap, err := openingBackground(sig, w, h, nucleiBodyOpenFrac*rc)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			flat := make([]float32, len(sig))
+			for i := range sig {
+				flat[i] = max(0, sig[i]-bgMap[i])
+			}
+			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
+		}
+	}
+	surf, err := gaussianBlur(coreDist, w, h, max(1, r/4))
 	if err != nil {
 		return nil, 0, nil, err
 	}
@@ -276,6 +318,13 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 		relief[i] = -v
 	}
 	ws := watershed(relief, markers, fg, w, h)
+	// Texture and lobes give the core several peaks; keep a split only
+	// where a neck or a seam says there are two nuclei.
+	seamSig, err := gaussianBlur(sm, w, h, 1)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam)
 
 	// Edges: each nucleus ends where its signal falls below a fixed
 	// fraction of its own height above background (dim and bright
@@ -297,6 +346,9 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 	}
 	n := relabelByArea(ws, lab, nm, minArea)
 	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(r)), nucleiMinContrastFrac*(tOtsu-bg))
+	if light {
+		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
+	}
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
 	if ew := edgeWidthPx(sm, lab, n, w, h, bg); ew > nucleiBlurEdgeFrac*r && ew > nucleiBlurEdgeMinPx {
 		qc = append(qc, models.QCOutOfFocus)
@@ -586,4 +638,41 @@ func otsu3(vals []float32) (float32, float32) {
 		}
 	}
 	return lo + (float32(bestI)-0.5)/scale, lo + (float32(bestJ)-0.5)/scale
+}
+
+// openingBackground returns the grey opening of f (w×h) by a disc of
+// radiusPx: the background under objects narrower than the disc. It is
+// computed on a copy shrunk by block minima so the disc is ~5 px wide in
+// it, then enlarged back bilinearly: a smooth background needs no full
+// resolution, and the cost stays flat whatever the radius. The block
+// minimum makes the result a little lower than the exact opening.
+func openingBackground(f []float32, w, h int, radiusPx float64) ([]float32, error) {
+	fct := max(1, int(radiusPx/5))
+	sw, sh := max(1, w/fct), max(1, h/fct)
+	small, err := applyFloat32(f, w, h, func(in gocv.Mat, out *gocv.Mat) {
+		// Shrink by block minima (erode, then sample): an average would fill
+		// the gaps between packed nuclei and lift the background.
+		block := gocv.GetStructuringElement(gocv.MorphRect, image.Point{X: fct, Y: fct})
+		defer block.Close()
+		eroded := gocv.NewMat()
+		defer eroded.Close()
+		gocv.Erode(in, &eroded, block)
+		gocv.Resize(eroded, out, image.Point{X: sw, Y: sh}, 0, 0, gocv.InterpolationNearestNeighbor)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(small) != sw*sh {
+		return nil, fmt.Errorf("%w: shrink gave %d values, want %d", ErrNucleiInput, len(small), sw*sh)
+	}
+	k := max(1, int(math.Round(radiusPx/float64(fct))))
+	opened, err := applyFloat32(small, sw, sh, func(in gocv.Mat, out *gocv.Mat) {
+		kernel := gocv.GetStructuringElement(gocv.MorphEllipse, image.Point{X: 2*k + 1, Y: 2*k + 1})
+		defer kernel.Close()
+		gocv.MorphologyEx(in, out, gocv.MorphOpen, kernel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return resizeFloat(opened, sw, sh, w, h)
 }

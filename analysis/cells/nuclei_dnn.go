@@ -180,8 +180,8 @@ func segmentNucleiLearned(sig []float32, w, h int, light, colour bool, bounds ar
 		return nil, 0, nil, false, err
 	}
 	lab, n = nucleiFromMaps(pf, pd, w, h, max(nucleiMinAreaPx, nucleiNetMinAreaPx/(s*s), bounds.minPx))
-	if os.Getenv("NUC_SPLIT") != "" {
-		n, _ = splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
+	if light {
+		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
 	}
 
 	nfg := 0

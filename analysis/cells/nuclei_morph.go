@@ -1,7 +1,6 @@
 package cells
 
 import (
-	"container/heap"
 	"github.com/histocount/histocount/analysis/internal/morph"
 	"math"
 	"sort"
@@ -171,22 +170,57 @@ type floodItem struct {
 	idx   int32
 }
 
+// less orders flood items by level, then insertion order: a strict total
+// order, so any correct heap pops the same sequence.
+func (a floodItem) less(b floodItem) bool {
+	if a.level != b.level {
+		return a.level < b.level
+	}
+	return a.order < b.order
+}
+
+// floodQueue is a binary min-heap of flood items (typed, so a push does not
+// box the item into an interface and allocate, as container/heap would).
 type floodQueue []floodItem
 
-func (q floodQueue) Len() int { return len(q) }
-func (q floodQueue) Less(i, j int) bool {
-	if q[i].level != q[j].level {
-		return q[i].level < q[j].level
+func (q *floodQueue) push(it floodItem) {
+	h := append(*q, it)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !h[i].less(h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
 	}
-	return q[i].order < q[j].order
+	*q = h
 }
-func (q floodQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *floodQueue) Push(x any)   { *q = append(*q, x.(floodItem)) }
-func (q *floodQueue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return it
+
+func (q *floodQueue) pop() floodItem {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h[r].less(h[l]) {
+			m = r
+		}
+		if !h[m].less(h[i]) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
 }
 
 // watershed floods the relief from the labelled markers (label > 0) by
@@ -199,7 +233,7 @@ func watershed(relief []float32, markers []int32, fg []bool, w, h int) []int32 {
 	q := &floodQueue{}
 	var order int64
 	push := func(i int) {
-		heap.Push(q, floodItem{level: relief[i], order: order, idx: int32(i)})
+		q.push(floodItem{level: relief[i], order: order, idx: int32(i)})
 		order++
 	}
 	queued := make([]bool, len(markers))
@@ -210,8 +244,8 @@ func watershed(relief []float32, markers []int32, fg []bool, w, h int) []int32 {
 		}
 	}
 	n4 := [4][2]int{{0, -1}, {-1, 0}, {1, 0}, {0, 1}}
-	for q.Len() > 0 {
-		it := heap.Pop(q).(floodItem)
+	for len(*q) > 0 {
+		it := q.pop()
 		i := int(it.idx)
 		x, y := i%w, i/w
 		for _, o := range n4 {
@@ -231,13 +265,61 @@ func watershed(relief []float32, markers []int32, fg []bool, w, h int) []int32 {
 	return lab
 }
 
-// percentile returns the p-quantile (0..1) of vals (copied, not modified).
+// percentile returns the p-quantile (0..1) of vals (copied, not modified):
+// the element of rank round(p·(n−1)), found by selection in O(n) rather
+// than a full sort (this runs once per nucleus).
 func percentile(vals []float64, p float64) float64 {
 	if len(vals) == 0 {
 		return 0
 	}
 	s := append([]float64(nil), vals...)
-	sort.Float64s(s)
-	i := int(math.Round(p * float64(len(s)-1)))
-	return s[min(max(i, 0), len(s)-1)]
+	k := min(max(int(math.Round(p*float64(len(s)-1))), 0), len(s)-1)
+	return selectKth(s, k)
+}
+
+// selectKth returns the k-th smallest element of s (0-based), permuting s:
+// Hoare's quickselect with a median-of-three pivot, falling back to a sort
+// if the partitions keep coming out lopsided.
+func selectKth(s []float64, k int) float64 {
+	lo, hi := 0, len(s)-1
+	for budget := 64; hi > lo; budget-- {
+		if budget == 0 || hi-lo < 16 {
+			sort.Float64s(s[lo : hi+1])
+			return s[k]
+		}
+		mid := lo + (hi-lo)/2
+		if s[mid] < s[lo] {
+			s[mid], s[lo] = s[lo], s[mid]
+		}
+		if s[hi] < s[lo] {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if s[hi] < s[mid] {
+			s[hi], s[mid] = s[mid], s[hi]
+		}
+		pivot := s[mid]
+		i, j := lo, hi
+		for i <= j {
+			for s[i] < pivot {
+				i++
+			}
+			for s[j] > pivot {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return s[k]
+		}
+	}
+	return s[k]
 }
