@@ -1,0 +1,19 @@
+package main
+
+import (
+	"github.com/histocount/histocount/internal/physgen/chamber"
+	"github.com/histocount/histocount/internal/physgen/dapi"
+	"github.com/histocount/histocount/internal/physgen/plates"
+	"github.com/histocount/histocount/internal/physgen/sections"
+	"github.com/histocount/histocount/internal/physgen/twochannel"
+)
+
+func kinds() []kind {
+	return []kind{
+		{"chamber", 40, func(d string, s uint64, n int) error { return chamber.WriteDataset(d, s, n, chamber.Options{}) }},
+		{"plates", 20, plates.WriteDataset},
+		{"sections", 24, func(d string, s uint64, n int) error { return sections.WriteDataset(d, s, n, sections.Options{}) }},
+		{"twochannel", 20, func(d string, s uint64, n int) error { return twochannel.WriteDataset(d, s, n, twochannel.Options{}) }},
+		{"dapi", 20, dapi.WriteDataset},
+	}
+}
