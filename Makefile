@@ -71,6 +71,7 @@ bench: build
 # Longer fuzzing of the decoders and parsers (the seeds run in `make test`).
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 60s ./imageio/
+	$(GO) test -tags $(TAGS) -run '^$$' -fuzz FuzzDecodeTIFF -fuzztime 60s ./analysis/cvdecode/
 	$(GO) test -run '^$$' -fuzz FuzzSampleSheet -fuzztime 30s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzManifest -fuzztime 60s ./cmd/histocount/
 	$(GO) test -run '^$$' -fuzz FuzzDistanceToBackground -fuzztime 30s ./analysis/internal/morph/

@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"golang.org/x/image/tiff"
+
+	"github.com/histocount/histocount/internal/tiffgen"
 )
 
 var updateFixtures = flag.Bool("update-fixtures", false, "rewrite testdata/invalid-* and testdata/edge-* fixtures")
@@ -62,6 +64,16 @@ func fixtures(t testing.TB) map[string][]byte {
 			rgba.SetNRGBA(x, y, color.NRGBA{200, 50, 50, 0}) // transparent half
 		}
 	}
+	cam := func(o tiffgen.Options, pages ...tiffgen.Page) []byte {
+		b, err := tiffgen.Encode(pages, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	plate := testPattern("rgb8", 64, 48)
+	cam16 := testPattern("gray16", 64, 48)
+	ome := `<OME><Image><Pixels PhysicalSizeX="0.65" PhysicalSizeXUnit="µm" SizeX="64" SizeY="48"/></Image></OME>`
 	pngData := enc(grad, "png")
 	jpgData := enc(grad, "jpeg")
 	tifData := enc(grad, "tiff")
@@ -78,6 +90,16 @@ func fixtures(t testing.TB) map[string][]byte {
 		"edge-rgba.png":            enc(rgba, "png"),
 		"edge-all-black.png":       enc(image.NewGray(image.Rect(0, 0, 128, 128)), "png"),
 		"edge-gradient.jpg":        jpgData,
+		// Camera TIFF variants (issue 10), 64×48; the JPEG ones need analysis/cvdecode.
+		"tiff-jpeg-ycbcr-strips.tif": cam(tiffgen.Options{}, tiffgen.Page{Img: plate, Compression: tiffgen.JPEG, RowsPerStrip: 16, XResNum: 10000, XResDen: 90, ResUnit: 3}),
+		"tiff-jpeg-grey-tiles.tif":   cam(tiffgen.Options{}, tiffgen.Page{Img: testPattern("gray8", 64, 48), Compression: tiffgen.JPEG, TileSize: 32}),
+		"tiff-ojpeg.tif":             cam(tiffgen.Options{}, tiffgen.Page{Img: plate, Compression: tiffgen.OldJPEG}),
+		"tiff-lzw-tiles.tif":         cam(tiffgen.Options{}, tiffgen.Page{Img: plate, Compression: tiffgen.LZW, TileSize: 16}),
+		"tiff-packbits-16bit-be.tif": cam(tiffgen.Options{BigEndian: true}, tiffgen.Page{Img: cam16, Compression: tiffgen.PackBits, RowsPerStrip: 8}),
+		"tiff-deflate-bigtiff.tif":   cam(tiffgen.Options{BigTIFF: true}, tiffgen.Page{Img: plate, Compression: tiffgen.Deflate, XResNum: 20000, XResDen: 1, ResUnit: 3}),
+		"tiff-ome-16bit.ome.tif":     cam(tiffgen.Options{}, tiffgen.Page{Img: cam16, Compression: tiffgen.LZW, Description: ome}),
+		"tiff-multipage-blank-1.tif": cam(tiffgen.Options{}, tiffgen.Page{Img: image.NewGray(image.Rect(0, 0, 64, 48))}, tiffgen.Page{Img: plate, Compression: tiffgen.Deflate}),
+		"edge-calibration-2e32.tif":  cam(tiffgen.Options{}, tiffgen.Page{Img: plate, XResNum: 4294967295, XResDen: 1, ResUnit: 3}),
 	}
 }
 

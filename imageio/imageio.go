@@ -8,16 +8,12 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // register decoders
-	_ "image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-
-	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
+	"syscall"
 
 	"github.com/histocount/histocount/models"
 )
@@ -29,6 +25,9 @@ var (
 	ErrUnsupported = errors.New("imageio: not a supported image (png, jpeg, tiff, bmp)")
 	ErrCorrupt     = errors.New("imageio: corrupt or truncated image")
 	ErrTooSmall    = errors.New("imageio: image too small")
+	ErrNotRegular  = errors.New("imageio: not a regular file")
+	ErrAnimated    = errors.New("imageio: animated image (several frames)")
+	ErrNoPage      = errors.New("imageio: no such page")
 )
 
 // Options bound what Load accepts.
@@ -36,10 +35,26 @@ type Options struct {
 	MaxPixels    int64 // refuse width·height above this; default 150 MP
 	MaxFileBytes int64 // refuse files above this; default 1 GiB
 	MinSide      int   // refuse images whose shorter side is below this; default 8
+	// MaxMemory refuses an image whose decoding would need more bytes
+	// than this, estimated from its header before anything is
+	// decompressed (see Header.DecodeBytes); default DefaultMaxMemory.
+	MaxMemory int64
+	// Page is the 1-based page of a multi-page TIFF to analyse; 0 = 1.
+	Page int
 	// BlackBackground composites transparent pixels over black (fluorescence)
 	// instead of white (brightfield).
 	BlackBackground bool
+	// Fallback decodes the TIFF pages Go's decoder cannot (JPEG, YCbCr,
+	// planar); nil uses the one registered with RegisterFallback.
+	Fallback Decoder
 }
+
+// DefaultMaxMemory is the decoding budget per image when Options.MaxMemory
+// is 0. It admits every image under the 150 MP pixel guard stored with
+// 8-bit samples (a 150 MP RGB PNG needs about 1.1 GB) or 16-bit grey, and
+// 16-bit colour up to about 120 MP; it refuses the 16-bit colour bombs of
+// issue 15 (a 144 MP 16-bit RGBA PNG needs 2.5 GB).
+const DefaultMaxMemory int64 = 2 << 30
 
 func (o Options) withDefaults() Options {
 	if o.MaxPixels <= 0 {
@@ -51,24 +66,88 @@ func (o Options) withDefaults() Options {
 	if o.MinSide <= 0 {
 		o.MinSide = 8
 	}
+	if o.MaxMemory <= 0 {
+		o.MaxMemory = DefaultMaxMemory
+	}
+	if o.Page <= 0 {
+		o.Page = 1
+	}
+	if o.Fallback == nil {
+		o.Fallback = registeredFallback()
+	}
 	return o
 }
 
 // Image is a decoded, normalised 8-bit image.
 type Image struct {
 	Info        models.InputInfo
-	Calibration models.Calibration
+	Calibration models.Calibration // = PixelSize.Model(), kept for existing callers
+	PixelSize   Calibration        // the file's own plausible calibration, typed
 	Width       int
 	Height      int
 	Channels    int    // 1 (grey) or 3 (BGR)
 	Pix         []byte // interleaved, row stride Width·Channels; BGR order, as OpenCV expects
 	QC          []string
+	// Notes explain QC flags raised while reading (e.g. why a
+	// calibration was rejected), one line each.
+	Notes []string
+
+	spread16 float64 // 16-bit input: 0.1–99.9 percentile spread ÷ 65535; -1 otherwise
 }
 
-// Load reads, checks and decodes the file at path.
+// OpenRegular opens path for reading only if it is a regular file (after
+// following symlinks): a FIFO, socket or device named x.png would block
+// or never end. O_NONBLOCK makes even a FIFO swapped in between the check
+// and the open return at once; the opened file is checked again.
+func OpenRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		if _, rerr := os.ReadDir(path); rerr != nil {
+			return nil, fmt.Errorf("%w: folder %s could not be read: %v", ErrNotRegular, DisplayName(path), rerr)
+		}
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is %s", ErrNotRegular, DisplayName(path), modeName(st.Mode()))
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err = f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s is %s", ErrNotRegular, DisplayName(path), modeName(st.Mode()))
+	}
+	return f, nil
+}
+
+func modeName(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
+// Load reads, checks and decodes the file at path. Only the header is read
+// before the size, pixel and memory checks; the file is read whole only
+// when they pass.
 func Load(path string, opt Options) (*Image, error) {
 	opt = opt.withDefaults()
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -77,18 +156,23 @@ func Load(path string, opt Options) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a directory", path)
-	}
-	if st.Size() == 0 {
+	size := st.Size()
+	if size == 0 {
 		return nil, ErrEmpty
 	}
-	if st.Size() > opt.MaxFileBytes {
-		return nil, fmt.Errorf("%w: file is %d bytes, limit %d", ErrTooLarge, st.Size(), opt.MaxFileBytes)
+	if size > opt.MaxFileBytes {
+		return nil, fmt.Errorf("%w: file is %d bytes, limit %d", ErrTooLarge, size, opt.MaxFileBytes)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, opt.MaxFileBytes+1))
+	h, err := ReadHeader(f, size, opt.Page)
 	if err != nil {
 		return nil, err
+	}
+	if err := h.check(opt, size); err != nil {
+		return nil, err
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), data); err != nil {
+		return nil, fmt.Errorf("%w: reading %d bytes: %v", ErrCorrupt, size, err)
 	}
 	img, err := Decode(data, opt)
 	if err != nil {
@@ -104,70 +188,48 @@ func Decode(data []byte, opt Options) (img *Image, err error) {
 	if len(data) == 0 {
 		return nil, ErrEmpty
 	}
-	sum := sha256.Sum256(data)
-	cfg, format, err := decodeConfig(data)
+	r := bytes.NewReader(data)
+	h, err := ReadHeader(r, int64(len(data)), opt.Page)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, fmt.Errorf("%w: header says %dx%d", ErrCorrupt, cfg.Width, cfg.Height)
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > opt.MaxPixels {
-		return nil, fmt.Errorf("%w: header says %dx%d (%d pixels, limit %d)", ErrTooLarge, cfg.Width, cfg.Height, int64(cfg.Width)*int64(cfg.Height), opt.MaxPixels)
-	}
-	if cfg.Width < opt.MinSide || cfg.Height < opt.MinSide {
-		return nil, fmt.Errorf("%w: %dx%d, need at least %d px a side", ErrTooSmall, cfg.Width, cfg.Height, opt.MinSide)
-	}
-	src, err := safeDecode(data)
-	if err != nil {
+	if err := h.check(opt, int64(len(data))); err != nil {
 		return nil, err
 	}
-	b := src.Bounds()
-	if b.Dx() != cfg.Width || b.Dy() != cfg.Height {
-		return nil, fmt.Errorf("%w: header %dx%d, pixels %dx%d", ErrCorrupt, cfg.Width, cfg.Height, b.Dx(), b.Dy())
+	src, err := h.decode(data, opt, opt.Page)
+	if err != nil {
+		return nil, err
 	}
 	out := normalise(src, opt)
-	out.Info.Format = format
+	sum := sha256.Sum256(data)
+	out.Info.Format = h.Format
 	out.Info.SHA256 = hex.EncodeToString(sum[:])
 	out.Info.Bytes = int64(len(data))
-	out.Calibration = ReadCalibration(data, format)
+	out.Info.Page, out.Info.Pages = h.Page, h.Pages
+	if !h.palette && h.Samples >= 1 && h.Samples <= 4 {
+		// What the file stores (RGB TIFFs decode to Go's RGBA: not 4 channels).
+		out.Info.Channels = h.Samples
+	}
+	cal, why := ReadPixelSize(data, h.Format, h.Page)
+	if why != "" {
+		out.QC = append(out.QC, models.QCCalibrationRejected)
+		out.Notes = append(out.Notes, "calibration ignored: "+why)
+	}
+	out.PixelSize, out.Calibration = cal, cal.Model()
+	if h.Pages > 1 {
+		if other, blank := h.blankAmongPages(data, opt, out); blank {
+			out.QC = append(out.QC, models.QCBlankPage)
+			out.Notes = append(out.Notes, fmt.Sprintf("page %d of %d is blank but page %d is not: choose it with --page", h.Page, h.Pages, other))
+		}
+	}
 	return out, nil
-}
-
-func decodeConfig(data []byte) (cfg image.Config, format string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: header decoder failed: %v", ErrCorrupt, r)
-		}
-	}()
-	cfg, format, err = image.DecodeConfig(bytes.NewReader(data))
-	if errors.Is(err, image.ErrFormat) {
-		return cfg, "", ErrUnsupported
-	}
-	if err != nil {
-		return cfg, "", fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	return cfg, format, nil
-}
-
-func safeDecode(data []byte) (img image.Image, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: decoder failed: %v", ErrCorrupt, r)
-		}
-	}()
-	img, _, err = image.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
-	}
-	return img, nil
 }
 
 // normalise converts any decoded image to 8-bit grey or BGR.
 func normalise(src image.Image, opt Options) *Image {
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
-	out := &Image{Width: w, Height: h}
+	out := &Image{Width: w, Height: h, spread16: -1}
 	out.Info.Width, out.Info.Height = w, h
 	grey, depth, alpha := describe(src)
 	out.Info.BitDepth = depth
@@ -227,6 +289,7 @@ func normalise(src image.Image, opt Options) *Image {
 		if hi <= lo {
 			hi = lo + 1
 		}
+		out.spread16 = float64(hi-lo) / 65535
 		scale := 255.0 / float64(hi-lo)
 		for j, v := range vals {
 			f := (float64(v) - float64(lo)) * scale
@@ -308,12 +371,23 @@ func IsImageFile(name string) bool {
 // Expand turns files, directories (walked recursively) and glob patterns
 // into a sorted-within-argument, de-duplicated list of image files. Order
 // follows the arguments, so output rows follow the user's order.
+//
+// One file reached through several spellings (in/ and ./in/x and in//x)
+// is listed once, under its first spelling. Explicitly named files are
+// listed even when they cannot be read (a broken or looping symlink, a
+// FIFO), and an unreadable sub-folder is listed as itself, so that each
+// becomes an error row from Load instead of vanishing or stopping the
+// batch; only a named folder that cannot be read at all is an error.
 func Expand(args []string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
+		key := filepath.Clean(p)
+		if abs, err := filepath.Abs(key); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
 			out = append(out, p)
 		}
 	}
@@ -323,7 +397,14 @@ func Expand(args []string) ([]string, error) {
 			var files []string
 			werr := filepath.WalkDir(a, func(p string, d os.DirEntry, err error) error {
 				if err != nil {
-					return err
+					if p == a {
+						return err
+					}
+					files = append(files, p) // unreadable sub-folder: an error row
+					if d != nil && d.IsDir() {
+						return filepath.SkipDir
+					}
+					return nil
 				}
 				if !d.IsDir() && IsImageFile(p) {
 					files = append(files, p)
@@ -343,6 +424,10 @@ func Expand(args []string) ([]string, error) {
 			add(a) // an explicit file is taken as is, so a bad one gets an error row
 			continue
 		}
+		if _, lerr := os.Lstat(a); lerr == nil {
+			add(a) // a broken or looping symlink: Load reports why
+			continue
+		}
 		matches, gerr := filepath.Glob(a)
 		if gerr != nil {
 			return nil, fmt.Errorf("bad pattern %q: %w", a, gerr)
@@ -352,7 +437,7 @@ func Expand(args []string) ([]string, error) {
 		}
 		sort.Strings(matches)
 		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && !st.IsDir() {
+			if st, err := os.Stat(m); err != nil || !st.IsDir() {
 				add(m)
 			}
 		}

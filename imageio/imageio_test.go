@@ -36,6 +36,13 @@ func TestLoadFixtures(t *testing.T) {
 		{"edge-rgba.png", nil, models.QCAlphaFlattened, 8, 4},
 		{"edge-all-black.png", nil, "", 8, 1},
 		{"edge-gradient.jpg", nil, "", 8, 3},
+		{"tiff-lzw-tiles.tif", nil, "", 8, 3},
+		{"tiff-packbits-16bit-be.tif", nil, models.QCHighBitDepth, 16, 1},
+		{"tiff-deflate-bigtiff.tif", nil, "", 8, 3},
+		{"tiff-ome-16bit.ome.tif", nil, models.QCHighBitDepth, 16, 1},
+		{"tiff-multipage-blank-1.tif", nil, models.QCBlankPage, 8, 1},
+		{"edge-calibration-2e32.tif", nil, models.QCCalibrationRejected, 8, 3},
+		{"tiff-jpeg-ycbcr-strips.tif", ErrUnsupported, "", 0, 0}, // without analysis/cvdecode
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			img, err := Load(filepath.Join(fixtureDir, c.file), Options{})
@@ -238,13 +245,23 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(tiffWithCalibration(binary.LittleEndian, 20000, 1, 3, "ImageJ=1\nunit=micron\n"))
 	f.Add(pngWithPHYs(1000))
+	for _, d := range tiffSeeds(f) {
+		f.Add(d)
+	}
+	f.Add(pngHeaderOnly(32, 32, 8, 0, append([]byte("acTL"), 0, 0, 0, 3, 0, 0, 0, 0)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		img, err := Decode(data, Options{MaxPixels: 1 << 20})
+		img, err := Decode(data, Options{MaxPixels: 1 << 20, MaxMemory: 64 << 20})
 		if err != nil {
 			return
 		}
 		if len(img.Pix) != img.Width*img.Height*img.Channels {
 			t.Fatalf("buffer %d bytes for %dx%dx%d", len(img.Pix), img.Width, img.Height, img.Channels)
+		}
+		if img.Info.Pages < 1 || img.Info.Page < 1 || img.Info.Page > img.Info.Pages {
+			t.Fatalf("page %d of %d", img.Info.Page, img.Info.Pages)
+		}
+		if c := img.PixelSize; c.Known() && !PlausiblePixelSizeUM(c.PixelSizeUM) {
+			t.Fatalf("implausible calibration %+v kept", c)
 		}
 		_ = ReadCalibration(data, "tiff")
 		_ = ReadCalibration(data, "png")

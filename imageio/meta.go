@@ -3,7 +3,9 @@ package imageio
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
+	"io"
 	"math"
 	"regexp"
 	"strconv"
@@ -12,139 +14,95 @@ import (
 	"github.com/histocount/histocount/models"
 )
 
-// TIFF tags used for calibration.
-const (
-	tagImageDescription = 270
-	tagXResolution      = 282
-	tagResolutionUnit   = 296
-)
-
-// ReadCalibration returns the pixel size stored in the file, or a zero
-// Calibration. It never fails: unreadable metadata means "unknown".
+// ReadCalibration returns the pixel size stored in the file (first page of
+// a TIFF), or a zero Calibration. It never fails: unreadable or implausible
+// metadata means "unknown" (ReadPixelSize says why).
 func ReadCalibration(data []byte, format string) models.Calibration {
+	c, _ := ReadPixelSize(data, format, 1)
+	return c.Model()
+}
+
+// ReadPixelSize returns the calibration stored for page (1-based, TIFF
+// only) of the file. A value found but not plausible is returned as
+// unknown with a non-empty reason.
+func ReadPixelSize(data []byte, format string, page int) (Calibration, string) {
+	r := bytes.NewReader(data)
 	switch format {
 	case "tiff":
-		return tiffCalibration(data)
+		t, err := parseTIFF(r, int64(len(data)))
+		if err != nil || page < 1 || page > len(t.pages) {
+			return Calibration{}, ""
+		}
+		p := t.pages[page-1]
+		if first := t.pages[0]; p.desc == "" && page > 1 && p.width == first.width && p.height == first.height {
+			// OME-TIFF and ImageJ stacks write their description on the first
+			// plane only; it holds for every plane of the same size (not
+			// for a thumbnail or a macro image of another size).
+			p.desc = first.desc
+		}
+		return checked(tiffCalibration(p))
 	case "png":
-		return pngCalibration(data)
+		return checked(pngCalibration(r, int64(len(data))))
 	}
-	return models.Calibration{}
+	return Calibration{}, ""
 }
 
-type tiffFields struct {
-	desc    string
-	xres    float64 // pixels per unit
-	resUnit int     // 1 none, 2 inch, 3 cm
+// checked drops implausible pixel sizes and says why.
+func checked(c Calibration) (Calibration, string) {
+	if c.Source == SourceNone {
+		return Calibration{}, ""
+	}
+	if !PlausiblePixelSizeUM(c.PixelSizeUM) {
+		return Calibration{}, fmt.Sprintf("%s says %.3g µm/px, outside %g–%g", c.Source, c.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM)
+	}
+	return c, ""
 }
 
-func tiffCalibration(data []byte) models.Calibration {
-	f, ok := readTIFFIFD0(data)
-	if !ok {
-		return models.Calibration{}
+// tiffCalibration reads one page's calibration: OME-XML first, then an
+// ImageJ description, then the resolution tags. The result may be
+// implausible; checked decides.
+func tiffCalibration(p tiffPage) Calibration {
+	if um, ok := omePixelSize(p.desc); ok {
+		return Calibration{PixelSizeUM: um, Source: SourceOME}
 	}
-	if um, ok := omePixelSize(f.desc); ok {
-		return models.Calibration{PixelSizeUM: um, Source: "ome"}
-	}
-	if strings.HasPrefix(f.desc, "ImageJ=") && f.xres > 0 {
-		if perUnit, ok := imageJUnitUM(f.desc); ok {
-			return models.Calibration{PixelSizeUM: perUnit / f.xres, Source: "imagej"}
+	if strings.HasPrefix(p.desc, "ImageJ=") && p.xres > 0 {
+		if perUnit, ok := imageJUnitUM(p.desc); ok {
+			return Calibration{PixelSizeUM: perUnit / p.xres, Source: SourceImageJ}
 		}
 	}
-	if f.xres > 0 {
+	if p.xres > 0 {
 		var unitUM float64
-		switch f.resUnit {
+		switch p.resUnit {
 		case 2, 0: // inch is the TIFF default when the tag is absent
 			unitUM = 25400
-			if f.xres == 72 || f.xres == 96 || f.xres == 1 {
-				return models.Calibration{} // screen/printer defaults, not a calibration
+			if p.xres == 72 || p.xres == 96 || p.xres == 1 {
+				return Calibration{} // screen/printer defaults, not a calibration
 			}
 		case 3:
 			unitUM = 10000
 		default:
-			return models.Calibration{}
+			return Calibration{}
 		}
-		return models.Calibration{PixelSizeUM: unitUM / f.xres, Source: "tiff-resolution"}
+		return Calibration{PixelSizeUM: unitUM / p.xres, Source: SourceTIFF}
 	}
-	return models.Calibration{}
-}
-
-// readTIFFIFD0 reads the fields of the first IFD that matter for calibration.
-func readTIFFIFD0(d []byte) (tiffFields, bool) {
-	var f tiffFields
-	if len(d) < 8 {
-		return f, false
-	}
-	var bo binary.ByteOrder
-	switch string(d[:2]) {
-	case "II":
-		bo = binary.LittleEndian
-	case "MM":
-		bo = binary.BigEndian
-	default:
-		return f, false
-	}
-	if bo.Uint16(d[2:4]) != 42 {
-		return f, false // BigTIFF and others: no calibration
-	}
-	off := int64(bo.Uint32(d[4:8]))
-	if off < 8 || off+2 > int64(len(d)) {
-		return f, false
-	}
-	n := int64(bo.Uint16(d[off : off+2]))
-	for i := int64(0); i < n; i++ {
-		e := off + 2 + i*12
-		if e+12 > int64(len(d)) {
-			break
-		}
-		tag := bo.Uint16(d[e : e+2])
-		typ := bo.Uint16(d[e+2 : e+4])
-		count := int64(bo.Uint32(d[e+4 : e+8]))
-		valOff := int64(bo.Uint32(d[e+8 : e+12]))
-		switch tag {
-		case tagImageDescription:
-			if typ != 2 || count <= 0 {
-				continue
-			}
-			start := e + 8
-			if count > 4 {
-				start = valOff
-			}
-			if start < 0 || count > int64(len(d)) || start+count > int64(len(d)) {
-				continue
-			}
-			f.desc = strings.TrimRight(string(d[start:start+count]), "\x00")
-		case tagXResolution:
-			if typ != 5 || valOff+8 > int64(len(d)) || valOff < 0 {
-				continue
-			}
-			num := bo.Uint32(d[valOff : valOff+4])
-			den := bo.Uint32(d[valOff+4 : valOff+8])
-			if den != 0 {
-				f.xres = float64(num) / float64(den)
-			}
-		case tagResolutionUnit:
-			if typ == 3 {
-				f.resUnit = int(bo.Uint16(d[e+8 : e+10]))
-			}
-		}
-	}
-	return f, true
+	return Calibration{}
 }
 
 var (
-	omeSizeRe = regexp.MustCompile(`PhysicalSizeX="([0-9.eE+-]+)"`)
-	omeUnitRe = regexp.MustCompile(`PhysicalSizeXUnit="([^"]+)"`)
+	omeSizeRe = regexp.MustCompile(`PhysicalSizeX\s*=\s*["']([0-9.eE+-]+|[A-Za-z]+)["']`)
+	omeUnitRe = regexp.MustCompile(`PhysicalSizeXUnit\s*=\s*["']([^"']+)["']`)
 	ijUnitRe  = regexp.MustCompile(`(?m)^unit=(.+)$`)
 )
 
 // omePixelSize reads PhysicalSizeX from OME-XML; the OME default unit is µm.
+// The value may be huge or Inf (1e308 mm): the plausibility check refuses it.
 func omePixelSize(desc string) (float64, bool) {
 	m := omeSizeRe.FindStringSubmatch(desc)
 	if m == nil {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(m[1], 64)
-	if err != nil || v <= 0 || math.IsInf(v, 0) {
+	if err != nil && !math.IsInf(v, 0) || math.IsNaN(v) || v <= 0 {
 		return 0, false
 	}
 	unit := "µm"
@@ -169,47 +127,103 @@ func imageJUnitUM(desc string) (float64, bool) {
 
 func unitToUM(u string) (float64, bool) {
 	switch strings.ToLower(strings.TrimSpace(u)) {
-	case "µm", "μm", "um", "micron", "microns", "\\u00b5m", "micrometer", "micrometre":
+	case "µm", "μm", "um", "micron", "microns", "\\u00b5m", "micrometer", "micrometre", "&#181;m", "&#xb5;m", "&#956;m", "&#x3bc;m":
 		return 1, true
-	case "nm", "nanometer":
+	case "nm", "nanometer", "nanometre":
 		return 1e-3, true
-	case "mm", "millimeter":
+	case "mm", "millimeter", "millimetre":
 		return 1e3, true
-	case "cm", "centimeter":
+	case "cm", "centimeter", "centimetre":
 		return 1e4, true
+	case "m", "meter", "metre":
+		return 1e6, true
 	}
 	return 0, false
 }
 
-// pngCalibration reads the pHYs chunk (pixels per metre when unit is 1).
-func pngCalibration(d []byte) models.Calibration {
-	const sig = "\x89PNG\r\n\x1a\n"
-	if !bytes.HasPrefix(d, []byte(sig)) {
-		return models.Calibration{}
+// pngInfo is what the chunks before the image data say.
+type pngInfo struct {
+	width, height int64
+	bitDepth      int
+	colourType    int
+	frames        int // acTL num_frames; 0 = not animated
+	cal           Calibration
+}
+
+// pngChannels is the number of samples per pixel for a PNG colour type.
+func pngChannels(colourType int) int {
+	switch colourType {
+	case 0, 3:
+		return 1
+	case 4:
+		return 2
+	case 2:
+		return 3
+	case 6:
+		return 4
 	}
-	p := len(sig)
-	for p+12 <= len(d) {
-		n := int(binary.BigEndian.Uint32(d[p : p+4]))
-		typ := string(d[p+4 : p+8])
-		if n < 0 || p+12+n > len(d) {
+	return 0
+}
+
+// readPNGInfo reads IHDR, acTL (APNG) and pHYs, reading chunk headers only
+// up to the first IDAT.
+func readPNGInfo(r io.ReaderAt, size int64) (pngInfo, error) {
+	var pi pngInfo
+	const sig = "\x89PNG\r\n\x1a\n"
+	head := make([]byte, 8+25)
+	if _, err := r.ReadAt(head, 0); err != nil || string(head[:8]) != sig || string(head[12:16]) != "IHDR" {
+		return pi, fmt.Errorf("%w: PNG without IHDR", ErrCorrupt)
+	}
+	pi.width = int64(binary.BigEndian.Uint32(head[16:20]))
+	pi.height = int64(binary.BigEndian.Uint32(head[20:24]))
+	pi.bitDepth, pi.colourType = int(head[24]), int(head[25])
+	p := int64(len(head))
+	hdr := make([]byte, 8)
+	for chunks := 0; p+12 <= size && chunks < 10000; chunks++ {
+		if _, err := r.ReadAt(hdr, p); err != nil {
 			break
 		}
-		body := d[p+8 : p+8+n]
-		if typ == "pHYs" && n == 9 && crc32.ChecksumIEEE(d[p+4:p+8+n]) == binary.BigEndian.Uint32(d[p+8+n:p+12+n]) {
-			ppm := binary.BigEndian.Uint32(body[0:4])
-			if body[8] == 1 && ppm > 0 {
-				// 2835 and 3780 px/m are the 72 and 96 dpi defaults.
-				if ppm == 2835 || ppm == 2834 || ppm == 3780 || ppm == 3779 {
-					return models.Calibration{}
-				}
-				return models.Calibration{PixelSizeUM: 1e6 / float64(ppm), Source: "png-phys"}
+		n := int64(binary.BigEndian.Uint32(hdr[0:4]))
+		typ := string(hdr[4:8])
+		if n > size || p+12+n > size || typ == "IDAT" || typ == "IEND" {
+			break
+		}
+		if (typ == "pHYs" && n == 9) || (typ == "acTL" && n == 8) {
+			body := make([]byte, n+4)
+			if _, err := r.ReadAt(body, p+8); err != nil {
+				break
 			}
-			return models.Calibration{}
-		}
-		if typ == "IDAT" || typ == "IEND" {
-			break
+			crc := crc32.ChecksumIEEE(append([]byte(typ), body[:n]...))
+			if crc == binary.BigEndian.Uint32(body[n:]) {
+				if typ == "acTL" {
+					pi.frames = int(min(binary.BigEndian.Uint32(body[0:4]), 1<<30))
+				} else {
+					pi.cal = pngPHYs(body[:9])
+				}
+			}
 		}
 		p += 12 + n
 	}
-	return models.Calibration{}
+	return pi, nil
+}
+
+// pngPHYs reads a pHYs body (pixels per metre when unit is 1).
+func pngPHYs(body []byte) Calibration {
+	ppm := binary.BigEndian.Uint32(body[0:4])
+	if body[8] != 1 || ppm == 0 {
+		return Calibration{}
+	}
+	// 2835 and 3780 px/m are the 72 and 96 dpi defaults.
+	if ppm == 2835 || ppm == 2834 || ppm == 3780 || ppm == 3779 {
+		return Calibration{}
+	}
+	return Calibration{PixelSizeUM: 1e6 / float64(ppm), Source: SourcePNG}
+}
+
+func pngCalibration(r io.ReaderAt, size int64) Calibration {
+	pi, err := readPNGInfo(r, size)
+	if err != nil {
+		return Calibration{}
+	}
+	return pi.cal
 }

@@ -27,6 +27,12 @@ const (
 	QCNoTissue         = "no_tissue"
 	QCSectionPartial   = "section_incomplete"
 	QCLowerBoundDermis = "dermis_lower_bound"
+	// QCCalibrationRejected: the file's pixel size is not a plausible
+	// microscopy value (e.g. 2³²−1 px/cm); it was ignored.
+	QCCalibrationRejected = "calibration_implausible"
+	// QCBlankPage: the analysed page of a multi-page TIFF is blank while
+	// another page has content (see --page).
+	QCBlankPage = "blank_page"
 )
 
 // Calibration says how big a pixel is and where that came from.
@@ -48,6 +54,8 @@ type InputInfo struct {
 	Channels int    `json:"channels,omitempty"`  // 1 grey, 3 RGB, 4 RGBA
 	SHA256   string `json:"sha256,omitempty"`
 	Bytes    int64  `json:"bytes,omitempty"`
+	Page     int    `json:"page,omitempty"`  // analysed page of a multi-page file, 1-based
+	Pages    int    `json:"pages,omitempty"` // pages (TIFF directories) in the file; 1 for other formats
 }
 
 // Informational reports whether a QC flag only documents how an image was

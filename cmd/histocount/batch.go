@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/histocount/histocount/analysis"
+	_ "github.com/histocount/histocount/analysis/cvdecode" // JPEG-in-TIFF and other libtiff-only layouts
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 )
@@ -28,6 +29,13 @@ type batchFlags struct {
 	LogFormat string
 	Quiet     bool
 	MaxPixels int64
+	MaxMemory int64 // bytes one image may take to decode (imageio budget)
+	Page      int   // 1-based page of multi-page TIFFs
+}
+
+// limits are the input limits every image is loaded with.
+func (b *batchFlags) limits() imageio.Options {
+	return imageio.Options{MaxPixels: b.MaxPixels, MaxMemory: b.MaxMemory, Page: b.Page}
 }
 
 // flagSet returns the flag set of batch command name (help is its usage
@@ -44,6 +52,8 @@ func (b *batchFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.BoolVar(&b.Quiet, "quiet", false, "no progress bar or per-image log lines")
 	fs.Int64Var(&b.MaxPixels, "max-pixels", 150_000_000, "refuse images with more pixels than this (decompression-bomb guard)")
+	fs.Int64Var(&b.MaxMemory, "max-memory", defaultMaxMemory(), "refuse images whose decoding needs more `bytes` than this, estimated from the header")
+	fs.IntVar(&b.Page, "page", 1, "page of multi-page TIFFs to analyse (1 = first)")
 }
 
 func (b *batchFlags) validate() error {
@@ -52,6 +62,12 @@ func (b *batchFlags) validate() error {
 	}
 	if b.Workers < 1 || b.Workers > 1024 {
 		return usageErrorf("--workers must be 1..1024, got %d", b.Workers)
+	}
+	if b.MaxMemory < 1<<20 {
+		return usageErrorf("--max-memory must be at least 1048576 bytes, got %d", b.MaxMemory)
+	}
+	if b.Page < 1 || b.Page > 100_000 {
+		return usageErrorf("--page must be 1..100000, got %d", b.Page)
 	}
 	if b.LogFormat != "text" && b.LogFormat != "json" {
 		return usageErrorf("--log-format must be text or json, got %q", b.LogFormat)
@@ -76,6 +92,16 @@ func (b *batchFlags) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 // pixelSizeFlag registers --pixel-size, shared by the image commands.
 func pixelSizeFlag(fs *flag.FlagSet, um *float64) {
 	fs.Float64Var(um, "pixel-size", 0, "µm per pixel; overrides image metadata (0: read TIFF/PNG calibration)")
+}
+
+// defaultMaxMemory is the per-image decoding budget: imageio's default,
+// lowered on a small machine so that one image per core fits in half of it.
+func defaultMaxMemory() int64 {
+	m := imageio.DefaultMaxMemory
+	if total := memoryBytes(); total > 0 {
+		m = min(m, max(64<<20, total/int64(2*runtime.NumCPU())))
+	}
+	return m
 }
 
 // setupThreads splits the cores between pipeline workers and OpenCV's own

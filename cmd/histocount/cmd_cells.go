@@ -121,7 +121,8 @@ type cellsItem struct {
 func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampleOf, stderr io.Writer) error {
 	chamber := models.Chamber{PixelSizeUM: o.PixelSizeUM, DepthUM: o.DepthUM, Dilution: o.Dilution, TrypanRatio: o.TrypanRatio, MinViablePML: o.MinViablePML}
 	stems := outputStems(paths)
-	loadOpt := imageio.Options{MaxPixels: o.MaxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
+	loadOpt := o.limits()
+	loadOpt.BlackBackground = o.Stain == cells.StainFluorescence
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", cellsImageHeader}, {"objects.csv", cellsObjectHeader}},

@@ -256,7 +256,7 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 			}
 		}
 		return analysePlate(p, path, filepath.Join(o.Out, "overlays", stems[i]+".png"), filepath.Join(o.Out, "labels", stems[i]+".png"),
-			copt, o.MaxPixels, plates != nil)
+			copt, o.limits(), plates != nil)
 	}
 	emit := func(r pipeline.Result[models.ColonyPlateResult]) (string, string, []string, error) {
 		p := r.Value
@@ -303,8 +303,8 @@ func coloniesParams(o coloniesOptions) map[string]string {
 // is the per-item work of `colonies` and of manifest items of kind
 // colonies. The returned result always carries what is known, also on
 // error. withCFE adds the per-dish CFE, or the no_cells_seeded flag.
-func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath string, copt colonies.Options, maxPixels int64, withCFE bool) (models.ColonyPlateResult, error) {
-	img, err := imageio.Load(path, imageio.Options{MaxPixels: maxPixels})
+func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath string, copt colonies.Options, limits imageio.Options, withCFE bool) (models.ColonyPlateResult, error) {
+	img, err := imageio.Load(path, limits)
 	if err != nil {
 		return p, fmt.Errorf("decode: %w", err)
 	}

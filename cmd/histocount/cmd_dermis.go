@@ -127,7 +127,7 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 // label image and GeoJSON.
 func analyseSection(i int, path, stem string, o dermisOptions) (dermisItem, error) {
 	it := dermisItem{section: models.DermisSection{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}}
-	img, err := imageio.Load(path, imageio.Options{MaxPixels: o.MaxPixels})
+	img, err := imageio.Load(path, o.limits())
 	if err != nil {
 		return it, fmt.Errorf("decode: %w", err)
 	}

@@ -176,7 +176,7 @@ func (j *runJob) run(ctx context.Context) error {
 		}
 		j.prev = prev
 	}
-	j.env = &itemEnv{out: o.Out, maxPixels: o.MaxPixels, overlays: o.Overlays, labels: o.SaveLabels, stems: itemStems(j.m.Items)}
+	j.env = &itemEnv{out: o.Out, inputOpts: o.limits(), overlays: o.Overlays, labels: o.SaveLabels, stems: itemStems(j.m.Items)}
 	p := provenance(started, nil)
 	j.prov = models.ItemProvenance{Tool: p.Tool, Version: p.Version, Commit: p.Commit, OpenCVVersion: p.OpenCVVersion,
 		GoVersion: p.GoVersion, Host: p.Host}

@@ -23,11 +23,11 @@ var errKindNotSupported = errors.New("kind not yet supported by this histocount 
 
 // itemEnv is what every kind's runner shares within one run.
 type itemEnv struct {
-	out       string         // output directory (overlays/, labels/)
-	maxPixels int64          // decompression-bomb guard
-	overlays  bool           // write overlays/<stem>.png
-	labels    bool           // write labels/<stem>.png
-	stems     map[int]string // manifest index → file stem for overlays and labels
+	out       string          // output directory (overlays/, labels/)
+	inputOpts imageio.Options // --max-pixels, --max-memory, --page
+	overlays  bool            // write overlays/<stem>.png
+	labels    bool            // write labels/<stem>.png
+	stems     map[int]string  // manifest index → file stem for overlays and labels
 }
 
 // kindRunner analyses one manifest item of its kind, reading the file at
@@ -50,13 +50,14 @@ var runKinds = map[string]kindRunner{
 func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
 	p := it.Params
 	var o cellsOptions
-	o.Out, o.MaxPixels = env.out, env.maxPixels
+	o.Out, o.MaxPixels = env.out, env.inputOpts.MaxPixels
 	o.Stain, o.PixelSizeUM, o.DepthUM = p.Str("stain"), p.Num("pixel_size_um"), p.Num("depth_um")
 	o.Dilution, o.TrypanRatio, o.MinViablePML = p.Num("dilution"), p.Num("trypan_ratio"), p.Num("min_viable_per_ml")
 	o.MinDiameterUM, o.MaxDiameterUM = p.Num("min_diameter_um"), p.Num("max_diameter_um")
 	sample := it.Sample()
 	sampler := func(string) (string, error) { return sample, nil }
-	loadOpt := imageio.Options{MaxPixels: env.maxPixels, BlackBackground: o.Stain == cells.StainFluorescence}
+	loadOpt := env.inputOpts
+	loadOpt.BlackBackground = o.Stain == cells.StainFluorescence
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: env.overlays, Labels: env.labels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM}
 	ci, err := analyseCellsImage(it.Index, path, env.stems[it.Index], o, sampler, loadOpt, countOpt)
@@ -122,7 +123,7 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 		CellsSeeded: p.Num("cells_seeded"), Input: models.InputInfo{Path: path}}
 	stem := env.stems[it.Index]
 	res, err := analysePlate(plate, path, filepath.Join(env.out, "overlays", stem+".png"), filepath.Join(env.out, "labels", stem+".png"),
-		copt, env.maxPixels, true)
+		copt, env.inputOpts, true)
 	recordInput(rec, res.Input)
 	if err != nil {
 		return err
@@ -137,7 +138,7 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 // also writes geojson/<id>.geojson.
 func runDermisItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
 	p := it.Params
-	img, err := imageio.Load(path, imageio.Options{MaxPixels: env.maxPixels})
+	img, err := imageio.Load(path, env.inputOpts)
 	if err != nil {
 		return fmt.Errorf("decode: %w", err)
 	}

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
@@ -132,9 +132,10 @@ func writeSummary(dir string, s models.JobSummary) error {
 	return report.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'))
 }
 
-// hashFile returns the SHA-256 (hex) and size of a file.
+// hashFile returns the SHA-256 (hex) and size of a file. Only regular
+// files are opened: a FIFO named in a manifest must not block the run.
 func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := imageio.OpenRegular(path)
 	if err != nil {
 		return "", 0, err
 	}
