@@ -33,6 +33,7 @@ Outputs in DIR: images.csv, objects.csv, samples.csv, results.json,
 overlays/<name>.png, with --save-labels labels/<name>.png (16-bit), and
 with --report report.html (self-contained, for people).
 
+`+markerHelp+`
 Example:
   histocount cells --stain trypan --pixel-size 0.65 --depth 100 --dilution 2 \
       --sample-by dir --out results/ chamber-images/
@@ -55,6 +56,7 @@ type cellsOptions struct {
 	MaxDiameterUM float64
 	NucleiMethod  string
 	Report        bool
+	markerFlags
 }
 
 func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,10 +76,17 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&o.MinDiameterUM, "min-diameter", 0, "smallest object diameter in µm (needs calibration; 0: stain default)")
 	fs.Float64Var(&o.MaxDiameterUM, "max-diameter", 0, "largest object diameter in µm (needs calibration; 0: stain default)")
 	fs.StringVar(&o.NucleiMethod, "nuclei-method", cells.DefaultNucleiMethod, "fluorescence nuclei segmenter: mixed (network on unstained brightfield, classical otherwise), classical or unet")
+	o.markerFlags.register(fs)
 	fs.BoolVar(&o.Report, "report", false, "also write report.html: samples, QC, overlay gallery, histograms (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if err := o.markerFlags.check(); err != nil {
+		return err
+	}
+	if o.markerFlags.enabled() {
+		o.Stain = cells.StainFluorescence // nuclei + marker are fluorescence
 	}
 	if o.Stain != cells.StainTrypan && o.Stain != cells.StainFluorescence {
 		return usageErrorf("--stain must be trypan or fluorescence, got %q", o.Stain)
@@ -109,6 +118,9 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if paths = o.dropMarkerInputs(paths); len(paths) == 0 {
+		return fmt.Errorf("no nuclei images left in %s once the marker images (--marker-image %s) are set aside", strings.Join(inputs, " "), o.MarkerImage)
+	}
 	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
 }
 
@@ -125,7 +137,12 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	loadOpt.BlackBackground = o.Stain == cells.StainFluorescence
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
-	out, err := newBatchOutput(o.Out, []table{{"images.csv", cellsImageHeader}, {"objects.csv", cellsObjectHeader}},
+	imageHeader, objectHeader := cellsImageHeader, cellsObjectHeader
+	if o.markerFlags.enabled() {
+		imageHeader = append(append([]string{}, cellsImageHeader...), markerImageCols...)
+		objectHeader = append(append([]string{}, cellsObjectHeader...), markerObjectCols...)
+	}
+	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", objectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
 			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
 	if err != nil {
@@ -144,11 +161,14 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 			it.row.Status = models.StatusOK
 		}
 		samples.add(it)
-		return it.row.Image, it.row.Status, it.row.QC, writeCellsRow(out, it.row)
+		return it.row.Image, it.row.Status, it.row.QC, writeCellsRow(out, it.row, o.markerFlags.enabled())
 	}
 	finish := func(sum models.RunSummary) error {
 		list := samples.summaries(chamber)
-		if err := writeCellsSamplesCSV(o.Out, list); err != nil {
+		if o.markerFlags.enabled() {
+			samples.addMarkers(list)
+		}
+		if err := writeCellsSamplesCSV(o.Out, list, o.markerFlags.enabled()); err != nil {
 			return err
 		}
 		return out.commit([]field{{"samples", list}, {"summary", sum}})
@@ -175,6 +195,7 @@ func cellsParams(o cellsOptions) map[string]string {
 		"min_viable_per_ml": fmt.Sprint(o.MinViablePML), "sample_by": o.SampleBy, "sample_regex": o.SampleRegex,
 		"min_diameter_um": fmt.Sprint(o.MinDiameterUM), "max_diameter_um": fmt.Sprint(o.MaxDiameterUM),
 		"max_pixels": fmt.Sprint(o.MaxPixels), "nuclei_method": o.NucleiMethod,
+		"marker_image": o.MarkerImage, "marker_channel": fmt.Sprint(o.MarkerChannel), "marker_threshold": fmt.Sprint(o.MarkerThreshold),
 	}
 }
 
@@ -194,6 +215,9 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 	row.Sample = sample
 	if serr != nil {
 		return cellsItem{row: row}, serr
+	}
+	if o.markerFlags.enabled() {
+		return analyseMarkerImage(row, path, stem, o, loadOpt, countOpt)
 	}
 	img, err := imageio.Load(path, loadOpt)
 	if err != nil {
