@@ -104,4 +104,3 @@ func TestCellsMarkerEndToEnd(t *testing.T) {
 	samples := readCSV(t, filepath.Join(out, "samples.csv"))
 	column(t, samples, "positive_pct")
 }
-

@@ -33,7 +33,7 @@ Outputs in DIR: images.csv, objects.csv, samples.csv, results.json,
 overlays/<name>.png, with --save-labels labels/<name>.png (16-bit), and
 with --report report.html (self-contained, for people).
 
-`+markerHelp+`
+` + markerHelp + `
 Example:
   histocount cells --stain trypan --pixel-size 0.65 --depth 100 --dilution 2 \
       --sample-by dir --out results/ chamber-images/
