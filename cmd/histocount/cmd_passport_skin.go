@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -167,12 +168,19 @@ func runPassportSkin(_ context.Context, args []string, stdout, stderr io.Writer)
 		hashes["growth"] = sha256Hex(b)
 	}
 	results := strings.Join(sources, "; ")
+	// results_sha256 covers every results file used: the sha256 of their
+	// "name sha256" lines (each file's own hash is in the parameters).
+	var hl []string
+	for k, v := range hashes {
+		hl = append(hl, k+" "+v+"\n")
+	}
+	sort.Strings(hl)
 	params := map[string]string{"donors": o.Donors, "colonies": o.Colonies, "proliferation": o.Proliferation, "viability": o.Viability,
 		"growth": o.Growth, "reference": o.Reference}
 	for k, v := range hashes {
 		params[k+"_sha256"] = v
 	}
-	src := passport.Sources{Provenance: provenance(started, params), Results: results, Sheet: o.Donors, SheetSHA256: sha256Hex(sheetBytes)}
+	src := passport.Sources{Provenance: provenance(started, params), Results: results, ResultsSHA256: sha256Hex([]byte(strings.Join(hl, ""))), Sheet: o.Donors, SheetSHA256: sha256Hex(sheetBytes)}
 	var files []report.File
 	var built []*passport.Built
 	for _, d := range donors {
