@@ -38,19 +38,12 @@ const (
 	markerNoiseFloor    = 1.0  // robust SD never below 1 grey level (8-bit quantisation)
 )
 
-// markerBleedCorrection: regressing the DNA stain out of the marker on the
-// negatives was tried and made things worse on the generated fields (the
-// G2 nuclei among the positives pull the slope up), so it is off.
-var markerBleedCorrection = false
-
-var markerKVar = markerK
-
 // markerScoreQuantile: nuclei are classified on the 90th percentile of
 // their marker pixels less the annulus background, not on the mean: a
 // speckled or nucleolar stain lights a small part of the nucleus, which
 // the mean dilutes (generated fields: mean error 1.5 pp with the 90th
 // percentile, 4.0 pp with the mean, 5.1 pp with the 75th percentile).
-var markerScoreQuantile = 0.9
+const markerScoreQuantile = 0.9
 
 func quantile(v []float64, p float64) float64 {
 	if len(v) == 0 {
@@ -179,8 +172,7 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 	if !wantLabels {
 		res.Labels = nil
 	}
-	dapi, _ := MarkerPlane(nuclei, 0)
-	mr := MeasureMarker(lab, plane, dapi, mopt.Threshold)
+	mr := MeasureMarker(lab, plane, mopt.Threshold)
 	byID := make(map[int]MarkerNucleus, len(mr.Nuclei))
 	for _, m := range mr.Nuclei {
 		byID[m.ID] = m
@@ -206,15 +198,13 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 }
 
 // MeasureMarker measures the marker plane (one byte per pixel, the label
-// image's size) in each labelled nucleus and classifies it; threshold > 0
-// fixes the threshold on the background-corrected mean, otherwise it is
-// automatic (see doc.go, "Proliferation marker").
-//
-// dapi, when not nil, is the nuclear stain of the same field: marker
-// signal proportional to it (bleed-through of the DNA stain into the
-// marker channel) is estimated on the negative nuclei and removed before
-// the automatic threshold.
-func MeasureMarker(lab *image.Gray16, plane, dapi []byte, threshold float64) *MarkerResult {
+// image's size) in each labelled nucleus and classifies it on its score,
+// the 90th percentile of its marker pixels less the median of a local
+// annulus (from 2 px outside the nucleus, 0.6 × the median nucleus radius
+// wide, at least 4 px, pixels of other nuclei excluded; the field's
+// annulus median when fewer than 15 pixels remain). threshold > 0 fixes
+// the threshold; otherwise it is automatic (autoMarkerThreshold).
+func MeasureMarker(lab *image.Gray16, plane []byte, threshold float64) *MarkerResult {
 	res := &MarkerResult{Method: "auto"}
 	if threshold > 0 {
 		res.Method = "fixed"
@@ -225,9 +215,6 @@ func MeasureMarker(lab *image.Gray16, plane, dapi []byte, threshold float64) *Ma
 	w, h := lab.Rect.Dx(), lab.Rect.Dy()
 	if w*h == 0 || len(plane) != w*h {
 		return res
-	}
-	if len(dapi) != w*h {
-		dapi = nil
 	}
 	labels := make([]int32, w*h)
 	nMax := int32(0)
@@ -242,20 +229,14 @@ func MeasureMarker(lab *image.Gray16, plane, dapi []byte, threshold float64) *Ma
 	n := int(nMax)
 	area := make([]float64, n+1)
 	sum := make([]float64, n+1)
-	dsum := make([]float64, n+1)
 	pix := make([][]float64, n+1)
-	sat := 0
-	nucPix := 0
+	sat, nucPix := 0, 0
 	for i, l := range labels {
 		if l > 0 {
+			v := float64(plane[i])
 			area[l]++
-			sum[l] += float64(plane[i])
-			if markerScoreQuantile > 0 {
-				pix[l] = append(pix[l], float64(plane[i]))
-			}
-			if dapi != nil {
-				dsum[l] += float64(dapi[i])
-			}
+			sum[l] += v
+			pix[l] = append(pix[l], v)
 			nucPix++
 			if plane[i] == 255 {
 				sat++
@@ -270,71 +251,49 @@ func MeasureMarker(lab *image.Gray16, plane, dapi []byte, threshold float64) *Ma
 	}
 	ring := max(markerRingMinPx, int(math.Round(markerRingFrac*median(radii))))
 	owner, dist := nearestLabel(labels, w, h, markerGapPx+ring)
-	// Annulus pixels per nucleus, and the field's background for nuclei
-	// whose annulus is crowded out by neighbours.
 	rings := make([][]float64, n+1)
-	drings := make([][]float64, n+1)
-	var field, dfield []float64
+	var field []float64
 	for i, l := range owner {
 		if labels[i] != 0 || l == 0 || dist[i] <= markerGapPx {
 			continue
 		}
 		rings[l] = append(rings[l], float64(plane[i]))
 		field = append(field, float64(plane[i]))
-		if dapi != nil {
-			drings[l] = append(drings[l], float64(dapi[i]))
-			dfield = append(dfield, float64(dapi[i]))
-		}
 	}
-	dFieldBg := median(dfield)
 	fieldBg := median(field)
 	if len(field) == 0 {
 		fieldBg = quantileBytes(plane, 0.3)
 	}
-	lo, hi := quantileBytes(plane, 0.005), quantileBytes(plane, 0.995)
-	if hi-lo < nucleiBlankContrast {
+	if quantileBytes(plane, 0.995)-quantileBytes(plane, 0.005) < nucleiBlankContrast {
 		res.QC = append(res.QC, QCMarkerNoContrast)
 	}
 	if nucPix > 0 && float64(sat) > markerSatFrac*float64(nucPix) {
 		res.QC = append(res.QC, QCMarkerSaturated)
 	}
-	means := make([]float64, 0, n)
-	dmeans := make([]float64, 0, n)
+	score := make([]float64, 0, n)
 	for l := 1; l <= n; l++ {
 		if area[l] == 0 {
 			continue
 		}
-		bg, dbg := fieldBg, dFieldBg
+		bg := fieldBg
 		if len(rings[l]) >= markerRingMinPixels {
 			bg = median(rings[l])
-			if dapi != nil {
-				dbg = median(drings[l])
-			}
 		}
 		m := sum[l]/area[l] - bg
-		res.Nuclei = append(res.Nuclei, MarkerNucleus{ID: l, Mean: m, Integrated: m * area[l], Background: bg})
-		if markerScoreQuantile > 0 {
-			means = append(means, quantile(pix[l], markerScoreQuantile)-bg)
-		} else {
-			means = append(means, m)
-		}
-		dmeans = append(dmeans, dsum[l]/area[l]-dbg)
+		sc := quantile(pix[l], markerScoreQuantile) - bg
+		res.Nuclei = append(res.Nuclei, MarkerNucleus{ID: l, Mean: m, Integrated: m * area[l], Background: bg, Score: sc})
+		score = append(score, sc)
 	}
-	score := means
 	if threshold <= 0 {
 		var few bool
-		if dapi == nil || !markerBleedCorrection {
-			dmeans = nil
-		}
-		threshold, score, few = autoMarkerThreshold(means, dmeans)
+		threshold, few = autoMarkerThreshold(score)
 		if few {
 			res.QC = append(res.QC, QCMarkerFewNegative)
 		}
 	}
 	res.Threshold = threshold
 	for i := range res.Nuclei {
-		res.Nuclei[i].Score = score[i]
-		res.Nuclei[i].Positive = score[i] > threshold
+		res.Nuclei[i].Positive = res.Nuclei[i].Score > threshold
 		if res.Nuclei[i].Positive {
 			res.Positive++
 		}
@@ -343,54 +302,90 @@ func MeasureMarker(lab *image.Gray16, plane, dapi []byte, threshold float64) *Ma
 	return res
 }
 
-// autoMarkerThreshold models the negative nuclei robustly and returns
-// the threshold on the returned scores (the means, less the DNA-stain
-// bleed-through when dapi is given). Starting from all nuclei it repeats:
-// bleed-through slope b = least squares of mean on dapi over the current
-// negatives (b ≥ 0); score = mean − b·dapi; threshold = median + k × SD of
-// the negatives' scores, the SD taken from the lower side only
-// (1.4826 × median distance below the median), which positives cannot
-// inflate; negatives = scores at or below it; until the set is stable.
-// With up to ~45 % positives the median stays inside the negatives. A
-// field without positives ends where it started: nothing beyond k SDs. few
-// reports that there were too few nuclei for the model.
-func autoMarkerThreshold(means, dapi []float64) (t float64, score []float64, few bool) {
-	score = append([]float64(nil), means...)
-	if len(means) == 0 {
-		return 0, score, false
+// autoMarkerThreshold models the negative nuclei robustly and returns the
+// threshold on the scores. Starting from all nuclei it repeats: threshold
+// = median + k × SD of the current negatives, the SD taken from the lower
+// side only (1.4826 × median distance below the median), which positives
+// cannot inflate; negatives = scores at or below it; until the set is
+// stable. With up to ~45 % positives the median stays inside the
+// negatives; a field without positives ends where it started: nothing
+// beyond k SDs.
+//
+// Guard for a majority of positives: the median then lies among the
+// positives and the model calls most of them negative. Otsu's split of
+// the log scores (scores below 1 grey level taken as 1) finds a dim and a
+// bright class; if the bright class' mean is at least 3 × the dim one's,
+// the dim class holds at least 10 % of the nuclei (and 5), and the
+// threshold lies above the bright class' median, the model is refitted on
+// the dim class. A single population does not split 3-fold (the negatives'
+// spread is far narrower), so fields of 0–45 % positives are unaffected.
+// few reports too few nuclei for the model.
+func autoMarkerThreshold(score []float64) (t float64, few bool) {
+	if len(score) == 0 {
+		return 0, false
 	}
-	negative := make([]bool, len(means))
+	negative := make([]bool, len(score))
 	for i := range negative {
 		negative[i] = true
 	}
+	t, _, _ = fitNegatives(score, negative)
+	logs := make([]float32, len(score))
+	for i, v := range score {
+		logs[i] = float32(math.Log(max(1, v)))
+	}
+	cut := float64(otsu(logs))
+	var dim, bright []float64
+	for i, v := range score {
+		if float64(logs[i]) <= cut {
+			dim = append(dim, max(1, v))
+		} else {
+			bright = append(bright, max(1, v))
+		}
+	}
+	if len(dim) >= 5 && float64(len(dim)) >= 0.1*float64(len(score)) && len(bright) > 0 &&
+		mean(bright) >= 3*mean(dim) && t > median(bright) {
+		for i := range score {
+			negative[i] = float64(logs[i]) <= cut
+		}
+		t, _, _ = fitNegatives(score, negative)
+	}
+	return t, len(score) < markerMinNegatives
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// fitNegatives iterates the robust negative model from the initial set
+// negative (modified) and returns the threshold, median and SD.
+func fitNegatives(score []float64, negative []bool) (t, med, sd float64) {
 	t = math.Inf(1)
 	for range 30 {
-		b := 0.0
-		if dapi != nil {
-			b = bleedSlope(means, dapi, negative)
-		}
 		var neg []float64
-		for i := range means {
-			score[i] = means[i]
-			if dapi != nil {
-				score[i] -= b * dapi[i]
-			}
+		for i, v := range score {
 			if negative[i] {
-				neg = append(neg, score[i])
+				neg = append(neg, v)
 			}
 		}
-		med := median(neg)
+		if len(neg) == 0 {
+			break
+		}
+		med = median(neg)
 		var below []float64
 		for _, v := range neg {
 			if v <= med {
 				below = append(below, med-v)
 			}
 		}
-		sd := max(markerNoiseFloor, 1.4826*median(below))
-		nt := med + markerKVar*sd
+		sd = max(markerNoiseFloor, 1.4826*median(below))
+		nt := med + markerK*sd
 		changed := false
-		for i := range score {
-			if nb := score[i] <= nt; nb != negative[i] {
+		for i, v := range score {
+			if nb := v <= nt; nb != negative[i] {
 				negative[i], changed = nb, true
 			}
 		}
@@ -399,29 +394,7 @@ func autoMarkerThreshold(means, dapi []float64) (t float64, score []float64, few
 			break
 		}
 	}
-	return t, score, len(means) < markerMinNegatives
-}
-
-// bleedSlope is the least-squares slope of mean on dapi over the nuclei
-// marked negative, clamped at 0 (bleed-through only adds signal).
-func bleedSlope(means, dapi []float64, negative []bool) float64 {
-	var n, sx, sy, sxx, sxy float64
-	for i := range means {
-		if !negative[i] {
-			continue
-		}
-		x, y := dapi[i], means[i]
-		n++
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
-	}
-	den := n*sxx - sx*sx
-	if n < 3 || !(den > 0) {
-		return 0
-	}
-	return max(0, (n*sxy-sx*sy)/den)
+	return t, med, sd
 }
 
 // nearestLabel assigns every background pixel within maxDist (chessboard
@@ -470,14 +443,6 @@ func median(v []float64) float64 {
 		return s[m]
 	}
 	return (s[m-1] + s[m]) / 2
-}
-
-func mad(v []float64, med float64) float64 {
-	d := make([]float64, len(v))
-	for i, x := range v {
-		d[i] = math.Abs(x - med)
-	}
-	return median(d)
 }
 
 func quantileBytes(b []byte, p float64) float64 {
