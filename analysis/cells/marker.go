@@ -35,7 +35,8 @@ const (
 	markerK             = 5.0  // threshold: negatives' median + k × robust SD
 	markerMinNegatives  = 8    // fewer nuclei: the negatives cannot be modelled
 	markerSatFrac       = 0.02 // saturated when this share of nucleus pixels is at 255
-	markerNoiseFloor    = 1.0  // robust SD never below 1 grey level (8-bit quantisation)
+	markerNoiseFloor    = 1.0  // robust SD never below 1 grey level (8-bit quantisation) ...
+	markerRelFloor      = 0.15 // ... nor below 15 % of the negatives' median (cell-to-cell variation; a few nuclei underestimate it)
 )
 
 // markerScoreQuantile: nuclei are classified on the 90th percentile of
@@ -381,7 +382,7 @@ func fitNegatives(score []float64, negative []bool) (t, med, sd float64) {
 				below = append(below, med-v)
 			}
 		}
-		sd = max(markerNoiseFloor, 1.4826*median(below))
+		sd = max(markerNoiseFloor, markerRelFloor*math.Abs(med), 1.4826*median(below))
 		nt := med + markerK*sd
 		changed := false
 		for i, v := range score {
