@@ -19,6 +19,31 @@ type CellObject struct {
 	EquivDiameterUM float64 `json:"equiv_diameter_um,omitempty"`
 	MeanIntensity   float64 `json:"mean_intensity"` // mean grey level 0..255 inside the object
 	Circularity     float64 `json:"circularity"`    // 4π·area/perimeter², 1 for a disc
+	// Marker is the proliferation-marker measurement (two-channel runs only).
+	Marker *CellMarker `json:"marker,omitempty"`
+}
+
+// CellMarker is the proliferation-marker signal of one nucleus, in grey
+// levels of the 8-bit marker channel, background-corrected by the median of
+// a local annulus around the nucleus.
+type CellMarker struct {
+	Mean       float64 `json:"mean"`       // mean inside the nucleus minus the annulus median
+	Integrated float64 `json:"integrated"` // Mean × area in px
+	Background float64 `json:"background"` // annulus median
+	Score      float64 `json:"score"`      // 90th percentile inside less Background; compared with the threshold
+	Positive   bool    `json:"positive"`
+}
+
+// MarkerSummary is the proliferating (marker-positive) fraction of an image
+// or a sample, with the Wilson 95 % interval.
+type MarkerSummary struct {
+	Positive        int     `json:"positive"`
+	Nuclei          int     `json:"nuclei"`
+	PositivePct     float64 `json:"positive_pct"`
+	CILowPct        float64 `json:"ci_low_pct"`
+	CIHighPct       float64 `json:"ci_high_pct"`
+	Threshold       float64 `json:"threshold,omitempty"`        // on the nucleus score, grey levels (per image)
+	ThresholdMethod string  `json:"threshold_method,omitempty"` // auto or fixed
 }
 
 // CellsImage is the result for one image of a cell suspension or of nuclei.
@@ -37,6 +62,8 @@ type CellsImage struct {
 	Input        InputInfo    `json:"input"`
 	QC           []string     `json:"qc,omitempty"`
 	Objects      []CellObject `json:"objects,omitempty"`
+	// Marker is present when a proliferation marker was measured.
+	Marker *MarkerSummary `json:"marker,omitempty"`
 }
 
 // Chamber describes the counting chamber and sample preparation, needed to
@@ -69,9 +96,11 @@ type CellsSample struct {
 	TotalPerMLCILow   float64 `json:"total_per_ml_ci_low,omitempty"`
 	TotalPerMLCIHigh  float64 `json:"total_per_ml_ci_high,omitempty"`
 	// Release is "pass", "fail" or "unknown" (no volume, or the CI straddles the threshold is still judged on the point estimate; see README).
-	Release      string   `json:"release"`
-	MinViablePML float64  `json:"min_viable_per_ml,omitempty"`
-	QC           []string `json:"qc,omitempty"`
+	Release string `json:"release"`
+	// Marker pools the marker-positive nuclei of the sample's images.
+	Marker       *MarkerSummary `json:"marker,omitempty"`
+	MinViablePML float64        `json:"min_viable_per_ml,omitempty"`
+	QC           []string       `json:"qc,omitempty"`
 }
 
 // CellsRun is the whole results.json of `histocount cells`.

@@ -131,6 +131,9 @@ var KindParams = map[string][]ParamSpec{
 		{Name: "min_viable_per_ml", Type: ParamNumber, Max: MaxViablePerML, Default: 1e6, Doc: "release threshold, viable cells/ml"},
 		{Name: "min_diameter_um", Type: ParamNumber, Max: MaxDiameterUM, Default: 0.0, Doc: "smallest object diameter, µm; 0 = stain default"},
 		{Name: "max_diameter_um", Type: ParamNumber, Max: MaxDiameterUM, Default: 0.0, Doc: "largest object diameter, µm; 0 = stain default"},
+		{Name: "marker_image", Type: ParamString, Default: "", Doc: "two-channel: the marker image paired with the item's nuclei image, FROM=TO or a template with {stem} (as cells --marker-image); implies fluorescence"},
+		{Name: "marker_channel", Type: ParamInteger, Max: 1000, Default: 0.0, Doc: "two-channel: marker in TIFF page N or RGB channel N (1 red, 2 green, 3 blue); 0 = none"},
+		{Name: "marker_threshold", Type: ParamNumber, Max: 65535, Default: 0.0, Doc: "fixed threshold on the nucleus marker score, grey levels; 0 = automatic"},
 	},
 	KindColonies: {
 		{Name: "polarity", Type: ParamString, Enum: []string{"auto", "dark", "light"}, Default: "auto", Doc: "dark colonies on a light dish (crystal violet), light on dark, or auto"},

@@ -9,7 +9,7 @@ const PassportSchemaVersion = "1.0.0"
 // Passport kinds.
 const (
 	PassportDose = "dose" // one cell batch: concentration, viability, dose volume, release
-	PassportSkin = "skin" // reserved: one donor's fibroblasts against the population (issue 13)
+	PassportSkin = "skin" // one donor's fibroblasts against the population reference (issue 13)
 )
 
 // Passport is passport.json: a signed-off record of one batch (kind dose)
@@ -23,6 +23,7 @@ type Passport struct {
 	Issued        string             `json:"issued"` // RFC 3339, UTC
 	Subject       PassportSubject    `json:"subject"`
 	Dose          *DosePassport      `json:"dose,omitempty"`
+	Skin          *SkinPassport      `json:"skin,omitempty"`
 	Decision      PassportDecision   `json:"decision"`
 	QC            []PassportQC       `json:"qc"`
 	Images        []PassportImage    `json:"images"`
@@ -75,7 +76,76 @@ type DoseCriteria struct {
 const (
 	Released    = "released"
 	NotReleased = "not_released"
+	// Reported: a skin passport reports measurements and where they fall;
+	// it releases nothing and predicts nothing.
+	Reported = "reported"
 )
+
+// SkinPassport holds one donor's fibroblast measurements, each with its
+// 95 % CI and its place on the lab's population reference. A measure is
+// absent when its data were not given or not found (see QC).
+type SkinPassport struct {
+	AgeYears         *float64        `json:"age_years,omitempty"`
+	CFEPct           *SkinMeasure    `json:"cfe_pct,omitempty"`           // colonies ÷ cells seeded, exact Poisson CI
+	ProliferatingPct *SkinMeasure    `json:"proliferating_pct,omitempty"` // marker-positive nuclei, Wilson CI
+	ViabilityPct     *SkinMeasure    `json:"viability_pct,omitempty"`     // trypan live ÷ counted, Wilson CI
+	DoublingTimeH    *SkinMeasure    `json:"doubling_time_h,omitempty"`   // Σ days·24 ÷ Σ PD (no CI)
+	Growth           *SkinGrowth     `json:"growth,omitempty"`
+	Reference        SkinReferenceID `json:"reference"`
+}
+
+// SkinMeasure is one measurement with where it falls on the reference.
+type SkinMeasure struct {
+	Estimate
+	Basis     string         `json:"basis"` // what it was computed from, in words
+	Reference *SkinPlacement `json:"reference,omitempty"`
+}
+
+// SkinPlacement places a value on a reference: a normal population
+// (mean ± SD: z-score and percentile) or a range (low … high: within,
+// below or above).
+type SkinPlacement struct {
+	Population string   `json:"population"`
+	Kind       string   `json:"kind"` // "normal" or "range"
+	Mean       *float64 `json:"mean,omitempty"`
+	SD         *float64 `json:"sd,omitempty"`
+	Low        *float64 `json:"low,omitempty"`
+	High       *float64 `json:"high,omitempty"`
+	Z          *float64 `json:"z,omitempty"`          // (value − mean) ÷ SD
+	Percentile *float64 `json:"percentile,omitempty"` // 100·Φ(z)
+	Position   string   `json:"position"`             // "within", "below", "above" (range) or "typical", "low", "high" (|z| ≤ 2 or not)
+	Note       string   `json:"note,omitempty"`
+}
+
+// SkinGrowth is the donor's growth from the passage sheet.
+type SkinGrowth struct {
+	ValidPassages     int           `json:"valid_passages"`
+	CumulativePD      float64       `json:"cumulative_pd"`
+	TotalDays         float64       `json:"total_days"`
+	MeanDoublingTimeH float64       `json:"mean_doubling_time_h,omitempty"`
+	Passages          []SkinPassage `json:"passages"`
+	Flags             []string      `json:"flags,omitempty"`
+}
+
+// SkinPassage is one passage of the growth sheet.
+type SkinPassage struct {
+	Passage       int      `json:"passage"`
+	Seeded        float64  `json:"cells_seeded"`
+	Harvested     float64  `json:"cells_harvested"`
+	Days          float64  `json:"days"`
+	PD            float64  `json:"population_doublings"`
+	DoublingTimeH float64  `json:"doubling_time_h,omitempty"`
+	CumulativePD  float64  `json:"cumulative_pd"`
+	Flags         []string `json:"flags,omitempty"`
+	Problem       string   `json:"problem,omitempty"`
+}
+
+// SkinReferenceID names the reference file the donor was placed on.
+type SkinReferenceID struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`           // the file, or "built-in defaults"
+	SHA256 string `json:"sha256,omitempty"` // of the file
+}
 
 // PassportDecision is the release decision and why.
 type PassportDecision struct {

@@ -28,6 +28,8 @@ var (
 type cellsSamples struct {
 	acc   map[string]*cells.SampleAccumulator
 	order []string
+	// marker-positive and measured nuclei per sample (ok images only)
+	markerPos, markerN map[string]int
 }
 
 func newCellsSamples() *cellsSamples {
@@ -44,6 +46,13 @@ func (s *cellsSamples) add(it cellsItem) {
 	}
 	if r.Status == models.StatusOK {
 		a.Add(r.Live, r.Dead, it.volumeUL, r.QC)
+		if r.Marker != nil {
+			if s.markerPos == nil {
+				s.markerPos, s.markerN = map[string]int{}, map[string]int{}
+			}
+			s.markerPos[r.Sample] += r.Marker.Positive
+			s.markerN[r.Sample] += r.Marker.Nuclei
+		}
 	} else {
 		a.AddFailed()
 	}
@@ -55,6 +64,15 @@ func (s *cellsSamples) summaries(ch models.Chamber) []models.CellsSample {
 		out = append(out, s.acc[name].Summary(ch))
 	}
 	return finiteSamples(out)
+}
+
+// addMarkers sets each sample's pooled proliferating fraction (Wilson 95 %
+// on the pooled nuclei).
+func (s *cellsSamples) addMarkers(list []models.CellsSample) {
+	for i := range list {
+		name := list[i].Sample
+		list[i].Marker = cells.MarkerSummaryOf(s.markerPos[name], s.markerN[name], 0, "")
+	}
 }
 
 // writeCellsRow writes one image's rows to images.csv, objects.csv and
@@ -70,23 +88,27 @@ func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 		}
 		return report.I(v)
 	}
-	err := out.row("images.csv", []string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
+	imgRow := []string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256})
-	if err != nil {
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+	if err := out.row("images.csv", imgRow); err != nil {
 		return err
 	}
-	return writeCellsObjects(out, r)
+	return writeCellsObjects(out, r, false)
 }
 
 // writeCellsObjects writes an image's objects.csv rows and its element of
-// results.json.
-func writeCellsObjects(out *batchOutput, r models.CellsImage) error {
+// results.json; marker adds the proliferation-marker columns.
+func writeCellsObjects(out *batchOutput, r models.CellsImage, marker bool) error {
 	cal := r.Calibration.Known()
 	for _, ob := range r.Objects {
-		if err := out.row("objects.csv", []string{r.Image, report.I(ob.ID), ob.Class, report.F(ob.CentroidXPx), report.F(ob.CentroidYPx),
+		cols := []string{r.Image, report.I(ob.ID), ob.Class, report.F(ob.CentroidXPx), report.F(ob.CentroidYPx),
 			report.F(ob.AreaPx), report.FOpt(ob.AreaUM2, cal), report.F(ob.EquivDiameterPx), report.FOpt(ob.EquivDiameterUM, cal),
-			report.F(ob.MeanIntensity), report.F(ob.Circularity)}); err != nil {
+			report.F(ob.MeanIntensity), report.F(ob.Circularity)}
+		if marker {
+			cols = append(cols, markerObjectCells(ob.Marker)...)
+		}
+		if err := out.row("objects.csv", cols); err != nil {
 			return err
 		}
 	}
@@ -102,11 +124,12 @@ func cellsSamplesCSV(dir string, samples []models.CellsSample) (*report.CSV, err
 	}
 	for _, s := range samples {
 		conc := s.VolumeUL > 0
-		if err := sc.Row([]string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Live), report.I(s.Dead),
+		cols := []string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Live), report.I(s.Dead),
 			report.I(s.Total), report.F(s.ViabilityPct), report.F(s.ViabilityCILowPct), report.F(s.ViabilityCIHighPct),
 			report.FOpt(s.VolumeUL, conc), report.FOpt(s.ViablePerML, conc), report.FOpt(s.ViablePerMLCILow, conc),
 			report.FOpt(s.ViablePerMLCIHigh, conc), report.FOpt(s.TotalPerML, conc), report.FOpt(s.TotalPerMLCILow, conc),
-			report.FOpt(s.TotalPerMLCIHigh, conc), s.Release, report.F(s.MinViablePML), strings.Join(s.QC, ";")}); err != nil {
+			report.FOpt(s.TotalPerMLCIHigh, conc), s.Release, report.F(s.MinViablePML), strings.Join(s.QC, ";")}
+		if err := sc.Row(cols); err != nil {
 			sc.Abort()
 			return nil, err
 		}

@@ -33,6 +33,7 @@ Outputs in DIR: images.csv, objects.csv, samples.csv, results.json,
 overlays/<name>.png, with --save-labels labels/<name>.png (16-bit), and
 with --report report.html (self-contained, for people).
 
+` + markerHelp + `
 Example:
   histocount cells --stain trypan --pixel-size 0.65 --depth 100 --dilution 2 \
       --sample-by dir --out results/ chamber-images/
@@ -55,6 +56,7 @@ type cellsOptions struct {
 	MaxDiameterUM float64
 	NucleiMethod  string
 	Report        bool
+	markerFlags
 }
 
 func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -74,10 +76,17 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	floatFlag(fs, &o.MinDiameterUM, "min-diameter", 0, 0, models.MaxDiameterUM, false, "smallest object diameter in µm (needs calibration; 0: stain default)")
 	floatFlag(fs, &o.MaxDiameterUM, "max-diameter", 0, 0, models.MaxDiameterUM, false, "largest object diameter in µm (needs calibration; 0: stain default)")
 	fs.StringVar(&o.NucleiMethod, "nuclei-method", cells.DefaultNucleiMethod, "fluorescence nuclei segmenter: mixed (network on unstained brightfield, classical otherwise), classical or unet")
+	o.markerFlags.register(fs)
 	fs.BoolVar(&o.Report, "report", false, "also write report.html: samples, QC, overlay gallery, histograms (self-contained)")
 	inputs, err := o.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if err := o.markerFlags.check(); err != nil {
+		return err
+	}
+	if o.markerFlags.enabled() {
+		o.Stain = cells.StainFluorescence // nuclei + marker are fluorescence
 	}
 	if o.Stain != cells.StainTrypan && o.Stain != cells.StainFluorescence {
 		return usageErrorf("--stain must be trypan or fluorescence, got %q", o.Stain)
@@ -109,6 +118,9 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if paths = o.dropMarkerInputs(paths); len(paths) == 0 {
+		return fmt.Errorf("no nuclei images left in %s once the marker images (--marker-image %s) are set aside", strings.Join(inputs, " "), o.MarkerImage)
+	}
 	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
 }
 
@@ -126,12 +138,19 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	countOpt := cells.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, Overlay: o.Overlays, Labels: o.SaveLabels,
 		MinDiameterUM: o.MinDiameterUM, MaxDiameterUM: o.MaxDiameterUM, NucleiMethod: o.NucleiMethod}
 	nuclei := o.Stain == cells.StainFluorescence
-	imageHeader, writeRow := cellsImageHeader, writeCellsRow
+	marker := o.markerFlags.enabled()
+	imageHeader, objectHeader := cellsImageHeader, cellsObjectHeader
+	writeRow := writeCellsRow
 	if nuclei {
-		imageHeader, writeRow = nucleiImageHeader, writeNucleiRow
+		imageHeader = nucleiImageHeader
+		writeRow = func(out *batchOutput, r models.CellsImage) error { return writeNucleiRow(out, r, marker) }
+	}
+	if marker {
+		imageHeader = append(append([]string{}, imageHeader...), markerImageCols...)
+		objectHeader = append(append([]string{}, cellsObjectHeader...), markerObjectCols...)
 	}
 	ns := &nucleiSamples{area: map[string]float64{}, unknown: map[string]bool{}}
-	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", cellsObjectHeader}},
+	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", objectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
 			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
 	if err != nil {
@@ -155,10 +174,13 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	}
 	finish := func(sum models.RunSummary) error {
 		list := samples.summaries(chamber)
+		if marker {
+			samples.addMarkers(list)
+		}
 		var sc *report.CSV
 		if nuclei {
 			list = nucleiNoRelease(list)
-			sc, err = nucleiSamplesCSV(o.Out, list, ns)
+			sc, err = nucleiSamplesCSV(o.Out, list, ns, marker)
 		} else {
 			sc, err = cellsSamplesCSV(o.Out, list)
 		}
@@ -193,6 +215,7 @@ func cellsParams(o cellsOptions) map[string]string {
 		"min_viable_per_ml": fmt.Sprint(o.MinViablePML), "sample_by": o.SampleBy, "sample_regex": o.SampleRegex,
 		"min_diameter_um": fmt.Sprint(o.MinDiameterUM), "max_diameter_um": fmt.Sprint(o.MaxDiameterUM),
 		"max_pixels": fmt.Sprint(o.MaxPixels), "nuclei_method": o.NucleiMethod,
+		"marker_image": o.MarkerImage, "marker_channel": fmt.Sprint(o.MarkerChannel), "marker_threshold": fmt.Sprint(o.MarkerThreshold),
 	}
 }
 
@@ -212,6 +235,9 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 	row.Sample = sample
 	if serr != nil {
 		return cellsItem{row: row}, serr
+	}
+	if o.markerFlags.enabled() {
+		return analyseMarkerImage(row, path, stem, o, loadOpt, countOpt)
 	}
 	img, err := imageio.Load(path, loadOpt)
 	if err != nil {

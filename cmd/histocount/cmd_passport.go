@@ -54,15 +54,15 @@ func runPassportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		if _, err := parseInterspersed(fs, args); err != nil {
 			return err
 		}
-		return usageErrorf("passport needs a kind: dose (see histocount passport --help)")
+		return usageErrorf("passport needs a kind: dose or skin (see histocount passport --help, histocount passport skin --help)")
 	}
 	switch args[0] {
 	case models.PassportDose:
 		return runPassportDose(ctx, args[1:], stdout, stderr)
 	case models.PassportSkin:
-		return usageErrorf("passport skin is not available yet; kinds: dose")
+		return runPassportSkin(ctx, args[1:], stdout, stderr)
 	}
-	return usageErrorf("unknown passport kind %q; kinds: dose", args[0])
+	return usageErrorf("unknown passport kind %q; kinds: dose, skin", args[0])
 }
 
 type passportOptions struct {

@@ -35,19 +35,27 @@ func density(n int, areaMM2 float64) string {
 }
 
 // writeNucleiRow writes one nuclei image's rows to images.csv, objects.csv
-// and results.json.
-func writeNucleiRow(out *batchOutput, r models.CellsImage) error {
+// and results.json; marker adds the proliferation-marker columns.
+func writeNucleiRow(out *batchOutput, r models.CellsImage, marker bool) error {
 	var n, area, dens string
 	if r.Status == models.StatusOK {
 		a := imagedAreaMM2(r.Input, r.Calibration)
 		n, area, dens = report.I(r.Total), report.FOpt(a, a > 0), density(r.Total, a)
 	}
-	if err := out.row("images.csv", []string{r.Image, r.Sample, r.Status, r.Error, n, area, dens,
+	row := []string{r.Image, r.Sample, r.Status, r.Error, n, area, dens,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}); err != nil {
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+	if marker {
+		ms := r.Marker
+		if r.Status != models.StatusOK {
+			ms = nil
+		}
+		row = append(row, markerSummaryCells(ms, true)...)
+	}
+	if err := out.row("images.csv", row); err != nil {
 		return err
 	}
-	return writeCellsObjects(out, r)
+	return writeCellsObjects(out, r, marker)
 }
 
 // nucleiSamples pools nuclei images by sample: counts and imaged area (the
@@ -78,15 +86,23 @@ func (s *nucleiSamples) areaOf(sample string) float64 {
 
 // nucleiSamplesCSV writes samples.csv of a nuclei run into its temporary
 // file, for the caller to commit.
-func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSamples) (*report.CSV, error) {
-	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), nucleiSampleHeader)
+func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSamples, marker bool) (*report.CSV, error) {
+	header := nucleiSampleHeader
+	if marker {
+		header = append(append([]string{}, nucleiSampleHeader...), markerSampleCols...)
+	}
+	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), header)
 	if err != nil {
 		return nil, err
 	}
 	for _, s := range samples {
 		a := ns.areaOf(s.Sample)
-		if err := sc.Row([]string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Total),
-			report.FOpt(a, a > 0), density(s.Total, a), strings.Join(s.QC, ";")}); err != nil {
+		cols := []string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Total),
+			report.FOpt(a, a > 0), density(s.Total, a), strings.Join(s.QC, ";")}
+		if marker {
+			cols = append(cols, markerSummaryCells(s.Marker, false)...)
+		}
+		if err := sc.Row(cols); err != nil {
 			sc.Abort()
 			return nil, err
 		}

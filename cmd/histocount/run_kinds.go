@@ -52,6 +52,13 @@ func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path 
 	o.Stain, o.PixelSizeUM, o.DepthUM = p.Str("stain"), p.Num("pixel_size_um"), p.Num("depth_um")
 	o.Dilution, o.TrypanRatio, o.MinViablePML = p.Num("dilution"), p.Num("trypan_ratio"), p.Num("min_viable_per_ml")
 	o.MinDiameterUM, o.MaxDiameterUM = p.Num("min_diameter_um"), p.Num("max_diameter_um")
+	o.markerFlags = markerFlags{MarkerImage: p.Str("marker_image"), MarkerChannel: int(p.Num("marker_channel")), MarkerThreshold: p.Num("marker_threshold")}
+	if err := o.markerFlags.check(); err != nil {
+		return err
+	}
+	if o.markerFlags.enabled() {
+		o.Stain = cells.StainFluorescence
+	}
 	sample := it.Sample()
 	sampler := func(string) (string, error) { return sample, nil }
 	loadOpt := env.inputOpts

@@ -1,0 +1,199 @@
+package cells
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"image"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/physgen/twochannel"
+)
+
+func decodeField(t testing.TB, img image.Image) *imageio.Image {
+	t.Helper()
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	out, err := imageio.Decode(b.Bytes(), imageio.Options{BlackBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// positive fraction measured on generated two-channel fields against the
+// exact truth (all nuclei with a pixel in the field).
+func TestMarkerPositiveFractionGenerated(t *testing.T) {
+	const n = 8
+	var sumErr, maxErr float64
+	for i := range n {
+		f, err := twochannel.Generate(101, i, twochannel.Options{W: 512, H: 512})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos, all := f.Positive()
+		truth := 100 * float64(pos) / float64(all)
+		res, mr, err := CountTwoChannel(decodeField(t, f.DAPI), decodeField(t, f.Marker), Options{PixelSizeUM: f.PixelSizeUM}, MarkerOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := mr.Summary().PositivePct
+		e := math.Abs(got - truth)
+		t.Logf("field %d: %d nuclei (truth %d), positive %.1f %% (truth %.1f %%), threshold %.1f, qc %v", i, mr.Total, all, got, truth, mr.Threshold, res.QC)
+		sumErr += e
+		maxErr = max(maxErr, e)
+		if !(e <= 6) {
+			t.Errorf("field %d: positive %.1f %%, truth %.1f %% (|error| %.1f pp > 6)", i, got, truth, e)
+		}
+	}
+	mean := sumErr / n
+	t.Logf("positive-fraction error: mean %.2f pp, max %.2f pp", mean, maxErr)
+	if !(mean <= 2) {
+		t.Errorf("mean positive-fraction error %.2f pp > 2", mean)
+	}
+}
+
+// TestMarkerDataset evaluates the 20-field set when HISTOCOUNT_TWOCHANNEL
+// names its folder (e.g. /work/gen-data/twochannel).
+func TestMarkerDataset(t *testing.T) {
+	dir := os.Getenv("HISTOCOUNT_TWOCHANNEL")
+	if dir == "" {
+		t.Skip("HISTOCOUNT_TWOCHANNEL not set")
+	}
+	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	var sumErr, maxErr float64
+	for _, r := range rows[1:] {
+		load := func(p string) *imageio.Image {
+			im, err := imageio.Load(filepath.Join(dir, p), imageio.Options{BlackBackground: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return im
+		}
+		truth, _ := strconv.ParseFloat(r[col["positive_fraction"]], 64)
+		truth *= 100
+		_, mr, err := CountTwoChannel(load(r[col["dapi"]]), load(r[col["marker"]]), Options{}, MarkerOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := mr.Summary().PositivePct
+		e := math.Abs(got - truth)
+		sumErr += e
+		maxErr = max(maxErr, e)
+		t.Logf("%s: nuclei %d (truth %s) positive %.2f %% truth %.2f %% err %.2f pp [%s %s bleed %s]", r[0], mr.Total, r[col["nuclei"]], got, truth, e, r[col["marker_name"]], r[col["pattern"]], r[col["bleed_through"]])
+	}
+	t.Logf("positive-fraction error over %d fields: mean %.2f pp, max %.2f pp", len(rows)-1, sumErr/float64(len(rows)-1), maxErr)
+}
+
+// TestMarkerHeldOutSeed evaluates 16 generated 768² fields of a seed
+// (HISTOCOUNT_HELDOUT), when HISTOCOUNT_HELDOUT is set (slow).
+func TestMarkerHeldOutSeed(t *testing.T) {
+	env := os.Getenv("HISTOCOUNT_HELDOUT")
+	if env == "" {
+		t.Skip("HISTOCOUNT_HELDOUT not set (its value, if a number, is the seed; default 202)")
+	}
+	seed := uint64(202)
+	if v, err := strconv.ParseUint(env, 10, 64); err == nil {
+		seed = v
+	}
+	var sumErr, maxErr float64
+	const n = 16
+	for i := range n {
+		f, err := twochannel.Generate(seed, i, twochannel.Options{W: 768, H: 768})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pos, all := f.Positive()
+		truth := 100 * float64(pos) / float64(all)
+		_, mr, err := CountTwoChannel(decodeField(t, f.DAPI), decodeField(t, f.Marker), Options{PixelSizeUM: f.PixelSizeUM}, MarkerOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := math.Abs(mr.Summary().PositivePct - truth)
+		sumErr += e
+		maxErr = max(maxErr, e)
+		t.Logf("field %d: positive %.1f %%, truth %.1f %% (%s, bleed %s)", i, mr.Summary().PositivePct, truth, f.Params["pattern"], f.Params["bleed_through"])
+	}
+	t.Logf("held-out seed %d: positive-fraction error mean %.2f pp, max %.2f pp", seed, sumErr/n, maxErr)
+}
+
+// The automatic threshold on synthetic score populations: lognormal
+// negatives (spread 0.3) and positives 3–12 × brighter (spread 0.35), 0–60 %
+// positive; every nucleus above the threshold is counted positive.
+func TestAutoMarkerThreshold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range []struct {
+		n       int
+		pos     float64
+		ratio   float64
+		maxErrP float64 // pp
+	}{
+		{200, 0, 5, 2}, {200, 0.05, 5, 2}, {200, 0.2, 5, 2}, {200, 0.4, 5, 3}, {300, 0.4, 8, 2},
+		{60, 0.6, 8, 5}, {300, 0.2, 3, 5}, {5, 0, 5, 100}, // 5 nuclei: only the few flag is checked
+	} {
+		score := make([]float64, c.n)
+		truth := 0
+		for i := range score {
+			v := 20 * math.Exp(0.3*rng.NormFloat64())
+			if float64(i) < c.pos*float64(c.n) {
+				v = 20 * c.ratio * math.Exp(0.35*rng.NormFloat64())
+				truth++
+			}
+			score[i] = v
+		}
+		th, few := autoMarkerThreshold(score)
+		got := 0
+		for _, v := range score {
+			if v > th {
+				got++
+			}
+		}
+		e := 100 * math.Abs(float64(got-truth)) / float64(c.n)
+		if !(e <= c.maxErrP) || few != (c.n < markerMinNegatives) {
+			t.Errorf("n %d, %.0f %% positive ×%.0f: %d positive (truth %d, %.1f pp), threshold %.1f, few %v", c.n, 100*c.pos, c.ratio, got, truth, e, th, few)
+		}
+	}
+	if th, _ := autoMarkerThreshold(nil); th != 0 {
+		t.Error("empty input gave a threshold")
+	}
+}
+
+// Mismatched sizes and a channel the image does not have are errors.
+func TestCountTwoChannelBadInput(t *testing.T) {
+	f, err := twochannel.Generate(1, 0, twochannel.Options{W: 96, H: 96})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _ := twochannel.Generate(1, 0, twochannel.Options{W: 64, H: 96})
+	d, m := decodeField(t, f.DAPI), decodeField(t, f.Marker)
+	if _, _, err := CountTwoChannel(d, decodeField(t, small.Marker), Options{}, MarkerOptions{}); !errors.Is(err, ErrMarkerSize) {
+		t.Errorf("size mismatch: %v", err)
+	}
+	if _, _, err := CountTwoChannel(d, m, Options{}, MarkerOptions{Channel: 2}); !errors.Is(err, ErrMarkerChannel) {
+		t.Errorf("channel 2 of a grey image: %v", err)
+	}
+	if _, _, err := CountTwoChannel(nil, m, Options{}, MarkerOptions{}); err == nil {
+		t.Error("nil nuclei accepted")
+	}
+}
