@@ -64,7 +64,7 @@ func WriteTrypanCandidates(out io.Writer, dir string) error {
 			return err
 		}
 		g := trypanGrey(img)
-		sc := trypanScaleFor(img.Calibration, Options{})
+		sc := trypanScaleFor(img.Calibration, Options{}, img.Width, img.Height)
 		sc.keepCandidates = true
 		res := trypanAnalyse(g, img.Width, img.Height, sc)
 		truth := make([]string, len(res.feats))

@@ -50,7 +50,7 @@ func TestTrypanLearnedClass(t *testing.T) {
 // which side it touches.
 func TestTrypanCellVectorEdgeSide(t *testing.T) {
 	const w, h = 100, 80
-	sc := trypanScaleFor(models.Calibration{}, Options{})
+	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	patch := make([]float32, trypanPatchLen)
 	top := trypanFeatures{area: 150, cx: 50, cy: 3, border: true, maxInscribed: 5, headroom: 150, elongation: 1.5}
 	bottom := top
@@ -99,7 +99,7 @@ func TestTrypanLargeGridField(t *testing.T) {
 // again at its own scale: only with at least three whole cells whose
 // median size is far from the development crops'.
 func TestTrypanFieldScale(t *testing.T) {
-	sc := trypanScaleFor(models.Calibration{}, Options{})
+	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	typical := trypanTypicalInscribed * sc.refRadiusPx
 	cells := func(r float64, n int, border bool) []trypanFeatures {
 		fs := make([]trypanFeatures, n)
@@ -133,7 +133,7 @@ func TestTrypanFieldScale(t *testing.T) {
 // learned classifier is switched off) counting the synthetic fields.
 func TestTrypanClassicalFallback(t *testing.T) {
 	img := synthTrypanField(230, 220, trypanSynthSingles, true, true, 7)
-	sc := trypanScaleFor(models.Calibration{}, Options{})
+	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	sc.learned = false
 	res := trypanAnalyse(img.Pix, img.Width, img.Height, sc)
 	live, dead := 0, 0

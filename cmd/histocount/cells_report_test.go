@@ -21,7 +21,7 @@ func TestCellsReport(t *testing.T) {
 	out := t.TempDir()
 	log := mustRun(t, ExitOK, "cells", "--stain", "trypan", "--pixel-size", "0.8", "--sample-by", "dir", "--workers", "1",
 		"--report", "--out", out, "../../testdata/samples/trypan")
-	mustContain(t, "terminal summary", log, "donor-A", "2.11 × 10⁶ /ml", "76.9 %", "viable cells (95 % CI)")
+	mustContain(t, "terminal summary", log, "donor-A", "2.11 × 10⁶ /ml", "90.9 %", "viable cells (95 % CI)")
 	for _, l := range strings.Split(log, "\n") {
 		if strings.Contains(l, "donor-") && strings.Contains(l, "e+0") {
 			t.Errorf("e-notation in the summary: %q", l)
@@ -37,7 +37,7 @@ func TestCellsReport(t *testing.T) {
 	}
 	img, dom := chromium(t, filepath.Join(out, "report.html"))
 	notBlank(t, img)
-	mustContain(t, "report.html in Chromium", dom, "donor-A", "donor-B", "2.11 × 10⁶ /ml", "76.9 %", "Overlays", `href="overlays/b_886.png"`, "<svg", "Provenance")
+	mustContain(t, "report.html in Chromium", dom, "donor-A", "donor-B", "2.11 × 10⁶ /ml", "90.9 %", "Overlays", `href="overlays/b_886.png"`, "<svg", "Provenance")
 	// The overlay links resolve beside the report.
 	if !fileExists(filepath.Join(out, "overlays", "b_886.png")) {
 		t.Error("linked overlay missing")
@@ -125,7 +125,7 @@ func TestRunReport(t *testing.T) {
 	mustContain(t, "run summary", log, "TEST-2026-002", "interrupted", "3.81 × 10⁶ /ml")
 	img, dom := chromium(t, filepath.Join(out, "report.html"))
 	notBlank(t, img)
-	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "13.8 %", "Overlays")
+	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "13.5 %", "Overlays")
 }
 
 func TestSummaryTableCapped(t *testing.T) {

@@ -87,7 +87,7 @@ func TestPassportDose(t *testing.T) {
 		dir   string
 		wants []string
 	}{
-		{"B-017", []string{"RELEASED", "2.11 × 10⁶ /ml", "76.9 %", "0.946 ml", a.Images[0].SHA256, "Prepared by", "Reviewed by"}},
+		{"B-017", []string{"RELEASED", "2.11 × 10⁶ /ml", "90.9 %", "0.946 ml", a.Images[0].SHA256, "Prepared by", "Reviewed by"}},
 		{"B-018", []string{"NOT RELEASED", "2.48 × 10⁶ /ml", "the container holds 1.00 ml", "borderline", "Rule: Released only when"}},
 	} {
 		img, dom := chromium(t, filepath.Join(out, batch.dir, "passport.html"))
