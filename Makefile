@@ -60,8 +60,14 @@ lint: deps
 	$(GO) run golang.org/x/vuln/cmd/govulncheck@latest ./... || echo "govulncheck could not run (needs vuln.go.dev)"
 
 # Accuracy on ../shared/data, one block per data set.
+# The independent generator's sets (internal/physgen) are rendered once
+# into GEN_DATA (seed 1) and evaluated beside the dev sets.
+GEN_DATA ?= $(abspath ../gen-data)
 eval: deps
-	$(GO) run -tags $(TAGS) ./cmd/histocount-eval
+	@test -f $(GEN_DATA)/chamber/truth.csv || $(GO) run ./cmd/histocount-physgen -kind all -out $(GEN_DATA)
+	HISTOCOUNT_CHAMBER_DATA=$(GEN_DATA)/chamber HISTOCOUNT_GEN_PLATES=$(GEN_DATA)/plates \
+	HISTOCOUNT_GEN_DAPI=$(GEN_DATA)/dapi HISTOCOUNT_GEN_SECTIONS=$(GEN_DATA)/sections \
+	    $(GO) run -tags $(TAGS) ./cmd/histocount-eval
 
 # Throughput, scaling and memory; prints ratios against the 1-worker
 # baseline measured in the same run.
