@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"math"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // CSV streams rows to an atomically committed CSV file. Every cell is
@@ -65,10 +67,15 @@ func (c *CSV) Abort() { c.a.Abort() }
 // = + - @, a tab or a carriage return is prefixed with a single quote,
 // unless it is a plain number (negative numbers stay numbers). File and
 // sample names come from users; a technician opens the tables in a
-// spreadsheet.
+// spreadsheet. Bytes that are not UTF-8 (a file name from another
+// system's encoding) become U+FFFD, so the table stays valid UTF-8 (the
+// JSON outputs do the same).
 func SafeCell(s string) string {
 	if s == "" {
 		return s
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':

@@ -30,6 +30,7 @@ func TestSafeCell(t *testing.T) {
 		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"}, {"+1+2", "'+1+2"}, {"-2+3", "'-2+3"},
 		{"@SUM(A1)", "'@SUM(A1)"}, {"\tx", "'\tx"}, {"\r=1", "'\r=1"}, {"-4", "-4"}, {"-1.5e-3", "-1.5e-3"},
 		{"+7", "+7"}, {"-Inf", "'-Inf"}, {"+NaN", "'+NaN"}, {"a=b", "a=b"}, {"", ""}, {"donor-A", "donor-A"},
+		{"caf\xe9.png", "caf\uFFFD.png"}, {"=\xff", "'=\uFFFD"},
 	} {
 		if got := SafeCell(c.in); got != c.want {
 			t.Errorf("SafeCell(%q) = %q, want %q", c.in, got, c.want)
