@@ -19,11 +19,12 @@ deps:
 build: deps
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/histocount ./cmd/histocount
 	$(GO) build -trimpath -o bin/histocount-synth ./cmd/histocount-synth
+	$(GO) build -trimpath -o bin/histocount-physgen ./cmd/histocount-physgen
 
 # Installs what is missing, builds, and runs histocount on the bundled samples.
 demo: build
 	@rm -rf $(DEMO_OUT)/trypan $(DEMO_OUT)/nuclei $(DEMO_OUT)/colonies $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images \
-	    $(DEMO_OUT)/passports $(DEMO_OUT)/dilution
+	    $(DEMO_OUT)/passports $(DEMO_OUT)/dilution $(DEMO_OUT)/ki67-fields $(DEMO_OUT)/ki67 $(DEMO_OUT)/skin-passports
 	./bin/histocount cells --stain trypan --pixel-size 0.8 --depth 100 --sample-by dir \
 	    --save-labels --report --out $(DEMO_OUT)/trypan testdata/samples/trypan
 	./bin/histocount cells --stain fluorescence --save-labels --out $(DEMO_OUT)/nuclei testdata/samples/nuclei
@@ -34,13 +35,23 @@ demo: build
 	@# Dose passports for the two trypan batches (B-2026-018 is not released: exit 3, reasons shown)
 	-./bin/histocount passport dose --sheet testdata/samples/batches.csv --results $(DEMO_OUT)/trypan \
 	    --out $(DEMO_OUT)/passports
+	@# Skin Passport: proliferating fraction on two generated DAPI + EdU/Ki-67 fields (exact truth:
+	@# 173 of 558 nuclei positive, 31.0 %), CFE from the dishes, viability, growth from a passage sheet.
+	@# D02 has no proliferation fields: its passport flags that and the step exits 3 on purpose.
+	./bin/histocount-physgen -kind twochannel -n 2 -seed 5 -out $(DEMO_OUT)/ki67-fields
+	mv $(DEMO_OUT)/ki67-fields/images $(DEMO_OUT)/ki67-fields/D01
+	./bin/histocount cells --marker-image _dapi=_marker --sample-by dir --out $(DEMO_OUT)/ki67 $(DEMO_OUT)/ki67-fields/D01
+	-./bin/histocount passport skin --donors testdata/samples/donors.csv --colonies $(DEMO_OUT)/colonies \
+	    --proliferation $(DEMO_OUT)/ki67 --viability $(DEMO_OUT)/trypan --growth testdata/samples/passages.csv \
+	    --out $(DEMO_OUT)/skin-passports
 	@# ISO 20391-2 counting-method performance on NIST COMET's example 1
 	./bin/histocount dilution --out $(DEMO_OUT)/dilution dilution/testdata/comet/Full_Template_Example_1_COMET.csv
 	@# Skin sections: a synthetic cohort with known thickness (+62.5 % dermis at 12 months)
 	./bin/histocount-synth sections --subjects 3 --months 0,3,12 --out $(DEMO_OUT)/cohort-images
 	./bin/histocount dermis --save-labels --report --out $(DEMO_OUT)/sections $(DEMO_OUT)/cohort-images
 	./bin/histocount study --sheet $(DEMO_OUT)/cohort-images/sheet.csv --results $(DEMO_OUT)/sections --report
-	@echo; echo "Reports: $(DEMO_OUT)/*/report.html; passports: $(DEMO_OUT)/passports/*/passport.{pdf,html,json};"
+	@echo; echo "Reports: $(DEMO_OUT)/*/report.html; passports: $(DEMO_OUT)/passports/*/passport.{pdf,html,json},"
+	@echo "  $(DEMO_OUT)/skin-passports/*/skin_passport.{pdf,html,json};"
 	@echo "overlays: $(DEMO_OUT)/*/overlays/; figures: $(DEMO_OUT)/sections/study_change.png, $(DEMO_OUT)/dilution/dilution.png"
 
 # The full test suite: formatting, vet, staticcheck, every test with the Mat
