@@ -271,9 +271,16 @@ func (m *LayerModel) Knows(chroma [layerChromaAxes]float64) bool {
 	return true
 }
 
-// layerModelUsable: the model was trained on uncalibrated 512² PAS tiles
-// analysed at input resolution; it is used on sections analysed at input
-// resolution (scale 1) whose stain colour it knows, and not on silver.
+// Usable reports whether the model may label the image fm was computed
+// from: it was trained on uncalibrated 512² PAS tiles analysed at input
+// resolution, so it is used on images analysed at input resolution
+// (scale 1) whose stain colour it knows.
+func (m *LayerModel) Usable(fm *LayerFeatureMap) bool {
+	return m != nil && fm.Scale == 1 && m.Knows(fm.Chroma)
+}
+
+// layerModelUsable is Usable for the section, never on silver and not
+// when the caller asked for the classical labels.
 func (s *section) layerModelUsable(m *LayerModel) bool {
 	return m != nil && !s.opt.ClassicalLayers && s.f == 1 && s.stain != StainSilver && m.Knows(s.stainChroma())
 }

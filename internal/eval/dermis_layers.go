@@ -255,7 +255,15 @@ func SkinPASLayerCV(dir string, cfg dermis.LayerTrainConfig, w io.Writer) (map[s
 	fmt.Fprintln(w, cv.line("learned (leave-slide-out)"))
 	fmt.Fprintln(w, classical.line("classical labels"))
 	fmt.Fprintln(w, naive.line("naive Otsu + morphology"))
-	m := map[string]float64{"tiles": float64(len(tiles))}
+	// the shipped model's gate must let these (PAS) tiles in
+	gated := 0
+	for _, t := range tiles {
+		if dermis.DefaultLayerModel().Usable(t.feat) {
+			gated++
+		}
+	}
+	fmt.Fprintf(w, "shipped model's stain gate lets in %d/%d skin-pas tiles\n", gated, len(tiles))
+	m := map[string]float64{"tiles": float64(len(tiles)), "gate_pas_frac": float64(gated) / float64(len(tiles))}
 	cv.metrics("cv_", m)
 	classical.metrics("classical_", m)
 	naive.metrics("naive_", m)
