@@ -9,7 +9,7 @@
 //
 // Training is seeded and single-threaded, so the same data and flags give
 // the same file. Its leave-one-slide-out figures: `go run
-// ./cmd/histocount-eval skin-pas-layers`.
+// ./cmd/histocount-eval -only skin-pas-layers`.
 package main
 
 import (
