@@ -58,6 +58,9 @@ type Options struct {
 	IntervalUM float64
 	Overlay    bool // render Result.Overlay
 	Labels     bool // render Result.Labels
+	// ClassicalLayers keeps the classical layer labels where the learned
+	// classifier (layers_model.go) would replace them.
+	ClassicalLayers bool
 }
 
 // Point is a position in input-image pixels.
@@ -264,6 +267,7 @@ func (s *section) run() error {
 	}
 	s.flagImplausible()
 	s.buildLabels()
+	s.learnedLabels()
 	s.fibresAndNuclei()
 	if s.cancelled() {
 		return s.ctx.Err()

@@ -101,12 +101,12 @@ func TestDermisRandomisedSections(t *testing.T) {
 	)
 }
 
-// TestDermisSkinPAS: real PAS tiles, pathologists' masks; nothing is fitted
-// to them beyond the choice of two smoothing scales and the rule for when
-// appearance labels replace the position-based ones (tried on these
-// tiles: a dev figure, not held out). Measured (h/dermis): pooled
-// epidermis IoU 0.494, tissue IoU 0.984 (before: epidermis 0.000,
-// tissue 0.842).
+// TestDermisSkinPAS: real PAS tiles, pathologists' masks. Since h2/layers
+// the labels on PAS come from the learned classifier, which was trained
+// on these very tiles: the figures here are in-sample (h2/layers: pooled
+// epidermis IoU 0.952, keratin 0.847, dermis 0.991, tissue 0.987) and
+// only guard the wiring; the held-out figures are TestDermisLayersCV's.
+// Classical labels alone (h/dermis): epidermis IoU 0.494, tissue 0.984.
 func TestDermisSkinPAS(t *testing.T) {
 	dir := shareddata.Dir(t, "skin-pas")
 	m, err := runSkinPAS(dir, io.Discard)
