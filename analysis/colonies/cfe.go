@@ -11,9 +11,9 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // PlateEntry is one row of a plate map.
@@ -60,18 +60,6 @@ func DishCFE(colonies int, cellsSeeded float64) (pct float64, ok bool, qc []stri
 	return pct, true, qc
 }
 
-// PoissonCI returns the exact (Garwood) two-sided confidence interval of
-// level conf (e.g. 0.95) for a Poisson mean given an observed count k:
-// lower = Γ⁻¹(α/2; k, 1), upper = Γ⁻¹(1−α/2; k+1, 1), lower = 0 for k = 0.
-func PoissonCI(k int, conf float64) (lo, hi float64) {
-	alpha := 1 - conf
-	if k > 0 {
-		lo = distuv.Gamma{Alpha: float64(k), Beta: 1}.Quantile(alpha / 2)
-	}
-	hi = distuv.Gamma{Alpha: float64(k + 1), Beta: 1}.Quantile(1 - alpha/2)
-	return lo, hi
-}
-
 // SummariseCFE pools the dishes of each sample (sorted by sample name).
 // Dishes with status other than ok, or without cells seeded, are counted as
 // failed and left out. The pooled CFE is Σcolonies ÷ Σcells seeded × 100
@@ -116,7 +104,7 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 		s := a.s
 		if s.Images > 0 {
 			s.CFEPct = round3(CFE(s.Colonies, s.CellsSeeded))
-			lo, hi := PoissonCI(s.Colonies, 0.95)
+			lo, hi, _ := stats.PoissonCI(s.Colonies, 0.95) // Colonies ≥ 0 and the level is valid: no error
 			s.CFECILowPct = round3(100 * lo / s.CellsSeeded)
 			s.CFECIHighPct = round3(100 * hi / s.CellsSeeded)
 			if len(a.cfes) > 1 {
