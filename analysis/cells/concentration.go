@@ -64,12 +64,12 @@ func (s *SampleAccumulator) Summary(ch models.Chamber) models.CellsSample {
 		Live: s.live, Dead: s.dead, Total: s.live + s.dead,
 		MinViablePML: ch.MinViablePML, Release: ReleaseUnknown,
 	}
-	out.ViabilityPct = round3(Viability(s.live, s.dead))
+	out.ViabilityPct = models.Round3(Viability(s.live, s.dead))
 	lo, hi := 0.0, 1.0 // no cells: the proportion is unconstrained
 	if n := s.live + s.dead; n > 0 {
 		lo, hi, _ = stats.WilsonCI(s.live, n, 0.95) // 0 ≤ live ≤ n and a valid level: no error
 	}
-	out.ViabilityCILowPct, out.ViabilityCIHighPct = round3(100*lo), round3(100*hi)
+	out.ViabilityCILowPct, out.ViabilityCIHighPct = models.Round3(100*lo), models.Round3(100*hi)
 	out.QC = sortedKeys(s.qc)
 	if s.volumeUnknown || s.volumeUL <= 0 || s.images == 0 {
 		return out

@@ -103,15 +103,15 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 		a := groups[n]
 		s := a.s
 		if s.Images > 0 {
-			s.CFEPct = round3(CFE(s.Colonies, s.CellsSeeded))
+			s.CFEPct = models.Round3(CFE(s.Colonies, s.CellsSeeded))
 			lo, hi, _ := stats.PoissonCI(s.Colonies, 0.95) // Colonies ≥ 0 and the level is valid: no error
-			s.CFECILowPct = round3(100 * lo / s.CellsSeeded)
-			s.CFECIHighPct = round3(100 * hi / s.CellsSeeded)
+			s.CFECILowPct = models.Round3(100 * lo / s.CellsSeeded)
+			s.CFECIHighPct = models.Round3(100 * hi / s.CellsSeeded)
 			if len(a.cfes) > 1 {
 				m, sd := stat.MeanStdDev(a.cfes, nil)
-				s.MeanCFEPct, s.SDCFEPct = round3(m), round3(sd)
+				s.MeanCFEPct, s.SDCFEPct = models.Round3(m), models.Round3(sd)
 			} else {
-				s.MeanCFEPct = round3(a.cfes[0])
+				s.MeanCFEPct = models.Round3(a.cfes[0])
 			}
 			if s.Colonies < 10 {
 				a.qc[models.QCFewColonies] = true

@@ -249,7 +249,7 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
 	}
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
+	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
 	if res.Overlay != nil {
 		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {

@@ -344,7 +344,7 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 	if withCFE {
 		pct, ok, qc := colonies.DishCFE(p.Colonies, p.CellsSeeded)
 		if ok {
-			p.CFEPct = round3(pct)
+			p.CFEPct = models.Round3(pct)
 		}
 		p.QC = append(p.QC, qc...)
 	}

@@ -411,7 +411,7 @@ func TestColonySamplesBundled(t *testing.T) {
 		for _, d := range colonyDishes {
 			tr := truth[d.name+".jpg"]
 			fmt.Fprintf(&b, "%s.jpg,%s,%s,%g,%d,%d,%d,%g\n", d.name, d.sample, d.replicate, tr.CellsSeeded, tr.Colonies,
-				d.spec.Abortive, d.spec.Debris, round3(tr.CFEPct))
+				d.spec.Abortive, d.spec.Debris, models.Round3(tr.CFEPct))
 		}
 		if err := os.WriteFile(filepath.Join(dir, "truth.csv"), []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)

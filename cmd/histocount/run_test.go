@@ -311,7 +311,7 @@ func TestRunOutputsMatchSchemas(t *testing.T) {
 					}
 					if r.Colonies != nil {
 						d.Colonies, d.QC = r.Colonies.Colonies, r.Colonies.QC
-						if r.Colonies.CellsSeeded > 0 && r.Colonies.CFEPct != round3(100*float64(r.Colonies.Colonies)/r.Colonies.CellsSeeded) {
+						if r.Colonies.CellsSeeded > 0 && r.Colonies.CFEPct != models.Round3(100*float64(r.Colonies.Colonies)/r.Colonies.CellsSeeded) {
 							t.Errorf("%s: cfe_pct %v for %d colonies of %v cells", r.ID, r.Colonies.CFEPct, r.Colonies.Colonies, r.Colonies.CellsSeeded)
 						}
 						if r.Colonies.CellsSeeded == 0 && !slices.Contains(r.Colonies.QC, models.QCNoSeeding) {
