@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
 
+	"github.com/histocount/histocount/internal/imagename"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/stats"
 )
@@ -207,30 +207,29 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 	return out, nil
 }
 
-// LookupPlate finds the plate-map entry of an image path: by the path as
-// given, then by its file name, then by the longest key that ends the
-// path at a folder boundary (a plate map beside an images/ folder names
-// "images/x.png").
-func LookupPlate(m map[string]PlateEntry, path string) (PlateEntry, bool) {
-	if e, ok := m[path]; ok {
-		return e, true
-	}
-	slash := filepath.ToSlash(path)
-	if e, ok := m[slash]; ok {
-		return e, true
-	}
-	if e, ok := m[filepath.Base(path)]; ok {
-		return e, true
-	}
-	best, found := "", false
+// AssignPlates pairs the plate map's images with paths one to one by
+// imagename's rules (path, folder suffix, file name, stem; an entry that
+// matches several paths by its first rule is ambiguous and pairs none).
+// It returns each path's entry (found[j] false for none) and the keys of
+// the entries no path took, sorted.
+func AssignPlates(m map[string]PlateEntry, paths []string) (entries []PlateEntry, found []bool, unused []string) {
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		ks := strings.TrimPrefix(filepath.ToSlash(k), "./")
-		if len(ks) > len(best) && strings.HasSuffix(slash, "/"+ks) {
-			best, found = k, true
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	nameOf, _ := imagename.Lookup(keys, paths)
+	entries, found = make([]PlateEntry, len(paths)), make([]bool, len(paths))
+	took := make([]bool, len(keys))
+	for j, i := range nameOf {
+		if i >= 0 {
+			entries[j], found[j], took[i] = m[keys[i]], true, true
 		}
 	}
-	if !found {
-		return PlateEntry{}, false
+	for i, k := range keys {
+		if !took[i] {
+			unused = append(unused, k)
+		}
 	}
-	return m[best], true
+	return entries, found, unused
 }

@@ -121,7 +121,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if paths = o.dropMarkerInputs(paths); len(paths) == 0 {
 		return fmt.Errorf("no nuclei images left in %s once the marker images (--marker-image %s) are set aside", strings.Join(inputs, " "), o.MarkerImage)
 	}
-	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
+	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler(paths), stderr), stdout, stderr)
 }
 
 // cellsItem is what a worker hands the collector for one image.
