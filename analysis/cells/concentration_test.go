@@ -11,6 +11,7 @@ import (
 // TestNoCellsViabilityCI: a sample with no counted cells says nothing
 // about viability, so its interval spans 0–100 %.
 func TestNoCellsViabilityCI(t *testing.T) {
+	t.Parallel()
 	var a SampleAccumulator
 	a.Add(0, 0, 0.1, nil)
 	s := a.Summary(models.Chamber{DepthUM: 100})
@@ -20,6 +21,7 @@ func TestNoCellsViabilityCI(t *testing.T) {
 }
 
 func TestSampleConcentration(t *testing.T) {
+	t.Parallel()
 	ch := models.Chamber{DepthUM: 100, Dilution: 1, TrypanRatio: 2, MinViablePML: 1e6}
 	// 1000×1000 px at 1 µm/px, 100 µm deep: 0.1 µl per field.
 	vol := FieldVolumeUL(1000, 1000, 1, 100)

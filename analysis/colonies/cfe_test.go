@@ -14,6 +14,7 @@ import (
 // TestDishCFE: the CFE is finite for every seeding, absent outside the
 // plausible seeding range, and flagged above 100 %.
 func TestDishCFE(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		colonies int
 		seeded   float64
@@ -44,6 +45,7 @@ func TestDishCFE(t *testing.T) {
 }
 
 func TestSummariseCFEImplausible(t *testing.T) {
+	t.Parallel()
 	rows := []models.ColonyPlateResult{
 		{Sample: "a", Status: models.StatusOK, Colonies: 30, CellsSeeded: 10},
 		{Sample: "b", Status: models.StatusOK, Colonies: 30, CellsSeeded: 1e-300},
@@ -65,6 +67,7 @@ func TestSummariseCFEImplausible(t *testing.T) {
 }
 
 func TestReadPlateMapSeeding(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"1e-300", "0", "-5", "NaN", "inf", "1e308", "0.5", "many"} {
 		_, err := ReadPlateMap(strings.NewReader("image,sample,cells_seeded\na.png,s," + v + "\n"))
 		if !errors.Is(err, ErrPlateMap) || !strings.Contains(err.Error(), "line 2") {
@@ -101,6 +104,7 @@ func TestReadPlateMapSeeding(t *testing.T) {
 // TestSizeRule: the first rule that applies decides, µm rules need a
 // pixel size, and the cell rule in px needs none.
 func TestSizeRule(t *testing.T) {
+	t.Parallel()
 	cal := models.Calibration{PixelSizeUM: 10, Source: "flag"}
 	none := models.Calibration{}
 	cases := []struct {
