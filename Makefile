@@ -9,7 +9,7 @@ TAGS := matprofile
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DEMO_OUT ?= results
 
-.PHONY: all deps build demo test test-race lint eval bench fuzz image image-test cluster-test clean
+.PHONY: all deps build demo test test-short test-race lint eval bench fuzz image image-test cluster-test clean
 
 all: build
 
@@ -64,6 +64,13 @@ test: deps
 	$(GO) run $(STATICCHECK) -tags $(TAGS) ./...
 	$(GO) test -tags $(TAGS) -count=1 ./...
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 20m ./pipeline/ ./report/ ./cmd/...
+
+# Quick feedback while developing: vet, then every test with -short, which
+# skips the slow synthetic-series, report (Chromium) and dev-set tests and
+# keeps the rest, Mat leak check included. Not a substitute for `make test`.
+test-short: deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -short -tags $(TAGS) ./...
 
 lint: deps
 	$(GO) vet -tags $(TAGS) ./...

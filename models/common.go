@@ -47,6 +47,24 @@ type Calibration struct {
 // Known reports whether a physical pixel size is available.
 func (c Calibration) Known() bool { return c.PixelSizeUM > 0 }
 
+// Calibration sources of a pixel size the caller gave: --pixel-size (or an
+// analysis' Options.PixelSizeUM), and a manifest's pixel_size_um, which the
+// manifest runner renames from "flag". The same strings as imageio's
+// SourceFlag and SourceManifest.
+const (
+	CalibrationSourceFlag     = "flag"
+	CalibrationSourceManifest = "manifest"
+)
+
+// WithPixelSize returns the calibration an analysis uses: the caller's
+// pixelSizeUM when > 0, which overrides the file's metadata, else c.
+func (c Calibration) WithPixelSize(pixelSizeUM float64) Calibration {
+	if pixelSizeUM > 0 {
+		return Calibration{PixelSizeUM: pixelSizeUM, Source: CalibrationSourceFlag}
+	}
+	return c
+}
+
 // InputInfo describes an input file as it was decoded.
 type InputInfo struct {
 	Path     string `json:"path"`

@@ -275,6 +275,22 @@ func TestProportionIntervals(t *testing.T) {
 	if _, _, err := WilsonCI(3, 2, 0.95); !errors.Is(err, ErrInvalidCount) {
 		t.Errorf("3/2: err = %v, want ErrInvalidCount", err)
 	}
+	if _, _, err := WilsonCI(0, 0, 0.95); !errors.Is(err, ErrInvalidCount) {
+		t.Errorf("0/0: err = %v, want ErrInvalidCount", err)
+	}
+	// The viabilities the cells package reports (formerly its own copy).
+	for _, tc := range []struct {
+		x, n   int
+		lo, hi float64
+	}{
+		{8, 10, 0.490162, 0.943318},
+		{95, 100, 0.888250, 0.978456},
+	} {
+		lo, hi, err := WilsonCI(tc.x, tc.n, 0.95)
+		if err != nil || !near(lo, tc.lo, 1e-5) || !near(hi, tc.hi, 1e-5) {
+			t.Errorf("Wilson %d/%d = [%.6f, %.6f] %v, want [%.6f, %.6f]", tc.x, tc.n, lo, hi, err, tc.lo, tc.hi)
+		}
+	}
 }
 
 func TestPoissonCI(t *testing.T) {
@@ -285,6 +301,7 @@ func TestPoissonCI(t *testing.T) {
 		{0, 0, 3.688879, 1e-5}, // −ln 0.025
 		{1, 0.02531781, 5.571643, 1e-5},
 		{10, 4.795389, 18.390356, 1e-5},
+		{100, 81.364, 121.627, 1e-3}, // tables give 3 decimals
 		// R: poisson.test(137, 24.19893): rate CI 4.753125 6.692709.
 		{137, 4.753125 * 24.19893, 6.692709 * 24.19893, 2e-4},
 	} {

@@ -13,7 +13,8 @@
 // columns; every numeric column is a metric.
 //
 // Sheet rows are matched to result rows by image name, trying in order and
-// taking the first rule that gives a unique answer (see MatchImages):
+// taking the first rule that gives a unique answer (package
+// internal/imagename, the rule of every sheet histocount reads):
 //
 //  1. "path":   the same path after cleaning (\ → /, "./" removed);
 //  2. "suffix": one path ends with the other at a "/" (sheet
@@ -21,6 +22,9 @@
 //  3. "base":   the same file name (case-sensitive);
 //  4. "stem":   the same file name without extension, ignoring case
 //     ("S01" or "s01.png" matches "S01.tif").
+//
+// Rules 3 and 4 need one side to be a bare file name: folders given on
+// both sides must agree by rule 1 or 2.
 //
 // A sheet row whose candidates are not unique at the first rule that has any
 // (or whose candidate is claimed by another row at that rule) is reported as

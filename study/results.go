@@ -110,7 +110,7 @@ func ReadResultsCSV(r io.Reader) ([]Measurement, error) {
 		if i == imageCol || i == statusCol || nonMetricColumns[names[i]] {
 			continue
 		}
-		any, ok := false, true
+		hasValue, ok := false, true
 		for _, rec := range recs {
 			if i >= len(rec) {
 				continue
@@ -123,9 +123,9 @@ func ReadResultsCSV(r io.Reader) ([]Measurement, error) {
 				ok = false
 				break
 			}
-			any = true
+			hasValue = true
 		}
-		numeric[i] = ok && any
+		numeric[i] = ok && hasValue
 	}
 	ms := make([]Measurement, 0, len(recs))
 	for k, rec := range recs {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"math"
 
 	"gocv.io/x/gocv"
 
@@ -78,10 +77,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	if img == nil {
 		return nil, cvutil.ErrBadImage
 	}
-	cal := img.Calibration
-	if opt.PixelSizeUM > 0 {
-		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
-	}
+	cal := img.Calibration.WithPixelSize(opt.PixelSizeUM)
 	src, err := cvutil.ToMat(img)
 	if err != nil {
 		return nil, err
@@ -122,13 +118,13 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		class := seg.classes[o.Label-1]
 		co := models.CellObject{
 			ID: o.Label, Class: class,
-			CentroidXPx: round3(o.CentroidX), CentroidYPx: round3(o.CentroidY),
-			AreaPx: o.AreaPx, EquivDiameterPx: round3(o.EquivDiameter()),
-			MeanIntensity: round3(o.MeanIntensity), Circularity: round3(o.Circularity),
+			CentroidXPx: models.Round3(o.CentroidX), CentroidYPx: models.Round3(o.CentroidY),
+			AreaPx: o.AreaPx, EquivDiameterPx: models.Round3(o.EquivDiameter()),
+			MeanIntensity: models.Round3(o.MeanIntensity), Circularity: models.Round3(o.Circularity),
 		}
 		if cal.Known() {
-			co.AreaUM2 = round3(o.AreaPx * cal.PixelSizeUM * cal.PixelSizeUM)
-			co.EquivDiameterUM = round3(o.EquivDiameter() * cal.PixelSizeUM)
+			co.AreaUM2 = models.Round3(o.AreaPx * cal.PixelSizeUM * cal.PixelSizeUM)
+			co.EquivDiameterUM = models.Round3(o.EquivDiameter() * cal.PixelSizeUM)
 		}
 		switch class {
 		case models.ClassDead:
@@ -153,7 +149,3 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	}
 	return res, nil
 }
-
-// round3 keeps outputs stable and readable: 3 decimals are far below
-// measurement error, and rounding makes CSVs byte-identical across runs.
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -4,9 +4,8 @@ import (
 	"math"
 	"sort"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // Release decisions.
@@ -24,31 +23,6 @@ func FieldVolumeUL(widthPx, heightPx int, pixelSizeUM, depthUM float64) float64 
 		return 0
 	}
 	return float64(widthPx) * float64(heightPx) * pixelSizeUM * pixelSizeUM * depthUM * 1e-9
-}
-
-// PoissonCI returns the exact two-sided (Garwood) confidence interval for
-// the mean of a Poisson variable observed as k, at level conf (e.g. 0.95).
-func PoissonCI(k int, conf float64) (lo, hi float64) {
-	alpha := 1 - conf
-	if k > 0 {
-		lo = distuv.ChiSquared{K: float64(2 * k)}.Quantile(alpha/2) / 2
-	}
-	hi = distuv.ChiSquared{K: float64(2*k + 2)}.Quantile(1-alpha/2) / 2
-	return lo, hi
-}
-
-// WilsonCI returns Wilson's score interval for a proportion x/n at conf.
-func WilsonCI(x, n int, conf float64) (lo, hi float64) {
-	if n == 0 {
-		return 0, 1
-	}
-	z := distuv.UnitNormal.Quantile(1 - (1-conf)/2)
-	p := float64(x) / float64(n)
-	nn := float64(n)
-	den := 1 + z*z/nn
-	c := (p + z*z/(2*nn)) / den
-	h := z * math.Sqrt(p*(1-p)/nn+z*z/(4*nn*nn)) / den
-	return math.Max(0, c-h), math.Min(1, c+h)
 }
 
 // SampleAccumulator pools the images of one sample. Add images as they
@@ -90,9 +64,12 @@ func (s *SampleAccumulator) Summary(ch models.Chamber) models.CellsSample {
 		Live: s.live, Dead: s.dead, Total: s.live + s.dead,
 		MinViablePML: ch.MinViablePML, Release: ReleaseUnknown,
 	}
-	out.ViabilityPct = round3(Viability(s.live, s.dead))
-	lo, hi := WilsonCI(s.live, s.live+s.dead, 0.95)
-	out.ViabilityCILowPct, out.ViabilityCIHighPct = round3(100*lo), round3(100*hi)
+	out.ViabilityPct = models.Round3(Viability(s.live, s.dead))
+	lo, hi := 0.0, 1.0 // no cells: the proportion is unconstrained
+	if n := s.live + s.dead; n > 0 {
+		lo, hi, _ = stats.WilsonCI(s.live, n, 0.95) // 0 ≤ live ≤ n and a valid level: no error
+	}
+	out.ViabilityCILowPct, out.ViabilityCIHighPct = models.Round3(100*lo), models.Round3(100*hi)
 	out.QC = sortedKeys(s.qc)
 	if s.volumeUnknown || s.volumeUL <= 0 || s.images == 0 {
 		return out
@@ -100,10 +77,10 @@ func (s *SampleAccumulator) Summary(ch models.Chamber) models.CellsSample {
 	factor := 1000 / s.volumeUL * nonZero(ch.Dilution) * nonZero(ch.TrypanRatio)
 	out.VolumeUL = sig6(s.volumeUL)
 	out.ViablePerML = sig6(float64(s.live) * factor)
-	vlo, vhi := PoissonCI(s.live, 0.95)
+	vlo, vhi, _ := stats.PoissonCI(s.live, 0.95) // counts ≥ 0: no error
 	out.ViablePerMLCILow, out.ViablePerMLCIHigh = sig6(vlo*factor), sig6(vhi*factor)
 	out.TotalPerML = sig6(float64(s.live+s.dead) * factor)
-	tlo, thi := PoissonCI(s.live+s.dead, 0.95)
+	tlo, thi, _ := stats.PoissonCI(s.live+s.dead, 0.95)
 	out.TotalPerMLCILow, out.TotalPerMLCIHigh = sig6(tlo*factor), sig6(thi*factor)
 	switch {
 	case out.ViablePerMLCILow >= ch.MinViablePML:

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/stats"
@@ -94,11 +95,11 @@ func (r *MarkerResult) Summary() *models.MarkerSummary {
 // MarkerSummaryOf returns the positive percentage of pos out of n nuclei
 // with its Wilson 95 % interval; n = 0 leaves the percentages at 0.
 func MarkerSummaryOf(pos, n int, threshold float64, method string) *models.MarkerSummary {
-	s := &models.MarkerSummary{Positive: pos, Nuclei: n, Threshold: round3(threshold), ThresholdMethod: method}
+	s := &models.MarkerSummary{Positive: pos, Nuclei: n, Threshold: models.Round3(threshold), ThresholdMethod: method}
 	if n > 0 {
-		s.PositivePct = round3(100 * float64(pos) / float64(n))
+		s.PositivePct = models.Round3(100 * float64(pos) / float64(n))
 		if lo, hi, err := stats.WilsonCI(pos, n, 0.95); err == nil {
-			s.CILowPct, s.CIHighPct = round3(100*lo), round3(100*hi)
+			s.CILowPct, s.CIHighPct = models.Round3(100*lo), models.Round3(100*hi)
 		}
 	}
 	return s
@@ -180,8 +181,8 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 	}
 	for i := range res.Objects {
 		if m, ok := byID[res.Objects[i].ID]; ok {
-			res.Objects[i].Marker = &models.CellMarker{Mean: round3(m.Mean), Integrated: round3(m.Integrated),
-				Background: round3(m.Background), Score: round3(m.Score), Positive: m.Positive}
+			res.Objects[i].Marker = &models.CellMarker{Mean: models.Round3(m.Mean), Integrated: models.Round3(m.Integrated),
+				Background: models.Round3(m.Background), Score: models.Round3(m.Score), Positive: m.Positive}
 		}
 	}
 	for _, q := range mr.QC {
@@ -334,7 +335,7 @@ func autoMarkerThreshold(score []float64) (t float64, few bool) {
 	for i, v := range score {
 		logs[i] = float32(math.Log(max(1, v)))
 	}
-	cut := float64(otsu(logs))
+	cut := float64(threshold.Otsu(logs))
 	var dim, bright []float64
 	for i, v := range score {
 		if float64(logs[i]) <= cut {

@@ -33,6 +33,10 @@ func decodeField(t testing.TB, img image.Image) *imageio.Image {
 // positive fraction measured on generated two-channel fields against the
 // exact truth (all nuclei with a pixel in the field).
 func TestMarkerPositiveFractionGenerated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	const n = 8
 	var sumErr, maxErr float64
 	for i := range n {
@@ -65,6 +69,7 @@ func TestMarkerPositiveFractionGenerated(t *testing.T) {
 // TestMarkerDataset evaluates the 20-field set when HISTOCOUNT_TWOCHANNEL
 // names its folder (e.g. /work/gen-data/twochannel).
 func TestMarkerDataset(t *testing.T) {
+	t.Parallel()
 	dir := os.Getenv("HISTOCOUNT_TWOCHANNEL")
 	if dir == "" {
 		t.Skip("HISTOCOUNT_TWOCHANNEL not set")
@@ -113,6 +118,7 @@ func TestMarkerDataset(t *testing.T) {
 // TestMarkerHeldOutSeed evaluates 16 generated 768² fields of a seed
 // (HISTOCOUNT_HELDOUT), when HISTOCOUNT_HELDOUT is set (slow).
 func TestMarkerHeldOutSeed(t *testing.T) {
+	t.Parallel()
 	env := os.Getenv("HISTOCOUNT_HELDOUT")
 	if env == "" {
 		t.Skip("HISTOCOUNT_HELDOUT not set (its value, if a number, is the seed; default 202)")
@@ -149,6 +155,7 @@ func TestMarkerHeldOutSeed(t *testing.T) {
 // negatives (spread 0.3) and positives 3–12 × brighter (spread 0.35), 0–60 %
 // positive; every nucleus above the threshold is counted positive.
 func TestAutoMarkerThreshold(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, c := range []struct {
 		n       int
@@ -188,6 +195,7 @@ func TestAutoMarkerThreshold(t *testing.T) {
 
 // Mismatched sizes and a channel the image does not have are errors.
 func TestCountTwoChannelBadInput(t *testing.T) {
+	t.Parallel()
 	f, err := twochannel.Generate(1, 0, twochannel.Options{W: 96, H: 96})
 	if err != nil {
 		t.Fatal(err)

@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/histocount/histocount/analysis/internal/morph"
 	"image"
 	"math"
 
 	"gocv.io/x/gocv"
 
+	"github.com/histocount/histocount/analysis/internal/morph"
+	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/models"
 )
 
@@ -368,10 +369,10 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 // and dark nuclei: there the upper of three Otsu classes is the nucleus and
 // the middle class is its background.
 func nucleusLevels(sm []float32, q func(float64) float64, light, colour bool) (bg, tOtsu float32) {
-	tOtsu = otsu(sm)
+	tOtsu = threshold.Otsu(sm)
 	bg = float32(q(nucleiBackgroundQuantile))
 	if light && !colour {
-		t1, t2 := otsu3(sm)
+		t1, t2 := threshold.Otsu3(sm)
 		tOtsu = t2
 		var sum, cnt float64
 		for _, v := range sm {
@@ -461,48 +462,6 @@ func typicalRadius(fg []bool, dist []float32, w, h int) float64 {
 
 // fillHoles sets background regions of fg that do not touch the border.
 func fillHoles(fg []bool, w, h int) { morph.FillHoles(fg, w, h, w*h) }
-
-// otsu returns the threshold maximising the between-class variance of vals
-// (256 bins over their range).
-func otsu(vals []float32) float32 {
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for _, v := range vals {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	if hi <= lo {
-		return hi
-	}
-	const bins = 256
-	var hist [bins]float64
-	scale := float32(bins-1) / (hi - lo)
-	for _, v := range vals {
-		hist[int((v-lo)*scale)]++
-	}
-	var total, sumAll float64
-	for i, c := range hist {
-		total += c
-		sumAll += float64(i) * c
-	}
-	var wB, sumB, best float64
-	bestI := 0
-	for i, c := range hist {
-		wB += c
-		if wB == 0 {
-			continue
-		}
-		wF := total - wB
-		if wF == 0 {
-			break
-		}
-		sumB += float64(i) * c
-		mB, mF := sumB/wB, (sumAll-sumB)/wF
-		if v := wB * wF * (mB - mF) * (mB - mF); v > best {
-			best, bestI = v, i
-		}
-	}
-	// Threshold at the upper edge of the last background bin.
-	return lo + (float32(bestI)+0.5)/scale
-}
 
 // edgeWidthPx estimates how many pixels the edges of nuclei take to rise
 // from background bg to the nucleus' own level: for each object, its
@@ -597,47 +556,6 @@ func meanSaturation(bgr []byte) float64 {
 		s += float64(max(b, g, r) - min(b, g, r))
 	}
 	return s / float64(max(1, len(bgr)/3))
-}
-
-// otsu3 returns the two thresholds that maximise the between-class
-// variance of three classes (multi-level Otsu, 64 bins over the range).
-// Liao, Chen & Chung, J. Inf. Sci. Eng. 17:713–727 (2001).
-func otsu3(vals []float32) (float32, float32) {
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for _, v := range vals {
-		lo, hi = min(lo, v), max(hi, v)
-	}
-	if hi <= lo {
-		return hi, hi
-	}
-	const bins = 64
-	var p, s [bins + 1]float64 // cumulative counts and first moments
-	var hist [bins]float64
-	scale := float32(bins-1) / (hi - lo)
-	for _, v := range vals {
-		hist[int((v-lo)*scale)]++
-	}
-	for i := 0; i < bins; i++ {
-		p[i+1] = p[i] + hist[i]
-		s[i+1] = s[i] + float64(i)*hist[i]
-	}
-	term := func(a, b int) float64 { // class of bins [a, b)
-		n := p[b] - p[a]
-		if n == 0 {
-			return 0
-		}
-		m := s[b] - s[a]
-		return m * m / n
-	}
-	best, bestI, bestJ := -1.0, 1, bins-1
-	for i := 1; i < bins-1; i++ {
-		for j := i + 1; j < bins; j++ {
-			if v := term(0, i) + term(i, j) + term(j, bins); v > best {
-				best, bestI, bestJ = v, i, j
-			}
-		}
-	}
-	return lo + (float32(bestI)-0.5)/scale, lo + (float32(bestJ)-0.5)/scale
 }
 
 // openingBackground returns the grey opening of f (w×h) by a disc of

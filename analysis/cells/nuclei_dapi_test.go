@@ -164,6 +164,10 @@ func synthDAPIField(t testing.TB, s dapiFieldSpec) (*imageio.Image, int) {
 // Without the neck/seam merge the r16 singles count 27 for 25.
 // The two together pin "split only where the shape says so".
 func TestNucleiIrregularNotSplit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	cases := []struct {
 		name     string
 		spec     dapiFieldSpec
@@ -198,6 +202,7 @@ func TestNucleiIrregularNotSplit(t *testing.T) {
 
 // selectKth must agree with sorting for every rank, ties and all.
 func TestSelectKth(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(3))
 	for _, n := range []int{1, 2, 5, 17, 100, 1000} {
 		for _, levels := range []int{3, 1000} {
@@ -220,6 +225,7 @@ func TestSelectKth(t *testing.T) {
 // embryo, a large cell) must be counted one by one, not as one object the
 // size of the body (DSB2018 embryo images counted 1–2 for 199–375 nuclei).
 func TestNucleiOnBrightBody(t *testing.T) {
+	t.Parallel()
 	const w, h, r, step = 400, 300, 5.0, 16.0
 	rng := rand.New(rand.NewSource(5))
 	img := &imageio.Image{Width: w, Height: h, Channels: 1, Pix: make([]byte, w*h)}

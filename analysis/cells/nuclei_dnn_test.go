@@ -20,6 +20,10 @@ var nucleiMethods = []struct{ name, method string }{{"default", ""}, {"classical
 // fluorescence) on synthetic fields it handles; tolerances as in
 // TestNucleiSyntheticCounts.
 func TestNucleiUNetSynthetic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	cases := []struct {
 		name string
 		spec nucleiFieldSpec
@@ -48,6 +52,7 @@ func TestNucleiUNetSynthetic(t *testing.T) {
 // touching nuclei split at their seeds, a seedless blob kept whole, debris
 // dropped.
 func TestNucleiFromMaps(t *testing.T) {
+	t.Parallel()
 	const w, h = 80, 60
 	pf := make([]float32, w*h)
 	pd := make([]float32, w*h)
@@ -91,6 +96,7 @@ func TestNucleiFromMaps(t *testing.T) {
 
 // A model that cannot be loaded is an error when asked for explicitly.
 func TestNucleiModelPathErrors(t *testing.T) {
+	t.Parallel()
 	img := synthNucleiField(t, nucleiFieldSpec{w: 128, h: 128, n: 5, radiusPx: 8, seed: 21})
 	if _, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: NucleiUNet, NucleiModelPath: filepath.Join(t.TempDir(), "missing.onnx")}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing model: err = %v, want not-exist", err)
@@ -106,6 +112,7 @@ func TestNucleiModelPathErrors(t *testing.T) {
 
 // The embedded network loads, and NucleiClassical really bypasses it.
 func TestNucleiEmbeddedModelLoads(t *testing.T) {
+	t.Parallel()
 	if _, err := nucleiNet(""); err != nil {
 		t.Fatalf("embedded nuclei model: %v", err)
 	}
@@ -135,6 +142,7 @@ func TestNucleiEmbeddedModelLoads(t *testing.T) {
 }
 
 func TestNucleiUnknownMethod(t *testing.T) {
+	t.Parallel()
 	img := synthNucleiField(t, nucleiFieldSpec{w: 64, h: 64, n: 1, radiusPx: 6, seed: 23})
 	if _, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: "magic"}); !errors.Is(err, ErrUnknownNucleiMethod) {
 		t.Errorf("err = %v, want ErrUnknownNucleiMethod", err)

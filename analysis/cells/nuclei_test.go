@@ -148,6 +148,10 @@ func checkNucleiLabels(t *testing.T, res *Result) {
 }
 
 func TestNucleiSyntheticCounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	cases := []struct {
 		name string
 		spec nucleiFieldSpec
@@ -188,6 +192,10 @@ func TestNucleiSyntheticCounts(t *testing.T) {
 
 // Touching pairs must come out as two nuclei each, not as one clump.
 func TestNucleiTouchingPairsSplit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	spec := nucleiFieldSpec{w: 384, h: 384, pairs: 10, radiusPx: 10, seed: 7}
 	for _, m := range nucleiMethods {
 		res, err := Count(synthNucleiField(t, spec), Options{Stain: StainFluorescence, NucleiMethod: m.method})
@@ -202,6 +210,10 @@ func TestNucleiTouchingPairsSplit(t *testing.T) {
 
 // The size of segmented nuclei must follow the drawn size at every scale.
 func TestNucleiAreaMatchesDrawn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	for _, m := range nucleiMethods {
 		for _, r := range []float64{5, 10, 20} {
 			checkNucleusAreas(t, m.name, r, Options{Stain: StainFluorescence, NucleiMethod: m.method})
@@ -235,6 +247,7 @@ func checkNucleusAreas(t *testing.T, method string, r float64, opt Options) {
 }
 
 func TestNucleiDeterministic(t *testing.T) {
+	t.Parallel()
 	img := synthNucleiField(t, nucleiFieldSpec{w: 256, h: 256, n: 10, pairs: 4, radiusPx: 8, seed: 9})
 	a, err := Count(img, Options{Stain: StainFluorescence, Labels: true})
 	if err != nil {
@@ -265,6 +278,7 @@ func TestNucleiDeterministic(t *testing.T) {
 // Calibration bounds the accepted size: with 1 µm pixels and a minimum
 // diameter of 12 µm, nuclei drawn 8 px across are rejected.
 func TestNucleiCalibratedMinDiameter(t *testing.T) {
+	t.Parallel()
 	img := synthNucleiField(t, nucleiFieldSpec{w: 256, h: 256, n: 12, radiusPx: 4, seed: 10})
 	res, err := Count(img, Options{Stain: StainFluorescence, PixelSizeUM: 1})
 	if err != nil {
@@ -286,6 +300,7 @@ func TestNucleiCalibratedMinDiameter(t *testing.T) {
 }
 
 func TestNucleiEdgeCases(t *testing.T) {
+	t.Parallel()
 	noisy := &imageio.Image{Width: 8, Height: 8, Channels: 1, Pix: make([]byte, 64)}
 	rng := rand.New(rand.NewSource(11))
 	for i := range noisy.Pix {
@@ -349,6 +364,7 @@ func nuclei16Bit(t *testing.T) *imageio.Image {
 }
 
 func TestNuclei16BitCount(t *testing.T) {
+	t.Parallel()
 	for _, m := range nucleiMethods {
 		res, err := Count(nuclei16Bit(t), Options{Stain: StainFluorescence, NucleiMethod: m.method})
 		if err != nil {
@@ -361,6 +377,7 @@ func TestNuclei16BitCount(t *testing.T) {
 }
 
 func TestNucleiOutOfFocus(t *testing.T) {
+	t.Parallel()
 	spec := nucleiFieldSpec{w: 256, h: 256, n: 15, radiusPx: 5, seed: 13}
 	sharp := synthNucleiField(t, spec)
 	res, err := Count(sharp, Options{Stain: StainFluorescence})
@@ -403,6 +420,7 @@ func boxBlur(pix []byte, w, h, k int) []byte {
 }
 
 func TestNucleiCrowded(t *testing.T) {
+	t.Parallel()
 	// A sheet of nuclei covering most of the field.
 	spec := nucleiFieldSpec{w: 200, h: 200, radiusPx: 8, seed: 14}
 	img := &imageio.Image{Width: spec.w, Height: spec.h, Channels: 1, Pix: make([]byte, spec.w*spec.h)}
@@ -441,6 +459,7 @@ func TestNucleiCrowded(t *testing.T) {
 }
 
 func TestNucleiRejectsBadMats(t *testing.T) {
+	t.Parallel()
 	if _, err := Count(&imageio.Image{Width: 4, Height: 4, Channels: 2, Pix: make([]byte, 32)}, Options{Stain: StainFluorescence}); err == nil {
 		t.Error("2-channel image accepted")
 	}

@@ -617,10 +617,10 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			pa, pb := cores[a].best, cores[b].best
 			ax, ay, bx, by := float64(pa%w), float64(pa/w), float64(pb%w), float64(pb/w)
 			ends := math.Min(float64(dist[pa]), float64(dist[pb]))
-			neck := ends-trypPathMin(dist, w, ax, ay, bx, by) >= math.Max(trypanSaddleMin, trypanSaddleFrac*ends)
+			neck := ends-minOnSegment(dist, w, ax, ay, bx, by) >= math.Max(trypanSaddleMin, trypanSaddleFrac*ends)
 			// Two live cells that touch show their dark rims between the
 			// cores, darker than the chamber background.
-			rims := trypPathMinInt(flat, w, ax, ay, bx, by) < -rimDepth
+			rims := minOnSegmentInt16(flat, w, ax, ay, bx, by) < -rimDepth
 			if math.Hypot(bx-ax, by-ay) < mergeDist || !(neck || rims) {
 				parent[find(b)] = find(a)
 			}
@@ -703,7 +703,7 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			if !ok {
 				break
 			}
-			if float64(c.d)-trypPathMin(dist, w, cx, cy, float64(k.p%w), float64(k.p/w)) < depth {
+			if float64(c.d)-minOnSegment(dist, w, cx, cy, float64(k.p%w), float64(k.p/w)) < depth {
 				ok = false
 			}
 		}
@@ -716,8 +716,8 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 	return seeds
 }
 
-// trypPathMinInt is trypPathMin for an integer image.
-func trypPathMinInt(f []int16, w int, ax, ay, bx, by float64) float64 {
+// minOnSegmentInt16 is minOnSegment for an int16 image.
+func minOnSegmentInt16(f []int16, w int, ax, ay, bx, by float64) float64 {
 	steps := int(math.Ceil(math.Hypot(bx-ax, by-ay)))
 	low := math.Inf(1)
 	for s := 0; s <= steps; s++ {
@@ -728,9 +728,9 @@ func trypPathMinInt(f []int16, w int, ax, ay, bx, by float64) float64 {
 	return low
 }
 
-// trypPathMin is the lowest value of f on the straight segment between two
-// pixels (ends included).
-func trypPathMin(f []float32, w int, ax, ay, bx, by float64) float64 {
+// minOnSegment is the lowest value of f on the straight segment between
+// two pixels (ends included).
+func minOnSegment(f []float32, w int, ax, ay, bx, by float64) float64 {
 	steps := int(math.Ceil(math.Hypot(bx-ax, by-ay)))
 	low := math.Min(float64(f[int(ay)*w+int(ax)]), float64(f[int(by)*w+int(bx)]))
 	for s := 1; s < steps; s++ {

@@ -12,6 +12,7 @@ import (
 // scripts/train/trypan_cellmlp.py (check_vector): the probabilities it
 // printed after training. Regenerate them with the weights.
 func TestTrypanCellMLPMatchesTorch(t *testing.T) {
+	t.Parallel()
 	v := make([]float64, trypanCellVectorLen)
 	for k := range v {
 		v[k] = math.Sin(0.7*float64(k)+0.3) * float64(1+k%3)
@@ -29,6 +30,7 @@ func TestTrypanCellMLPMatchesTorch(t *testing.T) {
 }
 
 func TestTrypanLearnedClass(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		p    [3]float64
 		want string
@@ -49,6 +51,7 @@ func TestTrypanLearnedClass(t *testing.T) {
 // same object cut by the top edge and by the bottom edge differ only in
 // which side it touches.
 func TestTrypanCellVectorEdgeSide(t *testing.T) {
+	t.Parallel()
 	const w, h = 100, 80
 	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	patch := make([]float32, trypanPatchLen)
@@ -76,6 +79,7 @@ func TestTrypanCellVectorEdgeSide(t *testing.T) {
 // classifier must neither drop cells nor take grid-line remnants for cells
 // far from the crops it was fitted on.
 func TestTrypanLargeGridField(t *testing.T) {
+	t.Parallel()
 	var cs []trypanSynthCell
 	for y := 30.0; y < 1000; y += 60 {
 		for x := 30.0; x < 1000; x += 55 {
@@ -99,6 +103,7 @@ func TestTrypanLargeGridField(t *testing.T) {
 // again at its own scale: only with at least three whole cells whose
 // median size is far from the development crops'.
 func TestTrypanFieldScale(t *testing.T) {
+	t.Parallel()
 	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	typical := trypanTypicalInscribed * sc.refRadiusPx
 	cells := func(r float64, n int, border bool) []trypanFeatures {
@@ -132,6 +137,7 @@ func TestTrypanFieldScale(t *testing.T) {
 // TestTrypanClassicalFallback keeps the classical rules (used when the
 // learned classifier is switched off) counting the synthetic fields.
 func TestTrypanClassicalFallback(t *testing.T) {
+	t.Parallel()
 	img := synthTrypanField(230, 220, trypanSynthSingles, true, true, 7)
 	sc := trypanScaleFor(models.Calibration{}, Options{}, 0, 0)
 	sc.learned = false

@@ -25,6 +25,7 @@ func trypanTint(pix []byte, w, h int, x, y, r float64, db, dr int) {
 // fields: blue cells are dead even when their grey look is that of a live
 // cell, and a white-balance cast over the whole field changes nothing.
 func TestTrypanStainColour(t *testing.T) {
+	t.Parallel()
 	cells := []trypanSynthCell{{x: 40, y: 40, r: 10}, {x: 120, y: 60, r: 10}, {x: 60, y: 150, r: 9}, {x: 170, y: 160, r: 10, dead: true}}
 	cases := []struct {
 		name               string
@@ -55,6 +56,7 @@ func TestTrypanStainColour(t *testing.T) {
 // TestTrypanStainBluenessGrey checks that grey fields carry no stain
 // colour (the grey-level classifier decides alone).
 func TestTrypanStainBluenessGrey(t *testing.T) {
+	t.Parallel()
 	const w, h = 40, 30
 	bgr := make([]byte, 3*w*h)
 	for i := range bgr {

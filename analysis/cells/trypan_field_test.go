@@ -21,6 +21,7 @@ import (
 // 1.5 pp. Seeds 1–12 are the ones the
 // detector was developed on; 13–16 are table rows from outside them.
 func TestTrypanWholeFields(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("whole fields take a few seconds each")
 	}
@@ -58,6 +59,7 @@ func TestTrypanWholeFields(t *testing.T) {
 // seen cut in the tiles, and each tile fits its own ruling model;
 // measured 3.2 % on seed 3).
 func TestTrypanFieldEqualsSumOfCrops(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("whole fields take a few seconds each")
 	}
@@ -100,6 +102,7 @@ func TestTrypanFieldEqualsSumOfCrops(t *testing.T) {
 // TestChamberRuleAdditive checks the generator's counting rule on tilings
 // of every shape: the tiles' truth always adds up to the field's.
 func TestChamberRuleAdditive(t *testing.T) {
+	t.Parallel()
 	p := chambersynth.DefaultParams()
 	p.Width, p.Height, p.JPEGFrac = 400, 300, 0
 	f, err := chambersynth.Generate(p, 7)
@@ -128,6 +131,7 @@ func TestChamberRuleAdditive(t *testing.T) {
 // bright nuclei) counted as trypan gives no cells and stain_unrecognised,
 // while brightfield chamber images are not flagged.
 func TestTrypanRefusesFluorescence(t *testing.T) {
+	t.Parallel()
 	fluo := &imageio.Image{Width: 128, Height: 128, Channels: 1, Pix: make([]byte, 128*128)}
 	for y := 0; y < 128; y++ {
 		for x := 0; x < 128; x++ {

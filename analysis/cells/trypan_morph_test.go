@@ -11,6 +11,7 @@ import (
 
 // TestTrypanRunningMedian compares the sliding-histogram median with sorting.
 func TestTrypanRunningMedian(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(2))
 	var hist [512]int32
 	for trial := 0; trial < 50; trial++ {

@@ -36,6 +36,7 @@ func trypanSynthCounts(cs []trypanSynthCell) (live, dead int) {
 }
 
 func TestTrypanSyntheticCounts(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		cells []trypanSynthCell
@@ -73,6 +74,7 @@ func TestTrypanSyntheticCounts(t *testing.T) {
 // TestTrypanTouchingPairsSplit checks that touching cells are split, not
 // merged into one: the total must reach the true count.
 func TestTrypanTouchingPairsSplit(t *testing.T) {
+	t.Parallel()
 	img := synthTrypanField(230, 220, trypanSynthPairs, false, false, 3)
 	res, err := Count(img, Options{Stain: StainTrypan})
 	if err != nil {
@@ -84,6 +86,7 @@ func TestTrypanTouchingPairsSplit(t *testing.T) {
 }
 
 func TestTrypanCalibrated(t *testing.T) {
+	t.Parallel()
 	// 0.7 µm/px: the synthetic cells are 13–14 µm across.
 	img := synthTrypanField(230, 220, trypanSynthSingles, true, false, 5)
 	res, err := Count(img, Options{Stain: StainTrypan, PixelSizeUM: 0.7})
@@ -112,6 +115,7 @@ func TestTrypanCalibrated(t *testing.T) {
 // TestTrypanCalibratedScale draws the same field at twice the resolution:
 // with the pixel size given, the counts must not change.
 func TestTrypanCalibratedScale(t *testing.T) {
+	t.Parallel()
 	var big []trypanSynthCell
 	for _, c := range trypanSynthSingles {
 		big = append(big, trypanSynthCell{x: 2 * c.x, y: 2 * c.y, r: 2 * c.r, dead: c.dead})
@@ -130,6 +134,7 @@ func TestTrypanCalibratedScale(t *testing.T) {
 }
 
 func TestTrypanDeterministic(t *testing.T) {
+	t.Parallel()
 	img := synthTrypanField(230, 220, trypanSynthPairs, true, false, 11)
 	a, err := Count(img, Options{Stain: StainTrypan, Labels: true})
 	if err != nil {
@@ -155,6 +160,7 @@ func TestTrypanDeterministic(t *testing.T) {
 }
 
 func TestTrypanEdgeCases(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		w, h   int
@@ -188,6 +194,7 @@ func TestTrypanEdgeCases(t *testing.T) {
 }
 
 func TestTrypanOutOfFocus(t *testing.T) {
+	t.Parallel()
 	// A smooth gradient has contrast but no edges: out of focus, no cells.
 	w, h := 200, 200
 	img := trypanUniformImage(w, h, 1, 0)
@@ -209,6 +216,10 @@ func TestTrypanOutOfFocus(t *testing.T) {
 }
 
 func TestTrypanCrowded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	// A dense lattice of touching cells covers far more than a third.
 	var cs []trypanSynthCell
 	for y := 12.0; y < 220; y += 19 {
@@ -260,6 +271,7 @@ func BenchmarkCellsTrypan1024(b *testing.B) {
 // pepper and stripes through the segmenter: any size from the minimum up
 // must give a result, never an error or a panic.
 func TestTrypanRandomFieldsDoNotFail(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewSource(4))
 	for trial := 0; trial < 40; trial++ {
 		w, h := 16+rng.Intn(50), 16+rng.Intn(50)

@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/histocount/histocount/internal/imagename"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // PlateEntry is one row of a plate map.
@@ -60,18 +60,6 @@ func DishCFE(colonies int, cellsSeeded float64) (pct float64, ok bool, qc []stri
 	return pct, true, qc
 }
 
-// PoissonCI returns the exact (Garwood) two-sided confidence interval of
-// level conf (e.g. 0.95) for a Poisson mean given an observed count k:
-// lower = Γ⁻¹(α/2; k, 1), upper = Γ⁻¹(1−α/2; k+1, 1), lower = 0 for k = 0.
-func PoissonCI(k int, conf float64) (lo, hi float64) {
-	alpha := 1 - conf
-	if k > 0 {
-		lo = distuv.Gamma{Alpha: float64(k), Beta: 1}.Quantile(alpha / 2)
-	}
-	hi = distuv.Gamma{Alpha: float64(k + 1), Beta: 1}.Quantile(1 - alpha/2)
-	return lo, hi
-}
-
 // SummariseCFE pools the dishes of each sample (sorted by sample name).
 // Dishes with status other than ok, or without cells seeded, are counted as
 // failed and left out. The pooled CFE is Σcolonies ÷ Σcells seeded × 100
@@ -115,15 +103,15 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 		a := groups[n]
 		s := a.s
 		if s.Images > 0 {
-			s.CFEPct = round3(CFE(s.Colonies, s.CellsSeeded))
-			lo, hi := PoissonCI(s.Colonies, 0.95)
-			s.CFECILowPct = round3(100 * lo / s.CellsSeeded)
-			s.CFECIHighPct = round3(100 * hi / s.CellsSeeded)
+			s.CFEPct = models.Round3(CFE(s.Colonies, s.CellsSeeded))
+			lo, hi, _ := stats.PoissonCI(s.Colonies, 0.95) // Colonies ≥ 0 and the level is valid: no error
+			s.CFECILowPct = models.Round3(100 * lo / s.CellsSeeded)
+			s.CFECIHighPct = models.Round3(100 * hi / s.CellsSeeded)
 			if len(a.cfes) > 1 {
 				m, sd := stat.MeanStdDev(a.cfes, nil)
-				s.MeanCFEPct, s.SDCFEPct = round3(m), round3(sd)
+				s.MeanCFEPct, s.SDCFEPct = models.Round3(m), models.Round3(sd)
 			} else {
-				s.MeanCFEPct = round3(a.cfes[0])
+				s.MeanCFEPct = models.Round3(a.cfes[0])
 			}
 			if s.Colonies < 10 {
 				a.qc[models.QCFewColonies] = true
@@ -219,30 +207,29 @@ func ReadPlateMap(r io.Reader) (map[string]PlateEntry, error) {
 	return out, nil
 }
 
-// LookupPlate finds the plate-map entry of an image path: by the path as
-// given, then by its file name, then by the longest key that ends the
-// path at a folder boundary (a plate map beside an images/ folder names
-// "images/x.png").
-func LookupPlate(m map[string]PlateEntry, path string) (PlateEntry, bool) {
-	if e, ok := m[path]; ok {
-		return e, true
-	}
-	slash := filepath.ToSlash(path)
-	if e, ok := m[slash]; ok {
-		return e, true
-	}
-	if e, ok := m[filepath.Base(path)]; ok {
-		return e, true
-	}
-	best, found := "", false
+// AssignPlates pairs the plate map's images with paths one to one by
+// imagename's rules (path, folder suffix, file name, stem; an entry that
+// matches several paths by its first rule is ambiguous and pairs none).
+// It returns each path's entry (found[j] false for none) and the keys of
+// the entries no path took, sorted.
+func AssignPlates(m map[string]PlateEntry, paths []string) (entries []PlateEntry, found []bool, unused []string) {
+	keys := make([]string, 0, len(m))
 	for k := range m {
-		ks := strings.TrimPrefix(filepath.ToSlash(k), "./")
-		if len(ks) > len(best) && strings.HasSuffix(slash, "/"+ks) {
-			best, found = k, true
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	nameOf, _ := imagename.Lookup(keys, paths)
+	entries, found = make([]PlateEntry, len(paths)), make([]bool, len(paths))
+	took := make([]bool, len(keys))
+	for j, i := range nameOf {
+		if i >= 0 {
+			entries[j], found[j], took[i] = m[keys[i]], true, true
 		}
 	}
-	if !found {
-		return PlateEntry{}, false
+	for i, k := range keys {
+		if !took[i] {
+			unused = append(unused, k)
+		}
 	}
-	return m[best], true
+	return entries, found, unused
 }

@@ -3,6 +3,7 @@ package colonies
 import (
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 // TestDishCFE: the CFE is finite for every seeding, absent outside the
 // plausible seeding range, and flagged above 100 %.
 func TestDishCFE(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		colonies int
 		seeded   float64
@@ -43,6 +45,7 @@ func TestDishCFE(t *testing.T) {
 }
 
 func TestSummariseCFEImplausible(t *testing.T) {
+	t.Parallel()
 	rows := []models.ColonyPlateResult{
 		{Sample: "a", Status: models.StatusOK, Colonies: 30, CellsSeeded: 10},
 		{Sample: "b", Status: models.StatusOK, Colonies: 30, CellsSeeded: 1e-300},
@@ -64,6 +67,7 @@ func TestSummariseCFEImplausible(t *testing.T) {
 }
 
 func TestReadPlateMapSeeding(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"1e-300", "0", "-5", "NaN", "inf", "1e308", "0.5", "many"} {
 		_, err := ReadPlateMap(strings.NewReader("image,sample,cells_seeded\na.png,s," + v + "\n"))
 		if !errors.Is(err, ErrPlateMap) || !strings.Contains(err.Error(), "line 2") {
@@ -74,30 +78,33 @@ func TestReadPlateMapSeeding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := LookupPlate(m, "dir/b.png"); !ok || e.CellsSeeded != 2500 || e.Sample != "d1" || e.Replicate != "2" {
-		t.Errorf("b.png: %+v, %v", e, ok)
+	if e, found, unused := AssignPlates(m, []string{"dir/b.png"}); !found[0] || e[0].CellsSeeded != 2500 || e[0].Sample != "d1" || e[0].Replicate != "2" ||
+		!reflect.DeepEqual(unused, []string{"a.png"}) {
+		t.Errorf("b.png: %+v, %v, unused %v", e, found, unused)
 	}
-	// Keys with a folder match the end of the path at a folder boundary.
+	// Keys with a folder match the end of the path at a folder boundary,
+	// and the more specific key wins (imagename's rules; before they were
+	// shared, the bare file name won here).
 	m, err = ReadPlateMap(strings.NewReader("image,sample,cells_seeded\nimages/d1.png,a,100\nd1.png,b,200\nx/images/d2.png,c,300\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ path, sample string }{
-		{"/data/cv/images/d1.png", "b"}, // the file name wins, as before
-		{"/data/x/images/d2.png", "c"},
-		{"/data/y/images/d2.png", ""},
-		{"/data/ximages/d2.png", ""},
-	} {
-		e, ok := LookupPlate(m, c.path)
-		if ok != (c.sample != "") || e.Sample != c.sample {
-			t.Errorf("LookupPlate(%s) = %q, %v; want %q", c.path, e.Sample, ok, c.sample)
+	paths := []string{"/data/cv/images/d1.png", "/data/x/images/d2.png", "/data/y/images/d2.png", "/data/ximages/d2.png"}
+	e, found, unused := AssignPlates(m, paths)
+	for j, want := range []string{"a", "c", "", ""} {
+		if found[j] != (want != "") || e[j].Sample != want {
+			t.Errorf("AssignPlates: %s = %q, %v; want %q", paths[j], e[j].Sample, found[j], want)
 		}
+	}
+	if !reflect.DeepEqual(unused, []string{"d1.png"}) {
+		t.Errorf("unused %v, want [d1.png]", unused)
 	}
 }
 
 // TestSizeRule: the first rule that applies decides, µm rules need a
 // pixel size, and the cell rule in px needs none.
 func TestSizeRule(t *testing.T) {
+	t.Parallel()
 	cal := models.Calibration{PixelSizeUM: 10, Source: "flag"}
 	none := models.Calibration{}
 	cases := []struct {

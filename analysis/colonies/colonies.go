@@ -118,10 +118,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		math.IsInf(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx, 0) {
 		return nil, fmt.Errorf("%w: sizes must be ≥ 0", ErrOptions)
 	}
-	cal := img.Calibration
-	if opt.PixelSizeUM > 0 {
-		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
-	}
+	cal := img.Calibration.WithPixelSize(opt.PixelSizeUM)
 	if opt.ROI != nil {
 		if err := validateROI(opt.ROI, img.Width, img.Height); err != nil {
 			return nil, err
@@ -184,8 +181,8 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	res.Polarity = seg.polarity
 	res.QC = append(res.QC, seg.qc...)
 	res.Colonies, res.Rejected = seg.colonies, seg.rejected
-	res.CoveredAreaPct = round3(seg.coveredPct)
-	res.SizeRule, res.MinColonyAreaPx = seg.sizeRule, round3(seg.minAreaPx)
+	res.CoveredAreaPct = models.Round3(seg.coveredPct)
+	res.SizeRule, res.MinColonyAreaPx = seg.sizeRule, models.Round3(seg.minAreaPx)
 	res.EstimatedColonies = seg.estimated
 	if len(res.Colonies) == 0 && !hasFlag(res.QC, models.QCBlank) {
 		res.QC = append(res.QC, models.QCNoObjects)
@@ -247,7 +244,7 @@ func roiFromOption(r *ROI, w, h int, scale float64) (models.Dish, []bool) {
 		n = fillCircle(roi, w, h, r.CX*scale, r.CY*scale, r.R*scale)
 		d.Shape, d.CXPx, d.CYPx, d.RadiusPx, d.RimRadiusPx = "circle", r.CX, r.CY, r.R, r.R
 	}
-	d.AreaPx = round3(float64(n) / (scale * scale))
+	d.AreaPx = models.Round3(float64(n) / (scale * scale))
 	return d, roi
 }
 
@@ -282,9 +279,6 @@ type plane struct {
 	w, h int
 	pix  []byte
 }
-
-// round3 keeps outputs stable and readable across runs.
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // workingImages returns the input shrunk (area average) so its longer side
 // is at most workSide, as it is (colour, BGR or grey) and as 8-bit grey.

@@ -25,6 +25,10 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 var synthOptions = Options{MinCells: 50, CellAreaUM2: 2000}
 
 func TestCountSynthetic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	cases := []struct {
 		name string
 		seed uint64
@@ -80,6 +84,10 @@ func TestCountSynthetic(t *testing.T) {
 // within the 3 % target, every dish's CFE within 2 pp, and no abortive
 // cluster may be counted.
 func TestCountSyntheticSeries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	const dishes, maxMAPE = 8, 3.0
 	sum := 0.0
 	for seed := uint64(1); seed <= dishes; seed++ {
@@ -115,6 +123,10 @@ func TestCountSyntheticSeries(t *testing.T) {
 }
 
 func TestCountBadDishes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	cases := []struct {
 		name      string
 		spec      SynthSpec
@@ -143,6 +155,7 @@ func TestCountBadDishes(t *testing.T) {
 }
 
 func TestPolarityLight(t *testing.T) {
+	t.Parallel()
 	// The crystal-violet dish inverted: light colonies on a dark dish.
 	img, truth := Synthesize(rand.New(rand.NewPCG(5, 5)), SynthSpec{Colonies: 30, TouchingPairs: 4, Abortive: 6, CellsSeeded: 300})
 	for i := range img.Pix {
@@ -161,6 +174,10 @@ func TestPolarityLight(t *testing.T) {
 }
 
 func TestROIOverride(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
 	img, truth := Synthesize(rand.New(rand.NewPCG(2, 99)), SynthSpec{Colonies: 60, TouchingPairs: 10, Abortive: 20, Debris: 10, CellsSeeded: 1000})
 	// Only the left half of the dish, as a mask.
 	mask := image.NewGray(image.Rect(0, 0, img.Width, img.Height))
@@ -214,6 +231,7 @@ func TestROIOverride(t *testing.T) {
 }
 
 func TestCountRejectsBadInput(t *testing.T) {
+	t.Parallel()
 	img, _ := Synthesize(rand.New(rand.NewPCG(1, 1)), SynthSpec{SizePx: 128})
 	cases := []struct {
 		name string
@@ -245,6 +263,7 @@ func TestCountRejectsBadInput(t *testing.T) {
 // TestGoldenOverlay compares the overlay of a small synthetic dish with
 // testdata/overlay_golden.png; go test -run Golden -update rewrites it.
 func TestGoldenOverlay(t *testing.T) {
+	t.Parallel()
 	img, _ := Synthesize(rand.New(rand.NewPCG(11, 3)), SynthSpec{SizePx: 512, PixelSizeUM: 60, Colonies: 20, TouchingPairs: 3, Abortive: 8, Debris: 6, CellsSeeded: 200})
 	res, err := Count(img, Options{MinCells: 50, CellAreaUM2: 2000, Overlay: true})
 	if err != nil {
@@ -340,6 +359,7 @@ func processCPU() time.Duration {
 // TestCountThinImages: strips and thumbnails must come back flagged, not
 // abort the process in OpenCV (resize throws on a zero dsize).
 func TestCountThinImages(t *testing.T) {
+	t.Parallel()
 	for _, sz := range [][2]int{{60000, 8}, {8, 60000}, {3000, 20}, {20, 3000}, {1, 1}, {2000, 40}, {40, 40}, {15, 15}} {
 		for _, ch := range []int{1, 3} {
 			img := &imageio.Image{Width: sz[0], Height: sz[1], Channels: ch, Pix: make([]byte, sz[0]*sz[1]*ch)}
@@ -363,6 +383,7 @@ func TestCountThinImages(t *testing.T) {
 // found near the drawn one and the count MAPE stay within bounds set just
 // above the measured values.
 func TestSynthesizePlateKinds(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("18 plates")
 	}

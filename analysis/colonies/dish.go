@@ -34,7 +34,7 @@ func findDish(work gocv.Mat, scale float64) (d models.Dish, roi []bool, ok bool,
 				n++
 			}
 		}
-		return models.Dish{Found: false, Shape: "image", Source: "auto", AreaPx: round3(float64(n) / (scale * scale))}, roi, false, nil
+		return models.Dish{Found: false, Shape: "image", Source: "auto", AreaPx: models.Round3(float64(n) / (scale * scale))}, roi, false, nil
 	}
 	g := work.ToBytes()
 	inner := wallFraction * c.r
@@ -42,9 +42,9 @@ func findDish(work gocv.Mat, scale float64) (d models.Dish, roi []bool, ok bool,
 	n := fillCircle(roi, w, h, c.cx, c.cy, inner)
 	d = models.Dish{
 		Found: true, Shape: "circle", Source: "auto",
-		CXPx: round3(c.cx / scale), CYPx: round3(c.cy / scale),
-		RadiusPx: round3(inner / scale), RimRadiusPx: round3(c.r / scale), InnerRadiusPx: round3(band / scale),
-		AreaPx: round3(float64(n) / (scale * scale)),
+		CXPx: models.Round3(c.cx / scale), CYPx: models.Round3(c.cy / scale),
+		RadiusPx: models.Round3(inner / scale), RimRadiusPx: models.Round3(c.r / scale), InnerRadiusPx: models.Round3(band / scale),
+		AreaPx: models.Round3(float64(n) / (scale * scale)),
 	}
 	return d, roi, true, nil
 }

@@ -67,8 +67,9 @@
 // CFE (%) = colonies ÷ cells seeded × 100 (the plating efficiency of
 // Franken et al., Nat Protoc 1:2315, 2006), for 1 ≤ cells seeded ≤ 10¹²
 // (else no CFE and no_cells_seeded); above 100 % it is flagged
-// cfe_implausible, as every colony needs a seeded cell. PoissonCI gives the exact
-// (Garwood 1936) interval of a count; SummariseCFE pools replicate dishes.
+// cfe_implausible, as every colony needs a seeded cell. SummariseCFE pools
+// replicate dishes, with the exact (Garwood 1936) interval of the pooled
+// count from stats.PoissonCI.
 //
 // QC flags instead of numbers for bad input: dish_not_found (the whole
 // image minus a 2 % border is analysed), blank (nothing reaches colony

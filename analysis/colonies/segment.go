@@ -410,20 +410,20 @@ func collect(seg *segmentation, objs []object, lab []int32, n int, scale float64
 		areaIn := o.area * inv * inv
 		c := models.Colony{
 			ID: id, Class: o.class,
-			CentroidXPx: round3((o.cx + 0.5) * inv), CentroidYPx: round3((o.cy + 0.5) * inv),
-			AreaPx: round3(areaIn), EquivDiameterPx: round3(2 * math.Sqrt(areaIn/math.Pi)),
-			Circularity:   round3(o.circularity()),
-			MeanIntensity: round3(o.meanGrey()), StainContrast: round3(o.meanRes()),
+			CentroidXPx: models.Round3((o.cx + 0.5) * inv), CentroidYPx: models.Round3((o.cy + 0.5) * inv),
+			AreaPx: models.Round3(areaIn), EquivDiameterPx: models.Round3(2 * math.Sqrt(areaIn/math.Pi)),
+			Circularity:   models.Round3(o.circularity()),
+			MeanIntensity: models.Round3(o.meanGrey()), StainContrast: models.Round3(o.meanRes()),
 		}
 		if cal.Known() {
-			c.AreaUM2 = round3(areaIn * cal.PixelSizeUM * cal.PixelSizeUM)
-			c.EquivDiameterUM = round3(c.EquivDiameterPx * cal.PixelSizeUM)
+			c.AreaUM2 = models.Round3(areaIn * cal.PixelSizeUM * cal.PixelSizeUM)
+			c.EquivDiameterUM = models.Round3(c.EquivDiameterPx * cal.PixelSizeUM)
 			if opt.CellAreaUM2 > 0 {
-				c.EstimatedCells = round3(c.AreaUM2 / opt.CellAreaUM2)
+				c.EstimatedCells = models.Round3(c.AreaUM2 / opt.CellAreaUM2)
 			}
 		}
 		if c.EstimatedCells == 0 && opt.CellAreaPx > 0 {
-			c.EstimatedCells = round3(areaIn / opt.CellAreaPx)
+			c.EstimatedCells = models.Round3(areaIn / opt.CellAreaPx)
 		}
 		return c
 	}

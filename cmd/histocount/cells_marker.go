@@ -178,7 +178,7 @@ func analyseMarkerImage(row models.CellsImage, path, stem string, o cellsOptions
 		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
 	}
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
+	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
 	row.Marker = mr.Summary()
 	if res.Overlay != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -143,8 +142,6 @@ func intOpt(v int) string {
 	}
 	return report.I(v)
 }
-
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // noConcentrationNote says on the console which samples got no
 // concentration and why: without a pixel size the imaged volume is

@@ -18,6 +18,9 @@ import (
 // that shows the samples' numbers in a browser, and the terminal gets an
 // aligned summary without e-notation.
 func TestCellsReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	out := t.TempDir()
 	log := mustRun(t, ExitOK, "cells", "--stain", "trypan", "--pixel-size", "0.8", "--sample-by", "dir", "--workers", "1",
 		"--report", "--out", out, "../../testdata/samples/trypan")
@@ -56,6 +59,9 @@ func TestCellsReport(t *testing.T) {
 // TestBatchReports: colonies and dermis write report.html with --report
 // and end with a readable summary.
 func TestBatchReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	col := t.TempDir()
 	log := mustRun(t, ExitOK, "colonies", "--plate-map", "../../testdata/samples/colonies/platemap.csv", "--pixel-size", "40",
 		"--min-cells", "50", "--cell-area", "2000", "--workers", "1", "--report", "--out", col, "../../testdata/samples/colonies")
@@ -88,6 +94,9 @@ func TestBatchReports(t *testing.T) {
 // dermis results (whose report.html it must not replace) and prints the
 // per-time-point table.
 func TestStudyReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := t.TempDir()
 	var sheet strings.Builder
 	sheet.WriteString("image,subject,month\n")
@@ -120,6 +129,9 @@ func TestStudyReport(t *testing.T) {
 // TestRunReport: run --report lists the failed and flagged items and the
 // samples, and the terminal gets the counts.
 func TestRunReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	out := t.TempDir()
 	log := mustRun(t, ExitPartial, "run", "--root", "../..", "--workers", "1", "--overlays", "--report", "--out", out, "testdata/mixed-job.json")
 	mustContain(t, "run summary", log, "TEST-2026-002", "interrupted", "3.81 × 10⁶ /ml")

@@ -121,7 +121,7 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if paths = o.dropMarkerInputs(paths); len(paths) == 0 {
 		return fmt.Errorf("no nuclei images left in %s once the marker images (--marker-image %s) are set aside", strings.Join(inputs, " "), o.MarkerImage)
 	}
-	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler, stderr), stdout, stderr)
+	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler(paths), stderr), stdout, stderr)
 }
 
 // cellsItem is what a worker hands the collector for one image.
@@ -249,7 +249,7 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
 	}
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = round3(cells.Viability(res.Live, res.Dead))
+	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
 	if res.Overlay != nil {
 		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -162,23 +161,11 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	return finishBatch("colonies", o.batchFlags, *withReport, runColonies(ctx, o, paths, roi, plates, stderr), stdout, stderr)
 }
 
-// warnUnusedPlates logs the plate-map rows that match no input: a dish
-// missing from the photographs lowers its sample's replicate count.
+// warnUnusedPlates logs the plate-map rows that match no input (or more
+// than one): a dish missing from the photographs lowers its sample's
+// replicate count.
 func warnUnusedPlates(plates map[string]models.PlateEntry, paths []string, log *slog.Logger) {
-	used := map[string]bool{}
-	for _, p := range paths {
-		if e, ok := plateOf(plates, p); ok {
-			used[e.Image] = true
-		}
-	}
-	var unused []string
-	for k := range plates {
-		if !used[k] {
-			unused = append(unused, k)
-		}
-	}
-	if len(unused) > 0 {
-		sort.Strings(unused)
+	if _, _, unused := colonies.AssignPlates(plates, paths); len(unused) > 0 {
 		log.Warn("plate map rows without an input image", "images", listIDs(unused))
 	}
 }
@@ -235,20 +222,6 @@ func parseROI(s string, maxPixels int64) (*colonies.ROI, error) {
 	return &colonies.ROI{Mask: maskOf(img)}, nil
 }
 
-// plateOf finds an image's plate-map entry: by path, slash path or file
-// name (colonies.LookupPlate), then by file name without extension.
-func plateOf(plates map[string]models.PlateEntry, path string) (models.PlateEntry, bool) {
-	if e, ok := colonies.LookupPlate(plates, path); ok {
-		return e, true
-	}
-	for _, k := range imageKeys(path) {
-		if e, ok := plates[k]; ok {
-			return e, true
-		}
-	}
-	return models.PlateEntry{}, false
-}
-
 // errNeedsPixelSize fails an image whose colony threshold is in µm but
 // whose pixel size is unknown: counting it with the automatic threshold
 // would silently change the definition of a colony.
@@ -265,12 +238,16 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 	defer out.abort()
 	copt := o.countOptions(roi)
 	cfe := &cfeRows{}
+	var entries []models.PlateEntry
+	var found []bool
+	if plates != nil {
+		entries, found, _ = colonies.AssignPlates(plates, paths)
+	}
 	work := func(ctx context.Context, i int, path string) (models.ColonyPlateResult, error) {
 		p := models.ColonyPlateResult{Index: i, Image: path, Input: models.InputInfo{Path: path}}
-		if plates != nil {
-			if e, ok := plateOf(plates, path); ok {
-				p.Sample, p.Replicate, p.CellsSeeded = e.Sample, e.Replicate, e.CellsSeeded
-			}
+		if plates != nil && found[i] {
+			e := entries[i]
+			p.Sample, p.Replicate, p.CellsSeeded = e.Sample, e.Replicate, e.CellsSeeded
 		}
 		return analysePlate(p, path, filepath.Join(o.Out, "overlays", stems[i]+".png"), filepath.Join(o.Out, "labels", stems[i]+".png"),
 			copt, o.limits(), plates != nil)
@@ -344,7 +321,7 @@ func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath stri
 	if withCFE {
 		pct, ok, qc := colonies.DishCFE(p.Colonies, p.CellsSeeded)
 		if ok {
-			p.CFEPct = round3(pct)
+			p.CFEPct = models.Round3(pct)
 		}
 		p.QC = append(p.QC, qc...)
 	}

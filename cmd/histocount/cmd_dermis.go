@@ -225,4 +225,4 @@ func finiteOrEmpty(v float64) string {
 	return report.F(r3(v))
 }
 
-func r3(v float64) float64 { return round3(v) }
+func r3(v float64) float64 { return models.Round3(v) }

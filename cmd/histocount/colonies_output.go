@@ -39,11 +39,11 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 	var colonyCount, rejected, covered, dishFound, source, shape, cx, cy, r, area, cfe, seeded string
 	if ok {
 		colonyCount, rejected = report.I(p.Colonies), report.I(p.RejectedClusters)
-		covered, dishFound, source, shape = report.F(round3(p.CoveredAreaPct)), fmt.Sprint(p.Dish.Found), p.Dish.Source, p.Dish.Shape
+		covered, dishFound, source, shape = report.F(models.Round3(p.CoveredAreaPct)), fmt.Sprint(p.Dish.Found), p.Dish.Source, p.Dish.Shape
 		if p.Dish.Found && p.Dish.Shape == "circle" {
-			cx, cy, r = report.F(round3(p.Dish.CXPx)), report.F(round3(p.Dish.CYPx)), report.F(round3(p.Dish.RadiusPx))
+			cx, cy, r = report.F(models.Round3(p.Dish.CXPx)), report.F(models.Round3(p.Dish.CYPx)), report.F(models.Round3(p.Dish.RadiusPx))
 		}
-		area = report.FOpt(round3(p.Dish.AreaPx), p.Dish.AreaPx > 0)
+		area = report.FOpt(models.Round3(p.Dish.AreaPx), p.Dish.AreaPx > 0)
 		if _, valid, _ := colonies.DishCFE(p.Colonies, p.CellsSeeded); valid {
 			cfe = report.F(p.CFEPct)
 		}

@@ -237,6 +237,9 @@ func TestColoniesEndToEnd(t *testing.T) {
 // error row, the others are counted, the sample table is written and the
 // exit code is 3.
 func TestColoniesCorruptFilePartial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	in := filepath.Join(t.TempDir(), "dishes")
 	writeColonySet(t, in, ".png")
 	broken := filepath.Join(in, "D02-r3.png")
@@ -325,6 +328,9 @@ func TestColoniesInterrupted130(t *testing.T) {
 // pixel size fails that image (exit 1 when it is the only one) instead of
 // counting it with another definition of a colony; --pixel-size fixes it.
 func TestColoniesThresholdNeedsCalibration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	in := filepath.Join(t.TempDir(), "dishes")
 	writeColonySet(t, in, ".jpg") // JPEG carries no pixel size
 	one := filepath.Join(in, "D01-r1.jpg")
@@ -390,6 +396,9 @@ func TestColoniesROI(t *testing.T) {
 // TestColoniesReproducibleAcrossWorkers: byte-identical tables with 1 and
 // 2 workers.
 func TestColoniesReproducibleAcrossWorkers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	in := filepath.Join(t.TempDir(), "dishes")
 	writeColonySet(t, in, ".png")
 	files := []string{"images.csv", "objects.csv", "samples.csv", "overlays/D02-r1.png"}
@@ -403,6 +412,9 @@ func TestColoniesReproducibleAcrossWorkers(t *testing.T) {
 // (testdata/samples/colonies) against the truth in their truth.csv; with
 // -update-colony-samples it regenerates them first.
 func TestColonySamplesBundled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := "../../testdata/samples/colonies"
 	if *updateColonySamples {
 		truth := writeColonySet(t, dir, ".jpg")
@@ -411,7 +423,7 @@ func TestColonySamplesBundled(t *testing.T) {
 		for _, d := range colonyDishes {
 			tr := truth[d.name+".jpg"]
 			fmt.Fprintf(&b, "%s.jpg,%s,%s,%g,%d,%d,%d,%g\n", d.name, d.sample, d.replicate, tr.CellsSeeded, tr.Colonies,
-				d.spec.Abortive, d.spec.Debris, round3(tr.CFEPct))
+				d.spec.Abortive, d.spec.Debris, models.Round3(tr.CFEPct))
 		}
 		if err := os.WriteFile(filepath.Join(dir, "truth.csv"), []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)

@@ -35,6 +35,9 @@ func readDilution(t *testing.T, dir string) models.DilutionRun {
 // every output is there, the CSV carries COMET's point values, the JSON
 // matches its schema, and the report reads right in a browser.
 func TestDilutionTemplate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	out := t.TempDir()
 	log := mustRun(t, ExitOK, "dilution", "--boot", "50", "--seed", "3", "--out", out, filepath.Join(cometDir, "Full_Template_Example_2_COMET.csv"))
 	mustContain(t, "terminal summary", log, "Method 5", "2.49 × 10⁶ /ml", "0.9980", "ISO design")

@@ -31,7 +31,7 @@ func density(n int, areaMM2 float64) string {
 	if !(areaMM2 > 0) {
 		return ""
 	}
-	return report.F(round3(float64(n) / areaMM2))
+	return report.F(models.Round3(float64(n) / areaMM2))
 }
 
 // writeNucleiRow writes one nuclei image's rows to images.csv, objects.csv

@@ -17,6 +17,9 @@ import (
 // runs they come from, placed on the default reference; the renderings are
 // checked as a user sees them.
 func TestPassportSkin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	cfe := t.TempDir()
 	mustRun(t, ExitOK, "colonies", "--plate-map", "../../testdata/samples/colonies/platemap.csv", "--quiet", "--workers", "1", "--out", cfe, "../../testdata/samples/colonies")
 	viab := countTrypan(t, "")

@@ -57,6 +57,9 @@ B-018,donor-B,autologous fibroblasts,1.0,4e6,A. Technician,2026-12-01,donor-B,
 // a dose larger than the container); the three renderings agree and are
 // checked as a user sees them.
 func TestPassportDose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	res := countTrypan(t, "0.8")
 	out := t.TempDir()
 	log := mustRun(t, ExitPartial, "passport", "dose", "--sheet", writeSheet(t, goodBatches), "--results", res, "--out", out, "--issued", "2026-12-01T09:00:00Z")

@@ -99,8 +99,8 @@ func markDone(it models.ManifestItem, givenPixelSizeUM float64, status, image *s
 // fromManifest renames the calibration source "flag" (the analysis's name
 // for a pixel size given by the caller) to "manifest".
 func fromManifest(c models.Calibration, given float64) models.Calibration {
-	if given > 0 && c.Source == "flag" {
-		c.Source = "manifest"
+	if given > 0 && c.Source == models.CalibrationSourceFlag {
+		c.Source = models.CalibrationSourceManifest
 	}
 	return c
 }

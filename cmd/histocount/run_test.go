@@ -237,6 +237,9 @@ func mustRun(t *testing.T, want int, args ...string) string {
 // broken image) and a manifest over synthetic dishes and sections, and
 // validates every output against the schemas.
 func TestRunOutputsMatchSchemas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	synthDir := t.TempDir()
 	items, truth := syntheticItems(t, synthDir, true)
 	synthManifest := writeManifest(t, synthDir, nil, items)
@@ -311,7 +314,7 @@ func TestRunOutputsMatchSchemas(t *testing.T) {
 					}
 					if r.Colonies != nil {
 						d.Colonies, d.QC = r.Colonies.Colonies, r.Colonies.QC
-						if r.Colonies.CellsSeeded > 0 && r.Colonies.CFEPct != round3(100*float64(r.Colonies.Colonies)/r.Colonies.CellsSeeded) {
+						if r.Colonies.CellsSeeded > 0 && r.Colonies.CFEPct != models.Round3(100*float64(r.Colonies.Colonies)/r.Colonies.CellsSeeded) {
 							t.Errorf("%s: cfe_pct %v for %d colonies of %v cells", r.ID, r.Colonies.CFEPct, r.Colonies.Colonies, r.Colonies.CellsSeeded)
 						}
 						if r.Colonies.CellsSeeded == 0 && !slices.Contains(r.Colonies.QC, models.QCNoSeeding) {
@@ -344,6 +347,9 @@ func TestRunOutputsMatchSchemas(t *testing.T) {
 // byte for byte (provenance aside), what one unsharded run gives, and the
 // same summary aggregates.
 func TestShardsMergeEqualUnsharded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := t.TempDir()
 	syn, _ := syntheticItems(t, dir, false)
 	items := append(sampleItems(t), syn...)
@@ -566,6 +572,9 @@ func init() {
 // reused: true) and every record equals, provenance aside, an
 // uninterrupted run's.
 func TestInterruptThenResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := t.TempDir()
 	syn, _ := syntheticItems(t, dir, false)
 	cellsItems := sampleItems(t)

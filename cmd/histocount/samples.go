@@ -2,25 +2,34 @@ package main
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
+
+	"github.com/histocount/histocount/internal/imagename"
 )
 
 // sampleOf assigns each input to a sample (a group of fields pooled into
 // one concentration or CFE).
 type sampleOf func(path string) (string, error)
 
+// samplerFor returns the sampler of a run over paths (its inputs): a
+// sample sheet is paired with them as a whole.
+type samplerFor func(paths []string) sampleOf
+
 // newSampler builds the sampler for --sample-by.
-func newSampler(by, regex, sheet string) (sampleOf, error) {
+func newSampler(by, regex, sheet string) (samplerFor, error) {
+	fixed := func(f sampleOf) samplerFor { return func([]string) sampleOf { return f } }
 	switch by {
 	case "dir":
-		return func(p string) (string, error) { return filepath.Base(filepath.Dir(filepath.Clean(p))), nil }, nil
+		return fixed(func(p string) (string, error) { return filepath.Base(filepath.Dir(filepath.Clean(p))), nil }), nil
 	case "image":
-		return func(p string) (string, error) { return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), nil }, nil
+		return fixed(func(p string) (string, error) { return strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), nil }), nil
 	case "name-regex":
 		if regex == "" {
 			return nil, usageErrorf("--sample-by name-regex needs --sample-regex")
@@ -29,7 +38,7 @@ func newSampler(by, regex, sheet string) (sampleOf, error) {
 		if err != nil {
 			return nil, usageErrorf("--sample-regex: %v", err)
 		}
-		return func(p string) (string, error) {
+		return fixed(func(p string) (string, error) {
 			m := re.FindStringSubmatch(filepath.Base(p))
 			switch {
 			case m == nil:
@@ -38,7 +47,7 @@ func newSampler(by, regex, sheet string) (sampleOf, error) {
 				return m[1], nil
 			}
 			return m[0], nil
-		}, nil
+		}), nil
 	case "sheet":
 		if sheet == "" {
 			return nil, usageErrorf("--sample-by sheet needs --sample-sheet")
@@ -52,23 +61,43 @@ func newSampler(by, regex, sheet string) (sampleOf, error) {
 		if err != nil {
 			return nil, usageErrorf("--sample-sheet %s: %v", sheet, err)
 		}
-		return func(p string) (string, error) {
-			for _, k := range imageKeys(p) {
-				if s, ok := m[k]; ok {
-					return s, nil
-				}
-			}
-			return "", fmt.Errorf("image not listed in the sample sheet")
-		}, nil
+		return func(paths []string) sampleOf { return sheetSampler(m, paths) }, nil
 	}
 	return nil, usageErrorf("--sample-by must be dir, image, name-regex or sheet, got %q", by)
 }
 
-// imageKeys are the names by which a sheet may refer to an image: the path
-// as given, its base name, and the base name without extension.
-func imageKeys(p string) []string {
-	b := filepath.Base(p)
-	return []string{filepath.Clean(p), b, strings.TrimSuffix(b, filepath.Ext(b))}
+// sheetSampler pairs the sheet's images with paths one to one by
+// imagename's rules (path, folder suffix, file name, stem).
+func sheetSampler(m map[string]string, paths []string) sampleOf {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	nameOf, pairs := imagename.Lookup(names, paths)
+	sample := map[string]string{}
+	why := map[string]string{}
+	for j, p := range paths {
+		if i := nameOf[j]; i >= 0 {
+			sample[p] = m[names[i]]
+		}
+	}
+	for i, pr := range pairs {
+		if pr.Ambiguous() {
+			for _, j := range pr.Candidates {
+				why[paths[j]] = fmt.Sprintf("sample sheet image %s matches more than one input by %s", names[i], pr.Rule)
+			}
+		}
+	}
+	return func(p string) (string, error) {
+		if s, ok := sample[p]; ok {
+			return s, nil
+		}
+		if w, ok := why[p]; ok {
+			return "", errors.New(w)
+		}
+		return "", fmt.Errorf("image not listed in the sample sheet")
+	}
 }
 
 // readSampleSheet reads a CSV with columns image and sample (any order,

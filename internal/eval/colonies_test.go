@@ -14,6 +14,9 @@ import (
 // held out); the held-out figures are the other sets below and
 // gen-plates.
 func TestColonyPlates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := shareddata.Dir(t, "colony-plates")
 	m, err := runColonyPlates(dir, os.Stdout)
 	if err != nil {

@@ -14,6 +14,9 @@ import (
 // output) so that regressions fail.
 
 func TestDermisSyntheticSections(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	m, err := runSyntheticSections("", io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +111,9 @@ func TestDermisRandomisedSections(t *testing.T) {
 // only guard the wiring; the held-out figures are TestDermisLayersCV's.
 // Classical labels alone (h/dermis): epidermis IoU 0.494, tissue 0.984.
 func TestDermisSkinPAS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := shareddata.Dir(t, "skin-pas")
 	m, err := runSkinPAS(dir, io.Discard)
 	if err != nil {

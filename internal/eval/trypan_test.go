@@ -19,6 +19,9 @@ import (
 // regression of the segmenter shows there too. Bounds sit just outside the
 // measured values (in the comments).
 func TestTrypanBrightfieldViability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	dir := shareddata.Dir(t, "brightfield-viability")
 	m, err := runTrypan(dir, os.Stdout)
 	if err != nil {

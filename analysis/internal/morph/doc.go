@@ -1,6 +1,7 @@
 // Package morph holds the plain-Go binary-image helpers shared by the
 // segmenters in analysis/: connected-component labelling, hole filling and
-// the exact Euclidean distance transform.
+// the exact Euclidean distance transform. Histogram thresholds (Otsu) are
+// in the sibling package threshold.
 //
 // Images are row-major slices of w×h pixels; pixel (x, y) is element
 // y·w + x. A mask pixel is foreground when it differs from the zero value

@@ -63,6 +63,9 @@ func TestAgarDeterministicAndTruth(t *testing.T) {
 }
 
 func TestCrystalVioletTruth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
 	a, sa, _, err := CrystalViolet(4, 2, 400)
 	if err != nil {
 		t.Fatal(err)
