@@ -22,11 +22,22 @@ func (s *section) segmentEpidermis() {
 			m[i] = s.tissue[i] && !s.foreign[i]
 		}
 	}
+	// The fine feature (σ = 2.5 µm) places the DEJ (see steepest). In H&E
+	// the band itself is found at the scale of a cell (epiSheetSigmaUM),
+	// where a sheet of keratinocytes is uniformly dense even when its
+	// cytoplasm is no darker than the dermis and only the packed nuclei set
+	// it apart. Not in silver: there the dermis' black fibres are as dense
+	// as the epidermis at that scale, and the fine feature separates them.
 	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
+	sheet := s.feat
+	sheetScale := s.eConc != nil
+	if sheetScale {
+		sheet = normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
+	}
 	distGlass := chamferDist(s.glass, w, h)
 	band := s.px(250, 0.1*float64(min(w, h)))
 	var vals []float32
-	for i, v := range s.feat.v {
+	for i, v := range sheet.v {
 		if m[i] && float64(distGlass[i]) <= band {
 			vals = append(vals, v)
 		}
@@ -49,7 +60,7 @@ func (s *section) segmentEpidermis() {
 		return // no band denser than the dermis
 	}
 	thr := (mE + mD) / 2
-	for i, v := range s.feat.v {
+	for i, v := range sheet.v {
 		s.epi[i] = v > thr && s.filled[i] && float64(distGlass[i]) <= band && (s.foreign == nil || !s.foreign[i])
 	}
 	// The epidermis touches the surface: keep components that come within a
@@ -67,6 +78,14 @@ func (s *section) segmentEpidermis() {
 	for i, l := range lab {
 		if l != 0 && (!near[l] || float64(area[l]) < minArea) {
 			s.epi[i] = false
+		}
+	}
+	// Close gaps of up to a cell between the nuclei of a sparse upper
+	// epidermis, so the march along a normal does not stop in them.
+	if rc := int(math.Round(s.px(epiCloseUM, 0))); rc >= 1 && sheetScale {
+		cl := morph(morph(s.epi, w, h, rc, true), w, h, rc, false)
+		for i := range s.epi {
+			s.epi[i] = cl[i] && s.filled[i]
 		}
 	}
 	// Fill small gaps (pale cells, clefts) inside the band.
@@ -106,6 +125,12 @@ func (s *section) segmentEpidermis() {
 		}
 	}
 }
+
+// Scales of the epidermal sheet (see segmentEpidermis): about one cell.
+const (
+	epiSheetSigmaUM = 10
+	epiCloseUM      = 8
+)
 
 // scMax is the thickest stratum corneum accepted between glass and
 // epidermis, in working px.
