@@ -195,10 +195,12 @@ type section struct {
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	virtual bool   // the surface was laid along the image edge (virtualGlass)
-	fat     []bool
-	labels  []uint8
-	tEst    float64 // rough epidermal thickness, working px
-	hConc   *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
+	sheetUsed bool
+	fat       []bool
+	labels    []uint8
+	tEst      float64 // rough epidermal thickness, working px
+	hConc     *plane  // haematoxylin (H&E) or darkness (silver) per pixel
 	// surface marks the outline pixels chosen as skin surface; epiLimit is
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool
