@@ -47,15 +47,16 @@
 //     largest mean OD, silver when blue does; otherwise QC
 //     "stain_unrecognised".
 //   - Epidermis: the feature H + E/2 (H&E) or total OD (silver), smoothed
-//     over tissue only (normalised convolution), in H&E at the scale of a
-//     cell (σ = 10 µm: a sheet of packed nuclei is dense there even when
-//     its cytoplasm is no darker than the dermis) and closed by 8 µm (gaps
-//     between the nuclei of a sparse upper epidermis), in silver at
-//     σ = 2.5 µm (at a cell's scale the dermis' black fibres are as dense
-//     as the epidermis); thresholded midway between the medians of the two
-//     Otsu classes within 250 µm of the glass; only components reaching
-//     within 60 µm of the glass are kept. The feature at σ = 2.5 µm places
-//     the DEJ (below).
+//     over tissue only (normalised convolution, σ = 2.5 µm), thresholded
+//     midway between the medians of the two Otsu classes within 250 µm of
+//     the glass; only components reaching within 60 µm of the glass are
+//     kept. H&E whose epidermis differs from the dermis only by its packed
+//     nuclei gives nuclei and gaps at that scale: when the band found the
+//     same way at the scale of a cell (σ = 10 µm, closed by 8 µm) is over
+//     twice as thick, it is used, and both of its edges are then refined
+//     to the steepest change of the fine feature within 10 µm. (Silver
+//     keeps the fine band: at a cell's scale the dermis' black fibres are
+//     as dense as the epidermis.)
 //     An opening of radius min(5 µm, thickness/6) (when ≥ 2 px) detaches
 //     dermal nuclei lying against the DEJ. After a first measurement the
 //     band is cut back to where epidermis is plausible: along a normal at
