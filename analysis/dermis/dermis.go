@@ -198,10 +198,12 @@ type section struct {
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	virtual bool   // the surface was laid along the image edge (virtualGlass)
-	fat     []bool
-	labels  []uint8
-	tEst    float64 // rough epidermal thickness, working px
-	hConc   *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
+	sheetUsed bool
+	fat       []bool
+	labels    []uint8
+	tEst      float64 // rough epidermal thickness, working px
+	hConc     *plane  // haematoxylin (H&E) or darkness (silver) per pixel
 	// surface marks the outline pixels chosen as skin surface; epiLimit is
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool
@@ -340,6 +342,7 @@ func (s *section) prepare() {
 		}
 	}
 	flattenVignetting(&mean, w, h)
+	flat, flatOK := flattenGradient(&mean, w, h)
 	// Glass brightness per channel: a high percentile, so uneven
 	// illumination and white balance cancel in the OD.
 	s.odSum = newPlane(w, h)
@@ -349,6 +352,11 @@ func (s *section) prepare() {
 			sample = append(sample, mean[c][i])
 		}
 		i0 := float64(quantile(sample, 0.995))
+		// Tears or bubbles can be brighter than the glass; the flat
+		// unstained blocks (glass, adipocyte interiors) are the zero of OD.
+		if flatOK && flat[c] >= 0.8*i0 && flat[c] < i0 {
+			i0 = flat[c]
+		}
 		if i0 < 120 {
 			i0 = 255 // no glass in view
 		}
@@ -637,6 +645,29 @@ func (s *section) classifyUnstained() {
 	}
 	// unstained pixels right at the glass edge (within the closing) are glass
 	nearGlass := chamferDist(s.glass, w, h)
+	// A strip of glass along the image edge that is a little darker than
+	// the rest (the illumination falls off at the edge) holds no disc; in an
+	// unstained region touching both the glass and the image edge, pixels
+	// within a disc radius of both are glass.
+	unst := make([]bool, n)
+	for i := range unst {
+		unst[i] = !s.tissue[i] && !s.glass[i]
+	}
+	ul, ua, ub := components(unst, w, h)
+	touch := make([]bool, len(ua))
+	for i, l := range ul {
+		if l != 0 && nearGlass[i] <= 1.5 {
+			touch[l] = true
+		}
+	}
+	for i, l := range ul {
+		x, y := i%w, i/w
+		edge := float64(min(x, y, w-1-x, h-1-y))
+		if l != 0 && touch[l] && ub[l] && float64(nearGlass[i]) <= rg && edge <= rg {
+			s.glass[i] = true
+		}
+	}
+	nearGlass = chamferDist(s.glass, w, h)
 	cr := max(1, int(math.Round(s.px(1.5, 1))))
 	closed := morph(morph(wall, w, h, cr, true), w, h, cr, false)
 	hole := make([]bool, n)
@@ -905,6 +936,198 @@ func flattenVignetting(mean *[3][]float32, w, h int) {
 			mean[2][i] *= g
 		}
 	}
+}
+
+// flattenGradient divides out a smooth illumination gradient across the
+// view (uneven lamp, vignetting the radial model misses): log I is fitted
+// by a quadratic in x and y to the log brightness of flat bright blocks
+// (glass and the empty interiors of adipocytes: coefficient of variation
+// < 3 %), iterated so that blocks more than 5 % off the fit (pale tissue,
+// tears brighter than the glass) drop out. It returns the per-channel
+// brightness of those blocks after the correction, the zero of optical
+// density, and whether at least 12 blocks gave it. The gradient is applied
+// only when it changes the brightness by 2–40 % across the view.
+func flattenGradient(mean *[3][]float32, w, h int) ([3]float64, bool) {
+	var lvl [3]float64
+	bs := max(6, min(w, h)/40)
+	type block struct {
+		v    [6]float64 // 1, x, y, x², y², xy (x, y in −½…½)
+		logB float64
+		ch   [3]float64
+	}
+	var bl []block
+	for by := 0; by+bs <= h; by += bs {
+		for bx := 0; bx+bs <= w; bx += bs {
+			var sum, sq float64
+			var cs [3]float64
+			for y := by; y < by+bs; y++ {
+				for x := bx; x < bx+bs; x++ {
+					i := y*w + x
+					b := float64(mean[0][i] + mean[1][i] + mean[2][i])
+					sum += b
+					sq += b * b
+					for c := 0; c < 3; c++ {
+						cs[c] += float64(mean[c][i])
+					}
+				}
+			}
+			n := float64(bs * bs)
+			m := sum / n
+			sd := math.Sqrt(math.Max(0, sq/n-m*m))
+			if m < 3*120 || sd > 0.03*m {
+				continue
+			}
+			x := (float64(bx)+float64(bs)/2)/float64(w) - 0.5
+			y := (float64(by)+float64(bs)/2)/float64(h) - 0.5
+			bl = append(bl, block{[6]float64{1, x, y, x * x, y * y, x * y}, math.Log(m), [3]float64{cs[0] / n, cs[1] / n, cs[2] / n}})
+		}
+	}
+	if len(bl) < 12 {
+		return lvl, false
+	}
+	ls := make([]float32, len(bl))
+	for i, b := range bl {
+		ls[i] = float32(b.logB)
+	}
+	var coef [6]float64
+	coef[0] = brightestMode(ls)
+	fit := func(v [6]float64) float64 {
+		f := 0.0
+		for k := 1; k < 6; k++ {
+			f += coef[k] * v[k]
+		}
+		return f
+	}
+	use := make([]bool, len(bl))
+	tol := math.Log(1 / 0.95)
+	for it := 0; it < 6; it++ {
+		var ata [6][7]float64
+		nUse := 0
+		for i, b := range bl {
+			use[i] = math.Abs(b.logB-coef[0]-fit(b.v)) <= tol
+			if !use[i] {
+				continue
+			}
+			nUse++
+			for r := 0; r < 6; r++ {
+				for c := 0; c < 6; c++ {
+					ata[r][c] += b.v[r] * b.v[c]
+				}
+				ata[r][6] += b.v[r] * b.logB
+			}
+		}
+		if nUse < 12 {
+			return lvl, false
+		}
+		// a ridge keeps the terms the blocks do not constrain near zero
+		for k := 1; k < 6; k++ {
+			ata[k][k] += 1e-3 * float64(nUse)
+		}
+		sol, ok := solve6(ata)
+		if !ok {
+			return lvl, false
+		}
+		coef = sol
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, y := range []float64{-0.5, 0, 0.5} {
+		for _, x := range []float64{-0.5, 0, 0.5} {
+			f := fit([6]float64{1, x, y, x * x, y * y, x * y})
+			lo, hi = math.Min(lo, f), math.Max(hi, f)
+		}
+	}
+	apply := hi-lo > 0.02 && hi-lo < 0.4
+	if apply {
+		for y := 0; y < h; y++ {
+			yy := (float64(y)+0.5)/float64(h) - 0.5
+			for x := 0; x < w; x++ {
+				xx := (float64(x)+0.5)/float64(w) - 0.5
+				g := float32(math.Exp(-fit([6]float64{1, xx, yy, xx * xx, yy * yy, xx * yy})))
+				i := y*w + x
+				mean[0][i] *= g
+				mean[1][i] *= g
+				mean[2][i] *= g
+			}
+		}
+	}
+	for c := 0; c < 3; c++ {
+		var v []float32
+		for i, b := range bl {
+			if !use[i] {
+				continue
+			}
+			g := 1.0
+			if apply {
+				g = math.Exp(-fit(b.v))
+			}
+			v = append(v, float32(b.ch[c]*g))
+		}
+		lvl[c] = float64(quantile(v, 0.5))
+	}
+	return lvl, true
+}
+
+// brightestMode is the brightest peak of the histogram of block log
+// brightness (2 % bins, 3-bin smoothing) at least a fifth as high as the
+// highest: the glass and adipocyte interiors, not the flat pale tissue
+// below them nor a few bright tears above.
+func brightestMode(ls []float32) float64 {
+	const bw = 0.02
+	lo, hi := ls[0], ls[0]
+	for _, v := range ls {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	nb := int(float64(hi-lo)/bw) + 1
+	hist := make([]float64, nb)
+	for _, v := range ls {
+		hist[int(float64(v-lo)/bw)]++
+	}
+	hs := make([]float64, nb)
+	top := 0.0
+	for b := range hist {
+		for k := max(0, b-1); k <= min(nb-1, b+1); k++ {
+			hs[b] += hist[k]
+		}
+		top = math.Max(top, hs[b])
+	}
+	for b := nb - 1; b >= 0; b-- {
+		if hs[b] >= 0.2*top && (b == nb-1 || hs[b] >= hs[b+1]) && (b == 0 || hs[b] >= hs[b-1]) {
+			return float64(lo) + (float64(b)+0.5)*bw
+		}
+	}
+	return float64(quantile(ls, 0.5))
+}
+
+// solve6 solves the 6×6 system in the augmented matrix a by Gaussian
+// elimination with partial pivoting.
+func solve6(a [6][7]float64) ([6]float64, bool) {
+	var x [6]float64
+	for c := 0; c < 6; c++ {
+		p := c
+		for r := c + 1; r < 6; r++ {
+			if math.Abs(a[r][c]) > math.Abs(a[p][c]) {
+				p = r
+			}
+		}
+		if math.Abs(a[p][c]) < 1e-12 {
+			return x, false
+		}
+		a[c], a[p] = a[p], a[c]
+		for r := c + 1; r < 6; r++ {
+			f := a[r][c] / a[c][c]
+			for k := c; k < 7; k++ {
+				a[r][k] -= f * a[c][k]
+			}
+		}
+	}
+	for r := 5; r >= 0; r-- {
+		v := a[r][6]
+		for k := r + 1; k < 6; k++ {
+			v -= a[r][k] * x[k]
+		}
+		x[r] = v / a[r][r]
+	}
+	return x, true
 }
 
 // maxLabelColours is the most distinct colours a mask or label image has;

@@ -7,9 +7,15 @@
 //
 // The input is area-averaged to about 1 µm per working pixel (at most
 // 1.2 MP) and converted to optical density OD_c = −log10(I_c / I0_c), with
-// I0_c the glass brightness (99.5th percentile of channel c). Vignetting is
-// divided out first: a radial fall-off I0·exp(k·ρ), ρ = r²/r²_corner, fitted
-// to the log brightness of flat (glass) blocks, when it exceeds 3 %.
+// I0_c the glass brightness. Vignetting is divided out first: a radial
+// fall-off I0·exp(k·ρ), ρ = r²/r²_corner, fitted to the log brightness of
+// flat (glass) blocks, when it exceeds 3 %; then any remaining smooth
+// gradient, a quadratic in x and y fitted to the brightest population of
+// flat blocks (glass and empty adipocyte interiors; flat pale tissue and
+// bright tears are more than 5 % off and drop out), when it exceeds 2 %.
+// I0_c is that population's median brightness (tears or bubbles can be
+// brighter than the glass), or the 99.5th percentile of channel c when
+// there are no such blocks.
 //
 //   - Tissue: smoothed total OD above the glass level: the lower of Otsu's
 //     threshold and glass mode + max(0.04, 6·σ_glass), so pale loose dermis
@@ -20,7 +26,9 @@
 //     fits without touching any stained pixel — an opening, on a sensitive
 //     mask (glass + 5 σ, specks dropped) so faint fibres count — in
 //     regions larger than a vacuole (π·125² µm²); discs may lie past the
-//     image edge, so a thin strip of glass along the edge is glass. A pale
+//     image edge, so a thin strip of glass along the edge is glass (and
+//     unstained pixels within a disc radius of both the glass and the image
+//     edge, where the illumination falls off). A pale
 //     dermis nearly the colour of glass still has nuclei or fibres every
 //     few tens of µm and stays tissue.
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
@@ -41,7 +49,14 @@
 //   - Epidermis: the feature H + E/2 (H&E) or total OD (silver), smoothed
 //     over tissue only (normalised convolution, σ = 2.5 µm), thresholded
 //     midway between the medians of the two Otsu classes within 250 µm of
-//     the glass; only components reaching within 60 µm of the glass are kept.
+//     the glass; only components reaching within 60 µm of the glass are
+//     kept. H&E whose epidermis differs from the dermis only by its packed
+//     nuclei gives nuclei and gaps at that scale: when the band found the
+//     same way at the scale of a cell (σ = 10 µm, closed by 8 µm) is over
+//     twice as thick, it is used, and both of its edges are then refined
+//     to the steepest change of the fine feature within 10 µm. (Silver
+//     keeps the fine band: at a cell's scale the dermis' black fibres are
+//     as dense as the epidermis.)
 //     An opening of radius min(5 µm, thickness/6) (when ≥ 2 px) detaches
 //     dermal nuclei lying against the DEJ. After a first measurement the
 //     band is cut back to where epidermis is plausible: along a normal at

@@ -22,18 +22,45 @@ func (s *section) segmentEpidermis() {
 			m[i] = s.tissue[i] && !s.foreign[i]
 		}
 	}
+	// The fine feature (σ = 2.5 µm) finds the band where the epidermis is
+	// darker than the dermis and places the DEJ (see steepest). In H&E the
+	// band may differ only by its packed nuclei, its cytoplasm no darker
+	// than the dermis: the fine band is then nuclei and gaps, much thinner
+	// than the band found at the scale of a cell (epiSheetSigmaUM), where
+	// such a sheet is uniformly dense; the latter is used when it is over
+	// twice as thick. (Not in silver: there the dermis' black fibres are as
+	// dense as the epidermis at a cell's scale.)
 	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
+	s.epi, s.tEst = s.bandFrom(s.feat, m, 0)
+	s.sheetUsed = false
+	if s.eConc != nil {
+		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
+		// close gaps of up to a cell between the nuclei of a sparse upper
+		// epidermis, so the march along a normal does not stop in them
+		rc := int(math.Round(s.px(epiCloseUM, 0)))
+		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
+			s.epi, s.tEst, s.sheetUsed = epi, t, true
+		}
+	}
+}
+
+// bandFrom thresholds the smoothed epidermis feature feat (over the mask
+// m) near the glass, closes the band by closeR px (0: not at all), and
+// returns it with its rough thickness (working px).
+func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) {
+	w, h := s.w, s.h
+	epi := make([]bool, w*h)
+	tEst := 0.0
 	distGlass := chamferDist(s.glass, w, h)
 	band := s.px(250, 0.1*float64(min(w, h)))
 	var vals []float32
-	for i, v := range s.feat.v {
+	for i, v := range feat.v {
 		if m[i] && float64(distGlass[i]) <= band {
 			vals = append(vals, v)
 		}
 	}
-	s.epi = make([]bool, w*h)
 	if len(vals) < 50 {
-		return
+		return epi, 0
 	}
 	t0 := otsu(vals)
 	var hi, lo []float32
@@ -46,16 +73,16 @@ func (s *section) segmentEpidermis() {
 	}
 	mE, mD := quantile(hi, 0.5), quantile(lo, 0.5)
 	if mE-mD < 0.08 {
-		return // no band denser than the dermis
+		return epi, 0 // no band denser than the dermis
 	}
 	thr := (mE + mD) / 2
-	for i, v := range s.feat.v {
-		s.epi[i] = v > thr && s.filled[i] && float64(distGlass[i]) <= band && (s.foreign == nil || !s.foreign[i])
+	for i, v := range feat.v {
+		epi[i] = v > thr && s.filled[i] && float64(distGlass[i]) <= band && (s.foreign == nil || !s.foreign[i])
 	}
 	// The epidermis touches the surface: keep components that come within a
 	// stratum corneum thickness of the glass.
 	scMax := s.scMax()
-	lab, area, _ := components(s.epi, w, h)
+	lab, area, _ := components(epi, w, h)
 	near := make([]bool, len(area))
 	for i, l := range lab {
 		if l != 0 && float64(distGlass[i]) <= scMax {
@@ -66,19 +93,25 @@ func (s *section) segmentEpidermis() {
 	minArea *= minArea
 	for i, l := range lab {
 		if l != 0 && (!near[l] || float64(area[l]) < minArea) {
-			s.epi[i] = false
+			epi[i] = false
+		}
+	}
+	if closeR >= 1 {
+		cl := morph(morph(epi, w, h, closeR, true), w, h, closeR, false)
+		for i := range epi {
+			epi[i] = cl[i] && s.filled[i]
 		}
 	}
 	// Fill small gaps (pale cells, clefts) inside the band.
 	notEpi := make([]bool, w*h)
-	for i, e := range s.epi {
+	for i, e := range epi {
 		notEpi[i] = !e
 	}
 	hl, ha, hb := components(notEpi, w, h)
 	gap := s.px(12, 2)
 	for i, l := range hl {
 		if l != 0 && !hb[l] && float64(ha[l]) < gap*gap*4 && !s.glass[i] {
-			s.epi[i] = true
+			epi[i] = true
 		}
 	}
 	// Rough thickness: for a band of thickness t, the mean distance of its
@@ -86,26 +119,33 @@ func (s *section) segmentEpidermis() {
 	inner := chamferDist(notEpi, w, h)
 	var sum float64
 	n := 0
-	for i, e := range s.epi {
+	for i, e := range epi {
 		if e {
 			sum += float64(inner[i])
 			n++
 		}
 	}
 	if n > 0 {
-		s.tEst = 4 * sum / float64(n)
+		tEst = 4 * sum / float64(n)
 	}
 	// Dermal nuclei just under the DEJ pass the threshold and hang on the
 	// band as bumps that deepen the DEJ; an opening of about a nucleus
 	// radius (at most a sixth of the band) removes them. Below 2 px the
 	// nuclei are not resolved and the opening would only eat the band.
-	if r := int(math.Round(math.Min(s.px(5, 1), s.tEst/6))); r >= 2 {
-		opened := morph(morph(s.epi, w, h, r, false), w, h, r, true)
-		for i := range s.epi {
-			s.epi[i] = s.epi[i] && opened[i]
+	if r := int(math.Round(math.Min(s.px(5, 1), tEst/6))); r >= 2 {
+		opened := morph(morph(epi, w, h, r, false), w, h, r, true)
+		for i := range epi {
+			epi[i] = epi[i] && opened[i]
 		}
 	}
+	return epi, tEst
 }
+
+// Scales of the epidermal sheet (see segmentEpidermis): about one cell.
+const (
+	epiSheetSigmaUM = 10
+	epiCloseUM      = 8
+)
 
 // scMax is the thickest stratum corneum accepted between glass and
 // epidermis, in working px.

@@ -472,9 +472,21 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 	// dark basal row right above it is smeared into the dermis. The
 	// steepest fall of the feature along the normal is the edge itself.
 	// (The top edge has no such asymmetry and stays as thresholded.)
+	// A band thresholded at a cell's scale (sheetUsed) may end that far
+	// from the DEJ.
 	r := math.Max(2, s.px(6, 2))
+	if s.sheetUsed {
+		r = math.Max(r, s.px(epiSheetSigmaUM, 0))
+	}
 	if e1r := s.steepest(p, n, math.Max(e1-r, (e0+e1)/2), e1+r, -1); e1r-e0 > 1 {
 		e1 = e1r
+	}
+	// The cell-scale band also reaches up into the corneum: its top is the
+	// steepest rise of the fine feature near the thresholded one.
+	if s.sheetUsed {
+		if e0r := s.steepest(p, n, math.Max(s0, e0-r), math.Min(e0+r, (e0+e1)/2), 1); e1-e0r > 1 {
+			e0 = e0r
+		}
 	}
 	return s0, e0, e1, true
 }

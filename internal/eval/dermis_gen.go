@@ -2,15 +2,20 @@ package eval
 
 import (
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/histocount/histocount/analysis/dermis"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/physgen/raster"
+	physsections "github.com/histocount/histocount/internal/physgen/sections"
 	"github.com/histocount/histocount/models"
 )
 
@@ -118,4 +123,48 @@ func runGenSections(dir string, w io.Writer) (map[string]float64, error) {
 		"dermis_mae_pct_he": sc.DermisMAEHE, "dermis_mae_pct_silver": sc.DermisMAESilv,
 		"fat_found_frac": ff, "sections": float64(sc.N), "errors": float64(sc.Errors),
 	}, nil
+}
+
+// WriteGenSections renders n physgen sections (seed, indices 0…n−1, at
+// most maxW px wide, 0 = the generator's default) into dir with a
+// truth.csv that EvaluateGenSections reads: the CI stand-in for
+// /work/gen-data/sections. Sections render in parallel (workers ≥ 1).
+func WriteGenSections(dir string, seed uint64, n, maxW, workers int) error {
+	rows := make([][]string, n)
+	errs := make([]error, n)
+	idx := make(chan int)
+	var wg sync.WaitGroup
+	for range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				rows[i], errs[i] = writeGenSection(dir, seed, i, maxW)
+			}
+		}()
+	}
+	for i := range n {
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	header := []string{"image", "mask", "stain", "pixel_size_um", "epidermis_um", "dermis_um", "fat_present", "glass_present"}
+	return raster.WriteCSV(filepath.Join(dir, "truth.csv"), header, rows)
+}
+
+func writeGenSection(dir string, seed uint64, i, maxW int) ([]string, error) {
+	s, err := physsections.Generate(seed, i, physsections.Options{MaxW: maxW})
+	if err != nil {
+		return nil, fmt.Errorf("section %d: %w", i, err)
+	}
+	name := fmt.Sprintf("images/section_%03d.png", i)
+	if err := raster.WritePNG(filepath.Join(dir, name), s.Image, s.Truth.PixelSizeUM); err != nil {
+		return nil, err
+	}
+	t := s.Truth
+	return []string{name, "", t.Stain, raster.F(t.PixelSizeUM, 4), raster.F(t.EpidermisUM, 1), raster.F(t.DermisUM, 1),
+		strconv.FormatBool(t.FatPresent), strconv.FormatBool(t.GlassPresent)}, nil
 }
