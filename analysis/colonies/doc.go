@@ -48,9 +48,9 @@
 //     saddle (Felzenszwalb & Huttenlocher 2012 for the exact DT). Where no
 //     split cue exists (colonies overlapping by more than a radius), a
 //     non-round object (circularity < 0.8) no thicker than 2 typical radii
-//     counts round(Σ OD ÷ typical) colonies: the optical density
-//     (−ln I/bg; I/bg − 1 for light colonies) of overlapping colonies
-//     adds, and the typical colony is the mean Σ OD of ≥ 10 round
+//     counts round(Σ OD ÷ typical) colonies (dark colonies; light and
+//     loose ones keep the area estimate): the optical density
+//     (−ln I/bg) of overlapping colonies adds, and the typical colony is the mean Σ OD of ≥ 10 round
 //     isolated colonies (QC count_estimated_from_area;
 //     Result.EstimatedColonies).
 //  6. Classes: below the colony size threshold → "abortive"; in the rim

@@ -68,7 +68,7 @@ type segmentation struct {
 // contrastMap is the background-corrected dish of step 2 (doc.go).
 type contrastMap struct {
 	res       []float32 // signed contrast, colonies positive, grey levels
-	od        []float32 // optical density above the background (see contrast)
+	od        []float32 // optical density above the background, dark colonies only
 	low, peak float32   // object and peak thresholds, grey levels
 	polarity  string
 	radius    float64 // dish radius, working px
@@ -125,10 +125,12 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
-	if loose {
+	if loose || cm.polarity == PolarityLight {
 		// Colonies resolved into cells (crystal violet): a colony's
 		// density is its cell count, 50 to thousands, so it counts
-		// nothing; their area does, within a factor.
+		// nothing. Light colonies scatter, and the upper one of an
+		// overlap hides the lower: their light does not add. Their
+		// area counts, within a factor.
 		seg.estimated = areaEstimate(objs, keep)
 	} else {
 		seg.estimated = densityEstimate(objs, keep, lab, cm.od)
@@ -139,18 +141,18 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	return seg, nil
 }
 
-// Area estimate of merged loose colonies: an object at least
+// Area estimate of merged loose or light colonies: an object at least
 // clusterAreaRatio times the typical single colony and less round than
-// looseClusterCircularity holds area ÷ typical colonies. The typical
+// areaClusterCircularity holds area ÷ typical colonies. The typical
 // colony is the upper-quartile area of the round colonies that touch no
 // other (at least minTypical).
 const (
-	clusterAreaRatio        = 2.5
-	looseClusterCircularity = 0.7
-	looseClusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
+	clusterAreaRatio       = 2.5
+	areaClusterCircularity = 0.7
+	areaClusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
 )
 
-// areaEstimate returns the colonies to add for merged loose clusters that
+// areaEstimate returns the colonies to add for merged clusters that
 // the watershed could not split: Σ round(area ÷ typical) − 1 over them.
 func areaEstimate(objs []object, keep []int) int {
 	groups := map[int32]int{}
@@ -176,8 +178,8 @@ func areaEstimate(objs []object, keep []int) int {
 	extra := 0
 	for _, i := range keep {
 		o := &objs[i]
-		if o.area >= clusterAreaRatio*typical && o.circularity() < looseClusterCircularity &&
-			float64(o.maxDT) <= looseClusterThickness*rTyp {
+		if o.area >= clusterAreaRatio*typical && o.circularity() < areaClusterCircularity &&
+			float64(o.maxDT) <= areaClusterThickness*rTyp {
 			extra += int(math.Round(o.area/typical)) - 1
 		}
 	}
@@ -346,19 +348,12 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 			res[i] = sign * (smooth[i] - bg[i])
 		}
 	}
-	// Colonies absorb (dark) or scatter (light) light in proportion to
-	// their thickness, and overlapping colonies add: −ln(I/bg) for dark
-	// colonies, I/bg − 1 for light ones, is what a stack of them sums.
+	// Dark colonies absorb light in proportion to their thickness, and
+	// overlapping ones add: −ln(I/bg) is what a stack of them sums.
 	od := make([]float32, w*h)
 	for i := range od {
-		if !roi[i] || res[i] <= 0 || bg[i] <= 0 {
-			continue
-		}
-		t := float64(smooth[i]) / float64(bg[i])
-		if sign < 0 {
-			od[i] = float32(-math.Log(math.Max(t, 1.0/256)))
-		} else {
-			od[i] = float32(t - 1)
+		if sign < 0 && roi[i] && res[i] > 0 && bg[i] > 0 {
+			od[i] = float32(-math.Log(math.Max(float64(smooth[i])/float64(bg[i]), 1.0/256)))
 		}
 	}
 	return &contrastMap{res: res, od: od, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
