@@ -47,7 +47,9 @@
 //     a colony of its own when it rises ≥ 15 % of its height above the
 //     saddle (Felzenszwalb & Huttenlocher 2012 for the exact DT). Where no
 //     split cue exists (colonies overlapping by more than a radius), a
-//     non-round object (circularity < 0.8) no thicker than 2 typical radii
+//     non-round object (circularity < 0.8, or max DT < 0.85 × its
+//     equivalent radius: two discs overlapping by a radius give 0.79)
+//     no thicker than 2 typical radii
 //     counts round(Σ OD ÷ typical) colonies (dark colonies; light and
 //     loose ones keep the area estimate): the optical density
 //     (−ln I/bg) of overlapping colonies adds, and the typical colony is the mean Σ OD of ≥ 10 round

@@ -200,6 +200,10 @@ const (
 	typicalCircularity = 0.8
 	minTypical         = 10
 	clusterThickness   = 2.0
+	// A disc is as thick as its equivalent radius; two discs overlapping
+	// by more than a radius are still round but thinner than their area
+	// says (0.8 at centre distance r).
+	clusterCompactness = 0.85
 )
 
 // densityEstimate returns the colonies to add for merged clusters that the
@@ -233,7 +237,8 @@ func densityEstimate(objs []object, keep []int, lab []int32, od []float32) int {
 	extra := 0
 	for _, i := range keep {
 		o := &objs[i]
-		if o.circularity() < clusterCircularity && float64(o.maxDT) <= clusterThickness*rTyp {
+		merged := o.circularity() < clusterCircularity || float64(o.maxDT)+0.5 < clusterCompactness*math.Sqrt(o.area/math.Pi)
+		if merged && float64(o.maxDT) <= clusterThickness*rTyp {
 			extra += max(0, int(math.Round(sum[i]/typOD))-1)
 		}
 	}

@@ -38,7 +38,7 @@ func TestColonySynthPlates(t *testing.T) {
 		n      int
 		bounds []Bound
 	}{
-		// Measured 12/2026 on 24/24/16 plates: MAPE 4.85, 9.05 and 5.02 %
+		// Measured 12/2026 on 24/24/16 plates: MAPE 4.90, 9.05 and 5.02 %
 		// (4.30, 9.08, 5.07 before the optical-density estimate of merged
 		// dark colonies), violet CFE error 0.80 pp worst; ceilings leave a
 		// little room.
