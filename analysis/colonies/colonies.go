@@ -66,8 +66,9 @@ type Result struct {
 	SizeRule        string
 	MinColonyAreaPx float64
 	// EstimatedColonies is the count added for confluent areas that hold
-	// more colonies than could be separated: area ÷ typical single-colony
-	// area − 1 per such area (QC count_estimated_from_area).
+	// more colonies than could be separated: summed optical density ÷ the
+	// typical single colony's, − 1, per such area (QC
+	// count_estimated_from_area).
 	EstimatedColonies int
 	Dish              models.Dish
 	Polarity          string

@@ -244,7 +244,7 @@ func sample(g []byte, w, h int, x, y float64) float64 {
 // it marks the radii (in 0.5 % bins of r, widened by one bin) where the
 // radial step is clear; colonies mark scattered radii, rim structures the
 // same radius on most rays. The first radius beyond 0.75 r marked on 40 %
-// of the rays is the rim; the analysed radius lies 1 % of r inside it and
+// of the rays more than the interior is the rim; the analysed radius lies 1 % of r inside it and
 // never beyond wallFraction·r.
 func innerEdge(g []byte, w, h int, c circle) float64 {
 	const rays, bin, lo, hi = 360, 0.005, 0.6, 0.99
@@ -302,8 +302,17 @@ func innerEdge(g []byte, w, h int, c circle) float64 {
 			}
 		}
 	}
-	for k := int((0.75 - lo) / bin); k < nb; k++ {
-		if float64(counts[k]) >= 0.4*float64(valid) {
+	// Colonies mark radii too, the more the denser the plate: on a
+	// crowded plate most rays cross a colony edge at every radius. The
+	// rim is a radius marked on 40 % of the rays beyond that baseline,
+	// read as the median over 0.6–0.75 r, where no rim lies.
+	k0 := int((0.75 - lo) / bin)
+	inside := slices.Clone(counts[:k0])
+	slices.Sort(inside)
+	base := float64(inside[len(inside)/2])
+	need := base + 0.4*math.Max(0, float64(valid)-base)
+	for k := k0; k < nb; k++ {
+		if float64(counts[k]) >= need {
 			r := (lo+float64(k)*bin)*c.r - 0.01*c.r
 			return math.Max(0.75*c.r, math.Min(limit, r))
 		}

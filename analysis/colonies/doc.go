@@ -46,10 +46,14 @@
 //     f = DT·res/C (C the 90th percentile of res in colonies): a maximum is
 //     a colony of its own when it rises ≥ 15 % of its height above the
 //     saddle (Felzenszwalb & Huttenlocher 2012 for the exact DT). Where no
-//     split cue exists, a non-round object (circularity < 0.7) ≥ 2.5 × the
-//     typical colony area and no thicker than 1.2 × its radius counts
-//     round(area ÷ typical) colonies, the typical colony being the upper
-//     quartile of ≥ 10 round isolated colonies (QC count_estimated_from_area;
+//     split cue exists (colonies overlapping by more than a radius), a
+//     non-round object (circularity < 0.8, or max DT < 0.85 × its
+//     equivalent radius: two discs overlapping by a radius give 0.79)
+//     no thicker than 2 typical radii
+//     counts round(Σ OD ÷ typical) colonies (dark colonies; light and
+//     loose ones keep the area estimate): the optical density
+//     (−ln I/bg) of overlapping colonies adds, and the typical colony is the mean Σ OD of ≥ 10 round
+//     isolated colonies (QC count_estimated_from_area;
 //     Result.EstimatedColonies).
 //  6. Classes: below the colony size threshold → "abortive"; in the rim
 //     band and not round → "debris"; core contrast (mean res over the inner

@@ -68,6 +68,7 @@ type segmentation struct {
 // contrastMap is the background-corrected dish of step 2 (doc.go).
 type contrastMap struct {
 	res       []float32 // signed contrast, colonies positive, grey levels
+	od        []float32 // optical density above the background, dark colonies only
 	low, peak float32   // object and peak thresholds, grey levels
 	polarity  string
 	radius    float64 // dish radius, working px
@@ -92,7 +93,9 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	seg.polarity = cm.polarity
 	minArea, rule := minColonyAreaWork(opt, cal, scale, cm.radius)
 	seg.sizeRule, seg.minAreaPx = rule, minArea/(scale*scale)
+	loose := false
 	if d := 2 * math.Sqrt(minArea/math.Pi); rule != SizeRuleAuto && d >= looseMinDiameterPx {
+		loose = true
 		// Colonies this large are resolved into cells with gaps between
 		// them: look at the stain density over a sixth of the smallest
 		// colony so one colony is one object.
@@ -122,27 +125,35 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
-	if seg.estimated = areaEstimate(objs, keep); seg.estimated > 0 {
+	if loose || cm.polarity == PolarityLight {
+		// Colonies resolved into cells (crystal violet): a colony's
+		// density is its cell count, 50 to thousands, so it counts
+		// nothing. Light colonies scatter, and the upper one of an
+		// overlap hides the lower: their light does not add. Their
+		// area counts, within a factor.
+		seg.estimated = areaEstimate(objs, keep)
+	} else {
+		seg.estimated = densityEstimate(objs, keep, lab, cm.od)
+	}
+	if seg.estimated > 0 {
 		seg.qc = append(seg.qc, models.QCAreaEstimate)
 	}
 	return seg, nil
 }
 
-// Area estimate of merged colonies: an object at least clusterAreaRatio
-// times the typical single colony and less round than clusterCircularity
-// holds area ÷ typical colonies. The typical colony is the upper-quartile
-// area of the round colonies that touch no other (at least minTypical).
+// Area estimate of merged loose or light colonies: an object at least
+// clusterAreaRatio times the typical single colony and less round than
+// areaClusterCircularity holds area ÷ typical colonies. The typical
+// colony is the upper-quartile area of the round colonies that touch no
+// other (at least minTypical).
 const (
-	clusterAreaRatio   = 2.5
-	clusterCircularity = 0.7
-	typicalCircularity = 0.8
-	minTypical         = 10
-	clusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
+	clusterAreaRatio       = 2.5
+	areaClusterCircularity = 0.7
+	areaClusterThickness   = 1.2 // max distance to the edge ≤ this × the typical colony's radius
 )
 
-// areaEstimate returns the colonies to add for merged clusters that the
-// watershed could not split (no neck, no contrast dip): Σ round(area ÷
-// typical) − 1 over them.
+// areaEstimate returns the colonies to add for merged clusters that
+// the watershed could not split: Σ round(area ÷ typical) − 1 over them.
 func areaEstimate(objs []object, keep []int) int {
 	groups := map[int32]int{}
 	for _, i := range keep {
@@ -167,11 +178,68 @@ func areaEstimate(objs []object, keep []int) int {
 	extra := 0
 	for _, i := range keep {
 		o := &objs[i]
-		// A cluster of typical colonies is no thicker than one of them;
-		// a large single colony or a smear is.
-		if o.area >= clusterAreaRatio*typical && o.circularity() < clusterCircularity &&
-			float64(o.maxDT) <= clusterThickness*rTyp {
+		if o.area >= clusterAreaRatio*typical && o.circularity() < areaClusterCircularity &&
+			float64(o.maxDT) <= areaClusterThickness*rTyp {
 			extra += int(math.Round(o.area/typical)) - 1
+		}
+	}
+	return extra
+}
+
+// Estimate of merged colonies. Overlapping colonies meet at no neck the
+// watershed can use (they overlap by more than a radius), but each still
+// absorbs its own light: the optical density summed over a cluster is the
+// sum of its colonies'. A cluster is a counted object less round than
+// clusterCircularity and no thicker than clusterThickness typical radii
+// (a large single colony is thicker); it holds round(Σ OD ÷ typical)
+// colonies. The typical colony is the mean Σ OD (and area) of the round
+// colonies that touch no other (at least minTypical of them): the mean,
+// as colony sizes spread widely and the clusters draw from all of them.
+const (
+	clusterCircularity = 0.8
+	typicalCircularity = 0.8
+	minTypical         = 10
+	clusterThickness   = 2.0
+	// A disc is as thick as its equivalent radius; two discs overlapping
+	// by more than a radius are still round but thinner than their area
+	// says (0.8 at centre distance r).
+	clusterCompactness = 0.85
+)
+
+// densityEstimate returns the colonies to add for merged clusters that the
+// watershed could not split: Σ (round(Σ OD ÷ typical) − 1) over them.
+func densityEstimate(objs []object, keep []int, lab []int32, od []float32) int {
+	sum := make([]float64, len(objs))
+	for i, l := range lab {
+		if l > 0 {
+			sum[l-1] += float64(od[i])
+		}
+	}
+	groups := map[int32]int{}
+	for _, i := range keep {
+		groups[objs[i].group]++
+	}
+	var typOD, typArea float64
+	nTyp := 0
+	for _, i := range keep {
+		o := &objs[i]
+		if groups[o.group] == 1 && o.circularity() >= typicalCircularity {
+			typOD += sum[i]
+			typArea += o.area
+			nTyp++
+		}
+	}
+	if nTyp < minTypical || typOD <= 0 {
+		return 0
+	}
+	typOD /= float64(nTyp)
+	rTyp := math.Sqrt(typArea / float64(nTyp) / math.Pi)
+	extra := 0
+	for _, i := range keep {
+		o := &objs[i]
+		merged := o.circularity() < clusterCircularity || float64(o.maxDT)+0.5 < clusterCompactness*math.Sqrt(o.area/math.Pi)
+		if merged && float64(o.maxDT) <= clusterThickness*rTyp {
+			extra += max(0, int(math.Round(sum[i]/typOD))-1)
 		}
 	}
 	return extra
@@ -285,7 +353,15 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 			res[i] = sign * (smooth[i] - bg[i])
 		}
 	}
-	return &contrastMap{res: res, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
+	// Dark colonies absorb light in proportion to their thickness, and
+	// overlapping ones add: −ln(I/bg) is what a stack of them sums.
+	od := make([]float32, w*h)
+	for i := range od {
+		if sign < 0 && roi[i] && res[i] > 0 && bg[i] > 0 {
+			od[i] = float32(-math.Log(math.Max(float64(smooth[i])/float64(bg[i]), 1.0/256)))
+		}
+	}
+	return &contrastMap{res: res, od: od, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
 }
 
 // objectMask is step 3: the dish pixels above the colony threshold, and
