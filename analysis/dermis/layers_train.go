@@ -26,13 +26,15 @@ type LayerTrainConfig struct {
 	ContextFolds int  // tile folds giving the first stage's out-of-fold probabilities
 	// MaxZ is the stain gate's width in training SDs per chroma axis
 	// (red, blue, red − blue share): the last is the narrow one that
-	// keeps H&E out.
+	// keeps H&E out (2.5: the generator's H&E sections reach a difference of
+	// 0.13 once the glass level is taken from flat empty patches; skin-pas
+	// tiles lie at 0.16–0.25).
 	MaxZ [layerChromaAxes]float64
 }
 
 // DefaultLayerTrainConfig is the committed recipe.
 func DefaultLayerTrainConfig() LayerTrainConfig {
-	return LayerTrainConfig{Seed: 1, PerClass: 600, Hidden: 24, Epochs: 10, Context: true, ContextFolds: 3, MaxZ: [layerChromaAxes]float64{4, 4, 3}}
+	return LayerTrainConfig{Seed: 1, PerClass: 600, Hidden: 24, Epochs: 10, Context: true, ContextFolds: 3, MaxZ: [layerChromaAxes]float64{4, 4, 2.5}}
 }
 
 // ErrNoTrainingData is returned when the tiles hold no labelled pixel.
