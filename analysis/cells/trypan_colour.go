@@ -127,7 +127,7 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 const (
 	trypanBlueLiveFrac   = 0.4
 	trypanBlueMinStained = 5
-	trypanBlueClearK     = 2
+	trypanBlueClearK     = 1.25
 )
 
 // trypanHistQuantileN is the q-quantile bin of a histogram of n samples.
