@@ -79,6 +79,9 @@ type trypanScale struct {
 	// minCellDiamPx: smallest equivalent diameter of a whole cell in
 	// calibrated fields (trypanIsFieldCell).
 	minCellDiamPx float64
+	// specDiamPx: below this equivalent diameter a dark object must be
+	// flat-topped to be a cell (trypanIsFieldCell).
+	specDiamPx float64
 	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
 	// the row/column running medians of trypanFlatten.
 	grid bool
@@ -156,6 +159,7 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 		learned:       false,
 		grid:          true,
 		minCellDiamPx: math.Max(lo, trypanFieldMinCellUM) / cal.PixelSizeUM,
+		specDiamPx:    trypanFieldSpecUM / cal.PixelSizeUM,
 		ensemble:      trypanEnsemble(opt.TrypanCVFold),
 	}
 }
@@ -241,7 +245,11 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	if src.Channels() == 3 && src.Type() == gocv.MatTypeCV8UC3 {
 		if pix, err := src.DataPtrUint8(); err == nil && len(pix) == 3*w*h {
 			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, len(core.classes), w, h); ok {
-				trypanApplyStain(core.classes, blue, thr)
+				if sc.grid {
+					trypanApplyFieldStain(core.classes, blue, thr)
+				} else {
+					trypanApplyStain(core.classes, blue, thr)
+				}
 			}
 		}
 	}
@@ -360,7 +368,11 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	defer trypPutInt16(crossBuf)
 	bg, cross := *bgBuf, *crossBuf
 	res.flat = flat
-	res.sigma = trypanNoise(g, w, h)
+	if sc.grid {
+		res.sigma = trypanFieldNoise(g, w, h)
+	} else {
+		res.sigma = trypanNoise(g, w, h)
+	}
 
 	// Foreground: clearly darker or brighter than the flattened background,
 	// and than what is left of a grid-line crossing.
@@ -543,6 +555,42 @@ func trypanNoise(g []byte, w, h int) float64 {
 	}
 	return math.Max(1, 1.4826*float64(trypanHistQuantileN(hist[:], n, 0.5))/math.Sqrt2)
 }
+
+// trypanFieldNoise is trypanNoise for whole fields, which can be crowded
+// with sharp-edged cells wall to wall: there even the median neighbour
+// difference lies on cell edges (a physgen field of 2500 cells: 8.4 grey
+// levels against 3.7 in its empty gaps). The robust noise of each
+// trypanNoiseBlock² tile is measured alone, and the field's noise is a
+// low quantile of the tiles': the chamber shows between the cells.
+func trypanFieldNoise(g []byte, w, h int) float64 {
+	const b = trypanNoiseBlock
+	if w < 2*b || h < 2*b {
+		return trypanNoise(g, w, h)
+	}
+	var sig []int
+	var hist [256]int
+	for by := 0; by+b <= h; by += b {
+		for bx := 0; bx+b <= w; bx += b {
+			clear(hist[:])
+			for y := by; y < by+b; y++ {
+				row := g[y*w+bx : y*w+bx+b]
+				for x := 1; x < b; x++ {
+					d := int(row[x]) - int(row[x-1])
+					hist[max(d, -d)]++
+				}
+			}
+			sig = append(sig, trypanHistQuantileN(hist[:], b*(b-1), 0.5))
+		}
+	}
+	sort.Ints(sig)
+	return math.Max(1, 1.4826*float64(sig[int(trypanNoiseQuantile*float64(len(sig)-1))])/math.Sqrt2)
+}
+
+// trypanNoiseBlock (pixels) and trypanNoiseQuantile: see trypanFieldNoise.
+const (
+	trypanNoiseBlock    = 16
+	trypanNoiseQuantile = 0.2
+)
 
 // trypanSeeds places one seed per cell. Live cells first: each bright
 // refractile core is a seed, and cores of one clump are merged unless they
@@ -978,8 +1026,19 @@ func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
 	if !f.border && float64(f.area) < math.Pi*sc.minCellDiamPx*sc.minCellDiamPx/4 {
 		return false
 	}
+	// A live cell's signature is also its bright centre against its dark
+	// rim, whichever side of the chamber grey each lies on.
 	contrast := math.Max(math.Abs(f.inner), math.Abs(f.ring))
+	if !f.border {
+		contrast = math.Max(contrast, f.inner-f.ring)
+	}
 	if contrast < trypanFieldContrast*fgThr {
+		return false
+	}
+	if !f.border && 4*float64(f.area) < math.Pi*sc.specDiamPx*sc.specDiamPx && f.inner < 0 && f.ring > trypanFieldFlatTop*f.inner {
+		// Small, darkest in the middle and fading outwards: a blurred
+		// speck of debris. A stained cell is a filled disc, nearly as
+		// dark at 0.6–1.0 of its radius as at its centre.
 		return false
 	}
 	return f.elongation < trypanFieldMaxElongation
@@ -995,6 +1054,12 @@ const (
 	trypanFieldMinCellUM     = 7
 	trypanFieldContrast      = 1.5
 	trypanFieldMaxElongation = 2.2
+	// Objects below trypanFieldSpecUM across must be flat-topped (rim
+	// mean at least trypanFieldFlatTop of the centre's departure) when
+	// dark: debris is 1–6 µm and grows to 8–11 µm once blurred and
+	// closed, the smallest cells are 8 µm.
+	trypanFieldSpecUM  = 12
+	trypanFieldFlatTop = 0.7
 )
 
 func thrFor(v float64) float64 { return v }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/histocount/histocount/analysis/cells/chambersynth"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/internal/shareddata"
 )
@@ -32,5 +33,20 @@ func BenchmarkTrypanCrop(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkTrypanField counts one generated 1600×1200 whole chamber field
+// (chambersynth seed 1) with its pixel size, per operation.
+func BenchmarkTrypanField(b *testing.B) {
+	f, err := chambersynth.Generate(chambersynth.DefaultParams(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Count(f.Image, Options{Stain: StainTrypan, PixelSizeUM: f.PixelSizeUM}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -91,6 +91,45 @@ func trypanApplyStain(classes []string, blue []float64, thr float64) {
 	}
 }
 
+// trypanApplyFieldStain is trypanApplyStain for whole chamber fields,
+// where the grey look of a live cell depends on the focus: below focus its
+// centre turns dark inside a bright rim, so the centre-versus-rim rule
+// (trypanClassifyField) calls it stained. Its colour does not change with
+// focus. Where the field's stained cells show their dye plainly (at least
+// trypanBlueMinStained of them, median B−R at least trypanBlueClearK times
+// the threshold), a cell whose B−R stays below trypanBlueLiveFrac of the
+// threshold took up no dye and is live. Where the stain is pale or dark
+// rather than blue, absence of colour proves nothing and only the
+// stained call is made.
+func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
+	var stained []float64
+	for i := range classes {
+		if i < len(blue) && blue[i] > thr {
+			stained = append(stained, blue[i])
+		}
+	}
+	trypanApplyStain(classes, blue, thr)
+	if len(stained) < trypanBlueMinStained {
+		return
+	}
+	sort.Float64s(stained)
+	if stained[len(stained)/2] < trypanBlueClearK*thr {
+		return
+	}
+	for i := range classes {
+		if i < len(blue) && blue[i] < trypanBlueLiveFrac*thr {
+			classes[i] = models.ClassLive
+		}
+	}
+}
+
+// See trypanApplyFieldStain.
+const (
+	trypanBlueLiveFrac   = 0.4
+	trypanBlueMinStained = 5
+	trypanBlueClearK     = 1.25
+)
+
 // trypanHistQuantileN is the q-quantile bin of a histogram of n samples.
 func trypanHistQuantileN(hist []int, n int, q float64) int {
 	target := int(q * float64(n-1))

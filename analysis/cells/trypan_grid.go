@@ -127,8 +127,9 @@ func trypanGridSpan(w, h int) (off float64, span int) {
 	return off, int(m+2*off) + 2
 }
 
-// trypanBlockBackground is the illumination: the median grey of each
-// block×block tile, bilinearly interpolated between tile centres.
+// trypanBlockBackground is the illumination: the background grey of each
+// block×block tile (trypanHistMode), bilinearly interpolated between tile
+// centres.
 func trypanBlockBackground(g []byte, w, h, block int) []uint8 {
 	nx, ny := (w+block-1)/block, (h+block-1)/block
 	med := make([]float64, nx*ny)
@@ -142,7 +143,7 @@ func trypanBlockBackground(g []byte, w, h, block int) []uint8 {
 					n++
 				}
 			}
-			med[by*nx+bx] = float64(trypanHistQuantileN(hist[:], n, 0.5))
+			med[by*nx+bx] = float64(trypanHistMode(hist[:], n))
 		}
 	}
 	out := make([]uint8, w*h)
@@ -263,3 +264,35 @@ func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int
 	}
 	return prof
 }
+
+// trypanHistMode is the chamber's grey level in a tile: the peak of its
+// histogram smoothed over ±trypanModeHalfWidth levels (camera noise and
+// JPEG quantisation split one level over several bins). The median would
+// do in sparse fields, but where cells cover half the tile or more (dense
+// suspensions, many stained cells) it lands on the cells; the chamber's
+// pixels still cluster in one narrow peak while a cell's spread over its
+// rim, centre and halo. Falls back to the median when the tile has fewer
+// than 64 pixels.
+func trypanHistMode(hist []int, n int) int {
+	if n < 64 {
+		return trypanHistQuantileN(hist, n, 0.5)
+	}
+	const hw = trypanModeHalfWidth
+	best, bestV := -1, 0
+	sum := 0
+	for v := 0; v < len(hist)+hw; v++ {
+		if v < len(hist) {
+			sum += hist[v]
+		}
+		if v-2*hw-1 >= 0 {
+			sum -= hist[v-2*hw-1]
+		}
+		if c := v - hw; c >= 0 && c < len(hist) && sum > best {
+			best, bestV = sum, c
+		}
+	}
+	return bestV
+}
+
+// trypanModeHalfWidth: see trypanHistMode.
+const trypanModeHalfWidth = 3

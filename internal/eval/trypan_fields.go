@@ -14,6 +14,7 @@ import (
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/analysis/cells/chambersynth"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/physgen/chamber"
 )
 
 func init() {
@@ -148,6 +149,46 @@ func EvalTrypanFieldsDir(dir string, pixelSizeUM float64) (FieldScores, error) {
 		fc = append(fc, FieldCounts{TrueLive: t.live, TrueDead: t.dead, Live: res.Live, Dead: res.Dead})
 	}
 	return ScoreFields(fc), nil
+}
+
+// EvalTrypanFieldsPhysgen renders fields first..first+n-1 of the
+// independent physical generator's chamber data set seeded by seed, at
+// w×h pixels (0 for the generator's own sizes), round-trips each through
+// PNG with its pixel size as a file would, counts it with the pixel size
+// given and scores the counts against the generator's edge-rule truth.
+func EvalTrypanFieldsPhysgen(seed uint64, first, n, w, h int) (FieldScores, []FieldCounts, error) {
+	var fc []FieldCounts
+	var dur time.Duration
+	pix := 0
+	for k := first; k < first+n; k++ {
+		f, err := chamber.Generate(seed, k, chamber.Options{W: w, H: h})
+		if err != nil {
+			return FieldScores{}, nil, err
+		}
+		b, err := imageio.EncodePNG(f.Image, f.PixelSizeUM)
+		if err != nil {
+			return FieldScores{}, nil, err
+		}
+		img, err := imageio.Decode(b, imageio.Options{})
+		if err != nil {
+			return FieldScores{}, nil, err
+		}
+		t0 := time.Now()
+		res, err := cells.Count(img, cells.Options{Stain: cells.StainTrypan, PixelSizeUM: f.PixelSizeUM})
+		dur += time.Since(t0)
+		if err != nil {
+			return FieldScores{}, nil, fmt.Errorf("eval: physgen field %d/%d: %w", seed, k, err)
+		}
+		live, dead, _, _, _, _ := f.Counts()
+		pix += img.Width * img.Height
+		fc = append(fc, FieldCounts{TrueLive: live, TrueDead: dead, Live: res.Live, Dead: res.Dead})
+	}
+	s := ScoreFields(fc)
+	if n > 0 {
+		s.SecondsPerField = dur.Seconds() / float64(n)
+		s.MegapixelsPerSec = float64(pix) / 1e6 / dur.Seconds()
+	}
+	return s, fc, nil
 }
 
 // runTrypanFieldsSynth is the registered whole-field evaluation on
