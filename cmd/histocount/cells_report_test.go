@@ -137,7 +137,7 @@ func TestRunReport(t *testing.T) {
 	mustContain(t, "run summary", log, "TEST-2026-002", "interrupted", "3.81 × 10⁶ /ml")
 	img, dom := chromium(t, filepath.Join(out, "report.html"))
 	notBlank(t, img)
-	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "13.5 %", "Overlays")
+	mustContain(t, "run report.html", dom, "Job TEST-2026-002", "1 failed, 0 interrupted", "cells-broken", "corrupt or truncated", "14.5 %", "Overlays")
 }
 
 func TestSummaryTableCapped(t *testing.T) {
