@@ -19,11 +19,16 @@ const (
 // Files renders the passport as JSON, HTML and PDF in memory, so that they
 // can be written together or not at all.
 func Files(b *Built) ([]report.File, error) {
+	return render(b, Page(b), JSONFile, HTMLFile, PDFFile)
+}
+
+// render writes b's passport as JSON and its page as HTML and PDF, under
+// the given file names; the PDF is dated by the passport's issue time.
+func render(b *Built, page htmlreport.Page, jsonName, htmlName, pdfName string) ([]report.File, error) {
 	js, err := json.MarshalIndent(b.Passport, "", "  ")
 	if err != nil {
 		return nil, err
 	}
-	page := Page(b)
 	html, err := htmlreport.Render(page)
 	if err != nil {
 		return nil, err
@@ -36,5 +41,5 @@ func Files(b *Built) ([]report.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []report.File{{Name: JSONFile, Data: append(js, '\n')}, {Name: HTMLFile, Data: html}, {Name: PDFFile, Data: pdf}}, nil
+	return []report.File{{Name: jsonName, Data: append(js, '\n')}, {Name: htmlName, Data: html}, {Name: pdfName, Data: pdf}}, nil
 }

@@ -2,13 +2,11 @@ package passport
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image/color"
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
@@ -22,7 +20,6 @@ import (
 	"github.com/histocount/histocount/report"
 	"github.com/histocount/histocount/report/htmlreport"
 	"github.com/histocount/histocount/report/human"
-	"github.com/histocount/histocount/report/pdfreport"
 )
 
 // Skin passport file names, in the donor's folder.
@@ -34,24 +31,7 @@ const (
 
 // SkinFiles renders a skin passport as JSON, HTML and PDF in memory.
 func SkinFiles(b *Built) ([]report.File, error) {
-	js, err := json.MarshalIndent(b.Passport, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	page := SkinPage(b)
-	html, err := htmlreport.Render(page)
-	if err != nil {
-		return nil, err
-	}
-	issued, err := time.Parse(time.RFC3339, b.Passport.Issued)
-	if err != nil {
-		issued = time.Unix(0, 0).UTC()
-	}
-	pdf, err := pdfreport.Render(page, issued)
-	if err != nil {
-		return nil, err
-	}
-	return []report.File{{Name: SkinJSONFile, Data: append(js, '\n')}, {Name: SkinHTMLFile, Data: html}, {Name: SkinPDFFile, Data: pdf}}, nil
+	return render(b, SkinPage(b), SkinJSONFile, SkinHTMLFile, SkinPDFFile)
 }
 
 // SkinPage lays out a skin passport: subject, what it is (no decision),
