@@ -87,13 +87,9 @@ func runPassportDose(ctx context.Context, args []string, stdout, stderr io.Write
 		return usageErrorf("--sheet, --results and --out are required")
 	}
 	started := time.Now()
-	issued := started.UTC().Format(time.RFC3339)
-	if o.Issued != "" {
-		t, err := time.Parse(time.RFC3339, o.Issued)
-		if err != nil {
-			return usageErrorf("--issued: %v", err)
-		}
-		issued = t.UTC().Format(time.RFC3339)
+	issued, err := issuedTime(o.Issued, started)
+	if err != nil {
+		return err
 	}
 	sheetBytes, err := os.ReadFile(o.Sheet)
 	if err != nil {
@@ -187,4 +183,16 @@ func runPassportDose(ctx context.Context, args []string, stdout, stderr io.Write
 		return errPartial{notReleased, len(built), fmt.Sprintf("%d of %d batch(es) not released (see the passports)", notReleased, len(built))}
 	}
 	return nil
+}
+
+// issuedTime is --issued (RFC 3339) in UTC, or now when it is empty.
+func issuedTime(flag string, now time.Time) (string, error) {
+	if flag == "" {
+		return now.UTC().Format(time.RFC3339), nil
+	}
+	t, err := time.Parse(time.RFC3339, flag)
+	if err != nil {
+		return "", usageErrorf("--issued: %v", err)
+	}
+	return t.UTC().Format(time.RFC3339), nil
 }

@@ -94,13 +94,9 @@ func runPassportSkin(_ context.Context, args []string, stdout, stderr io.Writer)
 		return usageErrorf("give at least one of --colonies, --proliferation, --viability, --growth")
 	}
 	started := time.Now()
-	issued := started.UTC().Format(time.RFC3339)
-	if o.Issued != "" {
-		t, err := time.Parse(time.RFC3339, o.Issued)
-		if err != nil {
-			return usageErrorf("--issued: %v", err)
-		}
-		issued = t.UTC().Format(time.RFC3339)
+	issued, err := issuedTime(o.Issued, started)
+	if err != nil {
+		return err
 	}
 	sheetBytes, err := os.ReadFile(o.Donors)
 	if err != nil {
