@@ -40,22 +40,7 @@ func Page(b *Built) htmlreport.Page {
 	}
 	pg.Sections = append(pg.Sections, htmlreport.Section{ID: "checks", Heading: "Acceptance checks", Tables: []htmlreport.Table{ct},
 		Notes: []string{"Rule: " + p.Decision.Rule}})
-	qs := htmlreport.Section{ID: "qc", Heading: "QC flags"}
-	if len(p.QC) == 0 {
-		qs.Lead = []string{"No QC flags."}
-	} else {
-		qt := htmlreport.Table{Header: []string{"image", "flag", "meaning"}}
-		for _, q := range p.QC {
-			where := q.Image
-			if where == "" {
-				where = "(batch)"
-			}
-			qt.Rows = append(qt.Rows, []string{shortName(where), q.Flag, q.Meaning})
-			qt.Flag = append(qt.Flag, !models.Informational(q.Flag))
-		}
-		qs.Tables = []htmlreport.Table{qt}
-	}
-	pg.Sections = append(pg.Sections, qs)
+	pg.Sections = append(pg.Sections, qcSection(p.QC, "(batch)"))
 	it := htmlreport.Table{Header: []string{"image", "status", "live", "dead", "sha256"}, Right: []bool{false, false, true, true, false}}
 	is := htmlreport.Section{ID: "images", Heading: "Images"}
 	dir := commonDir(p.Images)
@@ -202,4 +187,25 @@ func sortStrings(s []string) {
 			s[j], s[j-1] = s[j-1], s[j]
 		}
 	}
+}
+
+// qcSection lists a passport's QC flags, flagging the ones that are not
+// informational; whole names a flag that concerns no single image.
+func qcSection(qc []models.PassportQC, whole string) htmlreport.Section {
+	qs := htmlreport.Section{ID: "qc", Heading: "QC flags"}
+	if len(qc) == 0 {
+		qs.Lead = []string{"No QC flags."}
+		return qs
+	}
+	qt := htmlreport.Table{Header: []string{"image", "flag", "meaning"}}
+	for _, q := range qc {
+		where := q.Image
+		if where == "" {
+			where = whole
+		}
+		qt.Rows = append(qt.Rows, []string{shortName(where), q.Flag, q.Meaning})
+		qt.Flag = append(qt.Flag, !models.Informational(q.Flag))
+	}
+	qs.Tables = []htmlreport.Table{qt}
+	return qs
 }

@@ -75,22 +75,7 @@ func SkinPage(b *Built) htmlreport.Page {
 		ct.Flag = append(ct.Flag, c.Result != Pass)
 	}
 	pg.Sections = append(pg.Sections, htmlreport.Section{ID: "checks", Heading: "Completeness", Tables: []htmlreport.Table{ct}})
-	qs := htmlreport.Section{ID: "qc", Heading: "QC flags"}
-	if len(p.QC) == 0 {
-		qs.Lead = []string{"No QC flags."}
-	} else {
-		qt := htmlreport.Table{Header: []string{"image", "flag", "meaning"}}
-		for _, q := range p.QC {
-			where := q.Image
-			if where == "" {
-				where = "(donor)"
-			}
-			qt.Rows = append(qt.Rows, []string{shortName(where), q.Flag, q.Meaning})
-			qt.Flag = append(qt.Flag, !models.Informational(q.Flag))
-		}
-		qs.Tables = []htmlreport.Table{qt}
-	}
-	pg.Sections = append(pg.Sections, qs)
+	pg.Sections = append(pg.Sections, qcSection(p.QC, "(donor)"))
 	it := htmlreport.Table{Header: []string{"image", "status", "count", "sha256"}, Right: []bool{false, false, true, false}}
 	for _, im := range p.Images {
 		it.Rows = append(it.Rows, []string{shortName(im.Image), im.Status, strconv.Itoa(im.Live + im.Dead), im.SHA256})
