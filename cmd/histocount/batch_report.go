@@ -52,22 +52,14 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 	switch kind {
 	case "cells":
 		var run models.CellsRun
-		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
-			var im models.CellsImage
-			if err := dec.Decode(&im); err != nil {
-				return err
-			}
+		err := decodeRunImages(path, &run, &run.Images, func(im *models.CellsImage) string {
 			if !withReport {
-				im.Objects = nil
+				im.Objects = nil // only the report's histograms need them
 			}
-			run.Images = append(run.Images, im)
-			return nil
-		})
+			return im.Image
+		}, &paths)
 		if err != nil {
 			return errors.Join(runErr, err)
-		}
-		for _, im := range run.Images {
-			paths = append(paths, im.Image)
 		}
 		if !b.Quiet {
 			printCellsSummary(stdout, run)
@@ -77,22 +69,14 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	case "colonies":
 		var run models.ColoniesRun
-		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
-			var im models.ColonyPlateResult
-			if err := dec.Decode(&im); err != nil {
-				return err
-			}
+		err := decodeRunImages(path, &run, &run.Images, func(im *models.ColonyPlateResult) string {
 			if !withReport {
 				im.Objects = nil // only the report's histograms need them
 			}
-			run.Images = append(run.Images, im)
-			return nil
-		})
+			return im.Image
+		}, &paths)
 		if err != nil {
 			return errors.Join(runErr, err)
-		}
-		for _, im := range run.Images {
-			paths = append(paths, im.Image)
 		}
 		if !b.Quiet {
 			printColoniesSummary(stdout, run)
@@ -102,19 +86,9 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	case "dermis":
 		var run batchreport.DermisRun
-		err := decodeRunStreaming(path, &run, func(dec *json.Decoder) error {
-			var im models.DermisSection
-			if err := dec.Decode(&im); err != nil {
-				return err
-			}
-			run.Images = append(run.Images, im)
-			return nil
-		})
+		err := decodeRunImages(path, &run, &run.Images, func(im *models.DermisSection) string { return im.Image }, &paths)
 		if err != nil {
 			return errors.Join(runErr, err)
-		}
-		for _, im := range run.Images {
-			paths = append(paths, im.Image)
 		}
 		if !b.Quiet {
 			printDermisSummary(stdout, run)
@@ -136,6 +110,21 @@ func finishBatch(kind string, b batchFlags, withReport bool, runErr error, stdou
 		}
 	}
 	return runErr
+}
+
+// decodeRunImages streams results.json into run, appending its images one
+// by one to *images; keep trims an image before it is kept and returns its
+// input path, appended to *paths.
+func decodeRunImages[T any](path string, run any, images *[]T, keep func(*T) string, paths *[]string) error {
+	return decodeRunStreaming(path, run, func(dec *json.Decoder) error {
+		var im T
+		if err := dec.Decode(&im); err != nil {
+			return err
+		}
+		*paths = append(*paths, keep(&im))
+		*images = append(*images, im)
+		return nil
+	})
 }
 
 // decodeRunStreaming decodes a results.json object into run, except its
