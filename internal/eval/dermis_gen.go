@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -38,12 +37,7 @@ type GenSectionScores struct {
 // EvaluateGenSections measures every section listed in truth.csv.
 func EvaluateGenSections(dir string, w io.Writer) (GenSectionScores, error) {
 	var sc GenSectionScores
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		return sc, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return sc, fmt.Errorf("truth.csv: %w", err)
 	}

@@ -1,11 +1,9 @@
 package eval
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -137,12 +135,7 @@ type pasTile struct {
 }
 
 func loadPASTiles(dir string) ([]pasTile, error) {
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return nil, fmt.Errorf("truth.csv: %w", err)
 	}
