@@ -241,7 +241,7 @@ func (f *Figure) pattern(p *nucleus.Shape, x, y, rho float64, tex *raster.FBm) f
 		// Chromosome arms radiating from a dimmer centre.
 		phi := math.Atan2(y-p.Y, x-p.X)
 		arms := 0.75 + 0.25*math.Cos(float64(f.petals)*phi+f.phase)
-		return arms * (1 - 0.45*math.Exp(-rho*rho/0.12)) * (0.9 + 0.2*t) * 1.2
+		return arms * (1 - 0.45*math.Exp(-rho*rho/0.12)) * (0.9 + 0.2*t) * 1.4
 	}
 	if f.Class == ClassApoptotic {
 		return 0.85 + 0.15*math.Sqrt(math.Max(0, 1-rho*rho))
