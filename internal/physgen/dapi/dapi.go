@@ -28,7 +28,6 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/histocount/histocount/internal/physgen/mitosis"
 	"github.com/histocount/histocount/internal/physgen/nucleus"
@@ -139,7 +138,7 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 		q = append(q, math.Exp(sigQ*r.NormFloat64()))
 	}
 	// Mitotic figures and apoptotic cells, from their own stream.
-	var figs map[int]*mitosis.Figure
+	var figs []mitosis.Placed
 	var apo []*mitosis.Figure
 	var rm *rand.Rand
 	umPx := 7 / rad
@@ -170,12 +169,14 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 	for i := range objs {
 		objs[i].Class = mitosis.ClassInterphase
 	}
-	for i, fig := range figNumbered(figs) {
-		all[fig.idx] = fig.f.Pieces[0]
-		objs[fig.idx] = Object{Class: mitosis.ClassMitotic, Stage: fig.f.Stage, Figure: i + 1}
-		for _, pc := range fig.f.Pieces[1:] {
+	replaced := make([]bool, len(shapes))
+	for i, fig := range figs {
+		replaced[fig.Index] = true
+		all[fig.Index] = fig.Pieces[0]
+		objs[fig.Index] = Object{Class: mitosis.ClassMitotic, Stage: fig.Stage, Figure: i + 1}
+		for _, pc := range fig.Pieces[1:] {
 			all = append(all, pc)
-			objs = append(objs, Object{Class: mitosis.ClassMitotic, Stage: fig.f.Stage, Figure: i + 1})
+			objs = append(objs, Object{Class: mitosis.ClassMitotic, Stage: fig.Stage, Figure: i + 1})
 		}
 	}
 	for _, a := range apo {
@@ -188,7 +189,7 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 	bright := raster.Uniform(r, 0.25, 0.55)
 	texAmp := raster.Uniform(r, 0.1, 0.5)
 	for i, sh := range shapes {
-		if figs[i] != nil {
+		if replaced[i] {
 			continue
 		}
 		x0, y0, x1, y1 := sh.Bounds()
@@ -213,9 +214,9 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 		// replaced: condensed chromatin is bright whatever the cell's stain.
 		lv := 0.93 * bright
 		fine := raster.NewFBm(rm, 1/umPx, 2)
-		for _, fig := range figNumbered(figs) {
-			fig.f.RenderHalo(img.Pix, W, H, lv)
-			fig.f.Render(img.Pix, W, H, lv*fig.f.Bright, fine)
+		for _, fig := range figs {
+			fig.RenderHalo(img.Pix, W, H, lv)
+			fig.Render(img.Pix, W, H, lv*fig.Bright, fine)
 		}
 		for _, a := range apo {
 			a.Render(img.Pix, W, H, lv*a.Bright, fine)
@@ -279,20 +280,4 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 		f.Labels.Pix[2*i+1] = uint8(v)
 	}
 	return f, nil
-}
-
-type numberedFigure struct {
-	idx int // nucleus index the figure replaces
-	f   *mitosis.Figure
-}
-
-// figNumbered returns the figures in nucleus order, so figure numbers and
-// label ids do not depend on map iteration.
-func figNumbered(figs map[int]*mitosis.Figure) []numberedFigure {
-	out := make([]numberedFigure, 0, len(figs))
-	for i, f := range figs {
-		out = append(out, numberedFigure{i, f})
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
-	return out
 }

@@ -29,6 +29,7 @@ package mitosis
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/histocount/histocount/internal/physgen/nucleus"
 	"github.com/histocount/histocount/internal/physgen/raster"
@@ -159,8 +160,9 @@ type Spot struct{ X, Y, R, AreaPx float64 }
 // w×h px field. A figure must keep k·(r_i + r_f) from every other object
 // (k as the generator's own spacing; up to 3 draws per nucleus, so
 // crowded nuclei favour compact stages) and may not be met in a crowded
-// field. It returns the figures by nucleus index and the apoptotic cells.
-func Plan(r *rand.Rand, nuclei []Spot, order []int, target, nApo int, w, h, umPerPx, ratio, k float64) (map[int]*Figure, []*Figure) {
+// field. It returns the figures in nucleus order (so figure numbers and
+// label ids are reproducible) and the apoptotic cells.
+func Plan(r *rand.Rand, nuclei []Spot, order []int, target, nApo int, w, h, umPerPx, ratio, k float64) ([]Placed, []*Figure) {
 	rs := make([]float64, len(nuclei))
 	for i, s := range nuclei {
 		rs[i] = s.R
@@ -201,7 +203,18 @@ func Plan(r *rand.Rand, nuclei []Spot, order []int, target, nApo int, w, h, umPe
 			a++
 		}
 	}
-	return figs, extra
+	placed := make([]Placed, 0, len(figs))
+	for i, f := range figs {
+		placed = append(placed, Placed{i, f})
+	}
+	sort.Slice(placed, func(a, b int) bool { return placed[a].Index < placed[b].Index })
+	return placed, extra
+}
+
+// Placed is a mitotic figure drawn in place of nucleus Index.
+type Placed struct {
+	Index int
+	*Figure
 }
 
 // Render adds level·pattern·w to dst (W×H, row-major) over every piece,

@@ -111,10 +111,13 @@ func TestRenderAndPlan(t *testing.T) {
 	if len(figs) != 20 || len(apo) != 4 {
 		t.Fatalf("%d figures, %d apoptotic", len(figs), len(apo))
 	}
-	for i, f := range figs {
+	for k, f := range figs {
+		if k > 0 && figs[k-1].Index >= f.Index {
+			t.Fatal("figures not in nucleus order")
+		}
 		for j, s := range spots {
-			if j != i && math.Hypot(s.X-f.X, s.Y-f.Y) < 0.8*(s.R+f.Radius()) {
-				t.Fatalf("figure at nucleus %d overlaps nucleus %d", i, j)
+			if j != f.Index && math.Hypot(s.X-f.X, s.Y-f.Y) < 0.8*(s.R+f.Radius()) {
+				t.Fatalf("figure at nucleus %d overlaps nucleus %d", f.Index, j)
 			}
 		}
 	}

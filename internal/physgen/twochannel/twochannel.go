@@ -40,7 +40,6 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/histocount/histocount/internal/physgen/mitosis"
 	"github.com/histocount/histocount/internal/physgen/nucleus"
@@ -197,7 +196,7 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 		metas = append(metas, meta{dna: dna, pos: pos, mitotic: mit, pattern: pt, level: lvl})
 	}
 	// Staged mitotic figures and apoptotic cells, from their own stream.
-	var figs []numberedFigure
+	var figs []mitosis.Placed
 	var apo []*mitosis.Figure
 	var rm *rand.Rand
 	drop := make([]bool, len(shapes)) // crude mitotic nuclei not kept
@@ -226,16 +225,15 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 				order = append(order, i)
 			}
 		}
-		var fm map[int]*mitosis.Figure
-		fm, apo = mitosis.Plan(rm, spots, order, int(math.Round(frac*float64(len(shapes)))), nApo, float64(W), float64(H), um, ratio, 0.85)
-		figs = figNumbered(fm)
+		figs, apo = mitosis.Plan(rm, spots, order, int(math.Round(frac*float64(len(shapes)))), nApo, float64(W), float64(H), um, ratio, 0.85)
 		for i, m := range metas {
-			drop[i] = m.mitotic && fm[i] == nil
+			drop[i] = m.mitotic
 		}
 		for _, nf := range figs {
-			mitLevel[nf.idx] = metas[nf.idx].level
+			drop[nf.Index] = false
+			mitLevel[nf.Index] = metas[nf.Index].level
 			if marker == "Ki-67" {
-				mitLevel[nf.idx] = posLevel * raster.Uniform(rm, 1.2, 2)
+				mitLevel[nf.Index] = posLevel * raster.Uniform(rm, 1.2, 2)
 			}
 		}
 		p["mitotic_fraction_target"], p["mitotic_brightness_ratio"] = raster.F(frac, 3), raster.F(ratio, 2)
@@ -262,13 +260,13 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 		nuc = append(nuc, t)
 	}
 	for k, nf := range figs {
-		t := &nuc[slot[nf.idx]]
-		all[slot[nf.idx]] = nf.f.Pieces[0]
-		t.X, t.Y, t.Mitotic, t.Class, t.Stage, t.Figure = nf.f.Pieces[0].X, nf.f.Pieces[0].Y, true, mitosis.ClassMitotic, nf.f.Stage, k+1
+		t := &nuc[slot[nf.Index]]
+		all[slot[nf.Index]] = nf.Pieces[0]
+		t.X, t.Y, t.Mitotic, t.Class, t.Stage, t.Figure = nf.Pieces[0].X, nf.Pieces[0].Y, true, mitosis.ClassMitotic, nf.Stage, k+1
 		if marker == "Ki-67" {
 			t.Positive, t.Pattern = true, PatternChromosomal
 		}
-		for _, pc := range nf.f.Pieces[1:] {
+		for _, pc := range nf.Pieces[1:] {
 			d := *t
 			d.X, d.Y = pc.X, pc.Y
 			all = append(all, pc)
@@ -357,8 +355,8 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 		// (DNA ≈ 1.1 with the S/G2 share, nucleoli included).
 		fine = raster.NewFBm(rm, 1/um, 2)
 		for _, nf := range figs {
-			nf.f.Render(dapi.Pix, W, H, dapiQ*1.1*nf.f.Bright, fine)
-			nf.f.Render(mk.Pix, W, H, mitLevel[nf.idx], fine)
+			nf.Render(dapi.Pix, W, H, dapiQ*1.1*nf.Bright, fine)
+			nf.Render(mk.Pix, W, H, mitLevel[nf.Index], fine)
 		}
 		for _, a := range apo {
 			a.Render(dapi.Pix, W, H, dapiQ*1.1*a.Bright, fine)
@@ -387,9 +385,9 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	// The rounded mitotic cell's cytoplasm: faint DAPI background; Ki-67
 	// disperses into it once the nuclear envelope has broken down.
 	for _, nf := range figs {
-		nf.f.RenderHalo(dapi.Pix, W, H, dapiQ*1.1)
+		nf.RenderHalo(dapi.Pix, W, H, dapiQ*1.1)
 		if marker == "Ki-67" {
-			nf.f.RenderHalo(mk.Pix, W, H, 3*mitLevel[nf.idx])
+			nf.RenderHalo(mk.Pix, W, H, 3*mitLevel[nf.Index])
 		}
 	}
 	// Background, bleed-through, optics, camera.
@@ -475,19 +473,3 @@ func (f *Field) Positive() (pos, all int) {
 
 func sq(v float64) float64      { return v * v }
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
-
-type numberedFigure struct {
-	idx int // index of the nucleus the figure replaces
-	f   *mitosis.Figure
-}
-
-// figNumbered returns the figures in nucleus order, so figure numbers and
-// label ids do not depend on map iteration.
-func figNumbered(figs map[int]*mitosis.Figure) []numberedFigure {
-	out := make([]numberedFigure, 0, len(figs))
-	for i, f := range figs {
-		out = append(out, numberedFigure{i, f})
-	}
-	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
-	return out
-}
