@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
 
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
@@ -107,4 +109,32 @@ func printRunSummary(w io.Writer, s models.JobSummary) {
 		col.Samples = s.ColoniesSamples
 		printColoniesSummary(w, col)
 	}
+}
+
+// itemStems gives every manifest item a file-name-safe stem derived from
+// its id, unique within the manifest (computed over all items, so a shard
+// names its files as the unsharded run would).
+func itemStems(items []models.ManifestItem) map[int]string {
+	cands, keys := make([]string, len(items)), make([]string, len(items))
+	natural := make([]bool, len(items))
+	for i, it := range items {
+		s := strings.Map(func(r rune) rune {
+			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_') {
+				return r
+			}
+			return '_'
+		}, it.ID)
+		if strings.HasPrefix(s, ".") {
+			s = "_" + s[1:]
+		}
+		// An id kept as it is never yields to a sanitised one: a/b does
+		// not take a_b's name, nor a_b__2's.
+		cands[i], keys[i], natural[i] = s, it.ID, s == it.ID
+	}
+	stems := uniqueStems(cands, keys, natural)
+	out := make(map[int]string, len(items))
+	for i, it := range items {
+		out[it.Index] = stems[i]
+	}
+	return out
 }
