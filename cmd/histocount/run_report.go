@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/histocount/histocount/internal/job"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 	"github.com/histocount/histocount/report/batchreport"
@@ -41,31 +41,9 @@ func finishRun(o runOptions, items []models.ManifestItem, withReport bool, runEr
 	if !withReport {
 		return runErr
 	}
-	f, err := os.Open(filepath.Join(o.Out, "results.jsonl"))
+	rows, index, err := job.ReportItems(o.Out)
 	if err != nil {
 		return errors.Join(runErr, err)
-	}
-	defer f.Close()
-	var rows []batchreport.RunItem
-	var index []int
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		var r models.ItemResult
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue
-		}
-		it := batchreport.RunItem{ID: r.ID, Kind: r.Kind, Sample: r.SampleID, Status: r.Status, Error: r.Error}
-		switch {
-		case r.Cells != nil:
-			it.QC, it.Summary = r.Cells.QC, fmt.Sprintf("%d live, %d dead", r.Cells.Live, r.Cells.Dead)
-		case r.Colonies != nil:
-			it.QC, it.Summary = r.Colonies.QC, fmt.Sprintf("%d colonies", r.Colonies.Colonies)
-		case r.Dermis != nil:
-			it.QC, it.Summary = r.Dermis.QC, "dermis "+human.Sig(r.Dermis.Dermis.Mean, 3)+" "+map[string]string{"um": "µm", "px": "px"}[r.Dermis.Unit]
-		}
-		rows = append(rows, it)
-		index = append(index, r.Index)
 	}
 	stems := itemStems(items)
 	overlay := func(i int) (string, []byte) {
