@@ -29,89 +29,15 @@ type mergeLoc struct {
 // and parameters, with its record digest intact, from shards of this
 // manifest; otherwise nothing is written and every problem is listed.
 func Merge(ctx context.Context, m *models.Manifest, manifestSHA string, dirs []string, out string, build models.Provenance) (models.JobSummary, error) {
-	byID := make(map[string]int, len(m.Items))
-	for i, it := range m.Items {
-		byID[it.ID] = i
+	x, err := indexShards(m, manifestSHA, dirs)
+	if err != nil {
+		return models.JobSummary{}, err
 	}
-
-	files := make([]*os.File, len(dirs))
-	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
-			}
-		}
-	}()
-	locs := make(map[string][]mergeLoc, len(m.Items))
-	var unknown, stale, unreadable, edited, foreign []string
-	for si, d := range dirs {
-		if err := shardManifest(d, manifestSHA); err != nil {
-			foreign = append(foreign, fmt.Sprintf("%s (%v)", d, err))
-		}
-		rp := filepath.Join(d, "results.jsonl")
-		if err := report.CheckRegularOrMissing(rp); err != nil {
-			return models.JobSummary{}, fmt.Errorf("merge: shard %s: %w", d, err)
-		}
-		f, err := os.Open(rp)
-		if err != nil {
-			return models.JobSummary{}, fmt.Errorf("merge: shard %s: %w", d, err)
-		}
-		files[si] = f
-		line := 0
-		err = ScanLines(f, func(off int64, b []byte) {
-			line++
-			var k RecordKey
-			if err := json.Unmarshal(b, &k); err != nil || k.ID == "" {
-				unreadable = append(unreadable, fmt.Sprintf("%s line %d", d, line))
-				return
-			}
-			i, ok := byID[k.ID]
-			if !ok {
-				unknown = append(unknown, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
-				return
-			}
-			if it := m.Items[i]; k.Kind != it.Kind || k.Path != it.Path || k.Parameters.Key() != it.Params.Key() {
-				stale = append(stale, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
-			}
-			if err := CheckRecordDigest(b); err != nil {
-				edited = append(edited, fmt.Sprintf("%q (%s line %d: %v)", k.ID, d, line, err))
-			} else if k.Status == models.StatusOK && len(k.Input.SHA256) != 64 {
-				edited = append(edited, fmt.Sprintf("%q (%s line %d: ok without an input sha256)", k.ID, d, line))
-			}
-			locs[k.ID] = append(locs[k.ID], mergeLoc{si, off, len(b)})
-		})
-		if err != nil {
-			return models.JobSummary{}, fmt.Errorf("merge: read %s: %w", d, err)
-		}
+	defer x.close()
+	if err := x.problems(m); err != nil {
+		return models.JobSummary{}, err
 	}
-	var missing, dup []string
-	for _, it := range m.Items {
-		switch l := locs[it.ID]; {
-		case len(l) == 0:
-			missing = append(missing, fmt.Sprintf("%q", it.ID))
-		case len(l) > 1:
-			var where []string
-			for _, x := range l {
-				where = append(where, dirs[x.shard])
-			}
-			dup = append(dup, fmt.Sprintf("%q (%s)", it.ID, strings.Join(where, ", ")))
-		}
-	}
-	var probs []string
-	for _, p := range []struct {
-		what string
-		ids  []string
-	}{{"missing", missing}, {"duplicated", dup}, {"not in the manifest", unknown},
-		{"run with other parameters, kind or path than the manifest's (stale shard)", stale}, {"unreadable", unreadable},
-		{"edited after they were written", edited}, {"shards not run from this manifest", foreign}} {
-		if len(p.ids) > 0 {
-			probs = append(probs, fmt.Sprintf("%d %s: %s", len(p.ids), p.what, ListIDs(p.ids)))
-		}
-	}
-	if len(probs) > 0 {
-		return models.JobSummary{}, fmt.Errorf("merge: %d items in the manifest; nothing written:\n  %s", len(m.Items), strings.Join(probs, "\n  "))
-	}
-
+	files, locs := x.files, x.locs
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return models.JobSummary{}, err
 	}
@@ -157,6 +83,111 @@ func Merge(ctx context.Context, m *models.Manifest, manifestSHA string, dirs []s
 		return models.JobSummary{}, err
 	}
 	return sum, nil
+}
+
+// shardIndex locates every results line of the shard folders by item id,
+// and collects what is wrong with them.
+type shardIndex struct {
+	dirs  []string
+	files []*os.File // results.jsonl of each shard, open for ReadAt
+	locs  map[string][]mergeLoc
+	// problems found while reading, each a list for the message
+	unknown, stale, unreadable, edited, foreign []string
+}
+
+func (x *shardIndex) close() {
+	for _, f := range x.files {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// indexShards reads the results.jsonl of every shard folder: each line's
+// id, kind, path, parameters and digest against the manifest.
+func indexShards(m *models.Manifest, manifestSHA string, dirs []string) (*shardIndex, error) {
+	byID := make(map[string]int, len(m.Items))
+	for i, it := range m.Items {
+		byID[it.ID] = i
+	}
+	x := &shardIndex{dirs: dirs, files: make([]*os.File, len(dirs)), locs: make(map[string][]mergeLoc, len(m.Items))}
+	for si, d := range dirs {
+		if err := shardManifest(d, manifestSHA); err != nil {
+			x.foreign = append(x.foreign, fmt.Sprintf("%s (%v)", d, err))
+		}
+		rp := filepath.Join(d, "results.jsonl")
+		if err := report.CheckRegularOrMissing(rp); err != nil {
+			x.close()
+			return nil, fmt.Errorf("merge: shard %s: %w", d, err)
+		}
+		f, err := os.Open(rp)
+		if err != nil {
+			x.close()
+			return nil, fmt.Errorf("merge: shard %s: %w", d, err)
+		}
+		x.files[si] = f
+		line := 0
+		err = ScanLines(f, func(off int64, b []byte) {
+			line++
+			var k RecordKey
+			if err := json.Unmarshal(b, &k); err != nil || k.ID == "" {
+				x.unreadable = append(x.unreadable, fmt.Sprintf("%s line %d", d, line))
+				return
+			}
+			i, ok := byID[k.ID]
+			if !ok {
+				x.unknown = append(x.unknown, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
+				return
+			}
+			if it := m.Items[i]; k.Kind != it.Kind || k.Path != it.Path || k.Parameters.Key() != it.Params.Key() {
+				x.stale = append(x.stale, fmt.Sprintf("%q (%s line %d)", k.ID, d, line))
+			}
+			if err := CheckRecordDigest(b); err != nil {
+				x.edited = append(x.edited, fmt.Sprintf("%q (%s line %d: %v)", k.ID, d, line, err))
+			} else if k.Status == models.StatusOK && len(k.Input.SHA256) != 64 {
+				x.edited = append(x.edited, fmt.Sprintf("%q (%s line %d: ok without an input sha256)", k.ID, d, line))
+			}
+			x.locs[k.ID] = append(x.locs[k.ID], mergeLoc{si, off, len(b)})
+		})
+		if err != nil {
+			x.close()
+			return nil, fmt.Errorf("merge: read %s: %w", d, err)
+		}
+	}
+	return x, nil
+}
+
+// problems lists, in one error, every item missing from or duplicated
+// across the shards and every problem found while reading them.
+func (x *shardIndex) problems(m *models.Manifest) error {
+	var missing, dup []string
+	for _, it := range m.Items {
+		switch l := x.locs[it.ID]; {
+		case len(l) == 0:
+			missing = append(missing, fmt.Sprintf("%q", it.ID))
+		case len(l) > 1:
+			var where []string
+			for _, at := range l {
+				where = append(where, x.dirs[at.shard])
+			}
+			dup = append(dup, fmt.Sprintf("%q (%s)", it.ID, strings.Join(where, ", ")))
+		}
+	}
+	var probs []string
+	for _, p := range []struct {
+		what string
+		ids  []string
+	}{{"missing", missing}, {"duplicated", dup}, {"not in the manifest", x.unknown},
+		{"run with other parameters, kind or path than the manifest's (stale shard)", x.stale}, {"unreadable", x.unreadable},
+		{"edited after they were written", x.edited}, {"shards not run from this manifest", x.foreign}} {
+		if len(p.ids) > 0 {
+			probs = append(probs, fmt.Sprintf("%d %s: %s", len(p.ids), p.what, ListIDs(p.ids)))
+		}
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("merge: %d items in the manifest; nothing written:\n  %s", len(m.Items), strings.Join(probs, "\n  "))
+	}
+	return nil
 }
 
 // shardManifest checks that shard folder d was run from the manifest
