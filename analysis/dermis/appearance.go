@@ -1,6 +1,10 @@
 package dermis
 
-import "math"
+import (
+	"math"
+
+	"github.com/histocount/histocount/analysis/internal/threshold"
+)
 
 // Appearance-based layers, for views where the position from the glass
 // does not work: tiles cut from inside a section (no glass or surface in
@@ -51,7 +55,7 @@ func (s *section) appearanceEpidermis() []bool {
 	if len(vals) < 100 {
 		return out
 	}
-	t := otsu(vals)
+	t := threshold.Otsu(vals)
 	var hi, lo []float32
 	for _, v := range vals {
 		if v > t {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
 )
@@ -145,9 +146,7 @@ func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Resu
 	if implausibleCal {
 		cal = models.Calibration{} // an absurd file calibration is not believed
 	}
-	if opt.PixelSizeUM > 0 {
-		cal = models.Calibration{PixelSizeUM: opt.PixelSizeUM, Source: "flag"}
-	}
+	cal = cal.WithPixelSize(opt.PixelSizeUM)
 	if opt.IntervalUM <= 0 {
 		opt.IntervalUM = 50
 	}
@@ -481,7 +480,7 @@ func (s *section) segmentTissue() bool {
 	gaussBlur(sm, 1)
 	// Otsu splits glass from well-stained tissue, but pale loose dermis sits
 	// between: cap the threshold a few noise SDs above the glass level.
-	thr := otsu(sm.v)
+	thr := threshold.Otsu(sm.v)
 	// glass level: the histogram mode below the Otsu threshold; its noise
 	// from the half-width of the peak's dark side.
 	const bw = 0.005

@@ -3,6 +3,8 @@ package dermis
 import (
 	"encoding/json"
 	"math"
+
+	"github.com/histocount/histocount/models"
 )
 
 // Class names used in the GeoJSON export, as QuPath shows them.
@@ -39,7 +41,7 @@ func (r *Result) GeoJSON() ([]byte, error) {
 		l := r.RegionLabels[i]
 		coords := make([][2]float64, 0, len(ring)+1)
 		for _, p := range ring {
-			coords = append(coords, [2]float64{round3(p.X), round3(p.Y)})
+			coords = append(coords, [2]float64{models.Round3(p.X), models.Round3(p.Y)})
 		}
 		coords = append(coords, coords[0]) // closed ring
 		c := layerColour[l]
@@ -55,7 +57,7 @@ func (r *Result) GeoJSON() ([]byte, error) {
 			if math.IsNaN(p.X) || math.IsNaN(p.Y) {
 				continue
 			}
-			coords = append(coords, [2]float64{round3(p.X), round3(p.Y)})
+			coords = append(coords, [2]float64{models.Round3(p.X), models.Round3(p.Y)})
 		}
 		if len(coords) < 2 {
 			return

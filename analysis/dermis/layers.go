@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/models"
 )
 
@@ -62,7 +63,7 @@ func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) 
 	if len(vals) < 50 {
 		return epi, 0
 	}
-	t0 := otsu(vals)
+	t0 := threshold.Otsu(vals)
 	var hi, lo []float32
 	for _, v := range vals {
 		if v > t0 {
@@ -369,7 +370,6 @@ func (s *section) buildLabels() {
 }
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
-func round3(v float64) float64 { return math.Round(v*1e3) / 1e3 }
 
 // fibresAndNuclei measures the dermal fibre area fraction and counts the
 // dermal nuclei.
@@ -399,14 +399,14 @@ func (s *section) fibresAndNuclei() {
 		}
 		tn := float32(0.25)
 		if len(dermVals) > 50 {
-			tn = max(tn, otsu(append([]float32(nil), dermVals...)))
+			tn = max(tn, threshold.Otsu(append([]float32(nil), dermVals...)))
 		}
 		for i, l := range s.labels {
 			dark[i] = l == LabelDermis && s.hConc.v[i] > tn
 		}
 	} else {
 		med := quantile(append([]float32(nil), dermVals...), 0.5)
-		t := max(otsu(append([]float32(nil), dermVals...)), 1.5*med)
+		t := max(threshold.Otsu(append([]float32(nil), dermVals...)), 1.5*med)
 		for i, l := range s.labels {
 			if l == LabelDermis && s.odSum.v[i] > t {
 				fib++
@@ -414,7 +414,7 @@ func (s *section) fibresAndNuclei() {
 			}
 		}
 	}
-	sec.FibreAreaPct = round3(100 * float64(fib) / float64(nDerm))
+	sec.FibreAreaPct = models.Round3(100 * float64(fib) / float64(nDerm))
 	// Nuclei: compact dark blobs of nuclear size.
 	lo, hi := s.px(2, 1.2), s.px(8, 8)
 	minA, maxA := math.Pi*lo*lo, 1.5*math.Pi*hi*hi
@@ -448,7 +448,7 @@ func (s *section) fibresAndNuclei() {
 	if s.umPx > 0 {
 		mm2 := float64(nDerm) * s.umPx * s.umPx / 1e6
 		sec.DermalAreaMM2 = round4(mm2)
-		sec.NucleiPerMM2 = round3(float64(count) / mm2)
+		sec.NucleiPerMM2 = models.Round3(float64(count) / mm2)
 	}
 }
 

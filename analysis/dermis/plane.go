@@ -89,50 +89,6 @@ func normalisedBlur(f *plane, m []bool, sigma float64) *plane {
 	return num
 }
 
-// otsu returns the threshold maximising between-class variance of vals.
-func otsu(vals []float32) float32 {
-	if len(vals) == 0 {
-		return 0
-	}
-	lo, hi := vals[0], vals[0]
-	for _, v := range vals {
-		lo = min(lo, v)
-		hi = max(hi, v)
-	}
-	if hi <= lo {
-		return lo
-	}
-	const nb = 256
-	var hist [nb]float64
-	sc := float32(nb-1) / (hi - lo)
-	for _, v := range vals {
-		hist[int((v-lo)*sc)]++
-	}
-	total := float64(len(vals))
-	var sumAll float64
-	for i, c := range hist {
-		sumAll += float64(i) * c
-	}
-	var wB, sumB, best float64
-	bi := 0
-	for i := 0; i < nb; i++ {
-		wB += hist[i]
-		if wB == 0 {
-			continue
-		}
-		wF := total - wB
-		if wF == 0 {
-			break
-		}
-		sumB += float64(i) * hist[i]
-		mB, mF := sumB/wB, (sumAll-sumB)/wF
-		if bv := wB * wF * (mB - mF) * (mB - mF); bv > best {
-			best, bi = bv, i
-		}
-	}
-	return lo + (float32(bi)+0.5)/sc
-}
-
 // quantile returns the q-quantile (0..1) of vals; vals is reordered.
 func quantile(vals []float32, q float64) float32 {
 	if len(vals) == 0 {

@@ -181,7 +181,7 @@ func (s *section) measureThickness() {
 	fin := float64(s.f)
 	sec.Epidermis.Unit, sec.Dermis.Unit = sec.Unit, sec.Unit
 	if s.cal.Known() {
-		sec.IntervalPx = round3(s.opt.IntervalUM / s.cal.PixelSizeUM)
+		sec.IntervalPx = models.Round3(s.opt.IntervalUM / s.cal.PixelSizeUM)
 	} else {
 		sec.IntervalPx = s.opt.IntervalUM
 	}
@@ -204,13 +204,13 @@ func (s *section) measureThickness() {
 	distEpi := chamferDist(s.epi, w, h)
 	scMax := s.scMax()
 	ok := make([]bool, len(c))
-	any := false
+	anyOK := false
 	for i, p := range c {
 		onBorder := p.X <= 1 || p.Y <= 1 || p.X >= w-2 || p.Y >= h-2
 		ok[i] = !onBorder && float64(distEpi[p.Y*w+p.X]) <= scMax+1.5
-		any = any || ok[i]
+		anyOK = anyOK || ok[i]
 	}
-	if !any || s.tEst <= 0 {
+	if !anyOK || s.tEst <= 0 {
 		sec.QC = append(sec.QC, models.QCNoEpidermis, models.QCSectionPartial)
 		return
 	}
@@ -229,7 +229,7 @@ func (s *section) measureThickness() {
 	for _, run := range runs {
 		totalL += s.measureRun(run, hw, &ep, &de, &deFull, &sc, &lower)
 	}
-	sec.SurfaceLength = round3(s.toUnit(totalL))
+	sec.SurfaceLength = models.Round3(s.toUnit(totalL))
 	denseMed := 0.0
 	if s.band != nil {
 		denseMed = s.markBand()
@@ -413,7 +413,7 @@ func (s *section) stats(vInputPx []float64) models.LayerThickness {
 		v[i] = x
 	}
 	mean, sd, med, lo, hi := describe(v)
-	return models.LayerThickness{Unit: u, Mean: round3(mean), SD: round3(sd), Median: round3(med), Min: round3(lo), Max: round3(hi), N: len(v)}
+	return models.LayerThickness{Unit: u, Mean: models.Round3(mean), SD: models.Round3(sd), Median: models.Round3(med), Min: models.Round3(lo), Max: models.Round3(hi), N: len(v)}
 }
 
 // marchEpidermis walks along the normal n from p (working px) and returns

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
 	"github.com/histocount/histocount/report"
@@ -170,7 +171,7 @@ func batch[T any](ctx context.Context, bf batchFlags, paths []string, out *batch
 		v, err := analyse(ctx, i, path)
 		if err == nil {
 			// A NaN or ±Inf that slipped through fails this item, not the run.
-			err = checkEncodable(v)
+			err = kinds.CheckEncodable(v)
 		}
 		return v, err
 	}

@@ -1,15 +1,10 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
-	"github.com/histocount/histocount/analysis/cells"
-	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
@@ -17,7 +12,7 @@ import (
 // markerFlags are the two-channel (nuclei + proliferation marker) options
 // of `cells`.
 type markerFlags struct {
-	MarkerImage     string  // pairing pattern, see markerPath
+	MarkerImage     string  // pairing pattern, see kinds.Marker.Path
 	MarkerChannel   int     // RGB channel 1..3 or TIFF page of the marker; 0 = none given
 	MarkerThreshold float64 // fixed threshold on the nucleus score; 0 = automatic
 }
@@ -44,155 +39,19 @@ func (m *markerFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&m.MarkerThreshold, "marker-threshold", 0, "fixed threshold on the nucleus marker score (grey levels); 0 = automatic per image")
 }
 
+// marker is the pairing the flags give.
+func (m markerFlags) marker() kinds.Marker {
+	return kinds.Marker{Image: m.MarkerImage, Channel: m.MarkerChannel, Threshold: m.MarkerThreshold}
+}
+
 // enabled reports whether a marker is measured.
-func (m markerFlags) enabled() bool { return m.MarkerImage != "" || m.MarkerChannel > 0 }
+func (m markerFlags) enabled() bool { return m.marker().Enabled() }
 
 func (m markerFlags) check() error {
-	if m.MarkerChannel < 0 || m.MarkerChannel > 100_000 {
-		return usageErrorf("--marker-channel must be 1..100000, got %d", m.MarkerChannel)
-	}
-	if !(m.MarkerThreshold >= 0) {
-		return usageErrorf("--marker-threshold must be >= 0")
-	}
-	if m.MarkerImage != "" && !strings.Contains(m.MarkerImage, "{stem}") {
-		from, _, ok := strings.Cut(m.MarkerImage, "=")
-		if !ok || from == "" {
-			return usageErrorf("--marker-image must be FROM=TO or contain {stem}, got %q", m.MarkerImage)
-		}
+	if err := m.marker().Check(); err != nil {
+		return usageErrorf("%v", err)
 	}
 	return nil
-}
-
-var errNoMarkerPair = errors.New("no marker image")
-
-// markerPath returns the marker image paired with the nuclei image path.
-func (m markerFlags) markerPath(path string) (string, error) {
-	dir, base := filepath.Split(path)
-	if strings.Contains(m.MarkerImage, "{stem}") {
-		stem := strings.TrimSuffix(base, filepath.Ext(base))
-		p := strings.ReplaceAll(m.MarkerImage, "{stem}", stem)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		return p, nil
-	}
-	from, to, _ := strings.Cut(m.MarkerImage, "=")
-	i := strings.LastIndex(base, from)
-	if i < 0 {
-		return "", fmt.Errorf("%w: name %q does not contain %q (--marker-image %s)", errNoMarkerPair, base, from, m.MarkerImage)
-	}
-	return filepath.Join(dir, base[:i]+to+base[i+len(from):]), nil
-}
-
-// dropMarkerInputs removes from paths the marker images of other inputs
-// (a folder holding both channels), so each pair is analysed once.
-func (m markerFlags) dropMarkerInputs(paths []string) []string {
-	if m.MarkerImage == "" {
-		return paths
-	}
-	partner := map[string]bool{}
-	for _, p := range paths {
-		if mp, err := m.markerPath(p); err == nil && filepath.Clean(mp) != filepath.Clean(p) {
-			partner[filepath.Clean(mp)] = true
-		}
-	}
-	_, to, _ := strings.Cut(m.MarkerImage, "=")
-	var out []string
-	for _, p := range paths {
-		c := filepath.Clean(p)
-		if partner[c] {
-			continue
-		}
-		// An unpaired marker image (its nuclei image missing) is not a
-		// nuclei image either.
-		if to != "" && !strings.Contains(m.MarkerImage, "{stem}") {
-			if _, err := m.markerPath(p); err != nil && strings.Contains(filepath.Base(p), to) {
-				continue
-			}
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// loadMarkerPair decodes the nuclei and marker images of one field.
-func loadMarkerPair(path string, m markerFlags, loadOpt imageio.Options) (nuclei, marker *imageio.Image, markerFile string, err error) {
-	nuclei, err = imageio.Load(path, loadOpt)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("decode: %w", err)
-	}
-	markerFile = path
-	if m.MarkerImage != "" {
-		if markerFile, err = m.markerPath(path); err != nil {
-			return nuclei, nil, "", err
-		}
-		if _, serr := os.Stat(markerFile); serr != nil {
-			return nuclei, nil, markerFile, fmt.Errorf("%w: %s not found", errNoMarkerPair, imageio.DisplayName(markerFile))
-		}
-	}
-	mo := loadOpt
-	if m.MarkerChannel > 0 && (nuclei.Info.Pages > 1 || markerFile != path) {
-		// Page N of a multi-page file; a single-page marker file ignores it
-		// here and takes RGB channel N below.
-		mo.Page = m.MarkerChannel
-	}
-	marker, err = imageio.Load(markerFile, mo)
-	if err != nil && errors.Is(err, imageio.ErrNoPage) && markerFile != path {
-		mo.Page = loadOpt.Page
-		marker, err = imageio.Load(markerFile, mo)
-	}
-	if err != nil {
-		return nuclei, nil, markerFile, fmt.Errorf("decode marker %s: %w", imageio.DisplayName(markerFile), err)
-	}
-	if markerFile == path && marker.Info.Pages <= 1 {
-		// Marker is a channel of the nuclei image itself.
-		if nuclei.Channels != 3 {
-			return nuclei, nil, markerFile, fmt.Errorf("%w: --marker-channel %d without --marker-image needs a multi-page TIFF or an RGB image; %s has one channel", cells.ErrMarkerChannel, m.MarkerChannel, imageio.DisplayName(path))
-		}
-		nuclei = cells.WithoutChannel(nuclei, m.MarkerChannel)
-	}
-	return nuclei, marker, markerFile, nil
-}
-
-// markerChannelOf is the RGB channel to read from the decoded marker
-// image: N for an RGB marker, none for grey or a chosen page.
-func markerChannelOf(m markerFlags, marker *imageio.Image) int {
-	if marker.Channels == 3 && marker.Info.Pages <= 1 {
-		return m.MarkerChannel
-	}
-	return 0
-}
-
-// analyseMarkerImage is analyseCellsImage for a nuclei + marker pair.
-func analyseMarkerImage(row models.CellsImage, path, stem string, o cellsOptions, loadOpt imageio.Options, countOpt cells.Options) (cellsItem, error) {
-	nuclei, marker, _, err := loadMarkerPair(path, o.markerFlags, loadOpt)
-	if nuclei != nil {
-		row.Input = nuclei.Info
-	}
-	if err != nil {
-		return cellsItem{row: row}, err
-	}
-	ch := markerChannelOf(o.markerFlags, marker)
-	res, mr, err := cells.CountTwoChannel(nuclei, marker, countOpt, cells.MarkerOptions{Channel: ch, Threshold: o.MarkerThreshold})
-	if err != nil {
-		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
-	}
-	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
-	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
-	row.Marker = mr.Summary()
-	if res.Overlay != nil {
-		if err := report.WritePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
-			return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)
-		}
-	}
-	if res.Labels != nil {
-		if err := report.WritePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
-			return cellsItem{row: row}, fmt.Errorf("write labels: %w", err)
-		}
-	}
-	vol := cells.FieldVolumeUL(nuclei.Width, nuclei.Height, res.Calibration.PixelSizeUM, o.DepthUM)
-	return cellsItem{row: row, volumeUL: vol}, nil
 }
 
 // Marker columns appended to images.csv, objects.csv and samples.csv in

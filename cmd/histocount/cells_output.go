@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/internal/job"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
@@ -35,8 +37,8 @@ func newCellsSamples() *cellsSamples {
 	return &cellsSamples{acc: map[string]*cells.SampleAccumulator{}}
 }
 
-func (s *cellsSamples) add(it cellsItem) {
-	r := it.row
+func (s *cellsSamples) add(it kinds.CellsItem) {
+	r := it.Row
 	a := s.acc[r.Sample]
 	if a == nil {
 		a = &cells.SampleAccumulator{Name: r.Sample}
@@ -44,7 +46,7 @@ func (s *cellsSamples) add(it cellsItem) {
 		s.order = append(s.order, r.Sample)
 	}
 	if r.Status == models.StatusOK {
-		a.Add(r.Live, r.Dead, it.volumeUL, r.QC)
+		a.Add(r.Live, r.Dead, it.VolumeUL, r.QC)
 		if r.Marker != nil {
 			if s.markerPos == nil {
 				s.markerPos, s.markerN = map[string]int{}, map[string]int{}
@@ -62,7 +64,7 @@ func (s *cellsSamples) summaries(ch models.Chamber) []models.CellsSample {
 	for _, name := range s.order {
 		out = append(out, s.acc[name].Summary(ch))
 	}
-	return finiteSamples(out)
+	return kinds.FiniteSamples(out)
 }
 
 // addMarkers sets each sample's pooled proliferating fraction (Wilson 95 %
@@ -161,5 +163,5 @@ func noConcentrationNote(w io.Writer, list []models.CellsSample, pixelSizeUM flo
 		why = "the imaged volume is unknown"
 	}
 	fmt.Fprintf(w, "histocount: no concentration computed for %d of %d samples (%s): %s\n",
-		len(names), len(list), listIDs(names), why)
+		len(names), len(list), job.ListIDs(names), why)
 }

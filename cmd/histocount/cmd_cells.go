@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/histocount/histocount/analysis/cells"
-	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
 	"github.com/histocount/histocount/report"
@@ -118,16 +117,10 @@ func runCellsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if paths = o.dropMarkerInputs(paths); len(paths) == 0 {
+	if paths = o.marker().DropMarkerInputs(paths); len(paths) == 0 {
 		return fmt.Errorf("no nuclei images left in %s once the marker images (--marker-image %s) are set aside", strings.Join(inputs, " "), o.MarkerImage)
 	}
 	return finishBatch("cells", o.batchFlags, o.Report, runCells(ctx, o, paths, sampler(paths), stderr), stdout, stderr)
-}
-
-// cellsItem is what a worker hands the collector for one image.
-type cellsItem struct {
-	row      models.CellsImage
-	volumeUL float64 // chamber volume imaged, µl; 0 when unknown
 }
 
 func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampleOf, stderr io.Writer) error {
@@ -158,19 +151,20 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 	}
 	defer out.abort()
 	samples := newCellsSamples()
-	work := func(ctx context.Context, i int, path string) (cellsItem, error) {
-		return analyseCellsImage(i, path, stems[i], o, sampler, loadOpt, countOpt)
+	req := kinds.CellsRequest{Stain: o.Stain, DepthUM: o.DepthUM, Marker: o.marker(), Sample: sampler, Load: loadOpt, Count: countOpt}
+	work := func(ctx context.Context, i int, path string) (kinds.CellsItem, error) {
+		return kinds.Cells(i, path, kinds.Output{Dir: o.Out, Stem: stems[i]}, req)
 	}
-	emit := func(r pipeline.Result[cellsItem]) (string, string, []string, error) {
+	emit := func(r pipeline.Result[kinds.CellsItem]) (string, string, []string, error) {
 		it := r.Value
 		if r.Err != nil {
-			it.row = failedCellsRow(it.row, r.Index, paths[r.Index], o.Stain, r.Err)
+			it.Row = failedCellsRow(it.Row, r.Index, paths[r.Index], o.Stain, r.Err)
 		} else {
-			it.row.Status = models.StatusOK
+			it.Row.Status = models.StatusOK
 		}
 		samples.add(it)
-		ns.add(it.row)
-		return it.row.Image, it.row.Status, it.row.QC, writeRow(out, it.row)
+		ns.add(it.Row)
+		return it.Row.Image, it.Row.Status, it.Row.QC, writeRow(out, it.Row)
 	}
 	finish := func(sum models.RunSummary) error {
 		list := samples.summaries(chamber)
@@ -179,7 +173,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		}
 		var sc *report.CSV
 		if nuclei {
-			list = nucleiNoRelease(list)
+			list = kinds.NucleiNoRelease(list)
 			sc, err = nucleiSamplesCSV(o.Out, list, ns, marker)
 		} else {
 			sc, err = cellsSamplesCSV(o.Out, list)
@@ -199,7 +193,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 // failedCellsRow turns a failed item into its error row: counts cleared,
 // the reason on one line.
 func failedCellsRow(row models.CellsImage, index int, path, stain string, err error) models.CellsImage {
-	row.Status, row.Error = models.StatusError, oneLine(err.Error())
+	row.Status, row.Error = models.StatusError, kinds.OneLine(err.Error())
 	row.Live, row.Dead, row.Total, row.ViabilityPct, row.Objects = 0, 0, 0, 0, nil
 	row.Index, row.Stain = index, stain
 	if row.Image == "" {
@@ -217,50 +211,4 @@ func cellsParams(o cellsOptions) map[string]string {
 		"max_pixels": fmt.Sprint(o.MaxPixels), "nuclei_method": o.NucleiMethod,
 		"marker_image": o.MarkerImage, "marker_channel": fmt.Sprint(o.MarkerChannel), "marker_threshold": fmt.Sprint(o.MarkerThreshold),
 	}
-}
-
-func oneLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-// analyseCellsImage decodes, counts and writes the overlay/labels of one
-// image. It is the per-item work of `cells` and of manifest items of kind
-// cells. The returned item always carries the row, also on error.
-func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleOf, loadOpt imageio.Options, countOpt cells.Options) (cellsItem, error) {
-	row := models.CellsImage{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}
-	sample, serr := sampler(path)
-	row.Sample = sample
-	if serr != nil {
-		return cellsItem{row: row}, serr
-	}
-	if o.markerFlags.enabled() {
-		return analyseMarkerImage(row, path, stem, o, loadOpt, countOpt)
-	}
-	img, err := imageio.Load(path, loadOpt)
-	if err != nil {
-		return cellsItem{row: row}, fmt.Errorf("decode: %w", err)
-	}
-	row.Input = img.Info
-	res, err := cells.Count(img, countOpt)
-	if err != nil {
-		return cellsItem{row: row}, fmt.Errorf("analyse: %w", err)
-	}
-	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
-	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
-	if res.Overlay != nil {
-		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
-			row.QC = overlayNotWritten(row.QC, err)
-		}
-	}
-	if res.Labels != nil {
-		if err := writePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
-			row.QC = overlayNotWritten(row.QC, err)
-		}
-	}
-	vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, o.DepthUM)
-	return cellsItem{row: row, volumeUL: vol}, nil
 }

@@ -2,19 +2,19 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/histocount/histocount/analysis/colonies"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/job"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
 )
@@ -166,7 +166,7 @@ func runColoniesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 // replicate count.
 func warnUnusedPlates(plates map[string]models.PlateEntry, paths []string, log *slog.Logger) {
 	if _, _, unused := colonies.AssignPlates(plates, paths); len(unused) > 0 {
-		log.Warn("plate map rows without an input image", "images", listIDs(unused))
+		log.Warn("plate map rows without an input image", "images", job.ListIDs(unused))
 	}
 }
 
@@ -222,11 +222,6 @@ func parseROI(s string, maxPixels int64) (*colonies.ROI, error) {
 	return &colonies.ROI{Mask: maskOf(img)}, nil
 }
 
-// errNeedsPixelSize fails an image whose colony threshold is in µm but
-// whose pixel size is unknown: counting it with the automatic threshold
-// would silently change the definition of a colony.
-var errNeedsPixelSize = errors.New("the colony threshold is in µm but the image has no pixel size: give --pixel-size (pixel_size_um) or calibrated images")
-
 func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *colonies.ROI, plates map[string]models.PlateEntry, stderr io.Writer) error {
 	stems := outputStems(paths)
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", coloniesImageHeader}, {"objects.csv", coloniesObjectHeader}},
@@ -237,7 +232,7 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 	}
 	defer out.abort()
 	copt := o.countOptions(roi)
-	cfe := &cfeRows{}
+	cfe := &kinds.CFERows{}
 	var entries []models.PlateEntry
 	var found []bool
 	if plates != nil {
@@ -249,8 +244,7 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 			e := entries[i]
 			p.Sample, p.Replicate, p.CellsSeeded = e.Sample, e.Replicate, e.CellsSeeded
 		}
-		return analysePlate(p, path, filepath.Join(o.Out, "overlays", stems[i]+".png"), filepath.Join(o.Out, "labels", stems[i]+".png"),
-			copt, o.limits(), plates != nil)
+		return kinds.Colonies(p, path, kinds.Output{Dir: o.Out, Stem: stems[i]}, copt, o.limits(), plates != nil)
 	}
 	emit := func(r pipeline.Result[models.ColonyPlateResult]) (string, string, []string, error) {
 		p := r.Value
@@ -260,14 +254,14 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 			p.Status = models.StatusOK
 		}
 		if plates != nil && p.Sample != "" {
-			cfe.add(p)
+			cfe.Add(p)
 		}
 		return p.Image, p.Status, p.QC, writeColonyRows(out, p)
 	}
 	finish := func(sum models.RunSummary) error {
 		tail := []field{}
 		if plates != nil {
-			samples := cfe.summaries()
+			samples := cfe.Summaries()
 			sc, err := cfeSamplesCSV(o.Out, samples)
 			if err != nil {
 				return err
@@ -284,7 +278,7 @@ func runColonies(ctx context.Context, o coloniesOptions, paths []string, roi *co
 // plate-map entry and input description kept, the reason on one line.
 func failedPlate(p models.ColonyPlateResult, index int, path string, err error) models.ColonyPlateResult {
 	return models.ColonyPlateResult{Index: index, Image: path, Sample: p.Sample, Replicate: p.Replicate, CellsSeeded: p.CellsSeeded,
-		Status: models.StatusError, Error: oneLine(err.Error()), Input: p.Input}
+		Status: models.StatusError, Error: kinds.OneLine(err.Error()), Input: p.Input}
 }
 
 func coloniesParams(o coloniesOptions) map[string]string {
@@ -292,49 +286,4 @@ func coloniesParams(o coloniesOptions) map[string]string {
 		"min_colony_diameter_um": fmt.Sprint(o.MinDiameterUM), "min_colony_area_um2": fmt.Sprint(o.MinAreaUM2),
 		"min_colony_area_px": fmt.Sprint(o.MinAreaPx), "min_colony_diameter_px": fmt.Sprint(o.MinDiamPx), "min_cells": fmt.Sprint(o.MinCells), "cell_area_um2": fmt.Sprint(o.CellAreaUM2), "cell_area_px": fmt.Sprint(o.CellAreaPx),
 		"roi": o.ROI, "plate_map": o.PlateMap, "max_pixels": fmt.Sprint(o.MaxPixels)}
-}
-
-// analysePlate decodes and counts one dish (p carries its index, path and
-// plate-map entry) and writes its overlay and label image when asked. It
-// is the per-item work of `colonies` and of manifest items of kind
-// colonies. The returned result always carries what is known, also on
-// error. withCFE adds the per-dish CFE, or the no_cells_seeded flag.
-func analysePlate(p models.ColonyPlateResult, path, overlayPath, labelsPath string, copt colonies.Options, limits imageio.Options, withCFE bool) (models.ColonyPlateResult, error) {
-	img, err := imageio.Load(path, limits)
-	if err != nil {
-		return p, fmt.Errorf("decode: %w", err)
-	}
-	p.Input = img.Info
-	umThreshold := copt.MinColonyAreaUM2 > 0 || copt.MinColonyDiameterUM > 0 || (copt.MinCells > 0 && copt.CellAreaUM2 > 0 && copt.CellAreaPx == 0)
-	if umThreshold && copt.MinColonyAreaPx == 0 && copt.PixelSizeUM <= 0 && !img.Calibration.Known() {
-		return p, errNeedsPixelSize
-	}
-	res, err := colonies.Count(img, copt)
-	if err != nil {
-		return p, fmt.Errorf("analyse: %w", err)
-	}
-	p.Polarity, p.Colonies, p.RejectedClusters = res.Polarity, len(res.Colonies), len(res.Rejected)
-	p.CoveredAreaPct, p.Dish, p.Calibration, p.QC = res.CoveredAreaPct, res.Dish, res.Calibration, res.QC
-	p.Colonies, p.EstimatedColonies = res.Count(), res.EstimatedColonies
-	p.SizeRule, p.MinColonyAreaPx = res.SizeRule, res.MinColonyAreaPx
-	p.Objects = append(append(make([]models.Colony, 0, len(res.Colonies)+len(res.Rejected)), res.Colonies...), res.Rejected...)
-	if withCFE {
-		pct, ok, qc := colonies.DishCFE(p.Colonies, p.CellsSeeded)
-		if ok {
-			p.CFEPct = models.Round3(pct)
-		}
-		p.QC = append(p.QC, qc...)
-	}
-	if res.Overlay != nil {
-		drawColonyLegend(res.Overlay)
-		if err := writePNG(overlayPath, res.Overlay); err != nil {
-			p.QC = overlayNotWritten(p.QC, err)
-		}
-	}
-	if res.Labels != nil {
-		if err := writePNG(labelsPath, res.Labels); err != nil {
-			p.QC = overlayNotWritten(p.QC, err)
-		}
-	}
-	return p, nil
 }

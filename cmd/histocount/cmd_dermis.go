@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/histocount/histocount/analysis/dermis"
-	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/pipeline"
 	"github.com/histocount/histocount/report"
@@ -85,11 +84,6 @@ func runDermisCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return finishBatch("dermis", o.batchFlags, *withReport, runDermis(ctx, o, paths, stderr), stdout, stderr)
 }
 
-type dermisItem struct {
-	section      models.DermisSection
-	measurements []dermis.Measurement
-}
-
 func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.Writer) error {
 	stems := outputStems(paths)
 	params := map[string]string{"stain": o.Stain, "pixel_size_um": fmt.Sprint(o.PixelSizeUM), "interval_um": fmt.Sprint(o.IntervalUM),
@@ -100,20 +94,21 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 		return err
 	}
 	defer out.abort()
-	work := func(ctx context.Context, i int, path string) (dermisItem, error) {
-		return analyseSection(ctx, i, path, stems[i], o)
+	opt := dermis.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, IntervalUM: o.IntervalUM, Overlay: o.Overlays, Labels: o.SaveLabels}
+	work := func(ctx context.Context, i int, path string) (kinds.DermisItem, error) {
+		return kinds.Dermis(ctx, i, path, kinds.Output{Dir: o.Out, Stem: stems[i]}, opt, o.limits())
 	}
-	emit := func(r pipeline.Result[dermisItem]) (string, string, []string, error) {
+	emit := func(r pipeline.Result[kinds.DermisItem]) (string, string, []string, error) {
 		it := r.Value
-		s := &it.section
+		s := &it.Section
 		s.Index = r.Index
 		if s.Image == "" {
 			s.Image = paths[r.Index]
 		}
 		if r.Err != nil {
-			*s = models.DermisSection{Index: r.Index, Image: paths[r.Index], Status: models.StatusError, Error: oneLine(r.Err.Error()),
+			*s = models.DermisSection{Index: r.Index, Image: paths[r.Index], Status: models.StatusError, Error: kinds.OneLine(r.Err.Error()),
 				Stain: o.Stain, Input: s.Input}
-			it.measurements = nil
+			it.Measurements = nil
 		}
 		return s.Image, s.Status, s.QC, writeDermisRows(out, it)
 	}
@@ -123,46 +118,8 @@ func runDermis(ctx context.Context, o dermisOptions, paths []string, stderr io.W
 	return batch(ctx, o.batchFlags, paths, out, stderr, work, emit, finish)
 }
 
-// analyseSection decodes and measures one section and writes its overlay,
-// label image and GeoJSON.
-func analyseSection(ctx context.Context, i int, path, stem string, o dermisOptions) (dermisItem, error) {
-	it := dermisItem{section: models.DermisSection{Index: i, Image: path, Stain: o.Stain, Input: models.InputInfo{Path: path}}}
-	img, err := imageio.Load(path, o.limits())
-	if err != nil {
-		return it, fmt.Errorf("decode: %w", err)
-	}
-	it.section.Input = img.Info
-	res, err := dermis.MeasureContext(ctx, img, dermis.Options{Stain: o.Stain, PixelSizeUM: o.PixelSizeUM, IntervalUM: o.IntervalUM,
-		Overlay: o.Overlays, Labels: o.SaveLabels})
-	if err != nil {
-		return it, fmt.Errorf("analyse: %w", err)
-	}
-	it.section, it.measurements = res.Section, res.Measurements
-	it.section.Index, it.section.Image = i, path
-	if res.Overlay != nil {
-		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
-			it.section.QC = overlayNotWritten(it.section.QC, err)
-		}
-	}
-	if o.SaveLabels {
-		if res.Labels != nil {
-			if err := writePNG(filepath.Join(o.Out, "labels", stem+".png"), res.Labels); err != nil {
-				it.section.QC = overlayNotWritten(it.section.QC, err)
-			}
-		}
-		gj, err := res.GeoJSON()
-		if err != nil {
-			return it, fmt.Errorf("geojson: %w", err)
-		}
-		if err := writeFile(filepath.Join(o.Out, "geojson", stem+".geojson"), gj); err != nil {
-			it.section.QC = overlayNotWritten(it.section.QC, err)
-		}
-	}
-	return it, nil
-}
-
-func writeDermisRows(out *batchOutput, it dermisItem) error {
-	s := it.section
+func writeDermisRows(out *batchOutput, it kinds.DermisItem) error {
+	s := it.Section
 	ok := s.Status == models.StatusOK
 	um := ok && s.Unit == models.UnitUM
 	px := s.Calibration.PixelSizeUM
@@ -208,7 +165,7 @@ func writeDermisRows(out *batchOutput, it dermisItem) error {
 	if um {
 		scale = px
 	}
-	for i, m := range it.measurements {
+	for i, m := range it.Measurements {
 		if err := out.row("measurements.csv", []string{s.Image, report.I(i), report.F(r3(m.Surface.X)), report.F(r3(m.Surface.Y)),
 			report.F(r3(m.Normal.X)), report.F(r3(m.Normal.Y)), report.F(r3(m.CorneumPx * scale)), report.F(r3(m.EpidermisPx * scale)),
 			finiteOrEmpty(m.DermisPx * scale), s.Unit, fmt.Sprint(m.DermisLowerBound)}); err != nil {

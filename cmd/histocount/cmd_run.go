@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/histocount/histocount/internal/job"
 	"github.com/histocount/histocount/models"
-	"github.com/histocount/histocount/pipeline"
 	"github.com/histocount/histocount/report"
 )
 
@@ -82,21 +83,11 @@ type runOptions struct {
 	AllowOutsideRoot bool
 }
 
-// journalName is the file in --out that receives every finished item as
-// soon as it is done (one flushed line each), so that a killed run (kill
-// -9, out of memory, node lost) keeps its work: the next run reads it
-// like an earlier results.jsonl. It is removed once results.jsonl is
-// committed.
-const journalName = "results.partial.jsonl"
-
 // runTestHooks let tests observe and interrupt a run; nil in production.
 var runTestHooks struct {
 	beforeAnalyse func(id string) // called by workers before an item is analysed (not when reused)
 	afterItem     func(done int)  // called by the sink after each record is written
 }
-
-// errNotStarted marks items the pipeline dispatched after cancellation.
-var errNotStarted = errors.New("not started: run interrupted")
 
 func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o runOptions
@@ -115,9 +106,9 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return usageErrorf("run needs exactly one manifest (a file or -), got %d arguments", len(pos))
 	}
-	shard, err := parseShard(o.Shard, os.Getenv)
+	shard, err := job.ParseShard(o.Shard, os.Getenv)
 	if err != nil {
-		return err
+		return usageErrorf("%v", err)
 	}
 	root := o.Root
 	if o.AllowOutsideRoot {
@@ -133,9 +124,9 @@ func runRunCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	j := &runJob{o: o, m: m, manifestSHA: sha256Hex(data), baseDir: baseDir, shard: shard,
-		items: selectShard(m.Items, shard), stderr: stderr}
-	return finishRun(o, m.Items, *withReport, j.run(ctx), stdout, stderr)
+	c := job.Config{Manifest: m, ManifestSHA: sha256Hex(data), BaseDir: baseDir, Shard: shard,
+		Items: job.SelectShard(m.Items, shard), Stems: itemStems(m.Items)}
+	return finishRun(o, m.Items, *withReport, runJob(ctx, o, c, stderr), stdout, stderr)
 }
 
 // manifestChecks say what loadManifest checks beyond the manifest itself.
@@ -207,196 +198,69 @@ func summariseProblems(err error, file string) error {
 	return fmt.Errorf("%v\n  … and %d more problems (%s)", short, len(me.Problems)-maxListed, where)
 }
 
-// runJob is one `histocount run`: the items of one shard of a manifest.
-type runJob struct {
-	o           runOptions
-	m           *models.Manifest
-	manifestSHA string
-	baseDir     string
-	shard       *models.ShardRef
-	items       []models.ManifestItem
-	stderr      io.Writer
-
-	env  *itemEnv
-	prov models.ItemProvenance // template for every record
-	prev *previousResults
-}
-
-func (j *runJob) run(ctx context.Context) error {
+// runJob prepares --out and runs the job c with the options o: the
+// engine is internal/job; this is its wiring, logging and exit code.
+func runJob(ctx context.Context, o runOptions, c job.Config, stderr io.Writer) error {
 	started := time.Now()
-	o := j.o
-	log := newLogger(o.LogFormat, j.stderr)
+	log := newLogger(o.LogFormat, stderr)
 	setupThreads(o.Workers)
 	release, err := prepareOut(o.Out)
 	if err != nil {
 		return err
 	}
 	defer release()
-	resultsPath := filepath.Join(o.Out, "results.jsonl")
-	journalPath := filepath.Join(o.Out, journalName)
-	for _, p := range []string{resultsPath, journalPath} {
+	for _, p := range []string{filepath.Join(o.Out, job.ResultsFile), filepath.Join(o.Out, job.JournalFile)} {
 		if err := report.CheckRegularOrMissing(p); err != nil {
 			return usageErrorf("--out: %v", err)
 		}
 	}
-	if o.Fresh {
-		if err := os.Remove(journalPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
+	c.Out, c.Workers, c.Fresh, c.Overlays, c.Labels, c.Limits = o.Out, o.Workers, o.Fresh, o.Overlays, o.SaveLabels, o.limits()
+	c.Build, c.Log = provenance(started, nil), log
+	c.Progress = jobProgress{newProgress(len(c.Items), o.Quiet, log, stderr)}
+	c.BeforeAnalyse = func(id string) {
+		if h := runTestHooks.beforeAnalyse; h != nil {
+			h(id)
 		}
-	} else {
-		prev, err := openPrevious(resultsPath, journalPath)
-		if err != nil {
-			return err
-		}
-		defer prev.close()
-		if prev != nil && prev.bad > 0 {
-			log.Warn("resume: unreadable lines in the earlier results.jsonl are analysed again", "lines", prev.bad)
-		}
-		j.prev = prev
 	}
-	j.env = &itemEnv{out: o.Out, inputOpts: o.limits(), overlays: o.Overlays, labels: o.SaveLabels, stems: itemStems(j.m.Items)}
-	p := provenance(started, nil)
-	j.prov = models.ItemProvenance{Tool: p.Tool, Version: p.Version, Commit: p.Commit, OpenCVVersion: p.OpenCVVersion,
-		GoVersion: p.GoVersion, Host: p.Host}
-
-	out, err := report.Create(resultsPath)
+	c.AfterItem = func(done int) {
+		if h := runTestHooks.afterItem; h != nil {
+			h(done)
+		}
+	}
+	res, err := job.Run(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer out.Abort()
-	journal, err := report.OpenJournal(journalPath)
-	if err != nil {
-		return err
-	}
-	defer journal.Close()
-	var journalMu sync.Mutex
-	tally := newJobTally()
-	prog := newProgress(len(j.items), o.Quiet, log, j.stderr)
-	written := 0
-	type done struct {
-		rec  models.ItemResult
-		line []byte // the record's results line, newline included
-	}
-	work := func(ctx context.Context, _ int, it models.ManifestItem) (done, error) {
-		if ctx.Err() != nil {
-			return done{}, errNotStarted
-		}
-		rec := j.analyse(ctx, it)
-		line, err := encodeRecord(&rec)
-		if err != nil {
-			return done{}, err
-		}
-		if !rec.Provenance.Reused {
-			// Persist now, in completion order: a kill -9 keeps it.
-			journalMu.Lock()
-			err = journal.Append(line)
-			journalMu.Unlock()
-			if err != nil {
-				return done{}, fmt.Errorf("journal: %w", err)
-			}
-		}
-		return done{rec, line}, nil
-	}
-	sink := func(r pipeline.Result[done]) error {
-		if errors.Is(r.Err, errNotStarted) {
-			return nil
-		}
-		rec, line := r.Value.rec, r.Value.line
-		if r.Err != nil { // a panic in the analysis, or a record that could not be written
-			now := time.Now()
-			rec = j.record(j.items[r.Index])
-			rec.Status, rec.Error = models.StatusError, oneLine(r.Err.Error())
-			rec.Provenance = j.itemProvenance(now, now, j.items[r.Index].Resolve(j.baseDir))
-			var err error
-			if line, err = encodeRecord(&rec); err != nil {
-				return err
-			}
-		}
-		if _, err := out.Write(line); err != nil {
-			return err
-		}
-		tally.add(&rec)
-		written++
-		var itemErr error
-		if rec.Status != models.StatusOK {
-			itemErr = errors.New(rec.Error)
-		}
-		prog.item(rec.ID, itemErr, qcOf(&rec))
-		if runTestHooks.afterItem != nil {
-			runTestHooks.afterItem(written)
-		}
-		return nil
-	}
-	runErr := pipeline.Run(ctx, j.items, pipeline.Options{Workers: o.Workers}, work, sink)
-	prog.finish()
-	interrupted := ctx.Err() != nil
-	if runErr != nil && !interrupted {
-		// A disk failure: results.jsonl is not committed; what finished is
-		// in the journal and the next run resumes from it.
-		return fmt.Errorf("%w; results.jsonl not committed (finished items kept in %s for a resume)", runErr, journalPath)
-	}
-	tally.counts.Total = len(j.items)
-	tally.counts.Interrupted = len(j.items) - written
-	sum := models.JobSummary{SchemaVersion: models.SchemaVersion, JobID: j.m.JobID, Command: "run", Shard: j.shard,
-		ManifestItems: len(j.m.Items), Counts: tally.counts, ExitCode: jobExitCode(tally.counts, interrupted),
-		CellsSamples: tally.cellsSamples(), ColoniesSamples: tally.coloniesSamples(),
-		Provenance: jobProvenance(started, j.manifestSHA, o.Workers)}
-	if err := out.Commit(); err != nil {
-		return err
-	}
-	if err := writeSummary(o.Out, sum); err != nil {
-		return err
-	}
-	journal.Close()
-	if err := os.Remove(journalPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		log.Warn("could not remove the journal (harmless: the next run reads it like results.jsonl)", "error", err.Error())
-	}
+	sum := res.Summary
 	if !o.Quiet {
-		noConcentrationNote(j.stderr, sum.CellsSamples, 0, func(s string) bool { return tally.nuclei[s] })
+		noConcentrationNote(stderr, sum.CellsSamples, 0, res.Tally.Nuclei)
 	}
-	c := sum.Counts
-	log.Info("done", "out", o.Out, "items", c.Total, "ok", c.OK, "failed", c.Failed, "skipped", c.Skipped,
-		"interrupted", c.Interrupted, "flagged", c.Flagged, "seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))
+	n := sum.Counts
+	log.Info("done", "out", o.Out, "items", n.Total, "ok", n.OK, "failed", n.Failed, "skipped", n.Skipped,
+		"interrupted", n.Interrupted, "flagged", n.Flagged, "seconds", fmt.Sprintf("%.1f", time.Since(started).Seconds()))
 	return jobError(sum)
 }
 
-// record is an item's result line before analysis: its manifest metadata.
-func (j *runJob) record(it models.ManifestItem) models.ItemResult {
-	return models.ItemResult{SchemaVersion: models.SchemaVersion, ID: it.ID, Index: it.Index, Kind: it.Kind, Path: it.Path,
-		SampleID: it.SampleID, Subject: it.Subject, TimePointMonths: it.TimePointMonths, Replicate: it.Replicate,
-		Parameters: it.Params}
+// jobProgress shows a job's progress like a batch's.
+type jobProgress struct{ p *progress }
+
+func (j jobProgress) Item(id string, err error, qc []string) { j.p.item(id, err, qc) }
+func (j jobProgress) Finish()                                { j.p.finish() }
+
+// jobError turns a summary's exit code into the error main maps back to it.
+func jobError(s models.JobSummary) error {
+	switch s.ExitCode {
+	case ExitInterrupted:
+		return context.Canceled
+	case ExitFailure:
+		return errAllFailed{s.Counts.Failed}
+	case ExitPartial:
+		return errPartial{failed: s.Counts.Failed, total: s.Counts.Total}
+	}
+	return nil
 }
 
-func (j *runJob) itemProvenance(start, end time.Time, path string) models.ItemProvenance {
-	p := j.prov
-	p.Started, p.Finished = start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano)
-	p.ResolvedPath = path
-	return p
-}
-
-// analyse reuses or analyses one item; item failures are data in the
-// record, never an error.
-func (j *runJob) analyse(ctx context.Context, it models.ManifestItem) models.ItemResult {
-	start := time.Now()
-	path := it.Resolve(j.baseDir)
-	if rec, ok := j.prev.reuse(it, path); ok {
-		return rec
-	}
-	if runTestHooks.beforeAnalyse != nil {
-		runTestHooks.beforeAnalyse(it.ID)
-	}
-	rec := j.record(it)
-	if err := runKind(ctx, j.env, it, path, &rec); err != nil {
-		rec.Status, rec.Error = models.StatusError, oneLine(err.Error())
-		rec.Cells, rec.Colonies, rec.Dermis = nil, nil, nil
-		if rec.Input.SHA256 == "" {
-			if sha, n, err := hashFile(path); err == nil && n > 0 {
-				rec.Input = models.ItemInput{SHA256: sha, Bytes: n}
-			}
-		}
-	} else {
-		rec.Status = models.StatusOK
-	}
-	rec.Provenance = j.itemProvenance(start, time.Now(), path)
-	return rec
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/study"
 )
@@ -82,7 +83,7 @@ func runStudyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := checkEncodable(rep); err != nil {
+	if err := kinds.CheckEncodable(rep); err != nil {
 		return fmt.Errorf("study: %v; nothing written (a baseline or value out of range?)", err)
 	}
 	if err := study.WriteCSV(o.Out, rep); err != nil {

@@ -3,14 +3,8 @@ package main
 import (
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
 	"path/filepath"
 	"strings"
-
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
-	"golang.org/x/image/math/fixed"
 
 	"github.com/histocount/histocount/analysis/colonies"
 	"github.com/histocount/histocount/imageio"
@@ -74,30 +68,6 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 	return out.elem(p)
 }
 
-// cfeRows collects slim copies of the dishes (no objects) for the sample
-// table; a few dozen bytes per dish.
-type cfeRows struct{ rows []models.ColonyPlateResult }
-
-func (c *cfeRows) add(p models.ColonyPlateResult) {
-	var qc []string
-	for _, q := range p.QC {
-		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
-			qc = append(qc, q) // the flags colonies.SummariseCFE passes on to the sample
-		}
-	}
-	c.rows = append(c.rows, models.ColonyPlateResult{Sample: p.Sample, Status: p.Status, Colonies: p.Colonies,
-		CellsSeeded: p.CellsSeeded, QC: qc})
-}
-
-// summaries pools the dishes by sample (sorted by name): pooled CFE with
-// its exact Poisson 95 % interval, mean ± SD over replicate dishes.
-func (c *cfeRows) summaries() []models.CFESample {
-	if len(c.rows) == 0 {
-		return []models.CFESample{}
-	}
-	return colonies.SummariseCFE(c.rows)
-}
-
 // cfeSamplesCSV writes samples.csv's rows into its temporary file, for the
 // caller to commit.
 func cfeSamplesCSV(dir string, samples []models.CFESample) (*report.CSV, error) {
@@ -131,46 +101,4 @@ func maskOf(img *imageio.Image) *image.Gray {
 		}
 	}
 	return m
-}
-
-// Legend colours: the ones analysis/colonies draws the overlay with.
-var colonyLegend = []struct {
-	c    color.RGBA
-	text string
-}{
-	{color.RGBA{R: 0, G: 230, B: 0, A: 255}, "counted colony (numbered)"},
-	{color.RGBA{R: 255, G: 40, B: 40, A: 255}, "rejected: below colony size, or debris"},
-	{color.RGBA{R: 255, G: 210, B: 0, A: 255}, "analysed dish region"},
-}
-
-// drawColonyLegend draws the colour key in the overlay's bottom-left
-// corner, scaled with the image so that it stays legible.
-func drawColonyLegend(dst *image.RGBA) {
-	const line, pad, swatch = 16, 6, 10
-	face := basicfont.Face7x13
-	width := 0
-	for _, l := range colonyLegend {
-		width = max(width, font.MeasureString(face, l.text).Ceil())
-	}
-	key := image.NewRGBA(image.Rect(0, 0, pad*3+swatch+width, pad*2+line*len(colonyLegend)))
-	draw.Draw(key, key.Bounds(), image.NewUniform(color.RGBA{A: 255}), image.Point{}, draw.Src)
-	for i, l := range colonyLegend {
-		y := pad + i*line
-		draw.Draw(key, image.Rect(pad, y+3, pad+swatch, y+3+swatch), image.NewUniform(l.c), image.Point{}, draw.Src)
-		d := font.Drawer{Dst: key, Src: image.NewUniform(color.RGBA{R: 255, G: 255, B: 255, A: 255}), Face: face,
-			Dot: fixed.P(pad*2+swatch, y+12)}
-		d.DrawString(l.text)
-	}
-	b := dst.Bounds()
-	s := max(1, min(b.Dx(), b.Dy())/700)
-	kw, kh := key.Bounds().Dx()*s, key.Bounds().Dy()*s
-	if kw > b.Dx() || kh > b.Dy() {
-		return // too small an image for a legend
-	}
-	x0, y0 := b.Min.X, b.Max.Y-kh
-	for y := 0; y < kh; y++ {
-		for x := 0; x < kw; x++ {
-			dst.SetRGBA(x0+x, y0+y, key.RGBAAt(x/s, y/s))
-		}
-	}
 }

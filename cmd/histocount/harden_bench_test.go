@@ -3,6 +3,8 @@ package main
 import (
 	"testing"
 
+	"github.com/histocount/histocount/internal/job"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 )
 
@@ -18,9 +20,9 @@ func benchRow() models.CellsImage {
 }
 
 func BenchmarkCheckEncodable500(b *testing.B) {
-	it := cellsItem{row: benchRow(), volumeUL: 1e-4}
+	it := kinds.CellsItem{Row: benchRow(), VolumeUL: 1e-4}
 	for b.Loop() {
-		if err := checkEncodable(it); err != nil {
+		if err := kinds.CheckEncodable(it); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -30,7 +32,7 @@ func BenchmarkEncodeRecord500(b *testing.B) {
 	row := benchRow()
 	rec := models.ItemResult{ID: "x", Kind: "cells", Status: "ok", Cells: &row}
 	for b.Loop() {
-		if _, err := encodeRecord(&rec); err != nil {
+		if _, err := job.EncodeRecord(&rec); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -19,7 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/histocount/histocount/analysis/cells"
+	"github.com/histocount/histocount/internal/job"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 )
 
@@ -213,8 +214,8 @@ func TestCSVFormulaInjection(t *testing.T) {
 // A full disk that refuses the overlay keeps the analysed numbers: the
 // row stays ok with the overlay_not_written flag.
 func TestOverlayFullDiskKeepsResult(t *testing.T) {
-	writePNG = func(string, image.Image) error { return fmt.Errorf("write: %w", syscall.ENOSPC) }
-	t.Cleanup(func() { writePNG = defaultWritePNG })
+	kinds.WritePNG = func(string, image.Image) error { return fmt.Errorf("write: %w", syscall.ENOSPC) }
+	t.Cleanup(func() { kinds.WritePNG = defaultWritePNG })
 	out := t.TempDir()
 	code, log := runCLI(t, context.Background(), "cells", "--quiet", "--out", out, sampleTrypan, "../../testdata/samples/trypan/donor-A/b_886.png")
 	if code != ExitOK {
@@ -268,23 +269,6 @@ func TestStemsUnique(t *testing.T) {
 			t.Fatalf("stems collide or too long: %q", ps)
 		}
 		seen[s] = true
-	}
-}
-
-func TestFiniteGuards(t *testing.T) {
-	type inner struct{ v float64 }
-	if err := checkEncodable(struct {
-		row inner
-		xs  []float64
-	}{inner{1}, []float64{2, math.Inf(1)}}); err == nil || !strings.Contains(err.Error(), "xs[1]") {
-		t.Errorf("unexported +Inf not found: %v", err)
-	}
-	if err := checkEncodable(struct{ row inner }{inner{math.NaN()}}); err == nil {
-		t.Error("NaN not found")
-	}
-	s := finiteSample(models.CellsSample{Sample: "S", Release: cells.ReleasePass, VolumeUL: 1e-320, ViablePerML: math.Inf(1)})
-	if s.Release == cells.ReleasePass || s.ViablePerML != 0 || checkEncodable(s) != nil {
-		t.Errorf("sample with +Inf: %+v", s)
 	}
 }
 
@@ -436,7 +420,7 @@ func TestKill9KeepsFinishedItems(t *testing.T) {
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("child: %v, want killed\n%s", err, stderr.String())
 	}
-	journal := readLines(t, filepath.Join(out, journalName))
+	journal := readLines(t, filepath.Join(out, job.JournalFile))
 	if len(journal) != k {
 		t.Fatalf("journal holds %d records after kill -9, want %d", len(journal), k)
 	}
@@ -452,7 +436,7 @@ func TestKill9KeepsFinishedItems(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("killed + resumed results differ from an uninterrupted run")
 	}
-	if _, err := os.Stat(filepath.Join(out, journalName)); err == nil {
+	if _, err := os.Stat(filepath.Join(out, job.JournalFile)); err == nil {
 		t.Error("journal left after a complete run")
 	}
 	validateOutputs(t, out)
@@ -503,8 +487,8 @@ func TestMergeRefusesForeignAndEdited(t *testing.T) {
 	}
 }
 
-// defaultWritePNG restores writePNG after a test.
-var defaultWritePNG = writePNG
+// defaultWritePNG restores kinds.WritePNG after a test.
+var defaultWritePNG = kinds.WritePNG
 
 var _ = bufio.NewReader
 
@@ -574,31 +558,5 @@ func TestUnknownCommandOneLine(t *testing.T) {
 	code, log := runCLI(t, context.Background(), "cell", "x.png")
 	if code != ExitUsage || !strings.Contains(log, "did you mean cells?") || strings.Count(strings.TrimSpace(log), "\n") != 0 {
 		t.Errorf("exit %d:\n%s", code, log)
-	}
-}
-
-// A Slurm task resubmitted alone (--array=5: MIN = MAX = 5) runs shard 5,
-// not 0; an array numbered 1..N still maps to 0..N-1.
-func TestShardAutoLoneResubmission(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		m := map[string]string{}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return func(k string) string { return m[k] }
-	}
-	for _, c := range []struct {
-		env  func(string) string
-		want int
-	}{
-		{env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "5", "SLURM_ARRAY_TASK_MAX", "5"), 5},
-		{env("SLURM_ARRAY_TASK_ID", "1", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), 0},
-		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_MIN", "1", "SLURM_ARRAY_TASK_MAX", "8"), 7},
-		{env("SLURM_ARRAY_TASK_ID", "8", "SLURM_ARRAY_TASK_MIN", "8", "SLURM_ARRAY_TASK_MAX", "8"), 0},
-	} {
-		s, err := parseShard("auto/8", c.env)
-		if err != nil || s.Index != c.want {
-			t.Errorf("%v %v, want shard %d", s, err, c.want)
-		}
 	}
 }

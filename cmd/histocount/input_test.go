@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/histocount/histocount/internal/job"
 	"github.com/histocount/histocount/internal/tiffgen"
 	"github.com/histocount/histocount/models"
 )
@@ -127,7 +128,7 @@ func TestRunManifestFIFO(t *testing.T) {
 		}
 		t.Fatal("run blocked on a FIFO item")
 	}
-	if _, _, err := hashFile(fifo); err == nil || !strings.Contains(err.Error(), "FIFO") {
+	if _, _, err := job.HashFile(fifo); err == nil || !strings.Contains(err.Error(), "FIFO") {
 		t.Errorf("hashFile(FIFO) = %v", err)
 	}
 }

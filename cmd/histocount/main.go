@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/histocount/histocount/internal/job"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=…".
@@ -20,11 +22,11 @@ var (
 
 // Exit codes; documented in README.md and `histocount help exit-codes`.
 const (
-	ExitOK          = 0   // every input analysed (QC flags may be set)
-	ExitFailure     = 1   // the run failed: nothing or not all could be written, or every input failed
-	ExitUsage       = 2   // bad command line or manifest; nothing was analysed
-	ExitPartial     = 3   // some inputs failed; the others' results are written
-	ExitInterrupted = 130 // stopped by SIGINT/SIGTERM; finished items are written
+	ExitOK          = job.ExitOK          // every input analysed (QC flags may be set)
+	ExitFailure     = job.ExitFailure     // the run failed: nothing or not all could be written, or every input failed
+	ExitUsage       = 2                   // bad command line or manifest; nothing was analysed
+	ExitPartial     = job.ExitPartial     // some inputs failed; the others' results are written
+	ExitInterrupted = job.ExitInterrupted // stopped by SIGINT/SIGTERM; finished items are written
 )
 
 type command struct {

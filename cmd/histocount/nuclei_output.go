@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
@@ -108,13 +107,4 @@ func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSample
 		}
 	}
 	return sc, nil
-}
-
-// nucleiNoRelease clears the release verdict of nuclei samples: a nuclei
-// count is no viable-cell concentration to release a batch against.
-func nucleiNoRelease(list []models.CellsSample) []models.CellsSample {
-	for i := range list {
-		list[i].Release = cells.ReleaseUnknown
-	}
-	return list
 }

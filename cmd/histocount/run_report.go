@@ -1,14 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"unicode"
 
+	"github.com/histocount/histocount/internal/job"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 	"github.com/histocount/histocount/report/batchreport"
@@ -39,31 +41,9 @@ func finishRun(o runOptions, items []models.ManifestItem, withReport bool, runEr
 	if !withReport {
 		return runErr
 	}
-	f, err := os.Open(filepath.Join(o.Out, "results.jsonl"))
+	rows, index, err := job.ReportItems(o.Out)
 	if err != nil {
 		return errors.Join(runErr, err)
-	}
-	defer f.Close()
-	var rows []batchreport.RunItem
-	var index []int
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 256<<20)
-	for sc.Scan() {
-		var r models.ItemResult
-		if json.Unmarshal(sc.Bytes(), &r) != nil {
-			continue
-		}
-		it := batchreport.RunItem{ID: r.ID, Kind: r.Kind, Sample: r.SampleID, Status: r.Status, Error: r.Error}
-		switch {
-		case r.Cells != nil:
-			it.QC, it.Summary = r.Cells.QC, fmt.Sprintf("%d live, %d dead", r.Cells.Live, r.Cells.Dead)
-		case r.Colonies != nil:
-			it.QC, it.Summary = r.Colonies.QC, fmt.Sprintf("%d colonies", r.Colonies.Colonies)
-		case r.Dermis != nil:
-			it.QC, it.Summary = r.Dermis.QC, "dermis "+human.Sig(r.Dermis.Dermis.Mean, 3)+" "+map[string]string{"um": "µm", "px": "px"}[r.Dermis.Unit]
-		}
-		rows = append(rows, it)
-		index = append(index, r.Index)
 	}
 	stems := itemStems(items)
 	overlay := func(i int) (string, []byte) {
@@ -107,4 +87,32 @@ func printRunSummary(w io.Writer, s models.JobSummary) {
 		col.Samples = s.ColoniesSamples
 		printColoniesSummary(w, col)
 	}
+}
+
+// itemStems gives every manifest item a file-name-safe stem derived from
+// its id, unique within the manifest (computed over all items, so a shard
+// names its files as the unsharded run would).
+func itemStems(items []models.ManifestItem) map[int]string {
+	cands, keys := make([]string, len(items)), make([]string, len(items))
+	natural := make([]bool, len(items))
+	for i, it := range items {
+		s := strings.Map(func(r rune) rune {
+			if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '-' || r == '_') {
+				return r
+			}
+			return '_'
+		}, it.ID)
+		if strings.HasPrefix(s, ".") {
+			s = "_" + s[1:]
+		}
+		// An id kept as it is never yields to a sanitised one: a/b does
+		// not take a_b's name, nor a_b__2's.
+		cands[i], keys[i], natural[i] = s, it.ID, s == it.ID
+	}
+	stems := uniqueStems(cands, keys, natural)
+	out := make(map[int]string, len(items))
+	for i, it := range items {
+		out[it.Index] = stems[i]
+	}
+	return out
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/histocount/histocount/analysis/colonies"
 	"github.com/histocount/histocount/analysis/dermis/synth"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/job"
 	"github.com/histocount/histocount/models"
 )
 
@@ -407,7 +408,7 @@ func TestMergeRejectsIncompleteShards(t *testing.T) {
 	mustRun(t, ExitOK, "run", "--allow-outside-root", "--quiet", "--shard", "1/2", "--out", s1, m)
 	var in1 []string
 	for _, it := range items {
-		if shardOf(it["id"].(string), 2) == 1 {
+		if job.ShardOf(it["id"].(string), 2) == 1 {
 			in1 = append(in1, it["id"].(string))
 		}
 	}
@@ -655,86 +656,6 @@ func TestInterruptThenResume(t *testing.T) {
 	a, b := readSummary(t, out), readSummary(t, ref)
 	if !reflect.DeepEqual(a.CellsSamples, b.CellsSamples) || !reflect.DeepEqual(a.ColoniesSamples, b.ColoniesSamples) || len(a.ColoniesSamples) != 1 {
 		t.Errorf("samples differ: %+v %+v vs %+v %+v", a.CellsSamples, a.ColoniesSamples, b.CellsSamples, b.ColoniesSamples)
-	}
-}
-
-func TestShardSpec(t *testing.T) {
-	env := func(kv ...string) func(string) string {
-		return func(k string) string {
-			for i := 0; i+1 < len(kv); i += 2 {
-				if kv[i] == k {
-					return kv[i+1]
-				}
-			}
-			return ""
-		}
-	}
-	for _, c := range []struct {
-		spec   string
-		env    func(string) string
-		want   *models.ShardRef
-		wantOK bool
-	}{
-		{"", env(), nil, true},
-		{"0/1", env(), &models.ShardRef{Index: 0, Count: 1}, true},
-		{"3/4", env(), &models.ShardRef{Index: 3, Count: 4}, true},
-		{"4/4", env(), nil, false},
-		{"-1/4", env(), nil, false},
-		{"1/0", env(), nil, false},
-		{"1", env(), nil, false},
-		{"x/2", env(), nil, false},
-		{"auto/4", env("JOB_COMPLETION_INDEX", "2", "SLURM_ARRAY_TASK_ID", "9"), &models.ShardRef{Index: 2, Count: 4}, true},
-		{"auto/4", env("SLURM_ARRAY_TASK_ID", "5", "SLURM_ARRAY_TASK_MIN", "2"), &models.ShardRef{Index: 3, Count: 4}, true},
-		{"auto/4", env("SLURM_ARRAY_TASK_ID", "3"), &models.ShardRef{Index: 3, Count: 4}, true},
-		{"auto/4", env("SLURM_ARRAY_TASK_ID", "4"), nil, false},
-		{"auto/4", env(), nil, false},
-		{"auto/4", env("JOB_COMPLETION_INDEX", "one"), nil, false},
-	} {
-		got, err := parseShard(c.spec, c.env)
-		if (err == nil) != c.wantOK || !reflect.DeepEqual(got, c.want) {
-			t.Errorf("parseShard(%q) = %+v, %v; want %+v ok=%v", c.spec, got, err, c.want, c.wantOK)
-		}
-	}
-	// FNV-1a 32 of "a" is 0xe40c292c (3826002220): fixed, so shards stay
-	// stable across versions.
-	if got := shardOf("a", 1000); got != 220 {
-		t.Errorf("shardOf(a, 1000) = %d, want 220", got)
-	}
-	var items, reversed []models.ManifestItem
-	for i := range 200 {
-		items = append(items, models.ManifestItem{ID: fmt.Sprintf("item-%d", i), Index: i})
-	}
-	for i := len(items) - 1; i >= 0; i-- {
-		reversed = append(reversed, items[i])
-	}
-	seen := map[string]int{}
-	for s := range 3 {
-		ids := func(list []models.ManifestItem) []string {
-			var out []string
-			for _, it := range list {
-				out = append(out, it.ID)
-			}
-			slices.Sort(out)
-			return out
-		}
-		a, b := ids(selectShard(items, &models.ShardRef{Index: s, Count: 3})), ids(selectShard(reversed, &models.ShardRef{Index: s, Count: 3}))
-		if !slices.Equal(a, b) {
-			t.Errorf("shard %d depends on item order", s)
-		}
-		if len(a) < 40 {
-			t.Errorf("shard %d has %d of 200 items: badly balanced", s, len(a))
-		}
-		for _, id := range a {
-			seen[id]++
-		}
-	}
-	if len(seen) != 200 {
-		t.Errorf("%d of 200 items in some shard", len(seen))
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("%s in %d shards", id, n)
-		}
 	}
 }
 

@@ -1,11 +1,9 @@
 package eval
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -27,12 +25,7 @@ type colonyTruth struct {
 }
 
 func readColonyTruth(dir string) ([]colonyTruth, error) {
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	recs, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return nil, fmt.Errorf("truth.csv: %w", err)
 	}

@@ -1,10 +1,8 @@
 package eval
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/histocount/histocount/analysis/dermis"
@@ -40,12 +38,7 @@ type SkinPASScores struct {
 // the labels with the pathologists' masks.
 func EvaluateSkinPAS(dir string, w io.Writer) (SkinPASScores, error) {
 	var sc SkinPASScores
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		return sc, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return sc, fmt.Errorf("truth.csv: %w", err)
 	}

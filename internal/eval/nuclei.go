@@ -2,7 +2,6 @@ package eval
 
 import (
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"image"
@@ -180,12 +179,7 @@ func nucleiModality(img *imageio.Image) string {
 // instance masks: F1 of one-to-one matches at IoU ≥ 0.5, per image and
 // pooled, and the absolute count error in percent of the true count.
 func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
 		return nil, fmt.Errorf("read truth.csv: %w", err)
 	}

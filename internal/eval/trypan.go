@@ -1,12 +1,10 @@
 package eval
 
 import (
-	"encoding/csv"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -71,24 +69,20 @@ type trypanTruth struct {
 
 // readTrypanTruth reads truth.csv (image,live,dead).
 func readTrypanTruth(dir string) ([]trypanTruth, error) {
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	name := filepath.Join(dir, "truth.csv")
+	recs, err := readCSVRecords(name)
 	if err != nil {
 		return nil, fmt.Errorf("eval: brightfield-viability truth: %w", err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("eval: read %s: %w", f.Name(), err)
-	}
 	if len(recs) < 2 || len(recs[0]) < 3 || recs[0][0] != "image" || recs[0][1] != "live" || recs[0][2] != "dead" {
-		return nil, fmt.Errorf("eval: %s: want header image,live,dead", f.Name())
+		return nil, fmt.Errorf("eval: %s: want header image,live,dead", name)
 	}
 	var out []trypanTruth
 	for i, r := range recs[1:] {
 		live, err1 := strconv.Atoi(r[1])
 		dead, err2 := strconv.Atoi(r[2])
 		if err1 != nil || err2 != nil || live < 0 || dead < 0 {
-			return nil, fmt.Errorf("eval: %s line %d: bad counts %q,%q", f.Name(), i+2, r[1], r[2])
+			return nil, fmt.Errorf("eval: %s line %d: bad counts %q,%q", name, i+2, r[1], r[2])
 		}
 		out = append(out, trypanTruth{image: r[0], live: live, dead: dead})
 	}

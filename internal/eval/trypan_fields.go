@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -215,17 +214,13 @@ type fieldTruth struct {
 // readTrypanTruthPixel reads truth.csv with columns found by name: image,
 // live, dead and optionally pixel_size_um.
 func readTrypanTruthPixel(dir string) ([]fieldTruth, error) {
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
+	name := filepath.Join(dir, "truth.csv")
+	recs, err := readCSVRecords(name)
 	if err != nil {
 		return nil, fmt.Errorf("eval: fields truth: %w", err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("eval: read %s: %w", f.Name(), err)
-	}
 	if len(recs) < 2 {
-		return nil, fmt.Errorf("eval: %s: no rows", f.Name())
+		return nil, fmt.Errorf("eval: %s: no rows", name)
 	}
 	col := map[string]int{}
 	for i, n := range recs[0] {
@@ -235,18 +230,18 @@ func readTrypanTruthPixel(dir string) ([]fieldTruth, error) {
 	cl, ok2 := col["live"]
 	cd, ok3 := col["dead"]
 	if !ok1 || !ok2 || !ok3 {
-		return nil, fmt.Errorf("eval: %s: want columns image, live, dead", f.Name())
+		return nil, fmt.Errorf("eval: %s: want columns image, live, dead", name)
 	}
 	cp, hasP := col["pixel_size_um"]
 	var out []fieldTruth
 	for i, r := range recs[1:] {
 		if len(r) != len(recs[0]) {
-			return nil, fmt.Errorf("eval: %s line %d: %d fields", f.Name(), i+2, len(r))
+			return nil, fmt.Errorf("eval: %s line %d: %d fields", name, i+2, len(r))
 		}
 		live, err1 := strconv.Atoi(r[cl])
 		dead, err2 := strconv.Atoi(r[cd])
 		if err1 != nil || err2 != nil || live < 0 || dead < 0 {
-			return nil, fmt.Errorf("eval: %s line %d: bad counts", f.Name(), i+2)
+			return nil, fmt.Errorf("eval: %s line %d: bad counts", name, i+2)
 		}
 		t := fieldTruth{image: r[ci], live: live, dead: dead}
 		if hasP {

@@ -1,7 +1,6 @@
-package main
+package job
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,38 +10,41 @@ import (
 
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
 
-// jobTally counts records and pools cells and colonies samples as records
+// Tally counts records and pools cells and colonies samples as records
 // stream by, for summary.json of run and merge alike. Memory is per cells
 // sample, and a few dozen bytes per colonies item.
-type jobTally struct {
-	counts   models.JobCounts
+type Tally struct {
+	Counts   models.JobCounts
 	samples  map[string]*cells.SampleAccumulator
 	chambers map[string]models.Chamber
 	nuclei   map[string]bool // fluorescence samples: no release verdict
 	order    []string
-	dishes   cfeRows
+	dishes   kinds.CFERows
 }
 
-func newJobTally() *jobTally {
-	return &jobTally{samples: map[string]*cells.SampleAccumulator{}, chambers: map[string]models.Chamber{}, nuclei: map[string]bool{}}
+// NewTally returns an empty tally.
+func NewTally() *Tally {
+	return &Tally{samples: map[string]*cells.SampleAccumulator{}, chambers: map[string]models.Chamber{}, nuclei: map[string]bool{}}
 }
 
-func (t *jobTally) add(rec *models.ItemResult) {
+// Add counts one record and pools it into its sample.
+func (t *Tally) Add(rec *models.ItemResult) {
 	ok := rec.Status == models.StatusOK
 	switch {
 	case !ok:
-		t.counts.Failed++
+		t.Counts.Failed++
 	case rec.Provenance.Reused:
-		t.counts.Skipped++
+		t.Counts.Skipped++
 	default:
-		t.counts.OK++
+		t.Counts.OK++
 	}
 	if ok && len(models.Doubtful(qcOf(rec))) > 0 {
-		t.counts.Flagged++
+		t.Counts.Flagged++
 	}
 	name := rec.SampleID
 	if name == "" {
@@ -55,7 +57,7 @@ func (t *jobTally) add(rec *models.ItemResult) {
 		} else {
 			d.Status = models.StatusError
 		}
-		t.dishes.add(d)
+		t.dishes.Add(d)
 		return
 	}
 	if rec.Kind != models.KindCells {
@@ -80,23 +82,37 @@ func (t *jobTally) add(rec *models.ItemResult) {
 	}
 }
 
-// coloniesSamples pools the colonies items by sample.
-func (t *jobTally) coloniesSamples() []models.CFESample { return t.dishes.summaries() }
+// ColoniesSamples pools the colonies items by sample.
+func (t *Tally) ColoniesSamples() []models.CFESample { return t.dishes.Summaries() }
 
-func (t *jobTally) cellsSamples() []models.CellsSample {
+// CellsSamples pools the cells items by sample, in the order the samples
+// first appear; nuclei samples get no release verdict.
+func (t *Tally) CellsSamples() []models.CellsSample {
 	out := []models.CellsSample{}
 	for _, name := range t.order {
 		s := t.samples[name].Summary(t.chambers[name])
 		if t.nuclei[name] {
-			s = nucleiNoRelease([]models.CellsSample{s})[0]
+			s = kinds.NucleiNoRelease([]models.CellsSample{s})[0]
 		}
 		out = append(out, s)
 	}
-	return finiteSamples(out)
+	return kinds.FiniteSamples(out)
 }
 
-// jobExitCode is the exit code of a finished (or interrupted) job.
-func jobExitCode(c models.JobCounts, interrupted bool) int {
+// Nuclei reports whether sample is a fluorescence (nuclei) sample: no
+// concentration to release against.
+func (t *Tally) Nuclei(sample string) bool { return t.nuclei[sample] }
+
+// Exit codes of a job, as documented for the command line.
+const (
+	ExitOK          = 0   // every item analysed (QC flags may be set)
+	ExitFailure     = 1   // every item failed
+	ExitPartial     = 3   // some items failed; the others' results are written
+	ExitInterrupted = 130 // stopped by SIGINT/SIGTERM; finished items are written
+)
+
+// ExitCode is the exit code of a finished (or interrupted) job.
+func ExitCode(c models.JobCounts, interrupted bool) int {
 	switch {
 	case interrupted:
 		return ExitInterrupted
@@ -108,28 +124,15 @@ func jobExitCode(c models.JobCounts, interrupted bool) int {
 	return ExitOK
 }
 
-// jobError turns a summary's exit code into the error main maps back to it.
-func jobError(s models.JobSummary) error {
-	switch s.ExitCode {
-	case ExitInterrupted:
-		return context.Canceled
-	case ExitFailure:
-		return errAllFailed{s.Counts.Failed}
-	case ExitPartial:
-		return errPartial{failed: s.Counts.Failed, total: s.Counts.Total}
-	}
-	return nil
-}
-
-// jobProvenance fills the run-level provenance of a summary.
-func jobProvenance(started time.Time, manifestSHA string, workers int) models.JobProvenance {
-	p := provenance(started, nil)
+// Provenance fills the run-level provenance of a summary from p, the
+// provenance of this build (tool, version, host) started at its time.
+func Provenance(p models.Provenance, manifestSHA string, workers int) models.JobProvenance {
 	return models.JobProvenance{Tool: p.Tool, Version: p.Version, Commit: p.Commit, OpenCVVersion: p.OpenCVVersion,
 		GoVersion: p.GoVersion, Host: p.Host, Started: p.Started, ManifestSHA256: manifestSHA, Workers: workers}
 }
 
-// writeSummary writes dir/summary.json atomically.
-func writeSummary(dir string, s models.JobSummary) error {
+// WriteSummary writes dir/summary.json atomically.
+func WriteSummary(dir string, s models.JobSummary) error {
 	s.Provenance.Finished = time.Now().UTC().Format(time.RFC3339)
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
@@ -138,9 +141,9 @@ func writeSummary(dir string, s models.JobSummary) error {
 	return report.WriteFile(filepath.Join(dir, "summary.json"), append(b, '\n'))
 }
 
-// hashFile returns the SHA-256 (hex) and size of a file. Only regular
+// HashFile returns the SHA-256 (hex) and size of a file. Only regular
 // files are opened: a FIFO named in a manifest must not block the run.
-func hashFile(path string) (string, int64, error) {
+func HashFile(path string) (string, int64, error) {
 	f, err := imageio.OpenRegular(path)
 	if err != nil {
 		return "", 0, err
@@ -152,9 +155,4 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }

@@ -1,4 +1,4 @@
-package main
+package job
 
 import (
 	"bufio"
@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/histocount/histocount/models"
 )
@@ -37,8 +36,8 @@ type prevEntry struct {
 	version, commit string
 }
 
-// recordKey is the part of a results line that decides reuse.
-type recordKey struct {
+// RecordKey is the part of a results line that decides reuse.
+type RecordKey struct {
 	ID         string           `json:"id"`
 	Kind       string           `json:"kind"`
 	Path       string           `json:"path"`
@@ -54,10 +53,10 @@ type recordKey struct {
 // openPrevious indexes the given results files in order (a later line
 // for the same id wins: the journal of a killed run after results.jsonl);
 // missing files are skipped, and none at all gives (nil, nil). Only
-// regular files are opened (a FIFO would block).
-func openPrevious(paths ...string) (*previousResults, error) {
-	cur := provenance(time.Time{}, nil)
-	p := &previousResults{byID: map[string]prevEntry{}, version: cur.Version, commit: cur.Commit}
+// regular files are opened (a FIFO would block). version and commit are
+// this build's: records of another build are not reused.
+func openPrevious(version, commit string, paths ...string) (*previousResults, error) {
+	p := &previousResults{byID: map[string]prevEntry{}, version: version, commit: commit}
 	for _, path := range paths {
 		st, err := os.Stat(path)
 		if errors.Is(err, os.ErrNotExist) {
@@ -76,8 +75,8 @@ func openPrevious(paths ...string) (*previousResults, error) {
 		}
 		fi := len(p.files)
 		p.files = append(p.files, f)
-		err = scanLines(f, func(off int64, line []byte) {
-			var k recordKey
+		err = ScanLines(f, func(off int64, line []byte) {
+			var k RecordKey
 			if json.Unmarshal(line, &k) != nil || k.ID == "" {
 				p.bad++
 				return
@@ -96,9 +95,9 @@ func openPrevious(paths ...string) (*previousResults, error) {
 	return p, nil
 }
 
-// scanLines calls fn with each non-empty line (without its newline) and its
+// ScanLines calls fn with each non-empty line (without its newline) and its
 // byte offset. Lines may be long (object lists), so no fixed buffer.
-func scanLines(r io.Reader, fn func(off int64, line []byte)) error {
+func ScanLines(r io.Reader, fn func(off int64, line []byte)) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	var off int64
 	for {
@@ -144,7 +143,7 @@ func (p *previousResults) reuse(it models.ManifestItem, path string) (models.Ite
 	if e.version != p.version || e.commit != p.commit {
 		return rec, false
 	}
-	sha, _, err := hashFile(path)
+	sha, _, err := HashFile(path)
 	if err != nil || sha != e.sha {
 		return rec, false
 	}
@@ -179,10 +178,10 @@ const zeroDigest = "000000000000000000000000000000000000000000000000000000000000
 // field of a record, record_sha256 the last of provenance).
 const digestKey = `"record_sha256":"`
 
-// encodeRecord marshals rec as one results line (newline included) whose
+// EncodeRecord marshals rec as one results line (newline included) whose
 // provenance ends with the line's own SHA-256 (record_sha256), so that a
 // line edited by hand is recognised by merge.
-func encodeRecord(rec *models.ItemResult) ([]byte, error) {
+func EncodeRecord(rec *models.ItemResult) ([]byte, error) {
 	rec.Provenance.RecordSHA256 = zeroDigest
 	line, err := json.Marshal(rec)
 	rec.Provenance.RecordSHA256 = ""
@@ -198,9 +197,9 @@ func encodeRecord(rec *models.ItemResult) ([]byte, error) {
 	return append(line, '\n'), nil
 }
 
-// checkRecordDigest reports whether line (without its newline) carries a
+// CheckRecordDigest reports whether line (without its newline) carries a
 // record_sha256 that matches its content.
-func checkRecordDigest(line []byte) error {
+func CheckRecordDigest(line []byte) error {
 	i := bytes.LastIndex(line, []byte(digestKey))
 	if i < 0 || len(line) < i+len(digestKey)+64 {
 		return errors.New("no record_sha256 (written by an older histocount, or edited)")

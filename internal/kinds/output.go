@@ -1,8 +1,9 @@
-package main
+package kinds
 
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"reflect"
 	"strings"
 
@@ -11,10 +12,48 @@ import (
 	"github.com/histocount/histocount/report"
 )
 
-// checkEncodable fails an item whose result holds a NaN or ±Inf (from an
+// WritePNG and WriteFile write overlays, label images and GeoJSON; tests
+// replace them to simulate a full disk.
+var (
+	WritePNG  = report.WritePNG
+	WriteFile = report.WriteFile
+)
+
+// Output says where one item's pictures go: Dir/overlays/Stem.png,
+// Dir/labels/Stem.png and Dir/geojson/Stem.geojson.
+type Output struct {
+	Dir  string
+	Stem string
+}
+
+func (o Output) path(sub, ext string) string { return filepath.Join(o.Dir, sub, o.Stem+ext) }
+
+// OverlayNotWritten records that a picture of an analysed image could not
+// be written (a full disk): the image keeps its numbers and gets the
+// overlay_not_written flag once, rather than becoming an error row.
+func OverlayNotWritten(qc []string, err error) []string {
+	_ = err // the flag says what; the disk error repeats for every image
+	for _, q := range qc {
+		if q == models.QCOverlayNotWritten {
+			return qc
+		}
+	}
+	return append(qc, models.QCOverlayNotWritten)
+}
+
+// OneLine is the first line of s: error messages go into CSV cells and
+// JSON lines.
+func OneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// CheckEncodable fails an item whose result holds a NaN or ±Inf (from an
 // extreme but valid input that overflowed): the item fails with the field
 // named, the batch goes on, and no output ever holds a non-finite number.
-func checkEncodable(v any) error {
+func CheckEncodable(v any) error {
 	if path, bad := nonFinite(reflect.ValueOf(v)); bad {
 		where := "value"
 		if len(path) > 0 {
@@ -73,10 +112,10 @@ func nonFinite(v reflect.Value) ([]string, bool) {
 // cleared and its release is unknown, never "pass" with +Inf.
 const QCNotFinite = "not_finite"
 
-// finiteSample clears the concentration of a pooled cells sample whose
+// FiniteSample clears the concentration of a pooled cells sample whose
 // figures are not finite, flags it, and makes its release unknown.
-func finiteSample(s models.CellsSample) models.CellsSample {
-	if checkEncodable(s) == nil {
+func FiniteSample(s models.CellsSample) models.CellsSample {
+	if CheckEncodable(s) == nil {
 		return s
 	}
 	s.VolumeUL, s.ViablePerML, s.ViablePerMLCILow, s.ViablePerMLCIHigh = 0, 0, 0, 0
@@ -91,30 +130,19 @@ func finiteSample(s models.CellsSample) models.CellsSample {
 	return s
 }
 
-// finiteSamples applies finiteSample to every sample.
-func finiteSamples(list []models.CellsSample) []models.CellsSample {
+// FiniteSamples applies FiniteSample to every sample.
+func FiniteSamples(list []models.CellsSample) []models.CellsSample {
 	for i := range list {
-		list[i] = finiteSample(list[i])
+		list[i] = FiniteSample(list[i])
 	}
 	return list
 }
 
-// writePNG and writeFile write overlays, label images and GeoJSON; tests
-// replace them to simulate a full disk.
-var (
-	writePNG  = report.WritePNG
-	writeFile = report.WriteFile
-)
-
-// overlayNotWritten records that a picture of an analysed image could not
-// be written (a full disk): the image keeps its numbers and gets the
-// overlay_not_written flag once, rather than becoming an error row.
-func overlayNotWritten(qc []string, err error) []string {
-	_ = err // the flag says what; the disk error repeats for every image
-	for _, q := range qc {
-		if q == models.QCOverlayNotWritten {
-			return qc
-		}
+// NucleiNoRelease clears the release verdict of nuclei samples: a nuclei
+// count is no viable-cell concentration to release a batch against.
+func NucleiNoRelease(list []models.CellsSample) []models.CellsSample {
+	for i := range list {
+		list[i].Release = cells.ReleaseUnknown
 	}
-	return append(qc, models.QCOverlayNotWritten)
+	return list
 }
