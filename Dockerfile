@@ -28,7 +28,7 @@ RUN apt-get update \
 
 ENV CGO_ENABLED=1 \
     GOFLAGS=-buildvcs=false \
-    GOTOOLCHAIN=local \
+    GOTOOLCHAIN=go1.27.3 \
     GOCACHE=/root/.cache/go-build
 WORKDIR /src
 
