@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -36,6 +37,47 @@ type Manifest struct {
 	// manifest (not merged with the built-in defaults).
 	Defaults map[string]Params
 	Items    []ManifestItem
+	// Passports, when set, asks the run (or the merge of its shards) to
+	// write passports from the job's own results.
+	Passports *ManifestPassports
+}
+
+// ManifestPassports is the manifest's optional "passports" block: dose
+// passports per cell batch and Skin Passports per donor, built from the
+// job's cells and colonies items as `histocount passport dose|skin` builds
+// them from batch results. Paths are as written (relative to the
+// manifest's directory, inside the job root).
+type ManifestPassports struct {
+	DoseSheet   string // batch sheet CSV (passport dose --sheet); "" = no dose passports
+	SkinDonors  string // donor sheet CSV (passport skin --donors); "" = no skin passports
+	SkinGrowth  string // passage sheet CSV (--growth), optional
+	SkinRefFile string // population reference JSON (--reference), optional
+	Issued      string // RFC 3339 issue time; "" = when the job's results are complete
+}
+
+// Files lists the block's file paths by their manifest path, in a fixed
+// order (empty ones left out).
+func (p *ManifestPassports) Files() [][2]string {
+	if p == nil {
+		return nil
+	}
+	var out [][2]string
+	for _, f := range [][2]string{{"passports.dose.sheet", p.DoseSheet}, {"passports.skin.donors", p.SkinDonors},
+		{"passports.skin.growth", p.SkinGrowth}, {"passports.skin.reference", p.SkinRefFile}} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ResolvePath returns a path of the manifest (item or passports block):
+// absolute as written, relative joined to baseDir.
+func ResolvePath(p, baseDir string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(baseDir, p)
 }
 
 // ManifestItem is one image of a job.
@@ -229,12 +271,9 @@ func ParseManifest(data []byte) (*Manifest, error) {
 // cannot be opened, resolving relative paths against baseDir.
 func (m *Manifest) CheckFiles(baseDir string) error {
 	var probs []ManifestProblem
-	for _, it := range m.Items {
-		if it.Path == "" {
-			continue
-		}
-		p := it.Resolve(baseDir)
-		path := fmt.Sprintf("items[%d].path", it.Index)
+	for _, f := range m.paths() {
+		p := ResolvePath(f[1], baseDir)
+		path := f[0]
 		st, err := os.Stat(p)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -261,20 +300,29 @@ func (m *Manifest) CheckRoot(baseDir, root string) error {
 		return &ManifestError{Problems: []ManifestProblem{{Msg: fmt.Sprintf("job root %s: %v", root, err)}}}
 	}
 	var probs []ManifestProblem
-	for _, it := range m.Items {
-		if it.Path == "" {
-			continue
-		}
-		p, err := realAbs(it.Resolve(baseDir))
+	for _, f := range m.paths() {
+		p, err := realAbs(ResolvePath(f[1], baseDir))
 		if err != nil || !insideDir(p, rootReal) {
-			probs = append(probs, ManifestProblem{fmt.Sprintf("items[%d].path", it.Index),
-				fmt.Sprintf("%s is outside the job root %s (give --root, or --allow-outside-root if the LIMS vouches for the manifest)", it.Path, rootReal)})
+			probs = append(probs, ManifestProblem{f[0],
+				fmt.Sprintf("%s is outside the job root %s (give --root, or --allow-outside-root if the LIMS vouches for the manifest)", f[1], rootReal)})
 		}
 	}
 	if len(probs) > 0 {
 		return &ManifestError{Problems: probs}
 	}
 	return nil
+}
+
+// paths lists every file the manifest names, by manifest path: the items'
+// images, then the passports block's sheets.
+func (m *Manifest) paths() [][2]string {
+	var out [][2]string
+	for _, it := range m.Items {
+		if it.Path != "" {
+			out = append(out, [2]string{fmt.Sprintf("items[%d].path", it.Index), it.Path})
+		}
+	}
+	return append(out, m.Passports.Files()...)
 }
 
 // realAbs is p absolute with every symlink resolved.
@@ -521,7 +569,7 @@ func (p *manifestParser) manifest(root *jval) *Manifest {
 	if !p.want("manifest", root, jObject) {
 		return m
 	}
-	f := p.fields("", root, []string{"schema_version", "job_id", "defaults", "items"}, "unknown field")
+	f := p.fields("", root, []string{"schema_version", "job_id", "defaults", "items", "passports"}, "unknown field")
 	if v := p.str("", f, "schema_version", true, 0); v != "" && !schemaVersionRE.MatchString(v) {
 		p.add("schema_version", "unsupported version %q: this histocount reads 1.x.y (it writes %s)", v, SchemaVersion)
 	} else {
@@ -563,7 +611,42 @@ func (p *manifestParser) manifest(root *jval) *Manifest {
 		m.Items = append(m.Items, it)
 	}
 	p.checkSamples(m.Items)
+	if v, ok := f["passports"]; ok {
+		m.Passports = p.passports(v)
+	}
 	return m
+}
+
+// passports reads the optional passports block.
+func (p *manifestParser) passports(v *jval) *ManifestPassports {
+	const path = "passports"
+	out := &ManifestPassports{}
+	if !p.want(path, v, jObject) {
+		return out
+	}
+	f := p.fields(path, v, []string{"dose", "skin", "issued"}, "unknown field (want dose, skin, issued)")
+	if d, ok := f["dose"]; ok && p.want(join(path, "dose"), d, jObject) {
+		df := p.fields(join(path, "dose"), d, []string{"sheet"}, "unknown field (want sheet)")
+		out.DoseSheet = p.str(join(path, "dose"), df, "sheet", true, 0)
+	}
+	if s, ok := f["skin"]; ok && p.want(join(path, "skin"), s, jObject) {
+		sp := join(path, "skin")
+		sf := p.fields(sp, s, []string{"donors", "growth", "reference"}, "unknown field (want donors, growth, reference)")
+		out.SkinDonors = p.str(sp, sf, "donors", true, 0)
+		out.SkinGrowth = p.str(sp, sf, "growth", false, 0)
+		out.SkinRefFile = p.str(sp, sf, "reference", false, 0)
+	}
+	if is := p.str(path, f, "issued", false, 64); is != "" {
+		if _, err := time.Parse(time.RFC3339, is); err != nil {
+			p.add(join(path, "issued"), "not an RFC 3339 time (e.g. 2026-12-01T09:00:00Z): %v", err)
+		} else {
+			out.Issued = is
+		}
+	}
+	if out.DoseSheet == "" && out.SkinDonors == "" && len(p.problems) == 0 {
+		p.add(path, "names neither dose nor skin passports")
+	}
+	return out
 }
 
 // params reads a parameter object of kind.

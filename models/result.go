@@ -73,9 +73,31 @@ type JobSummary struct {
 	// one are samples of their own), sorted by sample: pooled CFE with its
 	// exact Poisson 95 % interval, and mean ± SD over the replicate dishes.
 	// Items that failed or have no cells_seeded count as failed_images.
-	ColoniesSamples []CFESample   `json:"colonies_samples"`
-	Provenance      JobProvenance `json:"provenance"`
+	ColoniesSamples []CFESample `json:"colonies_samples"`
+	// Passports lists the passports the manifest's passports block asked
+	// for (absent without one; a sharded run leaves them to the merge).
+	Passports  []JobPassport `json:"passports,omitempty"`
+	Provenance JobProvenance `json:"provenance"`
 }
+
+// JobPassport is one passport a job wrote, or could not write.
+type JobPassport struct {
+	Kind string `json:"kind"` // PassportDose or PassportSkin
+	ID   string `json:"id"`   // batch or donor
+	// Status is Released or NotReleased (dose), PassportComplete or
+	// PassportIncomplete (skin: a measure missing), or PassportError
+	// (nothing written for it: Reasons say why).
+	Status  string   `json:"status"`
+	Dir     string   `json:"dir,omitempty"` // relative to the job's output folder
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Statuses of a skin passport, and of a passport the job could not build.
+const (
+	PassportComplete   = "complete"
+	PassportIncomplete = "incomplete"
+	PassportError      = "error"
+)
 
 // ShardRef names one shard of a job: items whose FNV-1a hash of the id
 // modulo Count equals Index.

@@ -52,7 +52,7 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	started := time.Now()
 	// The images need not be reachable from the merging host.
-	m, data, _, err := loadManifest(manifest, manifestChecks{})
+	m, data, baseDir, err := loadManifest(manifest, manifestChecks{})
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func runMergeCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return usageErrorf("--out %s is the shard folder %s: merging into it would overwrite the shard", out, d)
 		}
 	}
-	sum, err := job.Merge(ctx, m, manifestSHA, dirs, out, provenance(started, nil))
+	sum, err := job.Merge(ctx, m, manifestSHA, baseDir, dirs, out, provenance(started, nil))
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,12 @@ Outputs in DIR, each renamed into place only when complete:
                  (colonies_samples); 'histocount schema summary'
   overlays/<id>.png, labels/<id>.png with --overlays, --save-labels
                  (dermis items also geojson/<id>.geojson)
+  passports/     with a manifest "passports" block (dose sheet, skin
+                 donors/growth/reference): dose/<batch>/ and skin/<donor>/
+                 passports from this job's results, as 'histocount passport'
+                 writes them; listed in summary.json (a batch not released
+                 or a donor with a measure missing: exit 3). A sharded run
+                 leaves them to 'histocount merge'.
 
 Kinds and their parameters ('histocount schema manifest' for all):
   cells     stain, pixel_size_um, depth_um, dilution, trypan_ratio, …
@@ -169,7 +175,12 @@ func loadManifest(name string, chk manifestChecks) (*models.Manifest, []byte, st
 			rerr = m.CheckRoot(baseDir, chk.root)
 		}
 	}
-	if err := models.JoinManifestErrors(perr, ferr, rerr); err != nil {
+	var serr error
+	if m != nil && perr == nil && ferr == nil && rerr == nil {
+		// A bad passport sheet stops the job before any image is analysed.
+		serr = job.CheckPassportSheets(m, baseDir)
+	}
+	if err := models.JoinManifestErrors(perr, ferr, rerr, serr); err != nil {
 		return nil, nil, "", usageErrorf("%s: %v", name, summariseProblems(err, chk.problemsFile))
 	}
 	return m, data, baseDir, nil

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
@@ -28,7 +29,7 @@ type mergeLoc struct {
 // item must be present exactly once, run with the manifest's kind, path
 // and parameters, with its record digest intact, from shards of this
 // manifest; otherwise nothing is written and every problem is listed.
-func Merge(ctx context.Context, m *models.Manifest, manifestSHA string, dirs []string, out string, build models.Provenance) (models.JobSummary, error) {
+func Merge(ctx context.Context, m *models.Manifest, manifestSHA, baseDir string, dirs []string, out string, build models.Provenance) (models.JobSummary, error) {
 	x, err := indexShards(m, manifestSHA, dirs)
 	if err != nil {
 		return models.JobSummary{}, err
@@ -78,6 +79,14 @@ func Merge(ctx context.Context, m *models.Manifest, manifestSHA string, dirs []s
 		Provenance: prov}
 	if err := af.Commit(); err != nil {
 		return models.JobSummary{}, err
+	}
+	if m.Passports != nil {
+		// No overlay thumbnails: they stay in the shard folders.
+		list, err := WritePassports(PassportConfig{Manifest: m, BaseDir: baseDir, Dir: out, Build: build, Finished: time.Now()})
+		if err != nil {
+			return models.JobSummary{}, err
+		}
+		sum.Passports, sum.ExitCode = list, PassportsExit(sum.ExitCode, list)
 	}
 	if err := WriteSummary(out, sum); err != nil {
 		return models.JobSummary{}, err

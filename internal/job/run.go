@@ -197,6 +197,15 @@ func Run(ctx context.Context, c Config) (Outcome, error) {
 	if err := out.Commit(); err != nil {
 		return Outcome{}, err
 	}
+	// Passports need the whole job: a shard leaves them to merge.
+	if c.Manifest.Passports != nil && c.Shard == nil && !interrupted {
+		list, err := WritePassports(PassportConfig{Manifest: c.Manifest, BaseDir: c.BaseDir, Dir: c.Out, Build: build,
+			Overlay: j.overlayFile, Finished: time.Now()})
+		if err != nil {
+			return Outcome{}, err
+		}
+		sum.Passports, sum.ExitCode = list, PassportsExit(sum.ExitCode, list)
+	}
 	if err := WriteSummary(c.Out, sum); err != nil {
 		return Outcome{}, err
 	}
@@ -205,6 +214,20 @@ func Run(ctx context.Context, c Config) (Outcome, error) {
 		c.Log.Warn("could not remove the journal (harmless: the next run reads it like results.jsonl)", "error", err.Error())
 	}
 	return Outcome{Summary: sum, Tally: tally}, nil
+}
+
+// overlayFile is the overlay a run wrote for manifest item index, "" if
+// none.
+func (j *runner) overlayFile(index int) string {
+	if !j.Overlays {
+		return ""
+	}
+	p := filepath.Join(j.Out, "overlays", j.Stems[index]+".png")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	abs, _ := filepath.Abs(p)
+	return abs
 }
 
 // record is an item's result line before analysis: its manifest metadata.

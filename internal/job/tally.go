@@ -25,6 +25,8 @@ type Tally struct {
 	nuclei   map[string]bool // fluorescence samples: no release verdict
 	order    []string
 	dishes   kinds.CFERows
+	// marker-positive and measured nuclei per sample (two-channel items)
+	markerPos, markerN map[string]int
 }
 
 // NewTally returns an empty tally.
@@ -77,6 +79,13 @@ func (t *Tally) Add(rec *models.ItemResult) {
 	if c := rec.Cells; ok && c != nil {
 		vol := cells.FieldVolumeUL(c.Input.Width, c.Input.Height, c.Calibration.PixelSizeUM, p.Num("depth_um"))
 		acc.Add(c.Live, c.Dead, vol, c.QC)
+		if c.Marker != nil {
+			if t.markerN == nil {
+				t.markerPos, t.markerN = map[string]int{}, map[string]int{}
+			}
+			t.markerPos[name] += c.Marker.Positive
+			t.markerN[name] += c.Marker.Nuclei
+		}
 	} else {
 		acc.AddFailed()
 	}
@@ -93,6 +102,10 @@ func (t *Tally) CellsSamples() []models.CellsSample {
 		s := t.samples[name].Summary(t.chambers[name])
 		if t.nuclei[name] {
 			s = kinds.NucleiNoRelease([]models.CellsSample{s})[0]
+		}
+		if n, ok := t.markerN[name]; ok {
+			// The pooled proliferating fraction, as `histocount cells` gives it.
+			s.Marker = cells.MarkerSummaryOf(t.markerPos[name], n, 0, "")
 		}
 		out = append(out, s)
 	}
