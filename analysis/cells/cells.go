@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -53,6 +54,11 @@ type Result struct {
 	Calibration models.Calibration
 	Overlay     *image.RGBA   // nil unless Options.Overlay
 	Labels      *image.Gray16 // nil unless Options.Labels
+	// Mitotic is the mitotic index from the DNA stain (fluorescent nuclei
+	// on a dark background only, else nil); MitoticFeatures the measures
+	// behind each nucleus' call, in label order.
+	Mitotic         *models.MitoticSummary
+	MitoticFeatures []MitoticFeatures
 }
 
 // Viability returns 100·live/(live+dead) in percent, 0 for no cells.
@@ -137,6 +143,11 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	if len(res.Objects) == 0 {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}
+	if opt.Stain == StainFluorescence {
+		if err := res.callMitotic(src, gray, seg.labels); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Labels {
 		if res.Labels, err = cvutil.LabelsToGray16(seg.labels); err != nil {
 			return nil, err
@@ -148,4 +159,37 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// callMitotic flags the mitotic figures among the nuclei of a dark-field
+// fluorescence image (mitoticFigures) and sets the mitotic index; on a
+// light background (stained or brightfield nuclei) it does nothing.
+func (res *Result) callMitotic(src, gray, labels gocv.Mat) error {
+	gb, sb := gray.ToBytes(), src.ToBytes()
+	if lightBackground(gb) {
+		return nil
+	}
+	w, h := gray.Cols(), gray.Rows()
+	lb := labels.ToBytes()
+	if len(lb) != 4*w*h {
+		return fmt.Errorf("cells: label image of %d bytes for %d×%d", len(lb), w, h)
+	}
+	lab := make([]int32, w*h)
+	n := 0
+	for i := range lab {
+		lab[i] = int32(binary.LittleEndian.Uint32(lb[4*i:]))
+		n = max(n, int(lab[i]))
+	}
+	res.MitoticFeatures = mitoticFigures(lab, nucleusSignal(sb, gb, src.Channels(), false), w, h, n)
+	mitotic := 0
+	for i := range res.Objects {
+		id := res.Objects[i].ID
+		m := id >= 1 && id <= len(res.MitoticFeatures) && res.MitoticFeatures[id-1].Mitotic
+		res.Objects[i].Mitotic = &m
+		if m {
+			mitotic++
+		}
+	}
+	res.Mitotic = MitoticSummaryOf(mitotic, len(res.Objects))
+	return nil
 }
