@@ -6,9 +6,13 @@
 //
 //	histocount-physgen -kind chamber -out /tmp/gen/chamber -n 40 -seed 1
 //	histocount-physgen -kind all -out /tmp/gen
+//	histocount-physgen -kind dapi -mitotic 0 -out /tmp/gen/dapi-old
 //
 // Kinds: chamber, sections, plates, twochannel, dapi, all. With -kind all
-// each kind goes to <out>/<kind> with its default count.
+// each kind goes to <out>/<kind> with its default count. -mitotic (default
+// 0.08) adds mitotic figures and apoptotic cells to the dapi and
+// twochannel fields (internal/physgen/mitosis); -mitotic 0 writes the
+// images of the earlier generator byte for byte.
 package main
 
 import (
@@ -43,16 +47,20 @@ func run(ctx context.Context, args []string) error {
 	out := fs.String("out", "", "output folder (required)")
 	n := fs.Int("n", 0, "number of images (0 = the kind's default)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
+	mitotic := fs.Float64("mitotic", 0.08, "dapi, twochannel: largest per-field mitotic fraction (drawn U(0, max) per field), with apoptotic cells; 0 = none, the earlier output")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("-out is required")
 	}
+	if *mitotic < 0 || *mitotic > 1 {
+		return fmt.Errorf("-mitotic %g out of range 0..1", *mitotic)
+	}
 	if *n < 0 || *n > 100000 {
 		return fmt.Errorf("-n %d out of range", *n)
 	}
-	for _, kd := range kinds() {
+	for _, kd := range kinds(*mitotic) {
 		if *k != "all" && *k != kd.name {
 			continue
 		}

@@ -10,6 +10,8 @@
 //   - plates: agar plates (webcam) and crystal-violet dishes, CFE
 //   - twochannel: DAPI + proliferation-marker fluorescence pairs
 //   - dapi: BBBC002-like Drosophila Kc167 DAPI nuclei fields
+//   - mitosis: mitotic figures and apoptotic cells for dapi and
+//     twochannel (Options.Mitotic; the CLI's -mitotic, default 0.08)
 //
 // Every generator is deterministic from (seed, image index) and
 // domain-randomised across images. Package raster holds the shared

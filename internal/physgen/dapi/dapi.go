@@ -8,30 +8,76 @@
 // one field), an anti-aliased edge, Gaussian PSF (σ 0.7–1.8 px), smooth
 // background, shot and read noise. Touching nuclei keep separate labels:
 // a pixel belongs to the nucleus with the lowest normalised radius.
+//
+// With Options.Mitotic > 0 a fraction U(0, Mitotic) of the nuclei become
+// mitotic figures and 0–3 % apoptotic cells are added (package mitosis;
+// the fields carry no calibration, so a nucleus 2·radius_px across is
+// taken as 14 µm). Those draws come from a stream of their own, so the
+// interphase nuclei, background, optics and noise of a seed are the same
+// as with Mitotic 0, which reproduces the earlier generator byte for byte.
+//
+// Counting convention: every label is one object. Nuclei are labels
+// 1..Count (interphase, and mitotic: prophase, metaphase and anaphase one
+// label each, a telophase pair two labels, i.e. two nuclei); apoptotic
+// cells follow as Count+1..Count+Apoptotic and are not nuclei. Mitotic
+// counts figures (a telophase pair once); MitoticIndex = Mitotic/Count.
 package dapi
 
 import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
+	"sort"
 
+	"github.com/histocount/histocount/internal/physgen/mitosis"
 	"github.com/histocount/histocount/internal/physgen/nucleus"
 	"github.com/histocount/histocount/internal/physgen/raster"
 )
 
 // Field is one rendered field.
 type Field struct {
-	Image  *image.Gray
-	Labels *image.Gray16
-	Count  int // nuclei with at least one pixel in the image
-	Inside int // of which not touching the border
-	Lobed  int // nuclei with more than one lobe
-	Params map[string]string
+	Image        *image.Gray
+	Labels       *image.Gray16
+	Count        int // nuclei with at least one pixel in the image (a telophase pair counts 2)
+	Inside       int // of which not touching the border
+	Lobed        int // nuclei with more than one lobe
+	Mitotic      int // mitotic figures with at least one pixel in the image (a telophase pair counts 1)
+	Apoptotic    int // apoptotic cells with at least one pixel in the image
+	MitoticIndex float64
+	Objects      []Object // every label, in label order
+	Params       map[string]string
 }
 
-// Generate renders field index; size 0 = 512.
+// Object is the truth of one label.
+type Object struct {
+	ID           int    // label value
+	Class, Stage string // mitosis.Class*; Stage for mitotic labels only
+	Figure       int    // mitotic figure number (shared by telophase daughters), 0 otherwise
+	X, Y         float64
+	AreaPx       int
+	Border       bool
+}
+
+// Options select the image size (0 = 512) and the largest per-field
+// mitotic fraction (0 = no mitotic figures and no apoptotic cells).
+type Options struct {
+	Size    int
+	Mitotic float64
+}
+
+// Generate renders field index without mitotic figures; size 0 = 512.
 func Generate(seed uint64, index, size int) (*Field, error) {
+	return GenerateOpt(seed, index, Options{Size: size})
+}
+
+// GenerateOpt renders field index.
+func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 	r := raster.RNG(seed, "dapi", index)
+	size := opt.Size
+	if opt.Mitotic < 0 || opt.Mitotic > 1 {
+		return nil, fmt.Errorf("dapi: mitotic fraction %g out of range", opt.Mitotic)
+	}
 	if size == 0 {
 		size = 512
 	}
@@ -92,12 +138,59 @@ func Generate(seed uint64, index, size int) (*Field, error) {
 		shapes = append(shapes, sh)
 		q = append(q, math.Exp(sigQ*r.NormFloat64()))
 	}
-	lab, _ := nucleus.Labels(shapes, W, H)
+	// Mitotic figures and apoptotic cells, from their own stream.
+	var figs map[int]*mitosis.Figure
+	var apo []*mitosis.Figure
+	var rm *rand.Rand
+	umPx := 7 / rad
+	p := map[string]string{}
+	if opt.Mitotic > 0 {
+		rm = raster.RNG(seed, "dapi-mitosis", index)
+		frac := raster.Uniform(rm, 0, opt.Mitotic)
+		ratio := raster.Uniform(rm, 1.5, 3)
+		nApo := int(math.Round(raster.Uniform(rm, 0, 0.03) * float64(len(shapes))))
+		if nApo == 0 && rm.Float64() < 0.6 {
+			nApo = 1
+		}
+		spots := make([]mitosis.Spot, len(shapes))
+		for i, sh := range shapes {
+			for _, l := range sh.Lobes {
+				spots[i].AreaPx += math.Pi * l.A * l.B
+			}
+			spots[i] = mitosis.Spot{X: sh.X, Y: sh.Y, R: sh.Radius(), AreaPx: 0.85 * spots[i].AreaPx}
+		}
+		target := int(math.Round(frac * float64(len(shapes))))
+		figs, apo = mitosis.Plan(rm, spots, rm.Perm(len(shapes)), target, nApo, float64(W), float64(H), umPx, ratio, 0.8)
+		p["mitotic_fraction_target"], p["mitotic_brightness_ratio"] = raster.F(frac, 3), raster.F(ratio, 2)
+	}
+	// Label shapes: the nuclei (a mitotic figure's first piece in place of
+	// its nucleus), second telophase daughters, then apoptotic cells.
+	all := append([]*nucleus.Shape(nil), shapes...)
+	objs := make([]Object, len(shapes))
+	for i := range objs {
+		objs[i].Class = mitosis.ClassInterphase
+	}
+	for i, fig := range figNumbered(figs) {
+		all[fig.idx] = fig.f.Pieces[0]
+		objs[fig.idx] = Object{Class: mitosis.ClassMitotic, Stage: fig.f.Stage, Figure: i + 1}
+		for _, pc := range fig.f.Pieces[1:] {
+			all = append(all, pc)
+			objs = append(objs, Object{Class: mitosis.ClassMitotic, Stage: fig.f.Stage, Figure: i + 1})
+		}
+	}
+	for _, a := range apo {
+		all = append(all, a.Pieces[0])
+		objs = append(objs, Object{Class: mitosis.ClassApoptotic})
+	}
+	lab, _ := nucleus.Labels(all, W, H)
 	img := raster.New(W, H, 1)
 	tex := raster.NewFBm(r, raster.Uniform(r, 2, 4), 2)
 	bright := raster.Uniform(r, 0.25, 0.55)
 	texAmp := raster.Uniform(r, 0.1, 0.5)
 	for i, sh := range shapes {
+		if figs[i] != nil {
+			continue
+		}
 		x0, y0, x1, y1 := sh.Bounds()
 		R := sh.Lobes[0].B
 		for y := max(0, y0); y <= min(H-1, y1); y++ {
@@ -114,6 +207,20 @@ func Generate(seed uint64, index, size int) (*Field, error) {
 			}
 		}
 	}
+	if rm != nil {
+		// Brightness relative to the median interphase nucleus (q = 1; the
+		// dome 0.8 + 0.2·sqrt(1 − ρ²) averages 0.93), not to the nucleus
+		// replaced: condensed chromatin is bright whatever the cell's stain.
+		lv := 0.93 * bright
+		fine := raster.NewFBm(rm, 1/umPx, 2)
+		for _, fig := range figNumbered(figs) {
+			fig.f.RenderHalo(img.Pix, W, H, lv)
+			fig.f.Render(img.Pix, W, H, lv*fig.f.Bright, fine)
+		}
+		for _, a := range apo {
+			a.Render(img.Pix, W, H, lv*a.Bright, fine)
+		}
+	}
 	bg := raster.Uniform(r, 0.02, 0.1)
 	bgN := raster.NewFBm(r, 150*S, 2)
 	for i := range img.Pix {
@@ -124,29 +231,46 @@ func Generate(seed uint64, index, size int) (*Field, error) {
 	img.Illumination(raster.Uniform(r, 0, 0.15), r.Float64()*2*math.Pi, raster.Uniform(r, 0, 0.2))
 	img.Noise(r, raster.Uniform(r, 0.003, 0.02), raster.Uniform(r, 0.005, 0.03))
 
-	f := &Field{Image: img.Gray8(), Lobed: lobed, Params: map[string]string{
-		"radius_px": raster.F(rad, 2), "psf_sigma_px": raster.F(psf, 2), "brightness_sd_log": raster.F(sigQ, 2), "cluster_prob": raster.F(cluster, 2)}}
-	// Renumber present nuclei 1..n and flag border contact.
-	present := make([]bool, len(shapes)+1)
-	border := make([]bool, len(shapes)+1)
+	p["radius_px"], p["psf_sigma_px"], p["brightness_sd_log"], p["cluster_prob"] = raster.F(rad, 2), raster.F(psf, 2), raster.F(sigQ, 2), raster.F(cluster, 2)
+	f := &Field{Image: img.Gray8(), Lobed: lobed, Params: p}
+	// Renumber present objects 1..n (nuclei first) and flag border contact.
 	for i, v := range lab {
 		if v > 0 {
-			present[v] = true
+			o := &objs[v-1]
+			o.AreaPx++
 			x, y := i%W, i/W
 			if x == 0 || y == 0 || x == W-1 || y == H-1 {
-				border[v] = true
+				o.Border = true
 			}
 		}
 	}
-	remap := make([]uint16, len(shapes)+1)
-	for id := 1; id <= len(shapes); id++ {
-		if present[id] {
+	remap := make([]uint16, len(all)+1)
+	figSeen := map[int]bool{}
+	for pass := 0; pass < 2; pass++ {
+		for i := range objs {
+			o := objs[i]
+			if o.AreaPx == 0 || (o.Class == mitosis.ClassApoptotic) != (pass == 1) {
+				continue
+			}
+			o.ID, o.X, o.Y = len(f.Objects)+1, all[i].X, all[i].Y
+			remap[i+1] = uint16(o.ID)
+			f.Objects = append(f.Objects, o)
+			switch {
+			case o.Class == mitosis.ClassApoptotic:
+				f.Apoptotic++
+				continue
+			case o.Class == mitosis.ClassMitotic && !figSeen[o.Figure]:
+				figSeen[o.Figure] = true
+				f.Mitotic++
+			}
 			f.Count++
-			remap[id] = uint16(f.Count)
-			if !border[id] {
+			if !o.Border {
 				f.Inside++
 			}
 		}
+	}
+	if f.Count > 0 {
+		f.MitoticIndex = float64(f.Mitotic) / float64(f.Count)
 	}
 	f.Labels = image.NewGray16(image.Rect(0, 0, W, H))
 	for i, v := range lab {
@@ -155,4 +279,20 @@ func Generate(seed uint64, index, size int) (*Field, error) {
 		f.Labels.Pix[2*i+1] = uint8(v)
 	}
 	return f, nil
+}
+
+type numberedFigure struct {
+	idx int // nucleus index the figure replaces
+	f   *mitosis.Figure
+}
+
+// figNumbered returns the figures in nucleus order, so figure numbers and
+// label ids do not depend on map iteration.
+func figNumbered(figs map[int]*mitosis.Figure) []numberedFigure {
+	out := make([]numberedFigure, 0, len(figs))
+	for i, f := range figs {
+		out = append(out, numberedFigure{i, f})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
+	return out
 }

@@ -15,13 +15,34 @@
 // Field: autofluorescence background (smooth), bleed-through of DAPI into
 // the marker channel (0–12 %), vignetting per channel, Gaussian PSF,
 // Poisson-like shot and read noise, 8- or 16-bit (12-bit data) output.
+//
+// Mitosis: with Options.Mitotic 0 about 2 % of the nuclei are crude
+// mitotic cells (small, 1.8× bright ellipses), as the generator always
+// drew them. With Options.Mitotic > 0 a fraction U(0, Mitotic) of the
+// nuclei become staged mitotic figures and 0–3 % apoptotic cells are
+// added (package mitosis), from a stream of their own: the crude mitotic
+// nuclei are turned into figures first and dropped if not needed, the rest
+// of the field (other nuclei, marker levels, background, optics, noise)
+// stays as with Mitotic 0. Mitotic figures are Ki-67 positive (bright on
+// the chromosomes, 1.2–2× the positive level, and dispersed in the rounded
+// cytoplasm); with EdU they keep their drawn status, as EdU marks S phase.
+// Apoptotic cells are marker negative.
+//
+// Counting convention: Nuclei holds interphase and mitotic nuclei (labels
+// 1..len(Nuclei)); a prophase, metaphase or anaphase figure is one label
+// and one nucleus, a telophase pair two labels and two nuclei sharing a
+// Figure number. Apoptotic cells are labels len(Nuclei)+1.. and are not
+// nuclei. Mitotic counts figures; MitoticIndex = Mitotic / len(Nuclei).
 package twochannel
 
 import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
+	"sort"
 
+	"github.com/histocount/histocount/internal/physgen/mitosis"
 	"github.com/histocount/histocount/internal/physgen/nucleus"
 	"github.com/histocount/histocount/internal/physgen/raster"
 )
@@ -31,6 +52,8 @@ const (
 	PatternDiffuse   = "diffuse"
 	PatternSpeckled  = "speckled"
 	PatternNucleolar = "nucleolar"
+	// PatternChromosomal is Ki-67 on condensed mitotic chromosomes.
+	PatternChromosomal = "chromosomal"
 )
 
 // Nucleus is the truth of one nucleus.
@@ -44,6 +67,11 @@ type Nucleus struct {
 	MarkerMean float64 // noise-free marker signal over the label, 0..1 full scale
 	DAPIMean   float64
 	Border     bool // label touches the image border
+	// Class is mitosis.ClassInterphase, ClassMitotic or ClassApoptotic;
+	// Stage is set for staged mitotic figures; Figure numbers the mitotic
+	// figures of the field (telophase daughters share one), 0 otherwise.
+	Class, Stage string
+	Figure       int
 }
 
 // Field is one rendered two-channel field.
@@ -51,13 +79,22 @@ type Field struct {
 	DAPI, Marker image.Image
 	Labels       *image.Gray16
 	Nuclei       []Nucleus // only nuclei with at least one pixel in the image
+	Apoptotic    []Nucleus // apoptotic cells with a pixel in the image (labels after the nuclei)
+	Mitotic      int       // mitotic figures with a pixel in the image; a telophase pair counts once
+	MitoticIndex float64   // Mitotic / len(Nuclei)
 	PixelSizeUM  float64
 	Marker16     bool
 	Params       map[string]string
 }
 
 // Options override the randomised size for tests.
-type Options struct{ W, H int }
+// Options override the randomised size for tests and set the largest
+// per-field mitotic fraction (0 = no mitotic figures or apoptotic cells:
+// the earlier output, with its ~2 % crude mitotic cells).
+type Options struct {
+	W, H    int
+	Mitotic float64
+}
 
 var sizes = [][2]int{{1024, 1024}, {1280, 1024}, {1392, 1040}}
 
@@ -71,6 +108,9 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	}
 	if W < 32 || H < 32 || W > 8192 || H > 8192 {
 		return nil, fmt.Errorf("twochannel: size %dx%d out of range", W, H)
+	}
+	if opt.Mitotic < 0 || opt.Mitotic > 1 {
+		return nil, fmt.Errorf("twochannel: mitotic fraction %g out of range", opt.Mitotic)
 	}
 	um := raster.Uniform(r, 0.3, 0.65)
 	p := map[string]string{"pixel_size_um": raster.F(um, 3)}
@@ -156,7 +196,90 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 		shapes = append(shapes, sh)
 		metas = append(metas, meta{dna: dna, pos: pos, mitotic: mit, pattern: pt, level: lvl})
 	}
-	lab, _ := nucleus.Labels(shapes, W, H)
+	// Staged mitotic figures and apoptotic cells, from their own stream.
+	var figs []numberedFigure
+	var apo []*mitosis.Figure
+	var rm *rand.Rand
+	drop := make([]bool, len(shapes)) // crude mitotic nuclei not kept
+	mitLevel := map[int]float64{}     // marker level of each figure, by nucleus index
+	if opt.Mitotic > 0 {
+		rm = raster.RNG(seed, "twochannel-mitosis", index)
+		frac := raster.Uniform(rm, 0, opt.Mitotic)
+		ratio := raster.Uniform(rm, 1.5, 3)
+		nApo := int(math.Round(raster.Uniform(rm, 0, 0.03) * float64(len(shapes))))
+		if nApo == 0 && rm.Float64() < 0.6 {
+			nApo = 1
+		}
+		spots := make([]mitosis.Spot, len(shapes))
+		var order []int
+		for i, sh := range shapes {
+			l := sh.Lobes[0]
+			spots[i] = mitosis.Spot{X: sh.X, Y: sh.Y, R: sh.Radius(), AreaPx: math.Pi * l.A * l.B}
+			if metas[i].mitotic {
+				// Drawn shrunk; size the figure from a median 16 × 11 µm nucleus.
+				spots[i].AreaPx = math.Pi * 8 * 5.5 / (um * um)
+				order = append(order, i)
+			}
+		}
+		for _, i := range rm.Perm(len(shapes)) {
+			if !metas[i].mitotic {
+				order = append(order, i)
+			}
+		}
+		var fm map[int]*mitosis.Figure
+		fm, apo = mitosis.Plan(rm, spots, order, int(math.Round(frac*float64(len(shapes)))), nApo, float64(W), float64(H), um, ratio, 0.85)
+		figs = figNumbered(fm)
+		for i, m := range metas {
+			drop[i] = m.mitotic && fm[i] == nil
+		}
+		for _, nf := range figs {
+			mitLevel[nf.idx] = metas[nf.idx].level
+			if marker == "Ki-67" {
+				mitLevel[nf.idx] = posLevel * raster.Uniform(rm, 1.2, 2)
+			}
+		}
+		p["mitotic_fraction_target"], p["mitotic_brightness_ratio"] = raster.F(frac, 3), raster.F(ratio, 2)
+	}
+	// Label shapes and truth: nuclei (a figure's first piece in place of
+	// its nucleus), second telophase daughters, then apoptotic cells.
+	var all []*nucleus.Shape
+	var nuc []Nucleus
+	slot := make([]int, len(shapes)) // index in all of each nucleus, -1 dropped
+	fig := 0
+	for i, sh := range shapes {
+		slot[i] = -1
+		if drop[i] {
+			continue
+		}
+		m := metas[i]
+		t := Nucleus{X: sh.X, Y: sh.Y, Positive: m.pos, Mitotic: m.mitotic, Pattern: m.pattern, Class: mitosis.ClassInterphase}
+		if m.mitotic && rm == nil {
+			fig++
+			t.Class, t.Figure = mitosis.ClassMitotic, fig
+		}
+		slot[i] = len(all)
+		all = append(all, sh)
+		nuc = append(nuc, t)
+	}
+	for k, nf := range figs {
+		t := &nuc[slot[nf.idx]]
+		all[slot[nf.idx]] = nf.f.Pieces[0]
+		t.X, t.Y, t.Mitotic, t.Class, t.Stage, t.Figure = nf.f.Pieces[0].X, nf.f.Pieces[0].Y, true, mitosis.ClassMitotic, nf.f.Stage, k+1
+		if marker == "Ki-67" {
+			t.Positive, t.Pattern = true, PatternChromosomal
+		}
+		for _, pc := range nf.f.Pieces[1:] {
+			d := *t
+			d.X, d.Y = pc.X, pc.Y
+			all = append(all, pc)
+			nuc = append(nuc, d)
+		}
+	}
+	for _, a := range apo {
+		all = append(all, a.Pieces[0])
+		nuc = append(nuc, Nucleus{X: a.X, Y: a.Y, Class: mitosis.ClassApoptotic})
+	}
+	lab, _ := nucleus.Labels(all, W, H)
 
 	dapi := raster.New(W, H, 1)
 	mk := raster.New(W, H, 1)
@@ -182,6 +305,9 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 				c, s := math.Cos(l.Theta), math.Sin(l.Theta)
 				foci = append(foci, spot{l.X + u*c - v*s, l.Y + u*s + v*c, raster.Uniform(r, 0.3, 0.6) / um})
 			}
+		}
+		if slot[i] < 0 || all[slot[i]] != sh {
+			continue // dropped, or drawn below as a mitotic figure
 		}
 		x0, y0, x1, y1 := sh.Bounds()
 		for y := max(0, y0); y <= min(H-1, y1); y++ {
@@ -225,10 +351,23 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 			}
 		}
 	}
+	var fine *raster.FBm
+	if rm != nil {
+		// Condensed chromatin relative to an average interphase nucleus
+		// (DNA ≈ 1.1 with the S/G2 share, nucleoli included).
+		fine = raster.NewFBm(rm, 1/um, 2)
+		for _, nf := range figs {
+			nf.f.Render(dapi.Pix, W, H, dapiQ*1.1*nf.f.Bright, fine)
+			nf.f.Render(mk.Pix, W, H, mitLevel[nf.idx], fine)
+		}
+		for _, a := range apo {
+			a.Render(dapi.Pix, W, H, dapiQ*1.1*a.Bright, fine)
+			a.Render(mk.Pix, W, H, posLevel*negRel*math.Exp(0.3*rm.NormFloat64()), fine)
+		}
+	}
 	// Truth means over labels (noise-free, before PSF).
-	nuc := make([]Nucleus, len(shapes))
-	for i, sh := range shapes {
-		nuc[i] = Nucleus{ID: i + 1, X: sh.X, Y: sh.Y, Positive: metas[i].pos, Mitotic: metas[i].mitotic, Pattern: metas[i].pattern}
+	for i := range nuc {
+		nuc[i].ID = i + 1
 	}
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {
@@ -243,6 +382,14 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 			if x == 0 || y == 0 || x == W-1 || y == H-1 {
 				t.Border = true
 			}
+		}
+	}
+	// The rounded mitotic cell's cytoplasm: faint DAPI background; Ki-67
+	// disperses into it once the nuclear envelope has broken down.
+	for _, nf := range figs {
+		nf.f.RenderHalo(dapi.Pix, W, H, dapiQ*1.1)
+		if marker == "Ki-67" {
+			nf.f.RenderHalo(mk.Pix, W, H, 3*mitLevel[nf.idx])
 		}
 	}
 	// Background, bleed-through, optics, camera.
@@ -282,15 +429,30 @@ func Generate(seed uint64, index int, opt Options) (*Field, error) {
 	lim := image.NewGray16(image.Rect(0, 0, W, H))
 	// Keep only nuclei present in the image, renumbering labels 1..n.
 	remap := make([]uint16, len(nuc)+1)
-	for _, t := range nuc {
-		if t.AreaPx == 0 {
-			continue
+	figSeen := map[int]bool{}
+	for pass := 0; pass < 2; pass++ {
+		for _, t := range nuc {
+			if t.AreaPx == 0 || (t.Class == mitosis.ClassApoptotic) != (pass == 1) {
+				continue
+			}
+			t.MarkerMean /= float64(t.AreaPx)
+			t.DAPIMean /= float64(t.AreaPx)
+			id := len(f.Nuclei) + len(f.Apoptotic) + 1
+			remap[t.ID] = uint16(id)
+			t.ID = id
+			if pass == 1 {
+				f.Apoptotic = append(f.Apoptotic, t)
+				continue
+			}
+			if t.Figure > 0 && !figSeen[t.Figure] {
+				figSeen[t.Figure] = true
+				f.Mitotic++
+			}
+			f.Nuclei = append(f.Nuclei, t)
 		}
-		t.MarkerMean /= float64(t.AreaPx)
-		t.DAPIMean /= float64(t.AreaPx)
-		remap[t.ID] = uint16(len(f.Nuclei) + 1)
-		t.ID = len(f.Nuclei) + 1
-		f.Nuclei = append(f.Nuclei, t)
+	}
+	if len(f.Nuclei) > 0 {
+		f.MitoticIndex = float64(f.Mitotic) / float64(len(f.Nuclei))
 	}
 	for i, v := range lab {
 		v = remap[v]
@@ -313,3 +475,19 @@ func (f *Field) Positive() (pos, all int) {
 
 func sq(v float64) float64      { return v * v }
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
+
+type numberedFigure struct {
+	idx int // index of the nucleus the figure replaces
+	f   *mitosis.Figure
+}
+
+// figNumbered returns the figures in nucleus order, so figure numbers and
+// label ids do not depend on map iteration.
+func figNumbered(figs map[int]*mitosis.Figure) []numberedFigure {
+	out := make([]numberedFigure, 0, len(figs))
+	for i, f := range figs {
+		out = append(out, numberedFigure{i, f})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].idx < out[b].idx })
+	return out
+}
