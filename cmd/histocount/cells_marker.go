@@ -181,6 +181,7 @@ func analyseMarkerImage(row models.CellsImage, path, stem string, o cellsOptions
 	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
 	row.Marker = mr.Summary()
+	row.MitoticIndex = res.Mitotic
 	if res.Overlay != nil {
 		if err := report.WritePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
 			return cellsItem{row: row}, fmt.Errorf("write overlay: %w", err)

@@ -149,6 +149,10 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		imageHeader = append(append([]string{}, imageHeader...), markerImageCols...)
 		objectHeader = append(append([]string{}, cellsObjectHeader...), markerObjectCols...)
 	}
+	if nuclei {
+		imageHeader = append(append([]string{}, imageHeader...), mitoticImageCols...)
+		objectHeader = append(append([]string{}, objectHeader...), mitoticObjectCols...)
+	}
 	ns := &nucleiSamples{area: map[string]float64{}, unknown: map[string]bool{}}
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", objectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
@@ -177,6 +181,9 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		if marker {
 			samples.addMarkers(list)
 		}
+		if nuclei {
+			samples.addMitotic(list)
+		}
 		var sc *report.CSV
 		if nuclei {
 			list = nucleiNoRelease(list)
@@ -201,6 +208,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 func failedCellsRow(row models.CellsImage, index int, path, stain string, err error) models.CellsImage {
 	row.Status, row.Error = models.StatusError, oneLine(err.Error())
 	row.Live, row.Dead, row.Total, row.ViabilityPct, row.Objects = 0, 0, 0, 0, nil
+	row.MitoticIndex = nil
 	row.Index, row.Stain = index, stain
 	if row.Image == "" {
 		row.Image = path
@@ -251,6 +259,7 @@ func analyseCellsImage(i int, path, stem string, o cellsOptions, sampler sampleO
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
 	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+	row.MitoticIndex = res.Mitotic
 	if res.Overlay != nil {
 		if err := writePNG(filepath.Join(o.Out, "overlays", stem+".png"), res.Overlay); err != nil {
 			row.QC = overlayNotWritten(row.QC, err)
