@@ -49,11 +49,12 @@ type MarkerSummary struct {
 	ThresholdMethod string  `json:"threshold_method,omitempty"` // auto or fixed
 }
 
-// MitoticSummary is the mitotic index of an image or a sample: nuclei
-// called mitotic from the DNA stain alone over all nuclei, with the Wilson
-// 95 % interval.
+// MitoticSummary is the mitotic index of an image or a sample: mitotic
+// figures called from the DNA stain alone over all nuclei, with the Wilson
+// 95 % interval. A figure is one mitotic nucleus, or a close pair of them
+// (anaphase halves, telophase daughters: two nuclei, one cell dividing).
 type MitoticSummary struct {
-	Mitotic   int     `json:"mitotic"`
+	Mitotic   int     `json:"mitotic"` // mitotic figures
 	Nuclei    int     `json:"nuclei"`
 	IndexPct  float64 `json:"index_pct"` // 100·mitotic/nuclei; 0 when nuclei is 0
 	CILowPct  float64 `json:"ci_low_pct"`

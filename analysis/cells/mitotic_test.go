@@ -199,3 +199,21 @@ func TestMitoticFewNuclei(t *testing.T) {
 		t.Errorf("few nuclei: %+v", res.Mitotic)
 	}
 }
+
+// TestMitoticOverlay: mitotic nuclei are outlined in their own colour.
+func TestMitoticOverlay(t *testing.T) {
+	img, _ := synthMitoticField(2, 400, 400, 12, 20, 4, 0)
+	res, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: NucleiClassical, Overlay: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := 0
+	for i := 0; i+3 < len(res.Overlay.Pix); i += 4 {
+		if res.Overlay.Pix[i] == mitoticColour[0] && res.Overlay.Pix[i+1] == mitoticColour[1] && res.Overlay.Pix[i+2] == mitoticColour[2] {
+			red++
+		}
+	}
+	if res.Mitotic.Mitotic == 0 || red < 10*res.Mitotic.Mitotic {
+		t.Errorf("%d mitotic figures, %d outline pixels", res.Mitotic.Mitotic, red)
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/histocount/histocount/analysis/cells"
 	"github.com/histocount/histocount/imageio"
@@ -19,6 +21,7 @@ import (
 type MitoticRate struct {
 	Images, Nuclei, Mitotic int
 	Flagged                 []MitoticFlag // every mitotic call, for inspection
+	All                     []MitoticFlag // every nucleus, for tuning
 }
 
 // MitoticFlag is one nucleus called mitotic.
@@ -64,10 +67,11 @@ func DSBMitoticRate(dir, cropDir string) (MitoticRate, error) {
 		out.Nuclei += res.Mitotic.Nuclei
 		out.Mitotic += res.Mitotic.Mitotic
 		for _, o := range res.Objects {
+			fl := MitoticFlag{Image: row[0], ID: o.ID, X: o.CentroidXPx, Y: o.CentroidYPx, Features: res.MitoticFeatures[o.ID-1]}
+			out.All = append(out.All, fl)
 			if o.Mitotic == nil || !*o.Mitotic {
 				continue
 			}
-			fl := MitoticFlag{Image: row[0], ID: o.ID, X: o.CentroidXPx, Y: o.CentroidYPx, Features: res.MitoticFeatures[o.ID-1]}
 			out.Flagged = append(out.Flagged, fl)
 			if cropDir != "" {
 				if err := writeMitoticCrop(cropDir, img, res.Labels, fl, len(out.Flagged)); err != nil {
@@ -121,4 +125,218 @@ func writeMitoticCrop(dir string, img *imageio.Image, lab *image.Gray16, fl Mito
 		return err
 	}
 	return f.Close()
+}
+
+// MitoticScore compares the mitotic calls of cells.Count with a physgen
+// dapi data set's exact truth (objects.csv: class, stage, figure per
+// label; truth.csv: mitotic figures and index per field).
+//
+// Each predicted nucleus is assigned the truth label it overlaps most
+// (background aside: a segmented figure takes in its blur halo). A
+// call is right when that label is mitotic (precision over calls); a
+// truth figure is found when any call lands on one of its labels (recall
+// over figures; a telophase pair is one figure). The index error compares
+// the image's mitotic index (cells.Result.Mitotic) with the truth's
+// figures ÷ nuclei, in percentage points.
+type MitoticScore struct {
+	Fields            int
+	Calls, RightCalls int            // nuclei called mitotic; of which on a mitotic label
+	Figures, Found    int            // truth figures; found
+	WrongByClass      map[string]int // wrong calls by the truth class they landed on ("none": background)
+	MissedByStage     map[string]int // missed figures by stage
+	FoundByStage      map[string]int
+	// Pooled over the fields: figures called and true, nuclei segmented and
+	// true (the index of a sample made of these fields).
+	PooledFigures, PooledNuclei, TruthFigures, TruthNuclei int
+	SumAbsIndexErrPP                                       float64
+	MaxAbsIndexErrPP                                       float64
+	PerField                                               []MitoticField
+	// Features of every predicted nucleus with the class (and stage) of
+	// the truth label it overlaps most, for tuning.
+	Features []LabelledFeatures
+}
+
+// LabelledFeatures are one predicted nucleus' mitotic features and truth.
+type LabelledFeatures struct {
+	Image, Class, Stage string
+	X, Y                float64 // centroid, px
+	cells.MitoticFeatures
+}
+
+// MitoticField is one field's mitotic index, measured and true, in %.
+type MitoticField struct {
+	Image               string
+	IndexPct, TruthPct  float64
+	Calls, TruthFigures int
+}
+
+// Precision is RightCalls ÷ Calls (1 when nothing was called).
+func (s MitoticScore) Precision() float64 {
+	if s.Calls == 0 {
+		return 1
+	}
+	return float64(s.RightCalls) / float64(s.Calls)
+}
+
+// Recall is Found ÷ Figures (1 when there is none).
+func (s MitoticScore) Recall() float64 {
+	if s.Figures == 0 {
+		return 1
+	}
+	return float64(s.Found) / float64(s.Figures)
+}
+
+// PooledIndexPct is the pooled index measured and true, in %.
+func (s MitoticScore) PooledIndexPct() (got, truth float64) {
+	return 100 * float64(s.PooledFigures) / float64(max(1, s.PooledNuclei)), 100 * float64(s.TruthFigures) / float64(max(1, s.TruthNuclei))
+}
+
+// MeanAbsIndexErrPP is the mean absolute mitotic-index error over fields.
+func (s MitoticScore) MeanAbsIndexErrPP() float64 {
+	return s.SumAbsIndexErrPP / float64(max(1, s.Fields))
+}
+
+// PhysgenMitotic scores the first n fields (all when n ≤ 0) of the physgen
+// dapi data set in dir.
+func PhysgenMitotic(dir string, n int) (MitoticScore, error) {
+	s := MitoticScore{WrongByClass: map[string]int{}, MissedByStage: map[string]int{}, FoundByStage: map[string]int{}}
+	truth, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
+	if err != nil {
+		return s, err
+	}
+	objs, err := readCSVRecords(filepath.Join(dir, "objects.csv"))
+	if err != nil {
+		return s, err
+	}
+	if len(truth) < 2 || len(objs) < 1 {
+		return s, fmt.Errorf("%s: empty truth", dir)
+	}
+	tc, oc := columns(truth[0]), columns(objs[0])
+	for _, k := range []string{"image", "labels", "nuclei", "mitotic", "mitotic_index"} {
+		if _, ok := tc[k]; !ok {
+			return s, fmt.Errorf("%s: truth.csv has no %s column (generated without mitotic figures?)", dir, k)
+		}
+	}
+	type obj struct {
+		class, stage string
+		figure       int
+	}
+	byImage := map[string]map[int]obj{}
+	for _, r := range objs[1:] {
+		id, _ := strconv.Atoi(r[oc["id"]])
+		fig, _ := strconv.Atoi(r[oc["figure"]])
+		if byImage[r[oc["image"]]] == nil {
+			byImage[r[oc["image"]]] = map[int]obj{}
+		}
+		byImage[r[oc["image"]]][id] = obj{r[oc["class"]], r[oc["stage"]], fig}
+	}
+	opt := cells.Options{Stain: cells.StainFluorescence, Labels: true}
+	for k, r := range truth[1:] {
+		if n > 0 && k >= n {
+			break
+		}
+		name := r[tc["image"]]
+		img, err := imageio.Load(filepath.Join(dir, name), imageio.Options{BlackBackground: true})
+		if err != nil {
+			return s, err
+		}
+		tl, err := loadGray16(filepath.Join(dir, r[tc["labels"]]))
+		if err != nil {
+			return s, err
+		}
+		res, err := cells.Count(img, opt)
+		if err != nil {
+			return s, fmt.Errorf("%s: %w", name, err)
+		}
+		if res.Mitotic == nil || res.Labels == nil || res.Labels.Rect != tl.Rect {
+			return s, fmt.Errorf("%s: no mitotic index or labels", name)
+		}
+		// overlap[pred][truth] in pixels
+		overlap := map[int]map[int]int{}
+		for i := 0; i+1 < len(tl.Pix); i += 2 {
+			p := int(res.Labels.Pix[i])<<8 | int(res.Labels.Pix[i+1])
+			if p == 0 {
+				continue
+			}
+			t := int(tl.Pix[i])<<8 | int(tl.Pix[i+1])
+			if overlap[p] == nil {
+				overlap[p] = map[int]int{}
+			}
+			overlap[p][t]++
+		}
+		info := byImage[name]
+		for _, o := range res.Objects {
+			best, bt := 0, 0
+			for t, c := range overlap[o.ID] {
+				if t != 0 && (c > best || c == best && t < bt) {
+					best, bt = c, t
+				}
+			}
+			tr, ok := info[bt]
+			if !ok {
+				tr.class = "none"
+			}
+			s.Features = append(s.Features, LabelledFeatures{name, tr.class, tr.stage, o.CentroidXPx, o.CentroidYPx, res.MitoticFeatures[o.ID-1]})
+		}
+		found := map[int]bool{}
+		calls := 0
+		for _, o := range res.Objects {
+			if o.Mitotic == nil || !*o.Mitotic {
+				continue
+			}
+			calls++
+			best, bt := 0, 0
+			for t, c := range overlap[o.ID] {
+				if t != 0 && (c > best || c == best && t < bt) {
+					best, bt = c, t
+				}
+			}
+			tr, ok := info[bt]
+			switch {
+			case bt == 0 || !ok:
+				s.WrongByClass["none"]++
+			case tr.class == "mitotic":
+				s.RightCalls++
+				found[tr.figure] = true
+			default:
+				s.WrongByClass[tr.class]++
+			}
+		}
+		figStage := map[int]string{}
+		for _, tr := range info {
+			if tr.class == "mitotic" {
+				figStage[tr.figure] = tr.stage
+			}
+		}
+		for f, st := range figStage {
+			if found[f] {
+				s.FoundByStage[st]++
+			} else {
+				s.MissedByStage[st]++
+			}
+		}
+		s.Fields++
+		s.Calls += calls
+		s.Figures += len(figStage)
+		s.Found += len(found)
+		tn, _ := strconv.Atoi(r[tc["nuclei"]])
+		s.PooledFigures += res.Mitotic.Mitotic
+		s.PooledNuclei += res.Mitotic.Nuclei
+		s.TruthFigures += len(figStage)
+		s.TruthNuclei += tn
+		ti, _ := strconv.ParseFloat(r[tc["mitotic_index"]], 64)
+		e := math.Abs(res.Mitotic.IndexPct - 100*ti)
+		s.SumAbsIndexErrPP += e
+		s.MaxAbsIndexErrPP = max(s.MaxAbsIndexErrPP, e)
+		s.PerField = append(s.PerField, MitoticField{Image: name, IndexPct: res.Mitotic.IndexPct, TruthPct: 100 * ti, Calls: calls, TruthFigures: len(figStage)})
+	}
+	return s, nil
+}
+
+func columns(header []string) map[string]int {
+	c := map[string]int{}
+	for i, h := range header {
+		c[h] = i
+	}
+	return c
 }
