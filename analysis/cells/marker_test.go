@@ -217,7 +217,8 @@ func TestCountTwoChannelBadInput(t *testing.T) {
 
 // TestMarkerSaturated: marker_saturated is raised when more than 1 % of
 // the nucleus pixels sit at the marker file's largest value — 255 for an
-// 8-bit marker, 65535 (not the 8-bit stretch's 255) for a 16-bit one.
+// 8-bit marker, 65535 (not the 8-bit stretch's 255) for a 16-bit one. The
+// mitotic index comes with the marker too.
 func TestMarkerSaturated(t *testing.T) {
 	nuclei, shapes := synthMitoticField(3, 320, 320, 10, 30, 0, 0)
 	inside := func(x, y int) bool {
@@ -265,6 +266,9 @@ func TestMarkerSaturated(t *testing.T) {
 		res, _, err := CountTwoChannel(nuclei, decodeField(t, marker), Options{NucleiMethod: NucleiClassical}, MarkerOptions{})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.Mitotic == nil || res.Mitotic.Nuclei != len(res.Objects) {
+			t.Errorf("%s: the mitotic index is reported beside the marker, got %+v", c.name, res.Mitotic)
 		}
 		if got := slices.Contains(res.QC, QCMarkerSaturated); got != c.saturated {
 			t.Errorf("%s: qc %v, want marker_saturated %v", c.name, res.QC, c.saturated)
