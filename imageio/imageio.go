@@ -93,6 +93,23 @@ type Image struct {
 	Notes []string
 
 	spread16 float64 // 16-bit input: 0.1–99.9 percentile spread ÷ 65535; -1 otherwise
+	// full16 marks (one bit per sample of Pix) the samples of a 16-bit
+	// input that were at 65535; nil when none was or the input had 8 bits.
+	full16 []uint64
+}
+
+// AtTypeMax reports whether sample i of Pix was at the largest value its
+// file's sample type holds (255 for 8-bit, 65535 for 16-bit input): a
+// clipped, saturated pixel. The 8-bit stretch of a 16-bit image puts its
+// top 0.1 % at 255 too, so Pix alone cannot tell.
+func (img *Image) AtTypeMax(i int) bool {
+	if i < 0 || i >= len(img.Pix) {
+		return false
+	}
+	if img.Info.BitDepth > 8 {
+		return img.full16 != nil && img.full16[i/64]&(1<<(i%64)) != 0
+	}
+	return img.Pix[i] == 255
 }
 
 // OpenRegular opens path for reading only if it is a regular file (after
@@ -290,6 +307,14 @@ func normalise(src image.Image, opt Options) *Image {
 			hi = lo + 1
 		}
 		out.spread16 = float64(hi-lo) / 65535
+		for j, v := range vals {
+			if v == 0xffff {
+				if out.full16 == nil {
+					out.full16 = make([]uint64, (len(vals)+63)/64)
+				}
+				out.full16[j/64] |= 1 << (j % 64)
+			}
+		}
 		scale := 255.0 / float64(hi-lo)
 		for j, v := range vals {
 			f := (float64(v) - float64(lo)) * scale

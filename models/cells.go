@@ -21,6 +21,9 @@ type CellObject struct {
 	Circularity     float64 `json:"circularity"`    // 4π·area/perimeter², 1 for a disc
 	// Marker is the proliferation-marker measurement (two-channel runs only).
 	Marker *CellMarker `json:"marker,omitempty"`
+	// Mitotic says the nucleus looks like a mitotic figure (condensed
+	// chromatin) in the DNA stain; present for fluorescent nuclei only.
+	Mitotic *bool `json:"mitotic,omitempty"`
 }
 
 // CellMarker is the proliferation-marker signal of one nucleus, in grey
@@ -46,6 +49,18 @@ type MarkerSummary struct {
 	ThresholdMethod string  `json:"threshold_method,omitempty"` // auto or fixed
 }
 
+// MitoticSummary is the mitotic index of an image or a sample: mitotic
+// figures called from the DNA stain alone over all nuclei, with the Wilson
+// 95 % interval. A figure is one mitotic nucleus, or a close pair of them
+// (anaphase halves, telophase daughters: two nuclei, one cell dividing).
+type MitoticSummary struct {
+	Mitotic   int     `json:"mitotic"` // mitotic figures
+	Nuclei    int     `json:"nuclei"`
+	IndexPct  float64 `json:"index_pct"` // 100·mitotic/nuclei; 0 when nuclei is 0
+	CILowPct  float64 `json:"ci_low_pct"`
+	CIHighPct float64 `json:"ci_high_pct"`
+}
+
 // CellsImage is the result for one image of a cell suspension or of nuclei.
 type CellsImage struct {
 	Index        int          `json:"index"` // position in the input list, 0-based
@@ -64,6 +79,8 @@ type CellsImage struct {
 	Objects      []CellObject `json:"objects,omitempty"`
 	// Marker is present when a proliferation marker was measured.
 	Marker *MarkerSummary `json:"marker,omitempty"`
+	// MitoticIndex is present for fluorescent nuclei on a dark background.
+	MitoticIndex *MitoticSummary `json:"mitotic_index,omitempty"`
 }
 
 // Chamber describes the counting chamber and sample preparation, needed to
@@ -98,9 +115,11 @@ type CellsSample struct {
 	// Release is "pass", "fail" or "unknown" (no volume, or the CI straddles the threshold is still judged on the point estimate; see README).
 	Release string `json:"release"`
 	// Marker pools the marker-positive nuclei of the sample's images.
-	Marker       *MarkerSummary `json:"marker,omitempty"`
-	MinViablePML float64        `json:"min_viable_per_ml,omitempty"`
-	QC           []string       `json:"qc,omitempty"`
+	Marker *MarkerSummary `json:"marker,omitempty"`
+	// MitoticIndex pools the mitotic figures of the sample's images.
+	MitoticIndex *MitoticSummary `json:"mitotic_index,omitempty"`
+	MinViablePML float64         `json:"min_viable_per_ml,omitempty"`
+	QC           []string        `json:"qc,omitempty"`
 }
 
 // CellsRun is the whole results.json of `histocount cells`.

@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -53,6 +54,11 @@ type Result struct {
 	Calibration models.Calibration
 	Overlay     *image.RGBA   // nil unless Options.Overlay
 	Labels      *image.Gray16 // nil unless Options.Labels
+	// Mitotic is the mitotic index from the DNA stain (fluorescent nuclei
+	// on a dark background only, else nil); MitoticFeatures the measures
+	// behind each nucleus' call, in label order.
+	Mitotic         *models.MitoticSummary
+	MitoticFeatures []MitoticFeatures
 }
 
 // Viability returns 100·live/(live+dead) in percent, 0 for no cells.
@@ -137,6 +143,11 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	if len(res.Objects) == 0 {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}
+	if opt.Stain == StainFluorescence {
+		if err := res.callMitotic(src, gray, seg.labels); err != nil {
+			return nil, err
+		}
+	}
 	if opt.Labels {
 		if res.Labels, err = cvutil.LabelsToGray16(seg.labels); err != nil {
 			return nil, err
@@ -146,6 +157,79 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		if res.Overlay, err = drawOverlay(src, seg.labels, res.Objects); err != nil {
 			return nil, err
 		}
+		paintMitotic(res.Overlay, seg.labels, res.MitoticFeatures)
 	}
 	return res, nil
+}
+
+// callMitotic flags the mitotic figures among the nuclei of a dark-field
+// fluorescence image (mitoticFigures) and sets the mitotic index, figures
+// ÷ nuclei; on a light background (stained or brightfield nuclei) it does
+// nothing.
+func (res *Result) callMitotic(src, gray, labels gocv.Mat) error {
+	gb, sb := gray.ToBytes(), src.ToBytes()
+	if lightBackground(gb) {
+		return nil
+	}
+	w, h := gray.Cols(), gray.Rows()
+	lb := labels.ToBytes()
+	if len(lb) != 4*w*h {
+		return fmt.Errorf("cells: label image of %d bytes for %d×%d", len(lb), w, h)
+	}
+	lab := make([]int32, w*h)
+	n := 0
+	for i := range lab {
+		lab[i] = int32(binary.LittleEndian.Uint32(lb[4*i:]))
+		n = max(n, int(lab[i]))
+	}
+	res.MitoticFeatures = mitoticFigures(lab, nucleusSignal(sb, gb, src.Channels(), false), w, h, n)
+	figures := map[int]bool{}
+	for i := range res.Objects {
+		id := res.Objects[i].ID
+		m := id >= 1 && id <= len(res.MitoticFeatures) && res.MitoticFeatures[id-1].Mitotic
+		res.Objects[i].Mitotic = &m
+		if m {
+			figures[res.MitoticFeatures[id-1].Figure] = true
+		}
+	}
+	// The index counts figures (cells in mitosis): a telophase pair is two
+	// nuclei but one figure.
+	res.Mitotic = MitoticSummaryOf(len(figures), len(res.Objects))
+	return nil
+}
+
+// mitoticColour outlines mitotic nuclei on the overlay.
+var mitoticColour = [3]uint8{255, 40, 40}
+
+// paintMitotic repaints the boundary pixels (a 4-neighbour of another
+// label) of the mitotic nuclei in mitoticColour.
+func paintMitotic(ov *image.RGBA, labels gocv.Mat, feat []MitoticFeatures) {
+	some := false
+	for _, f := range feat {
+		some = some || f.Mitotic
+	}
+	w, h := labels.Cols(), labels.Rows()
+	lb := labels.ToBytes()
+	if !some || ov == nil || ov.Rect.Dx() != w || ov.Rect.Dy() != h || len(lb) != 4*w*h {
+		return
+	}
+	at := func(x, y int) int32 {
+		if x < 0 || y < 0 || x >= w || y >= h {
+			return -1
+		}
+		return int32(binary.LittleEndian.Uint32(lb[4*(y*w+x):]))
+	}
+	for y := range h {
+		for x := range w {
+			l := at(x, y)
+			if l <= 0 || int(l) > len(feat) || !feat[l-1].Mitotic {
+				continue
+			}
+			if at(x-1, y) == l && at(x+1, y) == l && at(x, y-1) == l && at(x, y+1) == l {
+				continue
+			}
+			o := ov.PixOffset(x+ov.Rect.Min.X, y+ov.Rect.Min.Y)
+			ov.Pix[o], ov.Pix[o+1], ov.Pix[o+2], ov.Pix[o+3] = mitoticColour[0], mitoticColour[1], mitoticColour[2], 255
+		}
+	}
 }

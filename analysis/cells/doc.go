@@ -9,6 +9,18 @@
 //
 // Viability is live ÷ (live + dead) × 100 %.
 //
+// Mitotic index (fluorescent nuclei on a dark background, from the DNA
+// stain alone, also when a proliferation marker is measured): each nucleus
+// is called mitotic or not from its appearance relative to the image's
+// median nucleus (see mitoticFigures: condensed — compact, bright at its
+// peak, crisp-edged — or a plate; apoptotic beads excluded). Index =
+// figures ÷ nuclei × 100 %, a close pair of mitotic nuclei (anaphase
+// halves, telophase daughters) being one figure, with Wilson's 95 %
+// interval; samples pool their images' figures and nuclei. On independent
+// generated fields with exact truth (physgen dapi, seed 2, held out) it
+// finds about half the figures with ~80 % of calls right, so the index
+// runs low (2.6 % measured for 4.1 % true).
+//
 // Concentration pools the fields (images) of one sample. With pixel size s
 // (µm/px), image size W×H px and chamber depth D (µm), each field images a
 // volume V = W·H·s²·D µm³ = W·H·s²·D·10⁻⁹ µl. For k cells counted in total

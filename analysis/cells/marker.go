@@ -21,7 +21,7 @@ var (
 
 // QC flags raised by the marker analysis.
 const (
-	QCMarkerSaturated   = "marker_saturated"    // > 2 % of nucleus pixels at full scale in the marker channel
+	QCMarkerSaturated   = "marker_saturated"    // > 1 % of nucleus pixels at the marker file's largest value (255 or 65535)
 	QCMarkerNoContrast  = "marker_no_contrast"  // marker channel is flat (blank or missing stain)
 	QCMarkerFewNegative = "marker_few_negative" // automatic threshold: too few nuclei to model the negatives
 )
@@ -35,7 +35,7 @@ const (
 	markerRingMinPixels = 15   // fewer annulus pixels: fall back to the field's background
 	markerK             = 5.0  // threshold: negatives' median + k × robust SD
 	markerMinNegatives  = 8    // fewer nuclei: the negatives cannot be modelled
-	markerSatFrac       = 0.02 // saturated when this share of nucleus pixels is at 255
+	markerSatFrac       = 0.01 // saturated when more than this share of nucleus pixels is at the sample type's maximum
 	markerNoiseFloor    = 1.0  // robust SD never below 1 grey level (8-bit quantisation) ...
 	markerRelFloor      = 0.15 // ... nor below 15 % of the negatives' median (cell-to-cell variation; a few nuclei underestimate it)
 )
@@ -174,7 +174,7 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 	if !wantLabels {
 		res.Labels = nil
 	}
-	mr := MeasureMarker(lab, plane, mopt.Threshold)
+	mr := measureMarker(lab, plane, markerAtTypeMax(marker, mopt.Channel), mopt.Threshold)
 	byID := make(map[int]MarkerNucleus, len(mr.Nuclei))
 	for _, m := range mr.Nuclei {
 		byID[m.ID] = m
@@ -185,14 +185,7 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 				Background: models.Round3(m.Background), Score: models.Round3(m.Score), Positive: m.Positive}
 		}
 	}
-	for _, q := range mr.QC {
-		// A 16-bit marker was stretched to 8 bits with its top 0.1 % clipped:
-		// full-scale pixels there are the stretch's, not the camera's.
-		if q == QCMarkerSaturated && marker.Info.BitDepth > 8 {
-			continue
-		}
-		res.QC = append(res.QC, q)
-	}
+	res.QC = append(res.QC, mr.QC...)
 	if res.Overlay != nil {
 		paintMarkerOutlines(res.Overlay, lab, mr)
 	}
@@ -207,6 +200,33 @@ func CountTwoChannel(nuclei, marker *imageio.Image, opt Options, mopt MarkerOpti
 // annulus median when fewer than 15 pixels remain). threshold > 0 fixes
 // the threshold; otherwise it is automatic (autoMarkerThreshold).
 func MeasureMarker(lab *image.Gray16, plane []byte, threshold float64) *MarkerResult {
+	return measureMarker(lab, plane, nil, threshold)
+}
+
+// markerAtTypeMax marks the marker pixels that were at their file's
+// largest value (imageio.Image.AtTypeMax) in the channel MarkerPlane
+// reads; with channel 0 (brightest) any channel at its maximum counts.
+// A 16-bit marker is stretched to 8 bits with its top 0.1 % at 255: only
+// the raw value tells a saturated camera pixel from the stretch's.
+func markerAtTypeMax(img *imageio.Image, channel int) []bool {
+	n := img.Width * img.Height
+	out := make([]bool, n)
+	for i := range n {
+		switch {
+		case img.Channels == 1:
+			out[i] = img.AtTypeMax(i)
+		case channel == 0:
+			out[i] = img.AtTypeMax(3*i) || img.AtTypeMax(3*i+1) || img.AtTypeMax(3*i+2)
+		default:
+			out[i] = img.AtTypeMax(3*i + 3 - channel) // BGR
+		}
+	}
+	return out
+}
+
+// measureMarker is MeasureMarker; sat (nil: plane at 255) marks the
+// saturated marker pixels counted for QCMarkerSaturated.
+func measureMarker(lab *image.Gray16, plane []byte, sat []bool, threshold float64) *MarkerResult {
 	res := &MarkerResult{Method: "auto"}
 	if threshold > 0 {
 		res.Method = "fixed"
@@ -232,7 +252,7 @@ func MeasureMarker(lab *image.Gray16, plane []byte, threshold float64) *MarkerRe
 	area := make([]float64, n+1)
 	sum := make([]float64, n+1)
 	pix := make([][]float64, n+1)
-	sat, nucPix := 0, 0
+	nSat, nucPix := 0, 0
 	for i, l := range labels {
 		if l > 0 {
 			v := float64(plane[i])
@@ -240,8 +260,8 @@ func MeasureMarker(lab *image.Gray16, plane []byte, threshold float64) *MarkerRe
 			sum[l] += v
 			pix[l] = append(pix[l], v)
 			nucPix++
-			if plane[i] == 255 {
-				sat++
+			if sat == nil && plane[i] == 255 || sat != nil && sat[i] {
+				nSat++
 			}
 		}
 	}
@@ -269,7 +289,7 @@ func MeasureMarker(lab *image.Gray16, plane []byte, threshold float64) *MarkerRe
 	if quantileBytes(plane, 0.995)-quantileBytes(plane, 0.005) < nucleiBlankContrast {
 		res.QC = append(res.QC, QCMarkerNoContrast)
 	}
-	if nucPix > 0 && float64(sat) > markerSatFrac*float64(nucPix) {
+	if nucPix > 0 && float64(nSat) > markerSatFrac*float64(nucPix) {
 		res.QC = append(res.QC, QCMarkerSaturated)
 	}
 	score := make([]float64, 0, n)

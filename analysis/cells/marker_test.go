@@ -5,11 +5,13 @@ import (
 	"encoding/csv"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -210,5 +212,66 @@ func TestCountTwoChannelBadInput(t *testing.T) {
 	}
 	if _, _, err := CountTwoChannel(nil, m, Options{}, MarkerOptions{}); err == nil {
 		t.Error("nil nuclei accepted")
+	}
+}
+
+// TestMarkerSaturated: marker_saturated is raised when more than 1 % of
+// the nucleus pixels sit at the marker file's largest value — 255 for an
+// 8-bit marker, 65535 (not the 8-bit stretch's 255) for a 16-bit one. The
+// mitotic index comes with the marker too.
+func TestMarkerSaturated(t *testing.T) {
+	nuclei, shapes := synthMitoticField(3, 320, 320, 10, 30, 0, 0)
+	inside := func(x, y int) bool {
+		for _, s := range shapes {
+			if math.Hypot(float64(x)-s.cx, float64(y)-s.cy) < 0.7*s.b {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range []struct {
+		name      string
+		bits16    bool
+		top       uint16  // value of the "hot" nucleus pixels (of 65535)
+		share     float64 // share of nucleus pixels set hot
+		saturated bool
+	}{
+		{"8-bit, 4 % at 255", false, 65535, 0.04, true},
+		{"8-bit, 0.3 % at 255", false, 65535, 0.003, false},
+		{"16-bit, 4 % at 65535", true, 65535, 0.04, true},
+		{"16-bit, 4 % at 60000 (stretched to 255, not clipped)", true, 60000, 0.04, false},
+	} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		g := image.NewGray16(image.Rect(0, 0, 320, 320))
+		for y := range 320 {
+			for x := range 320 {
+				v := uint16(2000 + rng.IntN(500))
+				if inside(x, y) {
+					v = uint16(15000 + rng.IntN(3000))
+					if rng.Float64() < c.share {
+						v = c.top
+					}
+				}
+				g.SetGray16(x, y, color.Gray16{Y: v})
+			}
+		}
+		var marker image.Image = g
+		if !c.bits16 {
+			g8 := image.NewGray(g.Rect)
+			for i := range 320 * 320 {
+				g8.Pix[i] = g.Pix[2*i] // high byte
+			}
+			marker = g8
+		}
+		res, _, err := CountTwoChannel(nuclei, decodeField(t, marker), Options{NucleiMethod: NucleiClassical}, MarkerOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mitotic == nil || res.Mitotic.Nuclei != len(res.Objects) {
+			t.Errorf("%s: the mitotic index is reported beside the marker, got %+v", c.name, res.Mitotic)
+		}
+		if got := slices.Contains(res.QC, QCMarkerSaturated); got != c.saturated {
+			t.Errorf("%s: qc %v, want marker_saturated %v", c.name, res.QC, c.saturated)
+		}
 	}
 }

@@ -31,6 +31,8 @@ type cellsSamples struct {
 	order []string
 	// marker-positive and measured nuclei per sample (ok images only)
 	markerPos, markerN map[string]int
+	// mitotic and all nuclei per sample (ok fluorescence images only)
+	mitotic, mitoticN map[string]int
 }
 
 func newCellsSamples() *cellsSamples {
@@ -54,6 +56,13 @@ func (s *cellsSamples) add(it kinds.CellsItem) {
 			s.markerPos[r.Sample] += r.Marker.Positive
 			s.markerN[r.Sample] += r.Marker.Nuclei
 		}
+		if r.MitoticIndex != nil {
+			if s.mitotic == nil {
+				s.mitotic, s.mitoticN = map[string]int{}, map[string]int{}
+			}
+			s.mitotic[r.Sample] += r.MitoticIndex.Mitotic
+			s.mitoticN[r.Sample] += r.MitoticIndex.Nuclei
+		}
 	} else {
 		a.AddFailed()
 	}
@@ -73,6 +82,17 @@ func (s *cellsSamples) addMarkers(list []models.CellsSample) {
 	for i := range list {
 		name := list[i].Sample
 		list[i].Marker = cells.MarkerSummaryOf(s.markerPos[name], s.markerN[name], 0, "")
+	}
+}
+
+// addMitotic sets each sample's pooled mitotic index (Wilson 95 % on the
+// pooled nuclei) when its images had one.
+func (s *cellsSamples) addMitotic(list []models.CellsSample) {
+	for i := range list {
+		name := list[i].Sample
+		if _, ok := s.mitoticN[name]; ok {
+			list[i].MitoticIndex = cells.MitoticSummaryOf(s.mitotic[name], s.mitoticN[name])
+		}
 	}
 }
 
@@ -108,6 +128,9 @@ func writeCellsObjects(out *batchOutput, r models.CellsImage, marker bool) error
 			report.F(ob.MeanIntensity), report.F(ob.Circularity)}
 		if marker {
 			cols = append(cols, markerObjectCells(ob.Marker)...)
+		}
+		if r.Stain == cells.StainFluorescence {
+			cols = append(cols, mitoticObjectCell(ob.Mitotic))
 		}
 		if err := out.row("objects.csv", cols); err != nil {
 			return err

@@ -142,6 +142,10 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		imageHeader = append(append([]string{}, imageHeader...), markerImageCols...)
 		objectHeader = append(append([]string{}, cellsObjectHeader...), markerObjectCols...)
 	}
+	if nuclei {
+		imageHeader = append(append([]string{}, imageHeader...), mitoticImageCols...)
+		objectHeader = append(append([]string{}, objectHeader...), mitoticObjectCols...)
+	}
 	ns := &nucleiSamples{area: map[string]float64{}, unknown: map[string]bool{}}
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", objectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
@@ -171,6 +175,9 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		if marker {
 			samples.addMarkers(list)
 		}
+		if nuclei {
+			samples.addMitotic(list)
+		}
 		var sc *report.CSV
 		if nuclei {
 			list = kinds.NucleiNoRelease(list)
@@ -195,6 +202,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 func failedCellsRow(row models.CellsImage, index int, path, stain string, err error) models.CellsImage {
 	row.Status, row.Error = models.StatusError, kinds.OneLine(err.Error())
 	row.Live, row.Dead, row.Total, row.ViabilityPct, row.Objects = 0, 0, 0, 0, nil
+	row.MitoticIndex = nil
 	row.Index, row.Stain = index, stain
 	if row.Image == "" {
 		row.Image = path

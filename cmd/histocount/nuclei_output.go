@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -51,6 +52,11 @@ func writeNucleiRow(out *batchOutput, r models.CellsImage, marker bool) error {
 		}
 		row = append(row, markerSummaryCells(ms, true)...)
 	}
+	ms := r.MitoticIndex
+	if r.Status != models.StatusOK {
+		ms = nil
+	}
+	row = append(row, mitoticSummaryCells(ms)...)
 	if err := out.row("images.csv", row); err != nil {
 		return err
 	}
@@ -90,6 +96,7 @@ func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSample
 	if marker {
 		header = append(append([]string{}, nucleiSampleHeader...), markerSampleCols...)
 	}
+	header = append(append([]string{}, header...), mitoticImageCols...)
 	sc, err := report.NewCSV(filepath.Join(dir, "samples.csv"), header)
 	if err != nil {
 		return nil, err
@@ -101,10 +108,34 @@ func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSample
 		if marker {
 			cols = append(cols, markerSummaryCells(s.Marker, false)...)
 		}
+		cols = append(cols, mitoticSummaryCells(s.MitoticIndex)...)
 		if err := sc.Row(cols); err != nil {
 			sc.Abort()
 			return nil, err
 		}
 	}
 	return sc, nil
+}
+
+// Mitotic-figure columns appended (after any marker columns) to images.csv
+// and samples.csv, and to objects.csv, of fluorescent nuclei runs.
+var (
+	mitoticImageCols  = []string{"mitotic", "mitotic_index_pct", "mitotic_ci_low_pct", "mitotic_ci_high_pct"}
+	mitoticObjectCols = []string{"mitotic"}
+)
+
+// mitoticSummaryCells are the mitotic columns of an image or sample; empty
+// when it has no mitotic index (failed, or nuclei on a light background).
+func mitoticSummaryCells(s *models.MitoticSummary) []string {
+	if s == nil {
+		return make([]string, len(mitoticImageCols))
+	}
+	return []string{report.I(s.Mitotic), report.F(s.IndexPct), report.F(s.CILowPct), report.F(s.CIHighPct)}
+}
+
+func mitoticObjectCell(m *bool) string {
+	if m == nil {
+		return ""
+	}
+	return fmt.Sprint(*m)
 }

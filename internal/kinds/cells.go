@@ -59,6 +59,7 @@ func Cells(i int, path string, out Output, r CellsRequest) (CellsItem, error) {
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
 	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+	row.MitoticIndex = res.Mitotic
 	if res.Overlay != nil {
 		if err := WritePNG(out.path("overlays", ".png"), res.Overlay); err != nil {
 			row.QC = OverlayNotWritten(row.QC, err)
@@ -90,6 +91,7 @@ func cellsWithMarker(row models.CellsImage, path string, out Output, r CellsRequ
 	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
 	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
 	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+	row.MitoticIndex = res.Mitotic
 	row.Marker = mr.Summary()
 	if res.Overlay != nil {
 		if err := report.WritePNG(out.path("overlays", ".png"), res.Overlay); err != nil {
