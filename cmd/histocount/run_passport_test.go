@@ -140,6 +140,9 @@ func TestRunPassports(t *testing.T) {
 				t.Fatalf("two-channel sample without a pooled marker: %+v", c)
 			}
 			prolif = c.Marker.PositivePct
+			if c.MitoticIndex == nil || c.MitoticIndex.Nuclei != c.Marker.Nuclei {
+				t.Errorf("two-channel sample without a pooled mitotic index over its nuclei: %+v", c.MitoticIndex)
+			}
 		}
 	}
 	if sk.Skin.CFEPct.Value != cfe || sk.Skin.ViabilityPct.Value != viab || sk.Skin.ProliferatingPct.Value != prolif {

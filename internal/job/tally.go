@@ -27,6 +27,8 @@ type Tally struct {
 	dishes   kinds.CFERows
 	// marker-positive and measured nuclei per sample (two-channel items)
 	markerPos, markerN map[string]int
+	// mitotic figures and nuclei per sample (fluorescent nuclei items)
+	mitotic, mitoticN map[string]int
 }
 
 // NewTally returns an empty tally.
@@ -86,6 +88,13 @@ func (t *Tally) Add(rec *models.ItemResult) {
 			t.markerPos[name] += c.Marker.Positive
 			t.markerN[name] += c.Marker.Nuclei
 		}
+		if m := c.MitoticIndex; m != nil {
+			if t.mitoticN == nil {
+				t.mitotic, t.mitoticN = map[string]int{}, map[string]int{}
+			}
+			t.mitotic[name] += m.Mitotic
+			t.mitoticN[name] += m.Nuclei
+		}
 	} else {
 		acc.AddFailed()
 	}
@@ -106,6 +115,9 @@ func (t *Tally) CellsSamples() []models.CellsSample {
 		if n, ok := t.markerN[name]; ok {
 			// The pooled proliferating fraction, as `histocount cells` gives it.
 			s.Marker = cells.MarkerSummaryOf(t.markerPos[name], n, 0, "")
+		}
+		if n, ok := t.mitoticN[name]; ok {
+			s.MitoticIndex = cells.MitoticSummaryOf(t.mitotic[name], n)
 		}
 		out = append(out, s)
 	}
