@@ -123,17 +123,9 @@ type GroupComparison struct {
 // can be analysed (ErrNoData, ErrMetric, ErrNoBaseline); everything else is
 // counted in Report.Images or explained in Report.Notes.
 func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
-	if opt.Metric == "" {
-		opt.Metric = DefaultMetric
-	}
-	if opt.Level == 0 {
-		opt.Level = 0.95
-	}
-	if !(opt.Level > 0 && opt.Level < 1) {
-		return nil, fmt.Errorf("study: %w", stats.ErrLevel)
-	}
-	if math.IsNaN(opt.BaselineMonth) || opt.BaselineMonth < 0 {
-		return nil, fmt.Errorf("study: baseline month %g must be ≥ 0", opt.BaselineMonth)
+	opt, err := checkOptions(opt)
+	if err != nil {
+		return nil, err
 	}
 	rep := &Report{
 		SchemaVersion: SchemaVersion, Kind: "study", Metric: opt.Metric, Level: opt.Level,
@@ -142,43 +134,113 @@ func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
 	rep.Images.SheetRows = len(rows)
 	rep.Images.Results = len(ms)
 	rep.Images.MatchRules = map[string]int{}
-
-	keep := func(r SheetRow) bool {
-		return (opt.Stain == "" || strings.EqualFold(r.Stain, opt.Stain)) &&
-			(opt.Side == "" || strings.EqualFold(r.Side, opt.Side))
+	// The steps: filter the sheet, match it to the results, collect the
+	// section values per subject and month, pick the baseline, then per
+	// group the subjects' series and time points, then group comparisons.
+	kept, all, err := matchSheet(rep, rows, ms, opt)
+	if err != nil {
+		return nil, err
 	}
+	vals, err := collectValues(rep, kept, all, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := chooseBaseline(rep, vals.months, opt); err != nil {
+		return nil, err
+	}
+	for _, g := range vals.groups() {
+		rep.Groups = append(rep.Groups, groupReport(rep, g, vals, opt))
+	}
+	rep.Comparisons = compareAll(rep.Groups, rep.Months, rep.BaselineMonth, opt)
+	return rep, nil
+}
+
+// checkOptions fills the defaults of opt and checks it.
+func checkOptions(opt Options) (Options, error) {
+	if opt.Metric == "" {
+		opt.Metric = DefaultMetric
+	}
+	if opt.Level == 0 {
+		opt.Level = 0.95
+	}
+	if !(opt.Level > 0 && opt.Level < 1) {
+		return opt, fmt.Errorf("study: %w", stats.ErrLevel)
+	}
+	if math.IsNaN(opt.BaselineMonth) || opt.BaselineMonth < 0 {
+		return opt, fmt.Errorf("study: baseline month %g must be ≥ 0", opt.BaselineMonth)
+	}
+	return opt, nil
+}
+
+// keepRow reports whether a sheet row passes the stain/side filter.
+func keepRow(r SheetRow, opt Options) bool {
+	return (opt.Stain == "" || strings.EqualFold(r.Stain, opt.Stain)) &&
+		(opt.Side == "" || strings.EqualFold(r.Side, opt.Side))
+}
+
+// matchSheet filters the sheet and matches every row (filtered-out ones
+// too, so that their results do not count as unmatched) to the results;
+// it fails when the filter keeps nothing or no result has the metric.
+func matchSheet(rep *Report, rows []SheetRow, ms []Measurement, opt Options) ([]SheetRow, Matching, error) {
 	var kept []SheetRow
 	for _, r := range rows {
-		if !keep(r) {
+		if !keepRow(r, opt) {
 			rep.Images.FilteredOut++
 			continue
 		}
 		kept = append(kept, r)
 	}
 	if len(kept) == 0 && len(rows) > 0 {
-		return nil, fmt.Errorf("%w: the stain/side filter (%q/%q) keeps none of %d sheet rows", ErrNoData, opt.Stain, opt.Side, len(rows))
+		return nil, Matching{}, fmt.Errorf("%w: the stain/side filter (%q/%q) keeps none of %d sheet rows", ErrNoData, opt.Stain, opt.Side, len(rows))
 	}
-	// Results of filtered-out sections are not "unmatched": match them too,
-	// then drop them silently.
 	all := MatchImages(rows, ms)
 	rep.Images.UnmatchedResults = all.UnmatchedResults
 	for _, u := range all.UnmatchedSheet {
-		if keep(u.Row) {
+		if keepRow(u.Row, opt) {
 			rep.Images.UnmatchedSheet = append(rep.Images.UnmatchedSheet, ImageIssue{Line: u.Row.Line, Image: u.Row.Image, Reason: u.Reason})
 		}
 	}
-
-	hasMetric := false
 	for _, m := range ms {
 		if _, ok := m.Metrics[opt.Metric]; ok {
-			hasMetric = true
-			break
+			return kept, all, nil
 		}
 	}
-	if !hasMetric {
-		return nil, fmt.Errorf("%w: %q (metrics in the results: %s)", ErrMetric, opt.Metric, strings.Join(MetricNames(ms), ", "))
-	}
+	return nil, Matching{}, fmt.Errorf("%w: %q (metrics in the results: %s)", ErrMetric, opt.Metric, strings.Join(MetricNames(ms), ", "))
+}
 
+// subjectKey is one subject within one group.
+type subjectKey struct{ group, subject string }
+
+// sectionValues are the usable section values: (group, subject) → month → values.
+type sectionValues struct {
+	bySubject map[subjectKey]map[float64][]float64
+	months    []float64 // sorted
+}
+
+// groups returns the subjects of each group, groups and subjects in
+// natural order.
+func (v *sectionValues) groups() []groupSubjects {
+	byGroup := map[string][]string{}
+	for k := range v.bySubject {
+		byGroup[k.group] = append(byGroup[k.group], k.subject)
+	}
+	var out []groupSubjects
+	for g, subjects := range byGroup {
+		sort.Slice(subjects, func(i, j int) bool { return naturalLess(subjects[i], subjects[j]) })
+		out = append(out, groupSubjects{g, subjects})
+	}
+	sort.Slice(out, func(i, j int) bool { return naturalLess(out[i].group, out[j].group) })
+	return out
+}
+
+type groupSubjects struct {
+	group    string
+	subjects []string
+}
+
+// collectValues takes the metric of every matched, kept, ok section into
+// its group, subject and month, counting what it leaves out in rep.
+func collectValues(rep *Report, kept []SheetRow, all Matching, opt Options) (*sectionValues, error) {
 	groupCol := false
 	for _, r := range kept {
 		if r.Group != "" {
@@ -186,11 +248,10 @@ func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
 			break
 		}
 	}
-	type key struct{ group, subject string }
-	cells := map[key]map[float64][]float64{} // (group, subject) → month → section values
+	v := &sectionValues{bySubject: map[subjectKey]map[float64][]float64{}}
 	monthSet := map[float64]bool{}
 	for _, mi := range all.Matched {
-		if !keep(mi.Row) {
+		if !keepRow(mi.Row, opt) {
 			continue
 		}
 		rep.Images.Matched++
@@ -199,7 +260,7 @@ func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
 			rep.Images.NotOK = append(rep.Images.NotOK, ImageIssue{Line: mi.Row.Line, Image: mi.Row.Image, Reason: "status " + mi.Measurement.Status})
 			continue
 		}
-		v, ok := mi.Measurement.Metrics[opt.Metric]
+		x, ok := mi.Measurement.Metrics[opt.Metric]
 		if !ok {
 			rep.Images.MissingMetric = append(rep.Images.MissingMetric, ImageIssue{Line: mi.Row.Line, Image: mi.Row.Image, Reason: "no " + opt.Metric})
 			continue
@@ -213,109 +274,121 @@ func Analyse(rows []SheetRow, ms []Measurement, opt Options) (*Report, error) {
 		case g == "":
 			g = GroupUnassigned
 		}
-		k := key{g, mi.Row.Subject}
-		if cells[k] == nil {
-			cells[k] = map[float64][]float64{}
+		k := subjectKey{g, mi.Row.Subject}
+		if v.bySubject[k] == nil {
+			v.bySubject[k] = map[float64][]float64{}
 		}
-		cells[k][mi.Row.Month] = append(cells[k][mi.Row.Month], v)
+		v.bySubject[k][mi.Row.Month] = append(v.bySubject[k][mi.Row.Month], x)
 		monthSet[mi.Row.Month] = true
 	}
 	if rep.Images.Used == 0 {
 		return nil, fmt.Errorf("%w: %d sheet rows, %d results, %d matched, none ok with %s",
-			ErrNoData, len(kept), len(ms), rep.Images.Matched, opt.Metric)
+			ErrNoData, len(kept), rep.Images.Results, rep.Images.Matched, opt.Metric)
 	}
 	for m := range monthSet {
-		rep.Months = append(rep.Months, m)
+		v.months = append(v.months, m)
 	}
-	sort.Float64s(rep.Months)
+	sort.Float64s(v.months)
+	return v, nil
+}
 
+// chooseBaseline sets rep.Months and rep.BaselineMonth: the month asked
+// for, or the earliest when month 0 (the default) was not measured.
+func chooseBaseline(rep *Report, months []float64, opt Options) error {
+	rep.Months = months
 	rep.BaselineMonth = opt.BaselineMonth
-	if !monthSet[opt.BaselineMonth] {
-		if opt.BaselineMonth != 0 {
-			return nil, fmt.Errorf("%w: month %g (months measured: %s)", ErrNoBaseline, opt.BaselineMonth, formatMonths(rep.Months))
+	for _, m := range months {
+		if m == opt.BaselineMonth {
+			return nil
 		}
-		rep.BaselineMonth = rep.Months[0]
-		rep.Notes = append(rep.Notes, fmt.Sprintf("no sections at month 0: the earliest month, %g, is the baseline", rep.BaselineMonth))
 	}
+	if opt.BaselineMonth != 0 {
+		return fmt.Errorf("%w: month %g (months measured: %s)", ErrNoBaseline, opt.BaselineMonth, formatMonths(months))
+	}
+	rep.BaselineMonth = months[0]
+	rep.Notes = append(rep.Notes, fmt.Sprintf("no sections at month 0: the earliest month, %g, is the baseline", rep.BaselineMonth))
+	return nil
+}
 
-	// Subjects per group, in natural order.
-	byGroup := map[string][]string{}
-	for k := range cells {
-		byGroup[k.group] = append(byGroup[k.group], k.subject)
+// subjectSeries is one subject's mean per month and its change from the
+// baseline month.
+func subjectSeries(rep *Report, g, s string, byMonth map[float64][]float64, opt Options) SubjectSeries {
+	series := SubjectSeries{Subject: s}
+	if vals := byMonth[rep.BaselineMonth]; len(vals) > 0 {
+		series.Baseline = stats.Mean(vals)
+		// A baseline so close to 0 that 100/baseline overflows (5e-324)
+		// gives no percent change, rather than ±Inf in study.json.
+		series.HasBaseline = series.Baseline > 0 && !math.IsInf(100/series.Baseline, 0)
+		if !series.HasBaseline {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("group %s subject %s: baseline %s is %g, not > 0: no change computed", g, s, opt.Metric, series.Baseline))
+			series.Baseline = 0
+		}
 	}
-	var groups []string
-	for g := range byGroup {
-		groups = append(groups, g)
+	for _, m := range rep.Months {
+		vals := byMonth[m]
+		if len(vals) == 0 {
+			continue
+		}
+		p := SubjectPoint{Month: m, Sections: len(vals), Value: stats.Mean(vals)}
+		if len(vals) >= 2 {
+			sd := stats.SD(vals)
+			p.SectionsSD = &sd
+		}
+		if series.HasBaseline {
+			ch := p.Value - series.Baseline
+			pct := stats.PercentChange(series.Baseline, p.Value)
+			p.Change, p.ChangePct = &ch, &pct
+		}
+		series.Points = append(series.Points, p)
 	}
-	sort.Slice(groups, func(i, j int) bool { return naturalLess(groups[i], groups[j]) })
-	for _, g := range groups {
-		subjects := byGroup[g]
-		sort.Slice(subjects, func(i, j int) bool { return naturalLess(subjects[i], subjects[j]) })
-		gr := GroupReport{Group: g}
-		for _, s := range subjects {
-			series := SubjectSeries{Subject: s}
-			byMonth := cells[key{g, s}]
-			if vals := byMonth[rep.BaselineMonth]; len(vals) > 0 {
-				series.Baseline = stats.Mean(vals)
-				// A baseline so close to 0 that 100/baseline overflows (5e-324)
-				// gives no percent change, rather than ±Inf in study.json.
-				series.HasBaseline = series.Baseline > 0 && !math.IsInf(100/series.Baseline, 0)
-				if !series.HasBaseline {
-					rep.Notes = append(rep.Notes, fmt.Sprintf("group %s subject %s: baseline %s is %g, not > 0: no change computed", g, s, opt.Metric, series.Baseline))
-					series.Baseline = 0
-				}
-			}
-			for _, m := range rep.Months {
-				vals := byMonth[m]
-				if len(vals) == 0 {
+	return series
+}
+
+// groupReport is one group's subject series and per-month statistics.
+func groupReport(rep *Report, gs groupSubjects, v *sectionValues, opt Options) GroupReport {
+	g := gs.group
+	gr := GroupReport{Group: g}
+	for _, s := range gs.subjects {
+		series := subjectSeries(rep, g, s, v.bySubject[subjectKey{g, s}], opt)
+		if !series.HasBaseline {
+			gr.WithoutBaseline = append(gr.WithoutBaseline, s)
+		}
+		gr.Subjects = append(gr.Subjects, series)
+	}
+	for _, m := range rep.Months {
+		tp, notes := timepoint(gr.Subjects, m, rep.BaselineMonth, opt)
+		if tp.Subjects == 0 {
+			continue
+		}
+		for _, n := range notes {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("group %s month %g: %s", g, m, n))
+		}
+		gr.Timepoints = append(gr.Timepoints, tp)
+	}
+	if len(gr.WithoutBaseline) > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("group %s: %d subject(s) without a baseline are excluded from change statistics: %s",
+			g, len(gr.WithoutBaseline), strings.Join(gr.WithoutBaseline, ", ")))
+	}
+	return gr
+}
+
+// compareAll compares every pair of groups at every month after the
+// baseline.
+func compareAll(groups []GroupReport, months []float64, baseline float64, opt Options) []GroupComparison {
+	var out []GroupComparison
+	for i := 0; i < len(groups); i++ {
+		for j := i + 1; j < len(groups); j++ {
+			for _, m := range months {
+				if m == baseline {
 					continue
 				}
-				p := SubjectPoint{Month: m, Sections: len(vals), Value: stats.Mean(vals)}
-				if len(vals) >= 2 {
-					sd := stats.SD(vals)
-					p.SectionsSD = &sd
-				}
-				if series.HasBaseline {
-					ch := p.Value - series.Baseline
-					pct := stats.PercentChange(series.Baseline, p.Value)
-					p.Change, p.ChangePct = &ch, &pct
-				}
-				series.Points = append(series.Points, p)
-			}
-			if !series.HasBaseline {
-				gr.WithoutBaseline = append(gr.WithoutBaseline, s)
-			}
-			gr.Subjects = append(gr.Subjects, series)
-		}
-		for _, m := range rep.Months {
-			tp, notes := timepoint(gr.Subjects, m, rep.BaselineMonth, opt)
-			if tp.Subjects == 0 {
-				continue
-			}
-			for _, n := range notes {
-				rep.Notes = append(rep.Notes, fmt.Sprintf("group %s month %g: %s", g, m, n))
-			}
-			gr.Timepoints = append(gr.Timepoints, tp)
-		}
-		if len(gr.WithoutBaseline) > 0 {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("group %s: %d subject(s) without a baseline are excluded from change statistics: %s",
-				g, len(gr.WithoutBaseline), strings.Join(gr.WithoutBaseline, ", ")))
-		}
-		rep.Groups = append(rep.Groups, gr)
-	}
-	for i := 0; i < len(rep.Groups); i++ {
-		for j := i + 1; j < len(rep.Groups); j++ {
-			for _, m := range rep.Months {
-				if m == rep.BaselineMonth {
-					continue
-				}
-				if c, ok := compareGroups(rep.Groups[i], rep.Groups[j], m, opt); ok {
-					rep.Comparisons = append(rep.Comparisons, c)
+				if c, ok := compareGroups(groups[i], groups[j], m, opt); ok {
+					out = append(out, c)
 				}
 			}
 		}
 	}
-	return rep, nil
+	return out
 }
 
 // changesAt returns subject → percent change at month m.
