@@ -1,20 +1,18 @@
 package dilution
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
 	"strconv"
 
+	"github.com/histocount/histocount/report/figure"
 	"github.com/histocount/histocount/report/human"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Figure draws the dilution series in three panels, one colour per method:
@@ -187,28 +185,18 @@ func Figure(a *Analysis, format string) ([]byte, error) {
 		}
 	}
 
-	w, h := 16*vg.Centimeter, 22*vg.Centimeter
-	var c vg.CanvasWriterTo
-	switch format {
-	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))}
-	case "svg":
-		c = vgsvg.New(w, h)
-	default:
-		return nil, fmt.Errorf("dilution: figure: unknown format %q", format)
-	}
-	dc := draw.New(c)
 	tiles := draw.Tiles{Rows: 3, Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(10)}
 	plots := [][]*plot.Plot{{top}, {mid}, {bot}}
-	canvases := plot.Align(plots, tiles, dc)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
+	b, err := figure.Render(format, 16*vg.Centimeter, 22*vg.Centimeter, func(dc draw.Canvas) {
+		canvases := plot.Align(plots, tiles, dc)
+		for i := range plots {
+			plots[i][0].Draw(canvases[i][0])
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dilution: %w", err)
 	}
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, fmt.Errorf("dilution: figure: %w", err)
-	}
-	return b.Bytes(), nil
+	return b, nil
 }
 
 // plainTicks are gonum's default ticks labelled without e-notation or

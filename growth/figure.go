@@ -1,7 +1,6 @@
 package growth
 
 import (
-	"bytes"
 	"fmt"
 
 	"gonum.org/v1/plot"
@@ -9,8 +8,8 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
+
+	"github.com/histocount/histocount/report/figure"
 )
 
 // Figure draws the growth curves: cumulative population doublings against
@@ -49,20 +48,9 @@ func Figure(donors []Donor, format string) ([]byte, error) {
 		return nil, fmt.Errorf("growth: figure: no donor with a valid passage")
 	}
 	p.Legend.Top, p.Legend.Left = true, true
-	w, h := 16*vg.Centimeter, 10*vg.Centimeter
-	var c vg.CanvasWriterTo
-	switch format {
-	case "png":
-		c = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))}
-	case "svg":
-		c = vgsvg.New(w, h)
-	default:
-		return nil, fmt.Errorf("growth: figure: format %q (want png or svg)", format)
+	b, err := figure.Render(format, 16*vg.Centimeter, 10*vg.Centimeter, func(c draw.Canvas) { p.Draw(c) })
+	if err != nil {
+		return nil, fmt.Errorf("growth: %w", err)
 	}
-	p.Draw(draw.New(c))
-	var b bytes.Buffer
-	if _, err := c.WriteTo(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return b, nil
 }

@@ -1,7 +1,6 @@
 package passport
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -13,11 +12,11 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/histocount/histocount/growth"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
+	"github.com/histocount/histocount/report/figure"
 	"github.com/histocount/histocount/report/htmlreport"
 	"github.com/histocount/histocount/report/human"
 )
@@ -275,17 +274,11 @@ func skinReferenceFigure(sk *models.SkinPassport) ([]byte, error) {
 		p.Y.Min, p.Y.Max = 0, top
 		plots = append(plots, []*plot.Plot{p})
 	}
-	w, h := 16*vg.Centimeter, vg.Length(len(rows))*4.2*vg.Centimeter
-	c := vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))}
-	dc := draw.New(c)
 	tiles := draw.Tiles{Rows: len(rows), Cols: 1, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8), PadY: vg.Points(8)}
-	canvases := plot.Align(plots, tiles, dc)
-	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
-	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return figure.Render("png", 16*vg.Centimeter, vg.Length(len(rows))*4.2*vg.Centimeter, func(dc draw.Canvas) {
+		canvases := plot.Align(plots, tiles, dc)
+		for i := range plots {
+			plots[i][0].Draw(canvases[i][0])
+		}
+	})
 }
