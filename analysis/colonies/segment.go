@@ -69,6 +69,7 @@ type segmentation struct {
 type contrastMap struct {
 	res       []float32 // signed contrast, colonies positive, grey levels
 	od        []float32 // optical density above the background, dark colonies only
+	smooth    []float32 // the smoothed dish, grey levels
 	low, peak float32   // object and peak thresholds, grey levels
 	polarity  string
 	radius    float64 // dish radius, working px
@@ -122,6 +123,11 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	inBand := rimBand(dish, scale)
 	classify(objs, isDebris, cm.peak, minArea, inBand)
 	coreContrast(objs, lab, cm.res, dt)
+	if g.bgr != nil && cm.polarity == PolarityDark && !loose {
+		hue, tol := agarHue(g, roi, cm)
+		ringStats(objs, lab, mask, roi, cm.smooth, g.bgr, hue, tol, w, h, ringPx)
+		rejectOffAgar(objs)
+	}
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
@@ -361,7 +367,7 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 			od[i] = float32(-math.Log(math.Max(float64(smooth[i])/float64(bg[i]), 1.0/256)))
 		}
 	}
-	return &contrastMap{res: res, od: od, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
+	return &contrastMap{res: res, od: od, smooth: smooth, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
 }
 
 // objectMask is step 3: the dish pixels above the colony threshold, and
@@ -609,6 +615,61 @@ func rejectFaint(objs []object, inBand func(*object) bool) {
 	thr := faintFraction * ref[len(ref)/2]
 	for i := range objs {
 		if o := &objs[i]; o.class == models.ColonyCounted && o.coreRes < thr {
+			o.class = models.ColonyDebris
+		}
+	}
+}
+
+// Objects that do not lie on agar: writing on a paper label that reaches
+// over the dish, marker ink on the lid's edge. Colonies grow on the agar,
+// so what surrounds them is agar, whose hue is one over the dish however
+// the lighting varies: (R+G)/2 − B over the grey level (yellowness, 0 for
+// white paper, about 0.1–0.5 for agar). A pixel whose hue differs from
+// the agar's median by more than offAgarHue (or offAgarSigmas robust σ of
+// the agar's own hue, on dark or noisy agar) is not agar; an object most
+// of whose ring of ringPx px is not agar lies on something else and is
+// debris (a colony the label half covers still has agar around most of
+// it). Dark colonies only: light colonies' soft pale edges change the
+// hue of their ring, and a label is no light colony's look-alike.
+const (
+	ringPx        = 3
+	offAgarHue    = 0.045
+	offAgarShare  = 0.5
+	offAgarSigmas = 3.0
+)
+
+// hueRatio is the yellowness of a BGR pixel over its grey level.
+func hueRatio(b, g, r, grey float64) float64 { return ((r+g)/2 - b) / math.Max(1, grey) }
+
+// agarHue is the median yellowness ratio of the dish pixels that are
+// background (contrast within half the colony threshold), and how far a
+// pixel's ratio may stray from it and still be agar.
+func agarHue(g *plane, roi []bool, cm *contrastMap) (hue, tol float64) {
+	var v []float64
+	for i, in := range roi {
+		if in && math.Abs(float64(cm.res[i])) < float64(cm.low)/2 {
+			v = append(v, hueRatio(float64(g.bgr[3*i]), float64(g.bgr[3*i+1]), float64(g.bgr[3*i+2]), float64(g.pix[i])))
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN(), 0
+	}
+	sort.Float64s(v)
+	hue = v[len(v)/2]
+	dev := make([]float64, len(v))
+	for i, x := range v {
+		dev[i] = math.Abs(x - hue)
+	}
+	sort.Float64s(dev)
+	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*dev[len(dev)/2])
+}
+
+// rejectOffAgar reclassifies as debris the counted objects whose
+// surroundings are mostly not of the agar's hue (ringStats must have run).
+func rejectOffAgar(objs []object) {
+	for i := range objs {
+		o := &objs[i]
+		if o.class == models.ColonyCounted && o.ringN > 0 && o.ringOff > offAgarShare*o.ringN {
 			o.class = models.ColonyDebris
 		}
 	}
