@@ -128,6 +128,10 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 		ringStats(objs, lab, mask, roi, cm.smooth, g.bgr, hue, tol, w, h, ringPx)
 		rejectOffAgar(objs)
 	}
+	if g.bgr != nil && loose {
+		stainShift(objs, lab, roi, g, cm)
+		rejectOtherStain(objs)
+	}
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
@@ -670,6 +674,83 @@ func rejectOffAgar(objs []object) {
 	for i := range objs {
 		o := &objs[i]
 		if o.class == models.ColonyCounted && o.ringN > 0 && o.ringOff > offAgarShare*o.ringN {
+			o.class = models.ColonyDebris
+		}
+	}
+}
+
+// Marker writing on a stained dish. One dye stains every colony of the
+// dish, so every colony shifts the log chromaticity (ln R/G, ln B/G) from
+// the clear dish's in the same direction, whatever its density (crystal
+// violet absorbs green: both rise); marker ink absorbs differently (blue
+// ink absorbs red: ln R/G falls). A counted object whose shift, at least
+// minStainShift long, points more than maxStainAngle (radians) away from
+// the median colony's is debris.
+const (
+	minStainShift = 0.03
+	maxStainAngle = 0.35 // 20°
+)
+
+// stainShift sets shiftRG and shiftBG of every object: the mean ln(R/G)
+// and ln(B/G) over its pixels above the colony threshold, less the median
+// of the dish pixels outside every object.
+func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMap) {
+	n := make([]float64, len(objs))
+	var bgRG, bgBG []float64
+	for i, l := range lab {
+		b := math.Max(1, float64(g.bgr[3*i]))
+		gr := math.Max(1, float64(g.bgr[3*i+1]))
+		r := math.Max(1, float64(g.bgr[3*i+2]))
+		switch {
+		case l > 0 && cm.res[i] > cm.low:
+			objs[l-1].shiftRG += math.Log(r / gr)
+			objs[l-1].shiftBG += math.Log(b / gr)
+			n[l-1]++
+		case l == 0 && roi[i]:
+			bgRG = append(bgRG, math.Log(r/gr))
+			bgBG = append(bgBG, math.Log(b/gr))
+		}
+	}
+	if len(bgRG) == 0 {
+		return
+	}
+	sort.Float64s(bgRG)
+	sort.Float64s(bgBG)
+	mRG, mBG := bgRG[len(bgRG)/2], bgBG[len(bgBG)/2]
+	for i := range objs {
+		if n[i] > 0 {
+			objs[i].shiftRG = objs[i].shiftRG/n[i] - mRG
+			objs[i].shiftBG = objs[i].shiftBG/n[i] - mBG
+		}
+	}
+}
+
+// rejectOtherStain reclassifies as debris the counted objects whose stain
+// shift points away from the median colony's (at least 3 colonies).
+func rejectOtherStain(objs []object) {
+	var rg, bg []float64
+	for i := range objs {
+		if o := &objs[i]; o.class == models.ColonyCounted {
+			rg = append(rg, o.shiftRG)
+			bg = append(bg, o.shiftBG)
+		}
+	}
+	if len(rg) < 3 {
+		return
+	}
+	sort.Float64s(rg)
+	sort.Float64s(bg)
+	ref := math.Atan2(rg[len(rg)/2], bg[len(bg)/2])
+	if math.Hypot(rg[len(rg)/2], bg[len(bg)/2]) < minStainShift {
+		return // no colour to go by
+	}
+	for i := range objs {
+		o := &objs[i]
+		if o.class != models.ColonyCounted || math.Hypot(o.shiftRG, o.shiftBG) < minStainShift {
+			continue
+		}
+		d := math.Abs(math.Atan2(o.shiftRG, o.shiftBG) - ref)
+		if math.Min(d, 2*math.Pi-d) > maxStainAngle {
 			o.class = models.ColonyDebris
 		}
 	}
