@@ -680,22 +680,27 @@ func rejectOffAgar(objs []object) {
 }
 
 // Marker writing on a stained dish. One dye stains every colony of the
-// dish, so every colony shifts the log chromaticity (ln R/G, ln B/G) from
-// the clear dish's in the same direction, whatever its density (crystal
-// violet absorbs green: both rise); marker ink absorbs differently (blue
-// ink absorbs red: ln R/G falls). A counted object whose shift, at least
-// minStainShift long, points more than maxStainAngle (radians) away from
-// the median colony's is debris.
+// dish, and by Beer–Lambert its absorbance per channel is the dye's
+// spectrum times the amount: the shift of the log chromaticity
+// (ln R/G, ln B/G) from the clear dish's, per unit of grey optical
+// density, is the same for every colony whatever its density (crystal
+// violet absorbs green most: both rise). Marker ink absorbs otherwise
+// (blue absorbs red: ln R/G falls; black absorbs all alike: no shift).
+// A counted object whose shift per OD is further than maxStainDeviation ×
+// the median colony's from it is debris.
 const (
-	minStainShift = 0.03
-	maxStainAngle = 0.35 // 20°
+	maxStainDeviation = 0.5
+	minStainPerOD     = 0.1  // below this the dye has no hue to go by
+	minStainOD        = 0.02 // objects fainter than this are not judged
 )
 
-// stainShift sets shiftRG and shiftBG of every object: the mean ln(R/G)
+// stainShift sets stainRG and stainBG of every object: its mean ln(R/G)
 // and ln(B/G) over its pixels above the colony threshold, less the median
-// of the dish pixels outside every object.
+// of the dish pixels outside every object, divided by its mean optical
+// density there (0 when that is below minStainOD).
 func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMap) {
 	n := make([]float64, len(objs))
+	od := make([]float64, len(objs))
 	var bgRG, bgBG []float64
 	for i, l := range lab {
 		b := math.Max(1, float64(g.bgr[3*i]))
@@ -703,8 +708,9 @@ func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMa
 		r := math.Max(1, float64(g.bgr[3*i+2]))
 		switch {
 		case l > 0 && cm.res[i] > cm.low:
-			objs[l-1].shiftRG += math.Log(r / gr)
-			objs[l-1].shiftBG += math.Log(b / gr)
+			objs[l-1].stainRG += math.Log(r / gr)
+			objs[l-1].stainBG += math.Log(b / gr)
+			od[l-1] += float64(cm.od[i])
 			n[l-1]++
 		case l == 0 && roi[i]:
 			bgRG = append(bgRG, math.Log(r/gr))
@@ -718,21 +724,25 @@ func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMa
 	sort.Float64s(bgBG)
 	mRG, mBG := bgRG[len(bgRG)/2], bgBG[len(bgBG)/2]
 	for i := range objs {
-		if n[i] > 0 {
-			objs[i].shiftRG = objs[i].shiftRG/n[i] - mRG
-			objs[i].shiftBG = objs[i].shiftBG/n[i] - mBG
+		o := &objs[i]
+		if n[i] == 0 || od[i]/n[i] < minStainOD {
+			o.stainRG, o.stainBG = 0, 0
+			continue
 		}
+		k := od[i] / n[i]
+		o.stainRG = (o.stainRG/n[i] - mRG) / k
+		o.stainBG = (o.stainBG/n[i] - mBG) / k
 	}
 }
 
 // rejectOtherStain reclassifies as debris the counted objects whose stain
-// shift points away from the median colony's (at least 3 colonies).
+// shift per OD is far from the median colony's (at least 3 colonies).
 func rejectOtherStain(objs []object) {
 	var rg, bg []float64
 	for i := range objs {
-		if o := &objs[i]; o.class == models.ColonyCounted {
-			rg = append(rg, o.shiftRG)
-			bg = append(bg, o.shiftBG)
+		if o := &objs[i]; o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) {
+			rg = append(rg, o.stainRG)
+			bg = append(bg, o.stainBG)
 		}
 	}
 	if len(rg) < 3 {
@@ -740,17 +750,15 @@ func rejectOtherStain(objs []object) {
 	}
 	sort.Float64s(rg)
 	sort.Float64s(bg)
-	ref := math.Atan2(rg[len(rg)/2], bg[len(bg)/2])
-	if math.Hypot(rg[len(rg)/2], bg[len(bg)/2]) < minStainShift {
-		return // no colour to go by
+	refRG, refBG := rg[len(rg)/2], bg[len(bg)/2]
+	ref := math.Hypot(refRG, refBG)
+	if ref < minStainPerOD {
+		return
 	}
 	for i := range objs {
 		o := &objs[i]
-		if o.class != models.ColonyCounted || math.Hypot(o.shiftRG, o.shiftBG) < minStainShift {
-			continue
-		}
-		d := math.Abs(math.Atan2(o.shiftRG, o.shiftBG) - ref)
-		if math.Min(d, 2*math.Pi-d) > maxStainAngle {
+		if o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) &&
+			math.Hypot(o.stainRG-refRG, o.stainBG-refBG) > maxStainDeviation*ref {
 			o.class = models.ColonyDebris
 		}
 	}

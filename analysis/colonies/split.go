@@ -151,8 +151,8 @@ type object struct {
 	class         string
 	ringN         float64 // dish pixels just outside the object (ringStats)
 	ringOff       float64 // how many of them are not of the agar's hue
-	shiftRG       float64 // stain's shift of ln(R/G) from the clear dish (stainShift)
-	shiftBG       float64 // … and of ln(B/G)
+	stainRG       float64 // shift of ln(R/G) from the clear dish per unit OD (stainShift)
+	stainBG       float64 // … and of ln(B/G)
 }
 
 func (o *object) meanGrey() float64 { return o.sumGrey / o.area }
