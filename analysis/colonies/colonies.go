@@ -151,6 +151,9 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	defer work.Close()
 	scale := float64(work.Cols()) / float64(img.Width)
 	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
+	if colour.Channels() == 3 {
+		g.bgr = colour.ToBytes()
+	}
 
 	var roi []bool
 	if opt.ROI != nil {
@@ -279,6 +282,7 @@ func hasFlag(qc []string, f string) bool {
 type plane struct {
 	w, h int
 	pix  []byte
+	bgr  []byte // the same at the working size in colour, nil for grey images
 }
 
 // workingImages returns the input shrunk (area average) so its longer side

@@ -69,6 +69,7 @@ type segmentation struct {
 type contrastMap struct {
 	res       []float32 // signed contrast, colonies positive, grey levels
 	od        []float32 // optical density above the background, dark colonies only
+	smooth    []float32 // the smoothed dish, grey levels
 	low, peak float32   // object and peak thresholds, grey levels
 	polarity  string
 	radius    float64 // dish radius, working px
@@ -122,6 +123,15 @@ func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.C
 	inBand := rimBand(dish, scale)
 	classify(objs, isDebris, cm.peak, minArea, inBand)
 	coreContrast(objs, lab, cm.res, dt)
+	if g.bgr != nil && cm.polarity == PolarityDark && !loose {
+		hue, tol := agarHue(g, roi, cm)
+		ringStats(objs, lab, mask, roi, cm.smooth, g.bgr, hue, tol, w, h, ringPx)
+		rejectOffAgar(objs)
+	}
+	if g.bgr != nil && loose {
+		stainShift(objs, lab, roi, g, cm)
+		rejectOtherStain(objs)
+	}
 	rejectFaint(objs, inBand)
 	keep, drop := collect(seg, objs, lab, n, scale, cal, opt)
 	seg.qc = append(seg.qc, densityFlags(seg, objs, keep, drop, mask, cm.dishPx)...)
@@ -361,7 +371,7 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 			od[i] = float32(-math.Log(math.Max(float64(smooth[i])/float64(bg[i]), 1.0/256)))
 		}
 	}
-	return &contrastMap{res: res, od: od, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
+	return &contrastMap{res: res, od: od, smooth: smooth, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
 }
 
 // objectMask is step 3: the dish pixels above the colony threshold, and
@@ -609,6 +619,146 @@ func rejectFaint(objs []object, inBand func(*object) bool) {
 	thr := faintFraction * ref[len(ref)/2]
 	for i := range objs {
 		if o := &objs[i]; o.class == models.ColonyCounted && o.coreRes < thr {
+			o.class = models.ColonyDebris
+		}
+	}
+}
+
+// Objects that do not lie on agar: writing on a paper label that reaches
+// over the dish, marker ink on the lid's edge. Colonies grow on the agar,
+// so what surrounds them is agar, whose hue is one over the dish however
+// the lighting varies: (R+G)/2 − B over the grey level (yellowness, 0 for
+// white paper, about 0.1–0.5 for agar). A pixel whose hue differs from
+// the agar's median by more than offAgarHue (or offAgarSigmas robust σ of
+// the agar's own hue, on dark or noisy agar) is not agar; an object most
+// of whose ring of ringPx px is not agar lies on something else and is
+// debris (a colony the label half covers still has agar around most of
+// it). Dark colonies only: light colonies' soft pale edges change the
+// hue of their ring, and a label is no light colony's look-alike.
+const (
+	ringPx        = 3
+	offAgarHue    = 0.045
+	offAgarShare  = 0.5
+	offAgarSigmas = 3.0
+)
+
+// hueRatio is the yellowness of a BGR pixel over its grey level.
+func hueRatio(b, g, r, grey float64) float64 { return ((r+g)/2 - b) / math.Max(1, grey) }
+
+// agarHue is the median yellowness ratio of the dish pixels that are
+// background (contrast within half the colony threshold), and how far a
+// pixel's ratio may stray from it and still be agar.
+func agarHue(g *plane, roi []bool, cm *contrastMap) (hue, tol float64) {
+	var v []float64
+	for i, in := range roi {
+		if in && math.Abs(float64(cm.res[i])) < float64(cm.low)/2 {
+			v = append(v, hueRatio(float64(g.bgr[3*i]), float64(g.bgr[3*i+1]), float64(g.bgr[3*i+2]), float64(g.pix[i])))
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN(), 0
+	}
+	sort.Float64s(v)
+	hue = v[len(v)/2]
+	dev := make([]float64, len(v))
+	for i, x := range v {
+		dev[i] = math.Abs(x - hue)
+	}
+	sort.Float64s(dev)
+	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*dev[len(dev)/2])
+}
+
+// rejectOffAgar reclassifies as debris the counted objects whose
+// surroundings are mostly not of the agar's hue (ringStats must have run).
+func rejectOffAgar(objs []object) {
+	for i := range objs {
+		o := &objs[i]
+		if o.class == models.ColonyCounted && o.ringN > 0 && o.ringOff > offAgarShare*o.ringN {
+			o.class = models.ColonyDebris
+		}
+	}
+}
+
+// Marker writing on a stained dish. One dye stains every colony of the
+// dish, and by Beer–Lambert its absorbance per channel is the dye's
+// spectrum times the amount: the shift of the log chromaticity
+// (ln R/G, ln B/G) from the clear dish's, per unit of grey optical
+// density, is the same for every colony whatever its density (crystal
+// violet absorbs green most: both rise). Marker ink absorbs otherwise
+// (blue absorbs red: ln R/G falls; black absorbs all alike: no shift).
+// A counted object whose shift per OD is further than maxStainDeviation ×
+// the median colony's from it is debris.
+const (
+	maxStainDeviation = 0.5
+	minStainPerOD     = 0.1  // below this the dye has no hue to go by
+	minStainOD        = 0.02 // objects fainter than this are not judged
+)
+
+// stainShift sets stainRG and stainBG of every object: its mean ln(R/G)
+// and ln(B/G) over its pixels above the colony threshold, less the median
+// of the dish pixels outside every object, divided by its mean optical
+// density there (0 when that is below minStainOD).
+func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMap) {
+	n := make([]float64, len(objs))
+	od := make([]float64, len(objs))
+	var bgRG, bgBG []float64
+	for i, l := range lab {
+		b := math.Max(1, float64(g.bgr[3*i]))
+		gr := math.Max(1, float64(g.bgr[3*i+1]))
+		r := math.Max(1, float64(g.bgr[3*i+2]))
+		switch {
+		case l > 0 && cm.res[i] > cm.low:
+			objs[l-1].stainRG += math.Log(r / gr)
+			objs[l-1].stainBG += math.Log(b / gr)
+			od[l-1] += float64(cm.od[i])
+			n[l-1]++
+		case l == 0 && roi[i]:
+			bgRG = append(bgRG, math.Log(r/gr))
+			bgBG = append(bgBG, math.Log(b/gr))
+		}
+	}
+	if len(bgRG) == 0 {
+		return
+	}
+	sort.Float64s(bgRG)
+	sort.Float64s(bgBG)
+	mRG, mBG := bgRG[len(bgRG)/2], bgBG[len(bgBG)/2]
+	for i := range objs {
+		o := &objs[i]
+		if n[i] == 0 || od[i]/n[i] < minStainOD {
+			o.stainRG, o.stainBG = 0, 0
+			continue
+		}
+		k := od[i] / n[i]
+		o.stainRG = (o.stainRG/n[i] - mRG) / k
+		o.stainBG = (o.stainBG/n[i] - mBG) / k
+	}
+}
+
+// rejectOtherStain reclassifies as debris the counted objects whose stain
+// shift per OD is far from the median colony's (at least 3 colonies).
+func rejectOtherStain(objs []object) {
+	var rg, bg []float64
+	for i := range objs {
+		if o := &objs[i]; o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) {
+			rg = append(rg, o.stainRG)
+			bg = append(bg, o.stainBG)
+		}
+	}
+	if len(rg) < 3 {
+		return
+	}
+	sort.Float64s(rg)
+	sort.Float64s(bg)
+	refRG, refBG := rg[len(rg)/2], bg[len(bg)/2]
+	ref := math.Hypot(refRG, refBG)
+	if ref < minStainPerOD {
+		return
+	}
+	for i := range objs {
+		o := &objs[i]
+		if o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) &&
+			math.Hypot(o.stainRG-refRG, o.stainBG-refBG) > maxStainDeviation*ref {
 			o.class = models.ColonyDebris
 		}
 	}

@@ -149,6 +149,10 @@ type object struct {
 	edges         float64 // pixel edges facing another label or background
 	coreRes       float64 // mean contrast where the distance to the edge is ≥ maxDT/2
 	class         string
+	ringN         float64 // dish pixels just outside the object (ringStats)
+	ringOff       float64 // how many of them are not of the agar's hue
+	stainRG       float64 // shift of ln(R/G) from the clear dish per unit OD (stainShift)
+	stainBG       float64 // … and of ln(B/G)
 }
 
 func (o *object) meanGrey() float64 { return o.sumGrey / o.area }
@@ -261,4 +265,47 @@ func dilate(mask []bool, w, h, r int) []bool {
 		}
 	}
 	return out
+}
+
+// ringStats sets ringN and ringOff of every object from the dish pixels
+// within k px outside it (8-neighbour steps, nearest object first) that
+// belong to no object: how much of what the object lies on is not agar,
+// a pixel whose hueRatio is more than tol from the agar's.
+func ringStats(objs []object, lab []int32, mask, roi []bool, grey []float32, bgr []byte, agar, tol float64, w, h, k int) {
+	owner := make([]int32, len(lab))
+	var front []int32
+	for i, l := range lab {
+		if l > 0 {
+			owner[i] = l
+			front = append(front, int32(i))
+		}
+	}
+	for step := 0; step < k; step++ {
+		var next []int32
+		for _, p := range front {
+			x, y := int(p)%w, int(p)/w
+			l := owner[p]
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					q := yy*w + xx
+					if owner[q] != 0 || mask[q] || !roi[q] {
+						continue
+					}
+					owner[q] = l
+					o := &objs[l-1]
+					hr := hueRatio(float64(bgr[3*q]), float64(bgr[3*q+1]), float64(bgr[3*q+2]), float64(grey[q]))
+					o.ringN++
+					if math.Abs(hr-agar) > tol {
+						o.ringOff++
+					}
+					next = append(next, int32(q))
+				}
+			}
+		}
+		front = next
+	}
 }
