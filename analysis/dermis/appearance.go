@@ -106,34 +106,8 @@ func (s *section) appearanceEpidermis() []bool {
 // the image edge is then partly missed; the epidermis and dermis are not.
 func (s *section) virtualGlass() bool {
 	w, h := s.w, s.h
-	app := s.appearanceEpidermis()
-	strip := max(3, int(0.03*float64(min(w, h))))
-	var side [4]int // top, bottom, left, right
-	for i, v := range app {
-		if !v {
-			continue
-		}
-		x, y := i%w, i/w
-		if y < strip {
-			side[0]++
-		}
-		if y >= h-strip {
-			side[1]++
-		}
-		if x < strip {
-			side[2]++
-		}
-		if x >= w-strip {
-			side[3]++
-		}
-	}
-	best := 0
-	for k := range side {
-		if side[k] > side[best] {
-			best = k
-		}
-	}
-	if side[best] == 0 {
+	best := s.epidermalEdge()
+	if best < 0 {
 		return false
 	}
 	for y := 0; y < h; y++ {
@@ -157,6 +131,77 @@ func (s *section) virtualGlass() bool {
 	}
 	return true
 }
+
+// epidermalEdge returns the image edge (0 top, 1 bottom, 2 left, 3 right)
+// along which the epidermis runs, or −1. Along each edge it takes the
+// mean epidermis feature of the tissue in strips parallel to the edge (the
+// profile with depth); the epidermis is a sheet denser than the dermis
+// under it, within its thickness (plus a cut corneum) of the edge. The
+// edge whose profile peaks highest near it above the level deeper down
+// wins. A dense sheet that covers most of the view (dense dermis) has no
+// such contrast at any edge, whatever its absolute density or stain.
+func (s *section) epidermalEdge() int {
+	w, h := s.w, s.h
+	src, m := s.epidermisSource()
+	if s.eConc == nil && s.umPx > 0 {
+		src = minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0)))) // silver: the ground, not the fibres
+	}
+	bin := s.px(edgeBinUM, math.Max(2, 0.01*float64(min(w, h))))
+	nb := int(math.Ceil(s.px(edgeDeepUM, 40*bin) / bin))
+	nearB := int(math.Ceil(s.px(edgeNearUM, 15*bin) / bin))
+	sum := make([][4]float64, nb)
+	nT := make([][4]int, nb)
+	nAll := make([][4]int, nb)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			d := [4]int{y, h - 1 - y, x, w - 1 - x}
+			i := y*w + x
+			for k, dk := range d {
+				j := int(float64(dk) / bin)
+				if j >= nb {
+					continue
+				}
+				nAll[j][k]++
+				if m[i] {
+					sum[j][k] += float64(src.v[i])
+					nT[j][k]++
+				}
+			}
+		}
+	}
+	best, bestC := -1, 0.0
+	for k := range 4 {
+		peak := math.Inf(-1)
+		for j := 0; j < min(nearB, nb); j++ {
+			if 2*nT[j][k] >= nAll[j][k] && nT[j][k] > 0 {
+				peak = math.Max(peak, sum[j][k]/float64(nT[j][k]))
+			}
+		}
+		var deep []float32
+		for j := min(nearB, nb); j < nb; j++ {
+			if 2*nT[j][k] >= nAll[j][k] && nT[j][k] > 0 {
+				deep = append(deep, float32(sum[j][k]/float64(nT[j][k])))
+			}
+		}
+		// tissue must continue below the sheet
+		if math.IsInf(peak, -1) || len(deep) < (nb-nearB)/2 {
+			continue
+		}
+		if c := peak - float64(quantile(deep, 0.5)); c > bestC {
+			best, bestC = k, c
+		}
+	}
+	return best
+}
+
+// Profile of epidermalEdge: strips of edgeBinUM; the epidermis peak is
+// looked for within edgeNearUM of the edge, the dermal level beyond it down
+// to edgeDeepUM.
+const (
+	edgeBinUM  = 10
+	edgeNearUM = 200
+	edgeDeepUM = 500
+)
 
 // virtualGlassPx is the width of the virtual glass strip, working px.
 const virtualGlassPx = 3
