@@ -106,10 +106,11 @@ func (s *section) appearanceEpidermis() []bool {
 // the image edge is then partly missed; the epidermis and dermis are not.
 func (s *section) virtualGlass() bool {
 	w, h := s.w, s.h
-	best := s.epidermalEdge()
+	best, level := s.epidermalEdge()
 	if best < 0 {
 		return false
 	}
+	s.clearPaleEdge(best, level/2)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var on bool
@@ -140,12 +141,9 @@ func (s *section) virtualGlass() bool {
 // edge whose profile peaks highest near it above the level deeper down
 // wins. A dense sheet that covers most of the view (dense dermis) has no
 // such contrast at any edge, whatever its absolute density or stain.
-func (s *section) epidermalEdge() int {
+func (s *section) epidermalEdge() (edge int, dermisLevel float64) {
 	w, h := s.w, s.h
-	src, m := s.epidermisSource()
-	if s.eConc == nil && s.umPx > 0 {
-		src = minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0)))) // silver: the ground, not the fibres
-	}
+	src, m := s.edgeSource()
 	bin := s.px(edgeBinUM, math.Max(2, 0.01*float64(min(w, h))))
 	nb := int(math.Ceil(s.px(edgeDeepUM, 40*bin) / bin))
 	nearB := int(math.Ceil(s.px(edgeNearUM, 15*bin) / bin))
@@ -169,7 +167,7 @@ func (s *section) epidermalEdge() int {
 			}
 		}
 	}
-	best, bestC := -1, 0.0
+	best, bestC, bestL := -1, 0.0, 0.0
 	for k := range 4 {
 		peak := math.Inf(-1)
 		for j := 0; j < min(nearB, nb); j++ {
@@ -187,11 +185,58 @@ func (s *section) epidermalEdge() int {
 		if math.IsInf(peak, -1) || len(deep) < (nb-nearB)/2 {
 			continue
 		}
-		if c := peak - float64(quantile(deep, 0.5)); c > bestC {
-			best, bestC = k, c
+		lvl := float64(quantile(deep, 0.5))
+		if c := peak - lvl; c > bestC {
+			best, bestC, bestL = k, c, lvl
 		}
 	}
-	return best
+	return best, bestL
+}
+
+// edgeSource is the epidermis feature of epidermalEdge: for silver the
+// ground between the fibres (see segmentEpidermis).
+func (s *section) edgeSource() (*plane, []bool) {
+	src, m := s.epidermisSource()
+	if s.eConc == nil && s.umPx > 0 {
+		src = minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0))))
+	}
+	return src, m
+}
+
+// clearPaleEdge marks as glass, along every line perpendicular to the
+// image edge (as epidermalEdge), what lies between the edge and the first
+// tissue at least thr dense (within edgeNearUM): glass the zero of optical
+// density missed (it is darker than the adipocyte interiors that set it)
+// and counted as tissue. The epidermis search then starts at the tissue.
+func (s *section) clearPaleEdge(edge int, thr float64) {
+	w, h := s.w, s.h
+	src, m := s.edgeSource()
+	f := normalisedBlur(src, m, s.px(2.5, 1.2))
+	lim := int(s.px(edgeNearUM, 0.2*float64(min(w, h))))
+	n, depth := w, h // lines along the edge, and their length
+	if edge >= 2 {
+		n, depth = h, w
+	}
+	for a := 0; a < n; a++ {
+		for d := 0; d < min(lim, depth); d++ {
+			var x, y int
+			switch edge {
+			case 0:
+				x, y = a, d
+			case 1:
+				x, y = a, h-1-d
+			case 2:
+				x, y = d, a
+			default:
+				x, y = w-1-d, a
+			}
+			i := y*w + x
+			if m[i] && float64(f.v[i]) >= thr {
+				break
+			}
+			s.glass[i], s.filled[i], s.tissue[i], s.vacuol[i] = true, false, false, false
+		}
+	}
 }
 
 // Profile of epidermalEdge: strips of edgeBinUM; the epidermis peak is
