@@ -106,11 +106,15 @@ func (s *section) appearanceEpidermis() []bool {
 // the image edge is then partly missed; the epidermis and dermis are not.
 func (s *section) virtualGlass() bool {
 	w, h := s.w, s.h
-	best, level := s.epidermalEdge()
+	best, edgeLevel, level := s.epidermalEdge()
 	if best < 0 {
 		return false
 	}
-	s.clearPaleEdge(best, level/2)
+	// A strip at the edge much paler than the dermis is glass (or a cut
+	// corneum), not skin to be measured.
+	if edgeLevel < 0.7*level {
+		s.clearPaleEdge(best, (edgeLevel+level)/2)
+	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var on bool
@@ -141,7 +145,10 @@ func (s *section) virtualGlass() bool {
 // edge whose profile peaks highest near it above the level deeper down
 // wins. A dense sheet that covers most of the view (dense dermis) has no
 // such contrast at any edge, whatever its absolute density or stain.
-func (s *section) epidermalEdge() (edge int, dermisLevel float64) {
+//
+// It also returns, for that edge, the palest level between the edge and
+// the peak (edgeLevel) and the dermal level below.
+func (s *section) epidermalEdge() (edge int, edgeLevel, dermisLevel float64) {
 	w, h := s.w, s.h
 	src, m := s.edgeSource()
 	bin := s.px(edgeBinUM, math.Max(2, 0.01*float64(min(w, h))))
@@ -167,18 +174,25 @@ func (s *section) epidermalEdge() (edge int, dermisLevel float64) {
 			}
 		}
 	}
-	best, bestC, bestL := -1, 0.0, 0.0
+	best, bestC, bestE, bestL := -1, 0.0, 0.0, 0.0
 	for k := range 4 {
-		peak := math.Inf(-1)
-		for j := 0; j < min(nearB, nb); j++ {
+		peak, peakJ := math.Inf(-1), 0
+		mean := make([]float64, nb)
+		for j := range nb {
+			mean[j] = math.NaN()
 			if 2*nT[j][k] >= nAll[j][k] && nT[j][k] > 0 {
-				peak = math.Max(peak, sum[j][k]/float64(nT[j][k]))
+				mean[j] = sum[j][k] / float64(nT[j][k])
+			}
+		}
+		for j := 0; j < min(nearB, nb); j++ {
+			if mean[j] > peak {
+				peak, peakJ = mean[j], j
 			}
 		}
 		var deep []float32
 		for j := min(nearB, nb); j < nb; j++ {
-			if 2*nT[j][k] >= nAll[j][k] && nT[j][k] > 0 {
-				deep = append(deep, float32(sum[j][k]/float64(nT[j][k])))
+			if !math.IsNaN(mean[j]) {
+				deep = append(deep, float32(mean[j]))
 			}
 		}
 		// tissue must continue below the sheet
@@ -187,10 +201,16 @@ func (s *section) epidermalEdge() (edge int, dermisLevel float64) {
 		}
 		lvl := float64(quantile(deep, 0.5))
 		if c := peak - lvl; c > bestC {
-			best, bestC, bestL = k, c, lvl
+			pale := peak
+			for j := 0; j <= peakJ; j++ {
+				if !math.IsNaN(mean[j]) {
+					pale = math.Min(pale, mean[j])
+				}
+			}
+			best, bestC, bestE, bestL = k, c, pale, lvl
 		}
 	}
-	return best, bestL
+	return best, bestE, bestL
 }
 
 // edgeSource is the epidermis feature of epidermalEdge: for silver the

@@ -71,7 +71,7 @@ func TestEpidermalEdge(t *testing.T) {
 		{"everything dense", func(x, y int) bool { return true }, -1},
 	}
 	for _, c := range cases {
-		if got, _ := mk(c.dense).epidermalEdge(); got != c.want {
+		if got, _, _ := mk(c.dense).epidermalEdge(); got != c.want {
 			t.Errorf("%s: edge %d, want %d", c.name, got, c.want)
 		}
 	}
