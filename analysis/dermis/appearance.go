@@ -110,35 +110,14 @@ func (s *section) appearanceEpidermis() []bool {
 // the image edge is then partly missed; the epidermis and dermis are not.
 func (s *section) virtualGlass() bool {
 	w, h := s.w, s.h
-	app := s.appearanceEpidermis()
-	strip := max(3, int(0.03*float64(min(w, h))))
-	var side [4]int // top, bottom, left, right
-	for i, v := range app {
-		if !v {
-			continue
-		}
-		x, y := i%w, i/w
-		if y < strip {
-			side[0]++
-		}
-		if y >= h-strip {
-			side[1]++
-		}
-		if x < strip {
-			side[2]++
-		}
-		if x >= w-strip {
-			side[3]++
-		}
-	}
-	best := 0
-	for k := range side {
-		if side[k] > side[best] {
-			best = k
-		}
-	}
-	if side[best] == 0 {
+	best, edgeLevel, level := s.epidermalEdge()
+	if best < 0 {
 		return false
+	}
+	// A strip at the edge much paler than the dermis is glass (or a cut
+	// corneum), not skin to be measured.
+	if edgeLevel < 0.7*level {
+		s.clearPaleEdge(best, (edgeLevel+level)/2)
 	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -161,6 +140,137 @@ func (s *section) virtualGlass() bool {
 	}
 	return true
 }
+
+// epidermalEdge returns the image edge (0 top, 1 bottom, 2 left, 3 right)
+// along which the epidermis runs, or −1. Along each edge it takes the
+// mean epidermis feature of the tissue in strips parallel to the edge (the
+// profile with depth); the epidermis is a sheet denser than the dermis
+// under it, within its thickness (plus a cut corneum) of the edge. The
+// edge whose profile peaks highest near it above the level deeper down
+// wins. A dense sheet that covers most of the view (dense dermis) has no
+// such contrast at any edge, whatever its absolute density or stain.
+//
+// It also returns, for that edge, the palest level between the edge and
+// the peak (edgeLevel) and the dermal level below.
+func (s *section) epidermalEdge() (edge int, edgeLevel, dermisLevel float64) {
+	w, h := s.w, s.h
+	src, m := s.edgeSource()
+	bin := s.px(edgeBinUM, math.Max(2, 0.01*float64(min(w, h))))
+	nb := int(math.Ceil(s.px(edgeDeepUM, 40*bin) / bin))
+	nearB := int(math.Ceil(s.px(edgeNearUM, 15*bin) / bin))
+	sum := make([][4]float64, nb)
+	nT := make([][4]int, nb)
+	nAll := make([][4]int, nb)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			d := [4]int{y, h - 1 - y, x, w - 1 - x}
+			i := y*w + x
+			for k, dk := range d {
+				j := int(float64(dk) / bin)
+				if j >= nb {
+					continue
+				}
+				nAll[j][k]++
+				if m[i] {
+					sum[j][k] += float64(src.v[i])
+					nT[j][k]++
+				}
+			}
+		}
+	}
+	best, bestC, bestE, bestL := -1, 0.0, 0.0, 0.0
+	for k := range 4 {
+		peak, peakJ := math.Inf(-1), 0
+		mean := make([]float64, nb)
+		for j := range nb {
+			mean[j] = math.NaN()
+			if 2*nT[j][k] >= nAll[j][k] && nT[j][k] > 0 {
+				mean[j] = sum[j][k] / float64(nT[j][k])
+			}
+		}
+		for j := 0; j < min(nearB, nb); j++ {
+			if mean[j] > peak {
+				peak, peakJ = mean[j], j
+			}
+		}
+		var deep []float32
+		for j := min(nearB, nb); j < nb; j++ {
+			if !math.IsNaN(mean[j]) {
+				deep = append(deep, float32(mean[j]))
+			}
+		}
+		// tissue must continue below the sheet
+		if math.IsInf(peak, -1) || len(deep) < (nb-nearB)/2 {
+			continue
+		}
+		lvl := float64(quantile(deep, 0.5))
+		if c := peak - lvl; c > bestC {
+			pale := peak
+			for j := 0; j <= peakJ; j++ {
+				if !math.IsNaN(mean[j]) {
+					pale = math.Min(pale, mean[j])
+				}
+			}
+			best, bestC, bestE, bestL = k, c, pale, lvl
+		}
+	}
+	return best, bestE, bestL
+}
+
+// edgeSource is the epidermis feature of epidermalEdge: for silver the
+// ground between the fibres (see segmentEpidermis).
+func (s *section) edgeSource() (*plane, []bool) {
+	src, m := s.epidermisSource()
+	if s.eConc == nil && s.umPx > 0 {
+		src = minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0))))
+	}
+	return src, m
+}
+
+// clearPaleEdge marks as glass, along every line perpendicular to the
+// image edge (as epidermalEdge), what lies between the edge and the first
+// tissue at least thr dense (within edgeNearUM): glass the zero of optical
+// density missed (it is darker than the adipocyte interiors that set it)
+// and counted as tissue. The epidermis search then starts at the tissue.
+func (s *section) clearPaleEdge(edge int, thr float64) {
+	w, h := s.w, s.h
+	src, m := s.edgeSource()
+	f := normalisedBlur(src, m, s.px(2.5, 1.2))
+	lim := int(s.px(edgeNearUM, 0.2*float64(min(w, h))))
+	n, depth := w, h // lines along the edge, and their length
+	if edge >= 2 {
+		n, depth = h, w
+	}
+	for a := 0; a < n; a++ {
+		for d := 0; d < min(lim, depth); d++ {
+			var x, y int
+			switch edge {
+			case 0:
+				x, y = a, d
+			case 1:
+				x, y = a, h-1-d
+			case 2:
+				x, y = d, a
+			default:
+				x, y = w-1-d, a
+			}
+			i := y*w + x
+			if m[i] && float64(f.v[i]) >= thr {
+				break
+			}
+			s.glass[i], s.filled[i], s.tissue[i], s.vacuol[i] = true, false, false, false
+		}
+	}
+}
+
+// Profile of epidermalEdge: strips of edgeBinUM; the epidermis peak is
+// looked for within edgeNearUM of the edge, the dermal level beyond it down
+// to edgeDeepUM.
+const (
+	edgeBinUM  = 10
+	edgeNearUM = 200
+	edgeDeepUM = 500
+)
 
 // virtualGlassPx is the width of the virtual glass strip, working px.
 const virtualGlassPx = 3

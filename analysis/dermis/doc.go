@@ -54,9 +54,12 @@
 //     nuclei gives nuclei and gaps at that scale: when the band found the
 //     same way at the scale of a cell (σ = 10 µm, closed by 8 µm) is over
 //     twice as thick, it is used, and both of its edges are then refined
-//     to the steepest change of the fine feature within 10 µm. (Silver
-//     keeps the fine band: at a cell's scale the dermis' black fibres are
-//     as dense as the epidermis.)
+//     to the steepest change of the fine feature within 10 µm. Silver
+//     (calibrated): at a cell's scale the dermis' black fibres are as dense
+//     as the epidermis, so the sheet is found in the ground between them —
+//     the total OD's minimum over a 5 µm square (wider than a fibre,
+//     narrower than the gaps between nuclei), smoothed at σ = 10 µm — with
+//     the same twice-as-thick rule.
 //     An opening of radius min(5 µm, thickness/6) (when ≥ 2 px) detaches
 //     dermal nuclei lying against the DEJ. After a first measurement the
 //     band is cut back to where epidermis is plausible: along a normal at
@@ -75,9 +78,18 @@
 //   - Stratum corneum: tissue between glass and epidermis.
 //   - No glass in view (a crop inside the section): when no epidermis
 //     borders any glass, a strip of virtual glass is laid along the image
-//     edge that the dense epidermal sheet (below) runs along, and the
-//     segmentation restarts from the epidermis (QC "surface_at_image_edge";
-//     the corneum is then cut by the edge).
+//     edge the epidermis runs along, and the segmentation restarts from
+//     the epidermis (QC "surface_at_image_edge"; the corneum is then cut by
+//     the edge). That edge is the one whose depth profile of the epidermis
+//     feature (mean over tissue in 10 µm strips parallel to it; silver: the
+//     ground above) peaks highest within 200 µm of it above its median
+//     level 200–500 µm deep (the dermis). When the palest part of the
+//     profile between the edge and the peak is under 0.7× the dermal
+//     level, what lies between the edge and the first tissue denser than
+//     midway between the two is glass too (glass the zero of OD missed,
+//     when brighter adipocyte interiors set it). A stretch of surface must
+//     be at least 200 µm and twice the smoothing long, or half the image's
+//     shorter side in a narrow view.
 //   - Labels by appearance: the local mean of the summed OD capped at the
 //     tissue median (σ = 6 µm) splits into two Otsu classes; the dense one,
 //     opened by 8 µm and kept in sheets of at least 60 µm square, is a

@@ -11,9 +11,87 @@ import (
 // segmentEpidermis finds the dense basophilic (H&E) or dark cellular
 // (silver) band along the glass-facing outline of the tissue.
 func (s *section) segmentEpidermis() {
+	src, m := s.epidermisSource()
+	// The fine feature (σ = 2.5 µm) finds the band where the epidermis is
+	// darker than the dermis and places the DEJ (see steepest). In H&E the
+	// band may differ only by its packed nuclei, its cytoplasm no darker
+	// than the dermis: the fine band is then nuclei and gaps, much thinner
+	// than the band found at the scale of a cell (epiSheetSigmaUM), where
+	// such a sheet is uniformly dense; the latter is used when it is over
+	// twice as thick. In silver the dermis' black fibres are as dense as
+	// the epidermis at a cell's scale: the sheet is found in the ground
+	// between them (minFilter), and only with a known pixel size.
+	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
+	s.epi, s.tEst = s.bandFrom(s.feat, m, 0)
+	s.sheetUsed = false
+	// close gaps of up to a cell between the nuclei of a sparse upper
+	// epidermis, so the march along a normal does not stop in them
+	rc := int(math.Round(s.px(epiCloseUM, 0)))
+	if s.eConc != nil {
+		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
+		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
+			s.epi, s.tEst, s.sheetUsed = epi, t, true
+		}
+	} else if s.umPx > 0 {
+		// Silver: the keratinocytes' cytoplasm is a continuous tan-grey
+		// sheet, the dermis a ground crossed by thin black fibres. The
+		// local minimum over a few µm (the ground between fibres and
+		// nuclei) keeps the sheet and drops the fibres.
+		ground := minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0))))
+		sheet := normalisedBlur(ground, m, s.px(epiSheetSigmaUM, 1.2))
+		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
+			s.epi, s.tEst, s.sheetUsed = epi, t, true
+		}
+	}
+}
+
+// minFilter returns the minimum of p over the pixels of m within a square
+// of half-width r (separable); pixels with no m in reach keep their value.
+func minFilter(p *plane, m []bool, r int) *plane {
+	w, h := p.w, p.h
+	const none = float32(math.MaxFloat32)
+	a := newPlane(w, h)
+	for i, v := range p.v {
+		a.v[i] = none
+		if m[i] {
+			a.v[i] = v
+		}
+	}
+	if r >= 1 {
+		b := newPlane(w, h)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				mn := none
+				for xx := max(0, x-r); xx <= min(w-1, x+r); xx++ {
+					mn = min(mn, a.v[y*w+xx])
+				}
+				b.v[y*w+x] = mn
+			}
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				mn := none
+				for yy := max(0, y-r); yy <= min(h-1, y+r); yy++ {
+					mn = min(mn, b.v[yy*w+x])
+				}
+				a.v[y*w+x] = mn
+			}
+		}
+	}
+	for i, v := range a.v {
+		if v == none {
+			a.v[i] = p.v[i]
+		}
+	}
+	return a
+}
+
+// epidermisSource is the per-pixel epidermis feature and the pixels it is
+// defined on. H&E: the epidermis is both more basophilic and denser than
+// the dermis, so the feature is haematoxylin plus half the eosin; silver:
+// the darkness.
+func (s *section) epidermisSource() (*plane, []bool) {
 	w, h := s.w, s.h
-	// H&E: the epidermis is both more basophilic and denser than the
-	// dermis, so the feature is haematoxylin plus half the eosin.
 	src, m := s.hConc, s.tissue
 	if s.eConc != nil {
 		src = newPlane(w, h)
@@ -23,26 +101,7 @@ func (s *section) segmentEpidermis() {
 			m[i] = s.tissue[i] && !s.foreign[i]
 		}
 	}
-	// The fine feature (σ = 2.5 µm) finds the band where the epidermis is
-	// darker than the dermis and places the DEJ (see steepest). In H&E the
-	// band may differ only by its packed nuclei, its cytoplasm no darker
-	// than the dermis: the fine band is then nuclei and gaps, much thinner
-	// than the band found at the scale of a cell (epiSheetSigmaUM), where
-	// such a sheet is uniformly dense; the latter is used when it is over
-	// twice as thick. (Not in silver: there the dermis' black fibres are as
-	// dense as the epidermis at a cell's scale.)
-	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
-	s.epi, s.tEst = s.bandFrom(s.feat, m, 0)
-	s.sheetUsed = false
-	if s.eConc != nil {
-		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
-		// close gaps of up to a cell between the nuclei of a sparse upper
-		// epidermis, so the march along a normal does not stop in them
-		rc := int(math.Round(s.px(epiCloseUM, 0)))
-		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
-			s.epi, s.tEst, s.sheetUsed = epi, t, true
-		}
-	}
+	return src, m
 }
 
 // bandFrom thresholds the smoothed epidermis feature feat (over the mask
@@ -146,6 +205,9 @@ func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) 
 const (
 	epiSheetSigmaUM = 10
 	epiCloseUM      = 8
+	// epiGroundUM is the half-width of the silver ground's minimum filter:
+	// wider than a fibre, narrower than the gaps between nuclei.
+	epiGroundUM = 2
 )
 
 // scMax is the thickest stratum corneum accepted between glass and

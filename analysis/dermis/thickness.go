@@ -216,7 +216,12 @@ func (s *section) measureThickness() {
 	}
 	s.epiBig = bigPieces(s.epi, w, h, 0.1)
 	hw := int(math.Max(3, 2*s.tEst))
-	runs := surfaceRuns(c, ok, int(math.Max(10, s.px(100, 10))), 0.2, max(2*hw, int(s.px(200, 0))))
+	// A stretch of surface must be long against the smoothing, but a
+	// narrow view (a surface cut short by the image) may offer no more than
+	// half its width.
+	minRun := max(2*hw, int(s.px(200, 0)))
+	minRun = min(minRun, max(int(s.px(200, 0)), min(w, h)/2))
+	runs := surfaceRuns(c, ok, int(math.Max(10, s.px(100, 10))), 0.2, minRun)
 	s.surface = make([]bool, w*h)
 	if s.epiMedian == 0 {
 		s.band = make([]bool, w*h)

@@ -139,7 +139,11 @@ func TestDermisSkinPAS(t *testing.T) {
 // TestDermisPhysgenHeldOut. Measured on seed 1 (h2/thick): dermis MAE
 // 20.0 % (H&E 37.8 %: three H&E views without glass give no measurement,
 // 100 % each; silver 5.5 %), epidermis 39.2 %, fat found 20/20; before:
-// dermis MAE 34.6 %, epidermis 61.8 %, fat found 12/20.
+// dermis MAE 34.6 %, epidermis 61.8 %, fat found 12/20. h3/silver also
+// tuned on seed 1 (silver sheet from the ground between fibres, the
+// surface edge of views without glass): dermis 6.1 % (H&E 1.6 %, silver
+// 9.8 %: section 003, a silver view whose glass is missed, still gives no
+// measurement), epidermis 19.6 %, fat 20/20.
 func TestDermisGenSections(t *testing.T) {
 	dir := "/work/gen-data/sections"
 	if _, err := os.Stat(filepath.Join(dir, "truth.csv")); err != nil || testing.Short() {
@@ -151,8 +155,8 @@ func TestDermisGenSections(t *testing.T) {
 	}
 	t.Logf("%v", m)
 	RequireBounds(t, m,
-		Ceiling("dermis_mae_pct", 22),
-		Ceiling("epidermis_mae_pct", 42),
+		Ceiling("dermis_mae_pct", 10),
+		Ceiling("epidermis_mae_pct", 25),
 		Floor("fat_found_frac", 0.95),
 		Ceiling("errors", 0),
 	)
@@ -167,6 +171,9 @@ func TestDermisGenSections(t *testing.T) {
 // without glass cut short), epidermis MAE 36.0 %, fat found 7/8. The
 // full-size seed-2 set (24 sections): dermis MAE 11.2 % (H&E 2.3 %,
 // silver 20.1 %), epidermis 34.5 %, fat 18/20.
+// h3/silver (silver sheet, surface edge of views without glass): dermis
+// 16.2 % (H&E 6.1 %, silver 26.3 %: two silver views cut short, one of
+// them without glass), epidermis 22.0 %, fat 7/8.
 func TestDermisPhysgenHeldOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
@@ -182,8 +189,8 @@ func TestDermisPhysgenHeldOut(t *testing.T) {
 	}
 	t.Logf("%s%v", log.String(), m)
 	RequireBounds(t, m,
-		Ceiling("dermis_mae_pct", 45),
-		Ceiling("epidermis_mae_pct", 40),
+		Ceiling("dermis_mae_pct", 25),
+		Ceiling("epidermis_mae_pct", 30),
 		Floor("fat_found_frac", 0.85),
 		Ceiling("errors", 0),
 		Floor("sections", 8),

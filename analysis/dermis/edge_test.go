@@ -1,0 +1,78 @@
+package dermis
+
+import "testing"
+
+// TestMinFilterDropsFibres: the silver ground (minFilter) keeps a sheet
+// wider than the filter, drops a fibre narrower than it, and ignores
+// pixels outside the mask (glass would otherwise pull the sheet's edge
+// to zero).
+func TestMinFilterDropsFibres(t *testing.T) {
+	const w, h = 40, 40
+	p := newPlane(w, h)
+	m := make([]bool, w*h)
+	for i := range p.v {
+		p.v[i], m[i] = 0.2, true
+	}
+	for y := 0; y < h; y++ {
+		p.v[y*w+5] = 1 // a fibre one pixel wide
+	}
+	for y := 10; y < 30; y++ {
+		for x := 20; x < 30; x++ {
+			p.v[y*w+x] = 0.6 // a sheet
+		}
+		for x := 30; x < 35; x++ {
+			m[y*w+x], p.v[y*w+x] = false, 0 // glass beside it
+		}
+	}
+	g := minFilter(p, m, 2)
+	cases := []struct {
+		name string
+		x, y int
+		want float32
+	}{
+		{"fibre", 5, 20, 0.2},
+		{"sheet centre", 25, 20, 0.6},
+		{"sheet beside glass", 29, 20, 0.6},
+		{"ground", 12, 20, 0.2},
+	}
+	for _, c := range cases {
+		if got := g.v[c.y*w+c.x]; got != c.want {
+			t.Errorf("%s: %.2f, want %.2f", c.name, got, c.want)
+		}
+	}
+}
+
+// TestEpidermalEdge: a view without glass is given its surface on the edge
+// along which a dense sheet runs over a paler dermis, also under a cut
+// pale corneum; a uniformly dense view has no such edge.
+func TestEpidermalEdge(t *testing.T) {
+	const w, h = 400, 600
+	mk := func(dense func(x, y int) bool) *section {
+		s := &section{w: w, h: h, umPx: 1, hConc: newPlane(w, h), tissue: make([]bool, w*h)}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				s.tissue[i] = x < w-20 // glass strip on the right
+				s.hConc.v[i] = 0.3
+				if dense(x, y) {
+					s.hConc.v[i] = 0.6
+				}
+			}
+		}
+		return s
+	}
+	cases := []struct {
+		name  string
+		dense func(x, y int) bool
+		want  int
+	}{
+		{"sheet on the left", func(x, y int) bool { return x < 60 }, 2},
+		{"sheet under a corneum, bottom", func(x, y int) bool { return y >= h-100 && y < h-25 }, 1},
+		{"everything dense", func(x, y int) bool { return true }, -1},
+	}
+	for _, c := range cases {
+		if got, _, _ := mk(c.dense).epidermalEdge(); got != c.want {
+			t.Errorf("%s: edge %d, want %d", c.name, got, c.want)
+		}
+	}
+}
