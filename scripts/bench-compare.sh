@@ -64,7 +64,7 @@ run() {
   mkdir -p "$work/$name"
   local t0 t1
   t0=$(date +%s.%N)
-  /usr/bin/time -f %M -o "$work/$name.rss" "$@" >"$work/$name.log" 2>&1 ||
+  /usr/bin/time -f "%M %U %S" -o "$work/$name.rss" "$@" >"$work/$name.log" 2>&1 ||
     { echo "bench-compare: $name failed:" >&2; tail -20 "$work/$name.log" >&2; exit 1; }
   t1=$(date +%s.%N)
   local s
@@ -93,16 +93,22 @@ echo "bench-compare: load average after $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "== nuclei batch, $n images, best of $rounds round(s) (same run)"
 hc2=$(cat "$work/histocount-w2.best")
-printf "%-34s %9s %9s %10s %16s\n" tool wall-s images/s peak-MiB "histocount-w2÷"
+printf "%-24s %8s %9s %10s %9s %15s\n" tool wall-s images/s CPU-s peak-MiB "w2 is faster"
 for t in histocount-w2 histocount-w1 histocount-w2-overlays imagej skimage; do
   s=$(cat "$work/$t.best")
-  awk -v t="$t" -v s="$s" -v n="$n" -v h="$hc2" -v rss="$(cat "$work/$t.bestrss")" \
-    'BEGIN { printf "%-34s %9.1f %9.2f %10.0f %15.2f×\n", t, s, n/s, rss/1024, s/h }'
+  read -r rss usr sys <"$work/$t.bestrss"
+  awk -v t="$t" -v s="$s" -v n="$n" -v h="$hc2" -v rss="$rss" -v cpu="$(awk -v a="$usr" -v b="$sys" 'BEGIN { print a + b }')" \
+    'BEGIN { printf "%-24s %8.1f %9.2f %10.1f %9.0f %14.2f×\n", t, s, n/s, cpu, rss/1024, s/h }'
 done
+echo "(w2 is faster: that tool's wall time ÷ histocount-w2's. CPU-s: user+sys of the process and"
+echo " its threads, the figure a loaded machine distorts least.)"
+cpu_of() { awk '{ print $2 + $3 }' "$work/$1.bestrss"; }
 best_peer=$(printf "%s\n%s\n" "$(cat "$work/imagej.best")" "$(cat "$work/skimage.best")" | sort -g | head -1)
-awk -v p="$best_peer" -v h="$hc2" -v w1="$(cat "$work/histocount-w1.best")" 'BEGIN {
-  printf "histocount (2 workers, labels) vs the faster peer: %.2f× (target ≥ 2×)\n", p/h
-  printf "histocount 1 → 2 workers: %.2f× (target ≥ 1.8×)\n", w1/h }'
+awk -v p="$best_peer" -v h="$hc2" -v w1="$(cat "$work/histocount-w1.best")" \
+  -v c="$(cpu_of histocount-w2)" -v ci="$(cpu_of imagej)" -v cs="$(cpu_of skimage)" 'BEGIN {
+  printf "histocount (2 workers, labels) vs the faster peer: %.2f× wall (target ≥ 2×)\n", p/h
+  printf "histocount 1 → 2 workers: %.2f× wall (target ≥ 1.8×); cores used by histocount-w2: %.2f\n", w1/h, c/h
+  printf "CPU seconds per image: histocount %.3f, ImageJ %.3f, scikit-image %.3f\n", c/'"$n"', ci/'"$n"', cs/'"$n"' }'
 
 echo
 echo "== accuracy against the DSB2018 truth (the same images)"
