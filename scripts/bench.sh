@@ -38,7 +38,7 @@ END {
     if (a != "" && b != "")
       printf "%-14s 1→2 workers (%d images): %.2f → %.2f images/s = %.2f× (target ≥ 1.8×); CPU %.3f → %.3f s/image; cores used %.2f → %.2f\n", K, s, a, b, b / a, cpu[K, 1, s], cpu[K, 2, s], a * cpu[K, 1, s], b * cpu[K, 2, s]
     r1 = rss[K, 2, s]; r2 = rss[K, 2, l]
-    if (r1 != "" && r2 != "")
+    if (r1 != "" && r2 != "" && l != s)
       printf "%-14s peak RSS %d → %d images (2 workers): %.0f → %.0f MiB = %.2f× (target ≤ 1.25×); %.2f images/s at %d\n", K, s, l, r1, r2, r2 / r1, ips[K, 2, l], l
   }
   if (q1) printf "run: peak RSS 100 → 10000 items: %.0f → %.0f MiB = %.2f× (%.0f images/s at 10000)\n", q1, q2, q2/q1, s2
