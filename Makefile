@@ -14,7 +14,7 @@ TAGS := matprofile
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DEMO_OUT ?= results
 
-.PHONY: all deps build demo test test-short test-race lint vulncheck eval bench fuzz image image-test cluster-test clean
+.PHONY: all deps build demo test test-short test-race lint vulncheck eval bench bench-compare fuzz image image-test cluster-test clean
 
 all: build
 
@@ -105,6 +105,12 @@ eval: deps
 # baseline measured in the same run.
 bench: build
 	@bash scripts/bench.sh
+
+# histocount against ImageJ's stock macro and a scikit-image pipeline on the
+# DSB2018 nuclei batch, same run: wall time, images/s, ratios, F1. Installs
+# the peers with apt-get (imagej, python3-skimage, xvfb) when missing.
+bench-compare: build
+	@bash scripts/bench-compare.sh
 
 # Longer fuzzing of the decoders and parsers (the seeds run in `make test`).
 fuzz: deps

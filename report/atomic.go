@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"unicode/utf8"
+
+	"github.com/histocount/histocount/imageio"
 )
 
 // TempMarker is part of every temporary file name this package creates
@@ -207,8 +208,7 @@ func WritePNG(path string, img image.Image) error {
 		return err
 	}
 	a.noSync = true
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(a, img); err != nil {
+	if err := imageio.WritePNG(a, img); err != nil {
 		a.Abort()
 		return fmt.Errorf("encode %s: %w", path, err)
 	}

@@ -1,17 +1,22 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/histocount/histocount/internal/physgen/chamber"
 	"github.com/histocount/histocount/internal/shareddata"
 )
 
-// makeBatch links n copies of the sample images of stain into a temp dir.
+// makeBatch links n copies of the sample images of stain into a temp dir
+// (the manifest benchmarks' input).
 func makeBatch(b *testing.B, stain string, n int) string {
 	b.Helper()
 	src := "../../testdata/samples/trypan/donor-A"
@@ -32,111 +37,155 @@ func makeBatch(b *testing.B, stain string, n int) string {
 	return dir
 }
 
-// BenchmarkCellsThroughput runs whole batches in-process; images/s at 1 and
-// 2 workers give the scaling ratio (make bench prints it).
-func BenchmarkCellsThroughput(b *testing.B) {
-	for _, stain := range []string{"trypan", "fluorescence"} {
-		n := 64
-		if stain == "fluorescence" {
-			n = 16
-		}
-		dir := makeBatch(b, stain, n)
-		for _, workers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/workers=%d", stain, workers), func(b *testing.B) {
-				for b.Loop() {
-					var sink bytes.Buffer
-					code := run(context.Background(), []string{"cells", "--stain", stain, "--workers", fmt.Sprint(workers),
-						"--quiet", "--out", b.TempDir(), dir}, &sink, &sink)
-					if code != ExitOK {
-						b.Fatalf("exit %d: %s", code, sink.String())
-					}
-				}
-				b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-			})
-		}
-	}
+// benchKind is one kind of real batch for BenchmarkBatch: base returns the
+// images it cycles through (skipping when they are not available) and args
+// the cells flags besides --workers, --out and the input.
+type benchKind struct {
+	name string
+	base func(b *testing.B, gen string) []string // gen: a dir for generated images
+	args []string
 }
 
-// BenchmarkPeakRSS runs the real binary over 100 and 2000 images and
-// reports its peak resident memory: it must stay flat as batches grow.
-func BenchmarkPeakRSS(b *testing.B) {
-	bin := buildBinary(b)
-	for _, n := range []int{100, 2000} {
-		dir := makeBatch(b, "trypan", n)
-		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
-			var maxRSS int64
-			for b.Loop() {
-				maxRSS = max(maxRSS, runPeakRSS(b, bin, "cells", "--stain", "trypan", "--quiet", "--workers", "2", "--out", b.TempDir(), dir))
-			}
-			b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
-	}
+var benchKinds = []benchKind{
+	// The DSB2018 dev images: fluorescence, stained and brightfield in the
+	// set's own mix, overlays and labels written.
+	{"nuclei", func(b *testing.B, _ string) []string { return sharedImages(b, "nuclei-dsb2018") },
+		[]string{"--stain", "fluorescence", "--save-labels"}},
+	// The real ~220² trypan crops (uncalibrated, as the set).
+	{"trypan-crops", func(b *testing.B, _ string) []string { return sharedImages(b, "brightfield-viability") },
+		[]string{"--stain", "trypan"}},
+	// Whole 1600×1200 chamber fields from the independent generator (seed 2,
+	// calibrated by the pHYs chunk).
+	{"trypan-fields", chamberFields, []string{"--stain", "trypan"}},
 }
 
-// nucleiMixBatch links n images of the DSB2018 development set (fluorescence,
-// stained and brightfield in the set's own mix) into a temp dir; skips
-// without the shared data. Fewer images than the set are spread evenly over
-// it (name order), more cycle through it, so 100 and 2000 images hold the
-// same kinds and sizes and peak RSS compares like with like.
-func nucleiMixBatch(b *testing.B, n int) string {
+// benchBase is how many images of a set a batch cycles through: the 100-
+// and the 2000-image batch hold the same images, so their peak RSS compares
+// like with like and only the batch length differs.
+const benchBase = 100
+
+// sharedImages returns up to benchBase images of a shared data set, spread
+// evenly over it in name order; skips without the shared data.
+func sharedImages(b *testing.B, set string) []string {
 	b.Helper()
 	root := shareddata.Find()
-	files, _ := filepath.Glob(filepath.Join(root, "nuclei-dsb2018", "images", "*.png"))
+	files, _ := filepath.Glob(filepath.Join(root, set, "images", "*.png"))
 	if root == "" || len(files) == 0 {
-		b.Skip("shared nuclei-dsb2018 images not found")
+		b.Skipf("shared %s images not found", set)
 	}
-	dir := b.TempDir()
-	for i := 0; i < n; i++ {
-		j := i % len(files)
-		if n < len(files) {
-			j = i * len(files) / n
+	if len(files) <= benchBase {
+		return files
+	}
+	out := make([]string, benchBase)
+	for i := range out {
+		out[i] = files[i*len(files)/benchBase]
+	}
+	return out
+}
+
+// chamberFields renders four whole chamber fields into gen, once.
+func chamberFields(b *testing.B, gen string) []string {
+	b.Helper()
+	dir := filepath.Join(gen, "chamber")
+	files, _ := filepath.Glob(filepath.Join(dir, "images", "*.png"))
+	if len(files) > 0 {
+		return files
+	}
+	if err := chamber.WriteDataset(dir, 2, 4, chamber.Options{}); err != nil {
+		b.Fatal(err)
+	}
+	files, _ = filepath.Glob(filepath.Join(dir, "images", "*.png"))
+	return files
+}
+
+// linkBatch makes a batch of n images cycling through base in a temp dir.
+// The batch commands analyse a file reached through several names once
+// (symlinks resolve to one path), so a batch of symlinks would hold only
+// the distinct images: base is copied once into gen and the batch is made
+// of hard links to the copies, each a file of its own to the CLI.
+func linkBatch(b *testing.B, gen string, base []string, n int) string {
+	b.Helper()
+	copies := make([]string, len(base))
+	for i, f := range base {
+		copies[i] = filepath.Join(gen, "base", strings.NewReplacer("/", "_", ":", "_").Replace(f))
+		if _, err := os.Stat(copies[i]); err == nil {
+			continue
 		}
-		if err := os.Symlink(files[j], filepath.Join(dir, fmt.Sprintf("img%05d.png", i))); err != nil {
+		data, err := os.ReadFile(f)
+		if err == nil {
+			err = os.MkdirAll(filepath.Dir(copies[i]), 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(copies[i], data, 0o644)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := filepath.Join(gen, fmt.Sprintf("batch-%d", batchSeq.Add(1)))
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { os.RemoveAll(dir) })
+	for i := 0; i < n; i++ {
+		if err := os.Link(copies[i%len(copies)], filepath.Join(dir, fmt.Sprintf("img%05d.png", i))); err != nil {
 			b.Fatal(err)
 		}
 	}
 	return dir
 }
 
-// BenchmarkNucleiMix runs the real nuclei batch in-process (the DSB2018 dev
-// images, all modalities, overlays and labels written) at 1 and 2 workers:
-// the figure the lab compares with ImageJ's macro.
-func BenchmarkNucleiMix(b *testing.B) {
-	n := 120
-	if s := os.Getenv("HISTOCOUNT_BENCH_NUCLEI_N"); s != "" {
-		fmt.Sscan(s, &n)
+var batchSeq atomic.Int64
+
+// benchSizes are the batch lengths: HISTOCOUNT_BENCH_SIZES="100,2000" by
+// default (shorter ones make a quick run on a loaded machine).
+func benchSizes(b *testing.B) (small, large int) {
+	small, large = 100, 2000
+	if s := os.Getenv("HISTOCOUNT_BENCH_SIZES"); s != "" {
+		if _, err := fmt.Sscanf(s, "%d,%d", &small, &large); err != nil {
+			b.Fatalf("HISTOCOUNT_BENCH_SIZES=%q: want small,large", s)
+		}
 	}
-	dir := nucleiMixBatch(b, n)
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			for b.Loop() {
-				var sink bytes.Buffer
-				code := run(context.Background(), []string{"cells", "--stain", "fluorescence", "--workers", fmt.Sprint(workers),
-					"--save-labels", "--quiet", "--out", b.TempDir(), dir}, &sink, &sink)
-				if code != ExitOK {
-					b.Fatalf("exit %d: %s", code, sink.String())
-				}
-			}
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
-	}
+	return small, large
 }
 
-// BenchmarkNucleiMixPeakRSS runs the real binary over 100 and 2000 images of
-// the nuclei mix (overlays and labels on) and reports its peak resident
-// memory, which must stay flat as the batch grows.
-func BenchmarkNucleiMixPeakRSS(b *testing.B) {
+// BenchmarkBatch runs the real binary over real batches of each kind (see
+// benchKinds): the short batch at 1 and 2 workers, the long one at 2. It
+// reports images/s, CPU seconds per image (user+sys of the process and its
+// OpenCV threads) and peak RSS, from which make bench prints the 1→2
+// worker ratio and the RSS ratio of the long to the short batch. CPU per
+// image is the figure a loaded machine does not distort: if it stays put
+// from 1 to 2 workers, the workers do not get in each other's way and only
+// the cores the machine gives decide the wall-clock ratio.
+func BenchmarkBatch(b *testing.B) {
 	bin := buildBinary(b)
-	for _, n := range []int{100, 2000} {
-		dir := nucleiMixBatch(b, n)
-		b.Run(fmt.Sprintf("images=%d", n), func(b *testing.B) {
-			var maxRSS int64
-			for b.Loop() {
-				maxRSS = max(maxRSS, runPeakRSS(b, bin, "cells", "--stain", "fluorescence", "--save-labels", "--quiet", "--workers", "2", "--out", b.TempDir(), dir))
-			}
-			b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
-			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
+	small, large := benchSizes(b)
+	gen := b.TempDir()
+	for _, k := range benchKinds {
+		for _, c := range []struct{ workers, n int }{{1, small}, {2, small}, {2, large}} {
+			b.Run(fmt.Sprintf("%s/workers=%d/images=%d", k.name, c.workers, c.n), func(b *testing.B) {
+				dir := linkBatch(b, gen, k.base(b, gen), c.n)
+				var maxRSS int64
+				var cpu, wall time.Duration
+				for b.Loop() {
+					args := append([]string{"cells"}, k.args...)
+					args = append(args, "--quiet", "--workers", fmt.Sprint(c.workers), "--out", b.TempDir(), dir)
+					t0 := time.Now()
+					cmd := exec.Command(bin, args...)
+					if out, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("%v\n%s", err, out)
+					}
+					wall += time.Since(t0)
+					cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+					if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+						maxRSS = max(maxRSS, ru.Maxrss)
+					}
+				}
+				imgs := float64(c.n * b.N)
+				b.ReportMetric(imgs/wall.Seconds(), "images/s")
+				b.ReportMetric(cpu.Seconds()/imgs, "cpu-s/image")
+				b.ReportMetric(float64(maxRSS)/1024, "peak-RSS-MiB")
+			})
+		}
 	}
 }
