@@ -56,10 +56,7 @@ func Cells(i int, path string, out Output, r CellsRequest) (CellsItem, error) {
 	if err != nil {
 		return CellsItem{Row: row}, fmt.Errorf("analyse: %w", err)
 	}
-	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
-	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
-	row.MitoticIndex = res.Mitotic
+	fillCounts(&row, res)
 	if res.Overlay != nil {
 		if err := WritePNG(out.path("overlays", ".png"), res.Overlay); err != nil {
 			row.QC = OverlayNotWritten(row.QC, err)
@@ -72,6 +69,15 @@ func Cells(i int, path string, out Output, r CellsRequest) (CellsItem, error) {
 	}
 	vol := cells.FieldVolumeUL(img.Width, img.Height, res.Calibration.PixelSizeUM, r.DepthUM)
 	return CellsItem{Row: row, VolumeUL: vol}, nil
+}
+
+// fillCounts copies an analysis' counts, calibration, flags, objects and
+// mitotic index into the image's row.
+func fillCounts(row *models.CellsImage, res *cells.Result) {
+	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
+	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
+	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
+	row.MitoticIndex = res.Mitotic
 }
 
 // cellsWithMarker is Cells for a nuclei + marker pair.
@@ -88,10 +94,7 @@ func cellsWithMarker(row models.CellsImage, path string, out Output, r CellsRequ
 	if err != nil {
 		return CellsItem{Row: row}, fmt.Errorf("analyse: %w", err)
 	}
-	row.Live, row.Dead, row.Total = res.Live, res.Dead, res.Live+res.Dead
-	row.ViabilityPct = models.Round3(cells.Viability(res.Live, res.Dead))
-	row.Calibration, row.QC, row.Objects = res.Calibration, res.QC, res.Objects
-	row.MitoticIndex = res.Mitotic
+	fillCounts(&row, res)
 	row.Marker = mr.Summary()
 	if res.Overlay != nil {
 		if err := report.WritePNG(out.path("overlays", ".png"), res.Overlay); err != nil {

@@ -145,12 +145,7 @@ func GenerateOpt(seed uint64, index int, opt Options) (*Field, error) {
 	p := map[string]string{}
 	if opt.Mitotic > 0 {
 		rm = raster.RNG(seed, "dapi-mitosis", index)
-		frac := raster.Uniform(rm, 0, opt.Mitotic)
-		ratio := raster.Uniform(rm, 1.5, 3)
-		nApo := int(math.Round(raster.Uniform(rm, 0, 0.03) * float64(len(shapes))))
-		if nApo == 0 && rm.Float64() < 0.6 {
-			nApo = 1
-		}
+		frac, ratio, nApo := mitosis.Draws(rm, opt.Mitotic, len(shapes))
 		spots := make([]mitosis.Spot, len(shapes))
 		for i, sh := range shapes {
 			for _, l := range sh.Lobes {

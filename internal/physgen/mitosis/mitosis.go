@@ -155,6 +155,22 @@ func (f *Figure) Radius() float64 {
 // px, area in px².
 type Spot struct{ X, Y, R, AreaPx float64 }
 
+// Draws are a field's mitosis parameters: the target mitotic fraction,
+// uniform in [0, maxFraction]; the figures' brightness ratio to interphase
+// chromatin, uniform in [1.5, 3]; and the number of apoptotic cells among
+// n nuclei, up to 3 % and at least one in 60 % of the fields that would
+// get none. The draws come from r in a fixed order, so a seed gives one
+// field.
+func Draws(r *rand.Rand, maxFraction float64, n int) (frac, ratio float64, nApo int) {
+	frac = raster.Uniform(r, 0, maxFraction)
+	ratio = raster.Uniform(r, 1.5, 3)
+	nApo = int(math.Round(raster.Uniform(r, 0, 0.03) * float64(n)))
+	if nApo == 0 && r.Float64() < 0.6 {
+		nApo = 1
+	}
+	return frac, ratio, nApo
+}
+
 // Plan turns up to target of the nuclei into mitotic figures, trying them
 // in the order given, and places nApo apoptotic cells in free space of a
 // w×h px field. A figure must keep k·(r_i + r_f) from every other object
