@@ -407,15 +407,8 @@ func TestKill9KeepsFinishedItems(t *testing.T) {
 	mustRun(t, ExitOK, "run", "--allow-outside-root", "--quiet", "--out", ref, m)
 
 	const k = 3
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "run", "--allow-outside-root", "--quiet", "--workers", "1", "--out", out, m)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", killChildEnv, k))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err = cmd.Run()
+	cmd, stderr := selfCommand(t, killChildEnv, k, "run", "--allow-outside-root", "--quiet", "--workers", "1", "--out", out, m)
+	err := cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 		t.Fatalf("child: %v, want killed\n%s", err, stderr.String())

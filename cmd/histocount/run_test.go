@@ -11,7 +11,6 @@ import (
 	mathrand "math/rand"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"reflect"
@@ -590,14 +589,7 @@ func TestInterruptThenResume(t *testing.T) {
 	mustRun(t, ExitOK, "run", "--allow-outside-root", "--quiet", "--out", ref, m)
 
 	const k = 3
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "run", "--allow-outside-root", "--quiet", "--workers", "1", "--out", out, m)
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", interruptChildEnv, k))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd, stderr := selfCommand(t, interruptChildEnv, k, "run", "--allow-outside-root", "--quiet", "--workers", "1", "--out", out, m)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,4 +72,20 @@ func checkSameAcrossWorkers(t *testing.T, what string, workers, files []string, 
 			}
 		}
 	}
+}
+
+// selfCommand is this test binary run as histocount with args, its child
+// hook env (killChildEnv, interruptChildEnv) set to k: the child acts after
+// k items. Its stderr is collected in the returned buffer.
+func selfCommand(t *testing.T, hook string, k int, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", hook, k))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	return cmd, &stderr
 }
