@@ -617,8 +617,12 @@ func TestInterruptThenResume(t *testing.T) {
 	interrupted := readLines(t, filepath.Join(out, "results.jsonl"))
 	done := len(interrupted)
 	s := readSummary(t, out)
-	// With one worker at most the item in flight finishes after the signal.
-	if done < k || done > k+1 || s.Counts.Interrupted != n-done || s.ExitCode != ExitInterrupted {
+	// The hook holds the sink at item k, but the worker goes on within the
+	// pipeline's window (4 items alive for one worker): up to 3 more items
+	// can finish before the signal lands on a loaded machine, and finished
+	// items are written, not dropped. No new item starts after it.
+	const window = 4
+	if done < k || done > k+window-1 || s.Counts.Interrupted != n-done || s.ExitCode != ExitInterrupted {
 		t.Fatalf("interrupted run wrote %d records, counts %+v exit %d", done, s.Counts, s.ExitCode)
 	}
 
