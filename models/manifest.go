@@ -98,12 +98,7 @@ type ManifestItem struct {
 
 // Resolve returns the item's file path: absolute paths as written, relative
 // ones joined to baseDir (the manifest's directory).
-func (it ManifestItem) Resolve(baseDir string) string {
-	if filepath.IsAbs(it.Path) {
-		return it.Path
-	}
-	return filepath.Join(baseDir, it.Path)
-}
+func (it ManifestItem) Resolve(baseDir string) string { return ResolvePath(it.Path, baseDir) }
 
 // Sample returns the sample an item is pooled into: its sample_id, or its
 // id when it has none.

@@ -50,10 +50,7 @@ func (t *Tally) Add(rec *models.ItemResult) {
 	if ok && len(models.Doubtful(qcOf(rec))) > 0 {
 		t.Counts.Flagged++
 	}
-	name := rec.SampleID
-	if name == "" {
-		name = rec.ID
-	}
+	name := sampleOf(rec)
 	if rec.Kind == models.KindColonies {
 		d := models.ColonyPlateResult{Sample: name, Status: rec.Status, CellsSeeded: rec.Parameters.Num("cells_seeded")}
 		if c := rec.Colonies; ok && c != nil {
