@@ -11,14 +11,18 @@ import (
 // probabilities averaged) on trypanCellVectorLen descriptors of each
 // candidate object call it not-a-cell, live or dead. Their weights
 // (trypan_cellmlp_weights.go) are written by scripts/train/trypan_cellmlp.py from the candidates of the
-// 500 brightfield-viability development crops matched to the annotators'
-// boxes. 5-fold cross-validated by image (scripts/train/trypan_cellmlp.py
-// cv), it counts with a total MAPE of 8.3 % and a viability MAE of 5.2
-// percentage points, against 11.5 % and 5.8 pp for the classical rules
-// refitted on the same folds; on the images it was fitted on it reaches
-// 4.8 % and 3.3 pp, so expect the former on new images. About half of the
-// remaining error comes from cells cut by the field edge, which the
-// annotators counted inconsistently.
+// 1000 brightfield-viability development crops matched to the annotators'
+// boxes. 5-fold cross-validated by image (internal/eval, or
+// scripts/train/trypan_cellmlp.py cv), it counts with a total WAPE of
+// 8.44 % and a viability MAE of 5.25 percentage points; on the images it
+// was fitted on, 6.84 %, so expect the former on new images. Where that
+// error lies (out-of-fold calls, 2026-12-01): with every call on a
+// candidate cut by the field edge right the WAPE would be 4.9 %, with
+// every call on the others right 5.7 %, with all right 1.9 % (annotated
+// cells with no candidate of their own: clumps, faint ghosts). The
+// annotators counted cut cells inconsistently: a third of the cut
+// candidates reaching 9–12 px into the crop at its top or left edge carry
+// a box.
 //
 // Descriptors, sizes in units of r0 = sc.refRadiusPx, grey levels relative
 // to the flattened chamber background:
