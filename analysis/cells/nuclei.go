@@ -43,6 +43,11 @@ const (
 	nucleiCrowdedSplitFrac   = 0.3  // share of nuclei that came from splitting featureless clumps
 	nucleiBlurEdgeFrac       = 1.0  // out of focus: edges wider than this × r ...
 	nucleiBlurEdgeMinPx      = 8.0  // ... and wider than this many px
+	nucleiMarkerSigmaFrac    = 0.25 // the core distance transform is smoothed by this × r before its h-maxima ...
+	nucleiMarkerSigmaMinPx   = 1.0  // ... and by at least this many px
+	nucleiSeamSigmaPx        = 1.0  // smoothing of the signal before the seam is read, px (on top of nucleiSmoothSigmaPx)
+	nucleiContrastMarginFrac = 1.0  // surroundings for the contrast test: bounding box grown by this × r
+	nucleiCrowdedMinCount    = 10   // the split share flags crowding only from this many nuclei
 )
 
 // segmentNuclei finds nuclei in a fluorescence (DAPI/Hoechst: bright on
@@ -230,27 +235,64 @@ func segmentNucleusSignal(sig []float32, w, h int, light, colour bool, bounds ar
 
 // segmentNucleusSignalPass is segmentNucleusSignal; flatten allows one
 // more pass on the signal minus its opening when the nuclei sit on a
-// bright body (see nucleiBodyRatio).
+// bright body (see nucleiBodyRatio). The steps are those of
+// segmentNuclei's doc, one function each.
 func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bounds areaBounds, flatten bool) ([]int32, int, []string, error) {
 	lab := make([]int32, w*h)
 	q := signalQuantiles(sig)
-	lo, hi := q(0.005), q(0.995)
-	if hi-lo < nucleiBlankContrast {
+	if q(0.995)-q(0.005) < nucleiBlankContrast {
 		return lab, 0, []string{models.QCBlank}, nil
 	}
 	sm, err := gaussianBlur(sig, w, h, nucleiSmoothSigmaPx)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	var qc []string
-
+	// Step 2: levels and foreground.
 	bg, tOtsu := nucleusLevels(sm, q, light, colour)
 	if tOtsu <= bg {
-		return lab, 0, append(qc, models.QCBlank), nil
+		return lab, 0, []string{models.QCBlank}, nil
 	}
-	// The foreground threshold sits below Otsu so that dim nuclei and the
-	// soft edges of bright ones are kept; each object's own edge is set
-	// later relative to its own brightness.
+	fg, nfg := nucleusForeground(sm, bg, tOtsu, w, h)
+	// Step 3: scale.
+	dist := edt(fg, w, h)
+	r := typicalRadius(fg, dist, w, h)
+	core := nucleusCores(fg, sm, tOtsu, w, h)
+	coreDist := edt(core, w, h)
+	if flatten && !light {
+		if rc := typicalRadius(core, coreDist, w, h); r > nucleiBodyRatio*rc {
+			flat, err := removeBrightBody(sig, w, h, rc)
+			if err != nil {
+				return nil, 0, nil, err
+			}
+			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
+		}
+	}
+	// Step 4: split touching nuclei.
+	ws, nm, err := splitTouchingNuclei(fg, dist, coreDist, sm, bg, r, w, h)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if nm == 0 {
+		return lab, 0, nil, nil
+	}
+	// Step 5: each nucleus' own edge.
+	trimToOwnEdge(ws, nm, sm, bg)
+	// Step 6: clean-up.
+	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
+	n := relabelByArea(ws, lab, nm, minArea)
+	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(nucleiContrastMarginFrac*r)), nucleiMinContrastFrac*(tOtsu-bg))
+	if light {
+		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
+	}
+	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
+	return lab, n, nucleiQC(sm, lab, n, split, nfg, bg, r, w, h), nil
+}
+
+// nucleusForeground returns the pixels of sm above bg + ½(tOtsu − bg),
+// holes filled, and how many there were before filling. The threshold sits
+// below Otsu so that dim nuclei and the soft edges of bright ones are
+// kept; each object's own edge is set later relative to its own brightness.
+func nucleusForeground(sm []float32, bg, tOtsu float32, w, h int) ([]bool, int) {
 	t := bg + nucleiForegroundFrac*(tOtsu-bg)
 	fg := make([]bool, len(sm))
 	nfg := 0
@@ -261,14 +303,14 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 		}
 	}
 	fillHoles(fg, w, h)
-	dist := edt(fg, w, h)
-	r := typicalRadius(fg, dist, w, h)
-	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
+	return fg, nfg
+}
 
-	// Markers: h-maxima of the smoothed distance transform of each
-	// component's bright core (above a per-component level between Otsu
-	// and its own 90th percentile). Touching nuclei meet where the signal
-	// dips, so their cores are separate or joined by a narrow neck.
+// nucleusCores returns each foreground component's bright core: the pixels
+// above a per-component level between Otsu and the component's own 90th
+// percentile. Touching nuclei meet where the signal dips, so their cores
+// are separate or joined by a narrow neck.
+func nucleusCores(fg []bool, sm []float32, tOtsu float32, w, h int) []bool {
 	cc, ncc, _ := components(fg, w, h)
 	per := make([][]float64, ncc+1)
 	for i, l := range cc {
@@ -284,26 +326,37 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	for i, l := range cc {
 		core[i] = l > 0 && sm[i] > coreLevel[l]
 	}
-	coreDist := edt(core, w, h)
-	if flatten && !light {
-		// Nuclei inside a bright body (embryo, large cell): the foreground
-		// is the body, so its "radius" dwarfs that of the bright cores.
-		// Remove the body with a top-hat a few core radii wide and start again.
-		if rc := typicalRadius(core, coreDist, w, h); r > nucleiBodyRatio*rc {
-			bgMap, err := openingBackground(sig, w, h, nucleiBodyOpenFrac*rc)
-			if err != nil {
-				return nil, 0, nil, err
-			}
-			flat := make([]float32, len(sig))
-			for i := range sig {
-				flat[i] = max(0, sig[i]-bgMap[i])
-			}
-			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
-		}
-	}
-	surf, err := gaussianBlur(coreDist, w, h, max(1, r/4))
+	return core
+}
+
+// removeBrightBody returns sig minus its grey opening by a disc of
+// nucleiBodyOpenFrac core radii rc (a top-hat, clipped at 0): nuclei inside
+// a bright body (embryo, large cell) make the foreground the body, whose
+// "radius" dwarfs that of the bright cores.
+func removeBrightBody(sig []float32, w, h int, rc float64) ([]float32, error) {
+	bgMap, err := openingBackground(sig, w, h, nucleiBodyOpenFrac*rc)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, err
+	}
+	flat := make([]float32, len(sig))
+	for i := range sig {
+		flat[i] = max(0, sig[i]-bgMap[i])
+	}
+	return flat, nil
+}
+
+// splitTouchingNuclei divides the foreground fg into one region per
+// nucleus and returns the regions (labels 1..n, renumbered) and n.
+// Markers are the h-maxima (h = nucleiHFrac·r) of the cores' distance
+// transform coreDist smoothed by σ = r/4 (at least 1 px); a seeded
+// watershed of that relief divides fg. Texture and lobes give a core
+// several peaks, so neighbouring regions are merged again unless a neck
+// (on the foreground distance transform dist) or a dark seam (on sm
+// smoothed by 1 px) separates them (mergeShallowNecks).
+func splitTouchingNuclei(fg []bool, dist, coreDist, sm []float32, bg float32, r float64, w, h int) ([]int32, int, error) {
+	surf, err := gaussianBlur(coreDist, w, h, max(nucleiMarkerSigmaMinPx, nucleiMarkerSigmaFrac*r))
+	if err != nil {
+		return nil, 0, err
 	}
 	for i := range surf {
 		if !fg[i] {
@@ -312,32 +365,33 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	}
 	markers, nm := hMaximaMarkers(surf, fg, w, h, float32(nucleiHFrac*r))
 	if nm == 0 {
-		return lab, 0, qc, nil
+		return nil, 0, nil
 	}
 	relief := make([]float32, len(surf))
 	for i, v := range surf {
 		relief[i] = -v
 	}
 	ws := watershed(relief, markers, fg, w, h)
-	// Texture and lobes give the core several peaks; keep a split only
-	// where a neck or a seam says there are two nuclei.
-	seamSig, err := gaussianBlur(sm, w, h, 1)
+	seamSig, err := gaussianBlur(sm, w, h, nucleiSeamSigmaPx)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, err
 	}
 	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam)
+	return ws, nm, nil
+}
 
-	// Edges: each nucleus ends where its signal falls below a fixed
-	// fraction of its own height above background (dim and bright
-	// nuclei get edges at the same relative level).
-	per = make([][]float64, nm+1)
+// trimToOwnEdge clears the pixels of each region of ws (labels 1..n) below
+// bg + nucleiEdgeFrac × (its 95th percentile of sm − bg): dim and bright
+// nuclei get edges at the same relative level (the half-maximum idea).
+func trimToOwnEdge(ws []int32, n int, sm []float32, bg float32) {
+	per := make([][]float64, n+1)
 	for i, l := range ws {
 		if l > 0 {
 			per[l] = append(per[l], float64(sm[i]))
 		}
 	}
-	cut := make([]float32, nm+1)
-	for l := 1; l <= nm; l++ {
+	cut := make([]float32, n+1)
+	for l := 1; l <= n; l++ {
 		cut[l] = bg + nucleiEdgeFrac*(float32(percentile(per[l], 0.95))-bg)
 	}
 	for i, l := range ws {
@@ -345,19 +399,20 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 			ws[i] = 0
 		}
 	}
-	n := relabelByArea(ws, lab, nm, minArea)
-	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(r)), nucleiMinContrastFrac*(tOtsu-bg))
-	if light {
-		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
-	}
-	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
+}
+
+// nucleiQC returns the out_of_focus and crowded flags of a segmentation
+// (see segmentNuclei): lab holds n nuclei of which split came from
+// splitting featureless clumps; nfg is the foreground pixel count.
+func nucleiQC(sm []float32, lab []int32, n, split, nfg int, bg float32, r float64, w, h int) []string {
+	var qc []string
 	if ew := edgeWidthPx(sm, lab, n, w, h, bg); ew > nucleiBlurEdgeFrac*r && ew > nucleiBlurEdgeMinPx {
 		qc = append(qc, models.QCOutOfFocus)
 	}
-	if float64(nfg)/float64(w*h) > nucleiCrowdedFill || n >= 10 && float64(split) > nucleiCrowdedSplitFrac*float64(n) {
+	if float64(nfg)/float64(w*h) > nucleiCrowdedFill || n >= nucleiCrowdedMinCount && float64(split) > nucleiCrowdedSplitFrac*float64(n) {
 		qc = append(qc, models.QCCrowded)
 	}
-	return lab, n, qc, nil
+	return qc
 }
 
 // nucleusLevels returns the background level bg and the Otsu split tOtsu

@@ -53,7 +53,7 @@ func DSBMitoticRate(dir, cropDir string) (MitoticRate, error) {
 		if err != nil {
 			return out, err
 		}
-		if nucleiModality(img) != "fluorescence" {
+		if NucleiModality(img) != "fluorescence" {
 			continue
 		}
 		res, err := cells.Count(img, opt)

@@ -33,19 +33,25 @@ func init() {
 // and equals the optimal one; for thr ≤ 0.5 greedy is a close, standard
 // approximation. The two images must have the same bounds.
 func MatchInstances(pred, truth *image.Gray16, thr float64) (tp, fp, fn int, err error) {
-	if pred == nil || truth == nil {
-		return 0, 0, 0, fmt.Errorf("eval: nil label image")
-	}
-	if pred.Bounds().Size() != truth.Bounds().Size() {
-		return 0, 0, 0, fmt.Errorf("eval: label images differ in size: %v vs %v", pred.Bounds().Size(), truth.Bounds().Size())
-	}
-	pairs, err := matchPairs(pred, truth, thr)
-	if err != nil {
+	if err := checkLabelPair(pred, truth); err != nil {
 		return 0, 0, 0, err
 	}
+	pairs := overlapsOf(pred, truth).pairs(thr)
 	np, nt := countLabels(pred), countLabels(truth)
 	tp = len(pairs)
 	return tp, np - tp, nt - tp, nil
+}
+
+// checkLabelPair reports why two label images cannot be compared (nil, or
+// sizes that differ), nil if they can.
+func checkLabelPair(pred, truth *image.Gray16) error {
+	if pred == nil || truth == nil {
+		return fmt.Errorf("eval: nil label image")
+	}
+	if pred.Bounds().Size() != truth.Bounds().Size() {
+		return fmt.Errorf("eval: label images differ in size: %v vs %v", pred.Bounds().Size(), truth.Bounds().Size())
+	}
+	return nil
 }
 
 // matchedPair is one matched prediction–truth pair.
@@ -54,11 +60,17 @@ type matchedPair struct {
 	iou         float64
 }
 
-// matchPairs returns the one-to-one matches with IoU ≥ thr (see
-// MatchInstances).
-func matchPairs(pred, truth *image.Gray16, thr float64) ([]matchedPair, error) {
-	pa, ta := map[uint16]int{}, map[uint16]int{}
-	inter := map[[2]uint16]int{}
+// overlaps are the pixel areas of the predicted (pa) and true (ta)
+// objects and of every non-empty intersection (pred, truth label).
+type overlaps struct {
+	pa, ta map[uint16]int
+	inter  map[[2]uint16]int
+}
+
+// overlapsOf counts the areas and intersections of two label images of
+// the same size.
+func overlapsOf(pred, truth *image.Gray16) overlaps {
+	o := overlaps{pa: map[uint16]int{}, ta: map[uint16]int{}, inter: map[[2]uint16]int{}}
 	w, h := pred.Bounds().Dx(), pred.Bounds().Dy()
 	pb, tb := pred.Bounds().Min, truth.Bounds().Min
 	for y := 0; y < h; y++ {
@@ -66,19 +78,25 @@ func matchPairs(pred, truth *image.Gray16, thr float64) ([]matchedPair, error) {
 			p := pred.Gray16At(pb.X+x, pb.Y+y).Y
 			t := truth.Gray16At(tb.X+x, tb.Y+y).Y
 			if p != 0 {
-				pa[p]++
+				o.pa[p]++
 			}
 			if t != 0 {
-				ta[t]++
+				o.ta[t]++
 			}
 			if p != 0 && t != 0 {
-				inter[[2]uint16{p, t}]++
+				o.inter[[2]uint16{p, t}]++
 			}
 		}
 	}
+	return o
+}
+
+// pairs matches predictions to truths one-to-one, greedily by decreasing
+// IoU, keeping pairs with IoU ≥ thr.
+func (o overlaps) pairs(thr float64) []matchedPair {
 	var cands []matchedPair
-	for k, n := range inter {
-		iou := float64(n) / float64(pa[k[0]]+ta[k[1]]-n)
+	for k, n := range o.inter {
+		iou := float64(n) / float64(o.pa[k[0]]+o.ta[k[1]]-n)
 		if iou >= thr {
 			cands = append(cands, matchedPair{k[0], k[1], iou})
 		}
@@ -103,7 +121,44 @@ func matchPairs(pred, truth *image.Gray16, thr float64) ([]matchedPair, error) {
 		usedP[c.pred], usedT[c.truth] = true, true
 		out = append(out, c)
 	}
-	return out, nil
+	return out
+}
+
+// splitErrors counts the two ways a splitter fails. A prediction lies in a
+// true nucleus when more than half of its pixels do; every piece beyond
+// the first lying in one true nucleus is an extra piece (over-split). A
+// true nucleus lies in a prediction when more than half of its pixels do;
+// every true nucleus beyond the first lying in one prediction is a missed
+// split (under-split, merged).
+func (o overlaps) splitErrors() (extraPieces, missedSplits int) {
+	pieces := map[uint16]int{} // truth label → predictions lying in it
+	held := map[uint16]int{}   // pred label → truths lying in it
+	for k, n := range o.inter {
+		if 2*n > o.pa[k[0]] {
+			pieces[k[1]]++
+		}
+		if 2*n > o.ta[k[1]] {
+			held[k[0]]++
+		}
+	}
+	for _, c := range pieces {
+		extraPieces += c - 1
+	}
+	for _, c := range held {
+		missedSplits += c - 1
+	}
+	return extraPieces, missedSplits
+}
+
+// SplitErrors returns the over-split pieces and the under-split (merged)
+// true nuclei of a prediction against its truth (see overlaps.splitErrors);
+// the two label images must have the same size.
+func SplitErrors(pred, truth *image.Gray16) (extraPieces, mergedNuclei int, err error) {
+	if err := checkLabelPair(pred, truth); err != nil {
+		return 0, 0, err
+	}
+	extraPieces, mergedNuclei = overlapsOf(pred, truth).splitErrors()
+	return extraPieces, mergedNuclei, nil
 }
 
 // countLabels returns the number of distinct non-zero labels.
@@ -145,15 +200,17 @@ type nucleiImageScore struct {
 	pred, truth    int
 	f1, countErr   float64
 	meanIoU        float64 // of matched pairs
+	extraPieces    int     // over-split: predictions beyond the first lying in one true nucleus (overlaps.splitErrors)
+	missedSplits   int     // under-split: true nuclei beyond the first lying in one prediction
 	heldOut        bool    // in the quarter held out of training (NucleiHeldOut)
 	unseen         bool    // added to the set after every constant and the network were fitted (row > NucleiFittedRows)
 	seconds        float64 // wall-clock time of cells.Count
 }
 
-// nucleiModality sorts an image cheaply into the DSB2018 kinds:
+// NucleiModality sorts an image cheaply into the DSB2018 kinds:
 // fluorescence (dark background), stained (coloured brightfield, H&E-like)
 // and brightfield (grey, light background).
-func nucleiModality(img *imageio.Image) string {
+func NucleiModality(img *imageio.Image) string {
 	var sumG, sumS float64
 	n := img.Width * img.Height
 	for i := 0; i < n; i++ {
@@ -177,7 +234,11 @@ func nucleiModality(img *imageio.Image) string {
 
 // runNuclei scores cells.Count (stain fluorescence) against the DSB2018
 // instance masks: F1 of one-to-one matches at IoU ≥ 0.5, per image and
-// pooled, and the absolute count error in percent of the true count.
+// pooled, the absolute count error in percent of the true count, and the
+// split errors (over-split pieces, merged nuclei; overlaps.splitErrors).
+// HISTOCOUNT_EVAL_NUCLEI_SUBSET=heldout|train|unseen|fitted scores only the
+// network's held-out quarter, its training part, the rows after
+// NucleiFittedRows or the rows up to it.
 func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
 	rows, err := readCSVRecords(filepath.Join(dir, "truth.csv"))
 	if err != nil {
@@ -197,8 +258,8 @@ func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
 	}
 	opt := nucleiEvalOptions()
 	subset := os.Getenv("HISTOCOUNT_EVAL_NUCLEI_SUBSET")
-	if subset != "" && subset != "heldout" && subset != "train" {
-		return nil, fmt.Errorf("HISTOCOUNT_EVAL_NUCLEI_SUBSET=%q: want heldout or train", subset)
+	if subset != "" && subset != "heldout" && subset != "train" && subset != "unseen" && subset != "fitted" {
+		return nil, fmt.Errorf("HISTOCOUNT_EVAL_NUCLEI_SUBSET=%q: want heldout, train, unseen or fitted", subset)
 	}
 	var names, mods []string
 	for _, r := range rows[1:] {
@@ -207,12 +268,13 @@ func runNuclei(dir string, w io.Writer) (map[string]float64, error) {
 			return nil, fmt.Errorf("load %s: %w", r[col["image"]], err)
 		}
 		names = append(names, filepath.Base(r[col["image"]]))
-		mods = append(mods, nucleiModality(img))
+		mods = append(mods, NucleiModality(img))
 	}
 	held := NucleiHeldOut(names, mods)
 	var scores []nucleiImageScore
 	for i, r := range rows[1:] {
-		if subset == "heldout" && !held[names[i]] || subset == "train" && held[names[i]] {
+		if subset == "heldout" && !held[names[i]] || subset == "train" && held[names[i]] ||
+			subset == "unseen" && i < NucleiFittedRows || subset == "fitted" && i >= NucleiFittedRows {
 			continue
 		}
 		s, err := scoreNucleiImage(dir, r[col["image"]], r[col["labels"]], r[col["nuclei"]], opt)
@@ -358,7 +420,7 @@ func scoreNucleiImage(dir, imgPath, labPath, nStr string, opt cells.Options) (nu
 	if err != nil {
 		return s, fmt.Errorf("load %s: %w", imgPath, err)
 	}
-	s.modality = nucleiModality(img)
+	s.modality = NucleiModality(img)
 	start := time.Now()
 	res, err := cells.Count(img, opt)
 	s.seconds = time.Since(start).Seconds()
@@ -369,10 +431,12 @@ func scoreNucleiImage(dir, imgPath, labPath, nStr string, opt cells.Options) (nu
 	if err != nil {
 		return s, fmt.Errorf("truth %s: %w", labPath, err)
 	}
-	pairs, err := matchPairs(res.Labels, truth, 0.5)
-	if err != nil {
+	if err := checkLabelPair(res.Labels, truth); err != nil {
 		return s, fmt.Errorf("%s: %w", imgPath, err)
 	}
+	ov := overlapsOf(res.Labels, truth)
+	pairs := ov.pairs(0.5)
+	s.extraPieces, s.missedSplits = ov.splitErrors()
 	s.pred, s.truth = countLabels(res.Labels), countLabels(truth)
 	if s.truth != nTrue {
 		return s, fmt.Errorf("%s: truth.csv says %d nuclei, mask has %d", imgPath, nTrue, s.truth)
@@ -417,6 +481,10 @@ type nucleiSummary struct {
 	precision, recall     float64
 	meanIoU               float64
 	predTotal, truthTotal int
+	extraPieces           int // over-split pieces (nucleiImageScore.extraPieces), summed
+	missedSplits          int // under-split nuclei, summed
+	overCounted           int // images with more predictions than true nuclei
+	underCounted          int // ... and with fewer
 }
 
 func summariseNuclei(scores []nucleiImageScore) nucleiSummary {
@@ -437,6 +505,14 @@ func summariseNuclei(scores []nucleiImageScore) nucleiSummary {
 		iouSum += x.meanIoU * float64(x.tp)
 		s.predTotal += x.pred
 		s.truthTotal += x.truth
+		s.extraPieces += x.extraPieces
+		s.missedSplits += x.missedSplits
+		switch {
+		case x.pred > x.truth:
+			s.overCounted++
+		case x.pred < x.truth:
+			s.underCounted++
+		}
 	}
 	s.precision, s.recall, s.pooledF1 = F1(s.tp, s.fp, s.fn)
 	if s.tp > 0 {
@@ -534,6 +610,8 @@ func reportModalities(w io.Writer, indent string, scores []nucleiImageScore) map
 		g := summariseNuclei(groups[k])
 		fmt.Fprintf(w, "   %s%-12s n=%3d  F1 pooled %.3f mean %.3f  P %.3f R %.3f  count err median %.1f %% mean %.1f %%  IoU %.3f\n",
 			indent, k, g.n, g.pooledF1, g.meanF1, g.precision, g.recall, g.medianErr, g.meanErr, g.meanIoU)
+		fmt.Fprintf(w, "   %s%-12s split: %d extra pieces (over-split), %d merged nuclei (under-split) of %d true; images over-counted %d, under %d\n",
+			indent, "", g.extraPieces, g.missedSplits, g.truthTotal, g.overCounted, g.underCounted)
 		out["f1_iou50_pooled_"+k] = g.pooledF1
 		out["count_err_median_pct_"+k] = g.medianErr
 	}

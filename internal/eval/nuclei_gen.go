@@ -33,6 +33,7 @@ type GenDAPIScores struct {
 	Over                        int     // fields over-counted
 	F1                          float64 // pooled F1 at IoU 0.5
 	TP, FP, FN, Pred, TrueCount int
+	ExtraPieces, MissedSplits   int // over-split pieces and under-split (merged) nuclei, summed (overlaps.splitErrors)
 }
 
 // Metrics are the headline figures by name.
@@ -66,6 +67,7 @@ func EvalGenDAPI(dir string) (GenDAPIScores, error) {
 		}
 		s.Fields++
 		s.TP, s.FP, s.FN, s.Pred, s.TrueCount = s.TP+sc.tp, s.FP+sc.fp, s.FN+sc.fn, s.Pred+sc.pred, s.TrueCount+sc.truth
+		s.ExtraPieces, s.MissedSplits = s.ExtraPieces+sc.extraPieces, s.MissedSplits+sc.missedSplits
 		if sc.truth > 0 {
 			d := float64(sc.pred-sc.truth) / float64(sc.truth) * 100
 			ape = append(ape, math.Abs(d))
@@ -108,5 +110,6 @@ func runGenDAPI(dir string, w io.Writer) (map[string]float64, error) {
 	fmt.Fprintf(w, "   nuclei %d / %d true; count MAPE %.2f %% (median %.2f %%), mean signed %+.2f %%, %d fields over-counted\n",
 		s.Pred, s.TrueCount, s.CountMAPE, s.CountMedianAPE, s.MeanSignedPct, s.Over)
 	fmt.Fprintf(w, "   F1@IoU0.5 pooled %.3f (TP %d FP %d FN %d)\n", s.F1, s.TP, s.FP, s.FN)
+	fmt.Fprintf(w, "   split: %d extra pieces (over-split), %d merged nuclei (under-split)\n", s.ExtraPieces, s.MissedSplits)
 	return s.Metrics(), nil
 }

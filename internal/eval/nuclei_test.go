@@ -84,6 +84,33 @@ func TestMatchInstances(t *testing.T) {
 	}
 }
 
+// TestSplitErrors: pieces of one true nucleus and true nuclei held in one
+// prediction are counted apart; a shifted but whole prediction is neither.
+func TestSplitErrors(t *testing.T) {
+	sq := func(x, y, s int) image.Rectangle { return image.Rect(x, y, x+s, y+s) }
+	cases := []struct {
+		name          string
+		pred, truth   *image.Gray16
+		extra, missed int
+	}{
+		{name: "identical", pred: labelImage(30, 30, sq(0, 0, 10)), truth: labelImage(30, 30, sq(0, 0, 10))},
+		{name: "shifted", pred: labelImage(30, 30, image.Rect(3, 0, 13, 10)), truth: labelImage(30, 30, sq(0, 0, 10))},
+		{name: "cut in three", pred: labelImage(30, 30, image.Rect(0, 0, 4, 12), image.Rect(4, 0, 8, 12), image.Rect(8, 0, 12, 12)),
+			truth: labelImage(30, 30, sq(0, 0, 12)), extra: 2},
+		{name: "two merged", pred: labelImage(30, 30, image.Rect(0, 0, 20, 10)), truth: labelImage(30, 30, sq(0, 0, 10), sq(10, 0, 10)), missed: 1},
+		// A piece mostly outside the nucleus lies in no true nucleus.
+		{name: "spill", pred: labelImage(30, 30, sq(0, 0, 10), image.Rect(8, 0, 20, 10)), truth: labelImage(30, 30, sq(0, 0, 10))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			extra, missed := overlapsOf(c.pred, c.truth).splitErrors()
+			if extra != c.extra || missed != c.missed {
+				t.Errorf("extra pieces %d, merged %d; want %d, %d", extra, missed, c.extra, c.missed)
+			}
+		})
+	}
+}
+
 // TestNucleiDSB2018Floors guards the accuracy measured on the 370 dev
 // images with the default segmenter (see the report in runNuclei); bounds
 // sit just below the values measured on 2026-12-01. The "unseen" figures
