@@ -60,6 +60,10 @@
 //     half of the object) below a third of the median core contrast of the
 //     colonies off the rim → "debris": lid vents, reflections, condensation
 //     and agar smears are faint next to the plate's own colonies.
+//     Without a size rule, a dark round object set aside as small or faint,
+//     at least 1.5 × the peak threshold, whose centre lies within 2.5
+//     radii of a counted colony at least 3× its radius is a satellite
+//     colony and counted.
 //
 // The colony size threshold follows the lab's definition, a colony is
 // ≥ 50 cells: MinColonyAreaPx, or with a pixel size MinColonyAreaUM2,

@@ -148,6 +148,8 @@ type object struct {
 	maxDT         float32
 	edges         float64 // pixel edges facing another label or background
 	coreRes       float64 // mean contrast where the distance to the edge is ≥ maxDT/2
+	faint         bool    // rejected by rejectFaint (a candidate satellite)
+	satellite     bool    // counted by countSatellites: no typical colony
 	class         string
 	ringN         float64 // dish pixels just outside the object (ringStats)
 	ringOff       float64 // how many of them are not of the agar's hue

@@ -11,9 +11,6 @@ import (
 // most) and round blots of blue marker ink (red absorbed most) and of black
 // ink (all alike) of colony size: only their colour tells them apart.
 func inkDish() (*imageio.Image, int) {
-	const size = 480
-	cx, cy, r := 240.0, 240.0, 220.0
-	pix := make([]byte, size*size*3)
 	clear := [3]float64{225, 220, 222}   // B, G, R
 	violet := [3]float64{0.35, 0.8, 0.4} // absorbed share per channel
 	blue := [3]float64{0.2, 0.6, 0.85}
@@ -21,39 +18,22 @@ func inkDish() (*imageio.Image, int) {
 	colonies := [][2]float64{{240, 240}, {300, 170}, {170, 320}, {330, 330}, {250, 110}, {370, 240}, {200, 390}, {130, 200}}
 	ink := [][2]float64{{110, 300}, {150, 380}, {330, 100}}
 	blackInk := [][2]float64{{400, 160}, {300, 400}}
-	soft := func(d, rad float64) float64 { return 1 / (1 + math.Exp((d-rad)/1.5)) }
-	for y := 0; y < size; y++ {
-		for x := 0; x < size; x++ {
-			fx, fy := float64(x)+0.5, float64(y)+0.5
-			c := [3]float64{60, 60, 60}
-			if math.Hypot(fx-cx, fy-cy) < r {
-				c = clear
-				for _, p := range colonies {
-					a := soft(math.Hypot(fx-p[0], fy-p[1]), 16)
-					for k := range c {
-						c[k] *= 1 - a*violet[k]
-					}
-				}
-				for _, p := range ink {
-					a := soft(math.Hypot(fx-p[0], fy-p[1]), 13)
-					for k := range c {
-						c[k] *= 1 - a*blue[k]
-					}
-				}
-				for _, p := range blackInk {
-					a := soft(math.Hypot(fx-p[0], fy-p[1]), 13)
-					for k := range c {
-						c[k] *= 1 - a*black[k]
-					}
-				}
-			}
-			o := (y*size + x) * 3
-			for k := range 3 {
-				pix[o+k] = byte(math.Round(c[k]))
+	absorb := func(fx, fy float64, c *[3]float64, at [][2]float64, rad float64, share [3]float64) {
+		for _, p := range at {
+			a := softDisc(fx, fy, p, rad, 1.5)
+			for k := range c {
+				c[k] *= 1 - a*share[k]
 			}
 		}
 	}
-	return &imageio.Image{Width: size, Height: size, Channels: 3, Pix: pix}, len(colonies)
+	img := testDish(480, 220, [3]float64{60, 60, 60}, clear, func(fx, fy float64, in bool, c *[3]float64) {
+		if in {
+			absorb(fx, fy, c, colonies, 16, violet)
+			absorb(fx, fy, c, ink, 13, blue)
+			absorb(fx, fy, c, blackInk, 13, black)
+		}
+	})
+	return img, len(colonies)
 }
 
 func TestCountIgnoresMarkerInk(t *testing.T) {

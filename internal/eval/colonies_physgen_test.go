@@ -52,6 +52,8 @@ const physgenAgarTestPlates = 8
 // physgenAgarMAPECeiling: measured 12/2026 on these 8 plates, MAPE 3.5 %
 // (9.5 % before label writing was rejected by the agar's hue, 15.2 %
 // before the rim-baseline and optical-density changes; the ceiling fails
-// both). Seed 2, all 20 plates: 5.95 % (9.45 before); seed 3, 16 plates:
-// 9.8 % (19.4 before).
+// both; 3.5 % again with satellites counted). Seed 2, all 20 plates:
+// 5.79 % (5.95 before satellites, 9.45 before labels); seed 3, 16 plates:
+// 9.78 % (9.79, 19.4); fresh seed 4, 16 plates: 15.5 % (16.2 before
+// satellites; one crowded plate, 1265 colonies, counts 233).
 const physgenAgarMAPECeiling = 5.0
