@@ -128,8 +128,9 @@
 // the dermal thickness is a lower bound (QC "dermis_lower_bound").
 //
 // Plausibility: QC "implausible" when the dermis is thinner than the
-// epidermis (and not a lower bound) or under 100 µm, the epidermis over
-// 400 µm, or any layer over 5 mm. Inputs with 2–16 distinct colours are
+// epidermis (and not a lower bound) or under 100 µm, the epidermis under
+// 20 µm (fewer than about three cell layers: the band was barely found)
+// or over 400 µm, or any layer over 5 mm. Inputs with 2–16 distinct colours are
 // masks or label images and are refused (ErrLabelImage); numeric options
 // outside 0.01–100 µm/px and 1 µm–10 mm intervals are refused
 // (ErrBadOption); MeasureContext stops when its context is cancelled.
