@@ -175,7 +175,10 @@ func TestDermisGenSections(t *testing.T) {
 // silver 20.1 %), epidermis 34.5 %, fat 18/20.
 // h3/silver (silver sheet, surface edge of views without glass): dermis
 // 16.2 % (H&E 6.1 %, silver 26.3 %: two silver views cut short, one of
-// them without glass), epidermis 22.0 %, fat 7/8.
+// them without glass), epidermis 22.0 %, fat 7/8. h4/epi (appearance
+// sheet): dermis 17.3 % (H&E 7.7 %, silver 26.9 %), epidermis 27.0 %
+// (silver 37.7 % on 4 narrow views), fat 7/8 — worse on these narrow views
+// than on the full-size seeds.
 func TestDermisPhysgenHeldOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
