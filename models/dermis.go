@@ -16,8 +16,8 @@ const (
 const (
 	QCNoEpidermis = "no_epidermis" // tissue found but no epidermal band along its outline
 	// QCImplausible: a thickness no skin has (dermis < 100 µm or thinner
-	// than the epidermis while tissue continues below, epidermis > 400 µm,
-	// any layer > 5 mm): check the overlay before using the numbers.
+	// than the epidermis while tissue continues below, epidermis < 20 µm
+	// or > 400 µm, any layer > 5 mm): check the overlay before using the numbers.
 	QCImplausible = "implausible"
 )
 

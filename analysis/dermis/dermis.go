@@ -1154,9 +1154,15 @@ func labelLike(img *imageio.Image) bool {
 	return len(seen) >= 2
 }
 
-// Plausible thickness ranges of human (and most mammalian) skin, µm.
+// Plausible thickness ranges of human skin, µm. The living epidermis
+// (corneum excluded) is a basal row plus a few spinous layers of 7–10 µm
+// cells; even on the eyelid or in atrophic aged skin it keeps about
+// 30 µm, so under minEpidermisUM (fewer than about three cell layers) the
+// band was barely found, not measured (rodent epidermis, 10–20 µm, is
+// flagged too).
 const (
 	minDermisUM    = 100
+	minEpidermisUM = 20
 	maxEpidermisUM = 400
 	maxLayerUM     = 5000
 )
@@ -1174,7 +1180,7 @@ func (s *section) flagImplausible() {
 		if d.N > 0 && d.Mean < minDermisUM {
 			bad = true
 		}
-		if e.N > 0 && e.Mean > maxEpidermisUM {
+		if e.N > 0 && (e.Mean < minEpidermisUM || e.Mean > maxEpidermisUM) {
 			bad = true
 		}
 		if d.Mean > maxLayerUM || e.Mean > maxLayerUM {

@@ -54,12 +54,20 @@
 //     nuclei gives nuclei and gaps at that scale: when the band found the
 //     same way at the scale of a cell (σ = 10 µm, closed by 8 µm) is over
 //     twice as thick, it is used, and both of its edges are then refined
-//     to the steepest change of the fine feature within 10 µm. Silver
+//     to the steepest change of the fine feature within 10 µm. That sheet
+//     is thresholded 0.4 of the way from the dermis' median to the dense
+//     class' (not midway): the dense class is mostly the basal row and
+//     the rete ridges, and the sparser spinous layers above them would
+//     fall below a midway threshold. Silver
 //     (calibrated): at a cell's scale the dermis' black fibres are as dense
 //     as the epidermis, so the sheet is found in the ground between them —
-//     the total OD's minimum over a 5 µm square (wider than a fibre,
-//     narrower than the gaps between nuclei), smoothed at σ = 10 µm — with
-//     the same twice-as-thick rule.
+//     the minimum over a 5 µm square (wider than a fibre, narrower than
+//     the gaps between nuclei) of the OD of the channel the tissue absorbs
+//     least (red for a yellow-brown impregnation), smoothed at σ = 10 µm —
+//     with the same twice-as-thick rule and a third of the contrast (one
+//     channel of three). In total OD the dense yellow stratum corneum
+//     passed for epidermis; in that channel it is about as pale as the
+//     yellow dermal ground, while the keratinocytes are grey.
 //     An opening of radius min(5 µm, thickness/6) (when ≥ 2 px) detaches
 //     dermal nuclei lying against the DEJ. After a first measurement the
 //     band is cut back to where epidermis is plausible: along a normal at
@@ -123,13 +131,16 @@
 //
 // Epidermal thickness therefore excludes the stratum corneum (reported
 // separately, when present on most of the surface). With rete ridges the
-// value is the mean over ridges and papillae along the surface. When most
+// value is the mean over ridges and papillae along the surface, as
+// pathologists measure it: each normal runs from the top of the living
+// epidermis to the DEJ, through a ridge where it crosses one. When most
 // normals end at the tissue edge or at the image border instead of in fat,
 // the dermal thickness is a lower bound (QC "dermis_lower_bound").
 //
 // Plausibility: QC "implausible" when the dermis is thinner than the
-// epidermis (and not a lower bound) or under 100 µm, the epidermis over
-// 400 µm, or any layer over 5 mm. Inputs with 2–16 distinct colours are
+// epidermis (and not a lower bound) or under 100 µm, the epidermis under
+// 20 µm (fewer than about three cell layers: the band was barely found)
+// or over 400 µm, or any layer over 5 mm. Inputs with 2–16 distinct colours are
 // masks or label images and are refused (ErrLabelImage); numeric options
 // outside 0.01–100 µm/px and 1 µm–10 mm intervals are refused
 // (ErrBadOption); MeasureContext stops when its context is cancelled.

@@ -76,3 +76,40 @@ func TestEpidermalEdge(t *testing.T) {
 		}
 	}
 }
+
+// TestSilverGroundExcludesYellowCorneum: in the channel the tissue absorbs
+// least, a yellow corneum (dense in blue only) is no denser than the
+// yellow dermal ground, while the grey keratinocyte sheet stands out; in
+// total OD the corneum would be the densest layer.
+func TestSilverGroundExcludesYellowCorneum(t *testing.T) {
+	const w, h = 30, 60
+	s := &section{w: w, h: h}
+	for c := range s.od {
+		s.od[c] = newPlane(w, h)
+	}
+	m := make([]bool, w*h)
+	layer := func(y int) [3]float32 { // R, G, B optical density
+		switch {
+		case y < 10:
+			return [3]float32{0.06, 0.2, 0.7} // corneum: yellow, dense
+		case y < 25:
+			return [3]float32{0.2, 0.25, 0.45} // epidermis: grey
+		default:
+			return [3]float32{0.06, 0.12, 0.3} // dermal ground: pale yellow
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			m[i] = true
+			for c, v := range layer(y) {
+				s.od[c].v[i] = v
+			}
+		}
+	}
+	g := s.silverGround(m)
+	corneum, epi, dermis := g.v[5*w+15], g.v[17*w+15], g.v[45*w+15]
+	if !(epi > 2*corneum && epi > 2*dermis) {
+		t.Errorf("ground: corneum %.2f, epidermis %.2f, dermis %.2f; want the epidermis over twice both", corneum, epi, dermis)
+	}
+}

@@ -76,6 +76,8 @@ func TestImplausibleFlag(t *testing.T) {
 		{"dermis 20 µm", 40, 20, true, models.UnitUM, true},
 		{"dermis thinner than epidermis", 150, 120, false, models.UnitUM, true},
 		{"epidermis 450 µm", 450, 1500, false, models.UnitUM, true},
+		{"epidermis 7 µm (band barely found)", 7, 1300, false, models.UnitUM, true},
+		{"epidermis 25 µm", 25, 1300, false, models.UnitUM, false},
 		{"dermis 6 mm", 50, 6000, false, models.UnitUM, true},
 		{"uncalibrated, thin dermis in px", 40, 90, true, models.UnitPx, false},
 	}

@@ -22,14 +22,17 @@ func (s *section) segmentEpidermis() {
 	// the epidermis at a cell's scale: the sheet is found in the ground
 	// between them (minFilter), and only with a known pixel size.
 	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
-	s.epi, s.tEst = s.bandFrom(s.feat, m, 0)
+	s.epi, s.tEst = s.bandFrom(s.feat, m, bandRule{minContrast: epiMinContrastOD, level: 0.5})
 	s.sheetUsed = false
 	// close gaps of up to a cell between the nuclei of a sparse upper
 	// epidermis, so the march along a normal does not stop in them
 	rc := int(math.Round(s.px(epiCloseUM, 0)))
 	if s.eConc != nil {
+		// The sheet's spinous layers are sparser than its basal row and
+		// ridges, which dominate the dense class: the threshold lies
+		// nearer the dermis (epiSheetLevel), or only the basal row passes.
 		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
-		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
+		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD, epiSheetLevel}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
 		}
 	} else if s.umPx > 0 {
@@ -37,9 +40,9 @@ func (s *section) segmentEpidermis() {
 		// sheet, the dermis a ground crossed by thin black fibres. The
 		// local minimum over a few µm (the ground between fibres and
 		// nuclei) keeps the sheet and drops the fibres.
-		ground := minFilter(src, m, int(math.Round(s.px(epiGroundUM, 0))))
-		sheet := normalisedBlur(ground, m, s.px(epiSheetSigmaUM, 1.2))
-		if epi, t := s.bandFrom(sheet, m, rc); t > 2*s.tEst {
+		sheet := normalisedBlur(s.silverGround(m), m, s.px(epiSheetSigmaUM, 1.2))
+		// one channel of three: a third of the contrast
+		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD / 3, 0.5}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
 		}
 	}
@@ -86,6 +89,31 @@ func minFilter(p *plane, m []bool, r int) *plane {
 	return a
 }
 
+// silverGround is the silver sheet feature over the pixels m: the optical
+// density of the channel the tissue absorbs least (red for a yellow-brown
+// impregnation), at its minimum over a few µm (the ground between fibres
+// and nuclei). The silver stratum corneum and dermal ground are yellow —
+// they absorb blue and little red — while the keratinocytes are grey, so
+// in that channel a yellow corneum is no denser than the dermis (total
+// OD counted it as epidermis).
+func (s *section) silverGround(m []bool) *plane {
+	var sum [3]float64
+	for i, t := range m {
+		if t {
+			for c := 0; c < 3; c++ {
+				sum[c] += float64(s.od[c].v[i])
+			}
+		}
+	}
+	pale := 0
+	for c := 1; c < 3; c++ {
+		if sum[c] < sum[pale] {
+			pale = c
+		}
+	}
+	return minFilter(s.od[pale], m, int(math.Round(s.px(epiGroundUM, 0))))
+}
+
 // epidermisSource is the per-pixel epidermis feature and the pixels it is
 // defined on. H&E: the epidermis is both more basophilic and denser than
 // the dermis, so the feature is haematoxylin plus half the eosin; silver:
@@ -104,10 +132,27 @@ func (s *section) epidermisSource() (*plane, []bool) {
 	return src, m
 }
 
+// epiMinContrastOD is the least difference in summed optical density
+// between the medians of the epidermis and the dermis for a band to count.
+const epiMinContrastOD = 0.08
+
+// epiSheetLevel places the H&E sheet's threshold between the medians of
+// the dermis (0) and of the dense class (1).
+const epiSheetLevel = 0.4
+
+// bandRule says how bandFrom thresholds: closeR, the closing radius (px;
+// 0: none); minContrast, the least difference between the medians of the
+// dense class and the rest; level, where between those medians (0 the
+// rest's, 1 the dense class') the threshold lies.
+type bandRule struct {
+	closeR             int
+	minContrast, level float32
+}
+
 // bandFrom thresholds the smoothed epidermis feature feat (over the mask
-// m) near the glass, closes the band by closeR px (0: not at all), and
-// returns it with its rough thickness (working px).
-func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) {
+// m) near the glass as rule says, and returns the band with its rough
+// thickness (working px).
+func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float64) {
 	w, h := s.w, s.h
 	epi := make([]bool, w*h)
 	tEst := 0.0
@@ -132,10 +177,10 @@ func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) 
 		}
 	}
 	mE, mD := quantile(hi, 0.5), quantile(lo, 0.5)
-	if mE-mD < 0.08 {
+	if mE-mD < rule.minContrast {
 		return epi, 0 // no band denser than the dermis
 	}
-	thr := (mE + mD) / 2
+	thr := mD + rule.level*(mE-mD)
 	for i, v := range feat.v {
 		epi[i] = v > thr && s.filled[i] && float64(distGlass[i]) <= band && (s.foreign == nil || !s.foreign[i])
 	}
@@ -156,8 +201,8 @@ func (s *section) bandFrom(feat *plane, m []bool, closeR int) ([]bool, float64) 
 			epi[i] = false
 		}
 	}
-	if closeR >= 1 {
-		cl := morph(morph(epi, w, h, closeR, true), w, h, closeR, false)
+	if rule.closeR >= 1 {
+		cl := morph(morph(epi, w, h, rule.closeR, true), w, h, rule.closeR, false)
 		for i := range epi {
 			epi[i] = cl[i] && s.filled[i]
 		}
