@@ -111,7 +111,7 @@ func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 	}
 	imgRow := []string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), string(r.Calibration.Source), r.Input.SHA256}
 	if err := out.row("images.csv", imgRow); err != nil {
 		return err
 	}

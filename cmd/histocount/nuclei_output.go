@@ -44,7 +44,7 @@ func writeNucleiRow(out *batchOutput, r models.CellsImage, marker bool) error {
 	}
 	row := []string{r.Image, r.Sample, r.Status, r.Error, n, area, dens,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), string(r.Calibration.Source), r.Input.SHA256}
 	if marker {
 		ms := r.Marker
 		if r.Status != models.StatusOK {

@@ -417,7 +417,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	out := &imageio.Image{Width: w, Height: h, Channels: 3, Pix: make([]byte, n*3)}
 	out.Info = models.InputInfo{Path: "synthetic", Format: "synthetic", Width: w, Height: h, BitDepth: 8, Channels: 3}
 	if p.Calibrated {
-		out.Calibration = models.Calibration{PixelSizeUM: ps, Source: "synthetic"}
+		out.Calibration = models.Calibration{PixelSizeUM: ps, Source: models.CalibrationSourceSynthetic}
 	}
 	v1, v2 := odHaem, odEosin
 	switch p.Stain {
