@@ -25,16 +25,11 @@ func TestMitoticDSBRate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if out := os.Getenv("HISTOCOUNT_MITOTIC_FEATURES"); out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			t.Fatal(err)
+		rows := make([]LabelledFeatures, len(r.All))
+		for i, a := range r.All {
+			rows[i] = LabelledFeatures{Image: a.Image, Class: "dsb", X: a.X, Y: a.Y, MitoticFeatures: a.Features}
 		}
-		defer f.Close()
-		fmt.Fprintln(f, "image,x,y,class,stage,content,peak,bright,area,dna,elongation,sharp,texture,cluster,spots,stray,extent,mitotic")
-		for _, a := range r.All {
-			x := a.Features
-			fmt.Fprintf(f, "%s,%.1f,%.1f,dsb,,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d,%d,%.4f,%v\n", a.Image, a.X, a.Y, x.Content, x.Peak, x.Bright, x.Area, x.DNA, x.Elongation, x.Sharp, x.Texture, x.Cluster, x.Spots, x.Stray, x.Extent, x.Mitotic)
-		}
+		writeMitoticFeatures(t, out, rows)
 	}
 	rate := float64(len(r.Flagged)) / float64(max(1, r.Nuclei))
 	t.Logf("DSB2018 fluorescence: %d images, %d nuclei, %d called mitotic (%.2f %%), %d figures (index %.2f %%)",
@@ -73,15 +68,24 @@ func TestMitoticPhysgenDir(t *testing.T) {
 	}
 	logMitoticScore(t, dir, s)
 	if out := os.Getenv("HISTOCOUNT_MITOTIC_FEATURES"); out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		fmt.Fprintln(f, "image,x,y,class,stage,content,peak,bright,area,dna,elongation,sharp,texture,cluster,spots,stray,extent,mitotic")
-		for _, x := range s.Features {
-			fmt.Fprintf(f, "%s,%.1f,%.1f,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d,%d,%.4f,%v\n", x.Image, x.X, x.Y, x.Class, x.Stage, x.Content, x.Peak, x.Bright, x.Area, x.DNA, x.Elongation, x.Sharp, x.Texture, x.Cluster, x.Spots, x.Stray, x.Extent, x.Mitotic)
-		}
+		writeMitoticFeatures(t, out, s.Features)
+	}
+}
+
+// writeMitoticFeatures writes one CSV row of features per nucleus, for
+// tuning the mitotic rule outside the tests.
+func writeMitoticFeatures(t *testing.T, path string, rows []LabelledFeatures) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintln(f, "image,x,y,class,stage,content,peak,bright,area,dna,elongation,sharp,texture,cluster,spots,stray,extent,mitotic")
+	for _, x := range rows {
+		fmt.Fprintf(f, "%s,%.1f,%.1f,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%d,%d,%d,%.4f,%v\n", x.Image, x.X, x.Y, x.Class, x.Stage, x.Content, x.Peak, x.Bright, x.Area, x.DNA, x.Elongation, x.Sharp, x.Texture, x.Cluster, x.Spots, x.Stray, x.Extent, x.Mitotic)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
