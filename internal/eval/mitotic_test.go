@@ -37,7 +37,7 @@ func TestMitoticDSBRate(t *testing.T) {
 	for _, f := range r.Flagged {
 		t.Logf("  %s #%d (%.0f,%.0f) %+v", f.Image, f.ID, f.X, f.Y, f.Features)
 	}
-	if r.Images < 100 || rate > 0.03 {
+	if r.Images < 100 || !(rate <= 0.03) {
 		t.Errorf("%d images, mitotic rate %.2f %% (want ≥ 100 images, ≤ 3 %%)", r.Images, 100*rate)
 	}
 }
@@ -113,7 +113,7 @@ func TestMitoticPhysgenHeldOut(t *testing.T) {
 		t.Fatalf("only %d true figures: the generator changed", s.Figures)
 	}
 	got, truth := s.PooledIndexPct()
-	if s.Precision() < 0.65 || s.Recall() < 0.3 || s.MeanAbsIndexErrPP() > 2.5 || math.Abs(got-truth) > 2.5 {
+	if !(s.Precision() >= 0.65) || !(s.Recall() >= 0.3) || !(s.MeanAbsIndexErrPP() <= 2.5) || !(math.Abs(got-truth) <= 2.5) { // NaN fails
 		t.Errorf("precision %.2f (want ≥ 0.65), recall %.2f (≥ 0.3), mean |index error| %.2f pp (≤ 2.5), pooled %.2f %% for %.2f %% (within 2.5 pp)",
 			s.Precision(), s.Recall(), s.MeanAbsIndexErrPP(), got, truth)
 	}
