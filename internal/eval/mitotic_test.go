@@ -19,6 +19,9 @@ import (
 // HISTOCOUNT_MITOTIC_CROPS=dir writes a crop of every call,
 // HISTOCOUNT_MITOTIC_FEATURES=file.csv every nucleus' features.
 func TestMitoticDSBRate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every DSB2018 fluorescence image; skipped by -short, runs in make test")
+	}
 	dir := shareddata.Dir(t, "nuclei-dsb2018")
 	r, err := DSBMitoticRate(dir, os.Getenv("HISTOCOUNT_MITOTIC_CROPS"))
 	if err != nil {
