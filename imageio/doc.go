@@ -82,13 +82,12 @@
 // to a 10 cm dish imaged on 100 px). Anything else — 2³²−1 px/cm
 // (2.3·10⁻⁶ µm/px), 1 px/m (10⁶ µm/px), OME 1e308 mm (+Inf) — is treated
 // as uncalibrated and flagged "calibration_implausible", with the value
-// in Image.Notes. NewCalibration applies the same range to flag and
-// manifest values.
+// in Image.Notes.
 //
-// Calibration is the typed form: a pixel size with a CalibrationSource
-// (SourceFlag, SourceManifest, SourceOME, SourceImageJ, SourceTIFF,
-// SourcePNG); Image.PixelSize holds it and Image.Calibration the same
-// value in the result-file form (models.Calibration) for existing callers.
+// Image.Calibration is a models.Calibration: the pixel size with its
+// models.CalibrationSource (OME, ImageJ, TIFF resolution, PNG pHYs); an
+// analysis puts the caller's pixel size (flag or manifest,
+// models.GivenCalibration) over it.
 //
 // # Names
 //

@@ -81,8 +81,7 @@ func (o Options) withDefaults() Options {
 // Image is a decoded, normalised 8-bit image.
 type Image struct {
 	Info        models.InputInfo
-	Calibration models.Calibration // = PixelSize.Model(), kept for existing callers
-	PixelSize   Calibration        // the file's own plausible calibration, typed
+	Calibration models.Calibration // the file's own plausible calibration
 	Width       int
 	Height      int
 	Channels    int    // 1 (grey) or 3 (BGR)
@@ -232,7 +231,7 @@ func Decode(data []byte, opt Options) (img *Image, err error) {
 		out.QC = append(out.QC, models.QCCalibrationRejected)
 		out.Notes = append(out.Notes, "calibration ignored: "+why)
 	}
-	out.PixelSize, out.Calibration = cal, cal.Model()
+	out.Calibration = cal
 	if h.Pages > 1 {
 		if other, blank := h.blankAmongPages(data, opt, out); blank {
 			out.QC = append(out.QC, models.QCBlankPage)

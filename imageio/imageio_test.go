@@ -181,7 +181,7 @@ func TestCalibration(t *testing.T) {
 		data   []byte
 		format string
 		um     float64
-		source string
+		source models.CalibrationSource // the strings results carry
 	}{
 		{"tiff cm", tiffWithCalibration(le, 20000, 1, 3, ""), "tiff", 0.5, "tiff-resolution"},
 		{"tiff inch big-endian", tiffWithCalibration(be, 50800, 1, 2, ""), "tiff", 0.5, "tiff-resolution"},
@@ -260,7 +260,7 @@ func FuzzDecode(f *testing.F) {
 		if img.Info.Pages < 1 || img.Info.Page < 1 || img.Info.Page > img.Info.Pages {
 			t.Fatalf("page %d of %d", img.Info.Page, img.Info.Pages)
 		}
-		if c := img.PixelSize; c.Known() && !PlausiblePixelSizeUM(c.PixelSizeUM) {
+		if c := img.Calibration; c.Known() && !PlausiblePixelSizeUM(c.PixelSizeUM) {
 			t.Fatalf("implausible calibration %+v kept", c)
 		}
 		_ = ReadCalibration(data, "tiff")

@@ -19,19 +19,19 @@ import (
 // metadata means "unknown" (ReadPixelSize says why).
 func ReadCalibration(data []byte, format string) models.Calibration {
 	c, _ := ReadPixelSize(data, format, 1)
-	return c.Model()
+	return c
 }
 
 // ReadPixelSize returns the calibration stored for page (1-based, TIFF
 // only) of the file. A value found but not plausible is returned as
 // unknown with a non-empty reason.
-func ReadPixelSize(data []byte, format string, page int) (Calibration, string) {
+func ReadPixelSize(data []byte, format string, page int) (models.Calibration, string) {
 	r := bytes.NewReader(data)
 	switch format {
 	case "tiff":
 		t, err := parseTIFF(r, int64(len(data)))
 		if err != nil || page < 1 || page > len(t.pages) {
-			return Calibration{}, ""
+			return models.Calibration{}, ""
 		}
 		p := t.pages[page-1]
 		if first := t.pages[0]; p.desc == "" && page > 1 && p.width == first.width && p.height == first.height {
@@ -44,16 +44,16 @@ func ReadPixelSize(data []byte, format string, page int) (Calibration, string) {
 	case "png":
 		return checked(pngCalibration(r, int64(len(data))))
 	}
-	return Calibration{}, ""
+	return models.Calibration{}, ""
 }
 
 // checked drops implausible pixel sizes and says why.
-func checked(c Calibration) (Calibration, string) {
-	if c.Source == SourceNone {
-		return Calibration{}, ""
+func checked(c models.Calibration) (models.Calibration, string) {
+	if c.Source == models.CalibrationSourceNone {
+		return models.Calibration{}, ""
 	}
 	if !PlausiblePixelSizeUM(c.PixelSizeUM) {
-		return Calibration{}, fmt.Sprintf("%s says %.3g µm/px, outside %g–%g", c.Source, c.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM)
+		return models.Calibration{}, fmt.Sprintf("%s says %.3g µm/px, outside %g–%g", c.Source, c.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM)
 	}
 	return c, ""
 }
@@ -61,13 +61,13 @@ func checked(c Calibration) (Calibration, string) {
 // tiffCalibration reads one page's calibration: OME-XML first, then an
 // ImageJ description, then the resolution tags. The result may be
 // implausible; checked decides.
-func tiffCalibration(p tiffPage) Calibration {
+func tiffCalibration(p tiffPage) models.Calibration {
 	if um, ok := omePixelSize(p.desc); ok {
-		return Calibration{PixelSizeUM: um, Source: SourceOME}
+		return models.Calibration{PixelSizeUM: um, Source: models.CalibrationSourceOME}
 	}
 	if strings.HasPrefix(p.desc, "ImageJ=") && p.xres > 0 {
 		if perUnit, ok := imageJUnitUM(p.desc); ok {
-			return Calibration{PixelSizeUM: perUnit / p.xres, Source: SourceImageJ}
+			return models.Calibration{PixelSizeUM: perUnit / p.xres, Source: models.CalibrationSourceImageJ}
 		}
 	}
 	if p.xres > 0 {
@@ -76,16 +76,16 @@ func tiffCalibration(p tiffPage) Calibration {
 		case 2, 0: // inch is the TIFF default when the tag is absent
 			unitUM = 25400
 			if p.xres == 72 || p.xres == 96 || p.xres == 1 {
-				return Calibration{} // screen/printer defaults, not a calibration
+				return models.Calibration{} // screen/printer defaults, not a calibration
 			}
 		case 3:
 			unitUM = 10000
 		default:
-			return Calibration{}
+			return models.Calibration{}
 		}
-		return Calibration{PixelSizeUM: unitUM / p.xres, Source: SourceTIFF}
+		return models.Calibration{PixelSizeUM: unitUM / p.xres, Source: models.CalibrationSourceTIFF}
 	}
-	return Calibration{}
+	return models.Calibration{}
 }
 
 var (
@@ -147,7 +147,7 @@ type pngInfo struct {
 	bitDepth      int
 	colourType    int
 	frames        int // acTL num_frames; 0 = not animated
-	cal           Calibration
+	cal           models.Calibration
 }
 
 // pngChannels is the number of samples per pixel for a PNG colour type.
@@ -208,22 +208,22 @@ func readPNGInfo(r io.ReaderAt, size int64) (pngInfo, error) {
 }
 
 // pngPHYs reads a pHYs body (pixels per metre when unit is 1).
-func pngPHYs(body []byte) Calibration {
+func pngPHYs(body []byte) models.Calibration {
 	ppm := binary.BigEndian.Uint32(body[0:4])
 	if body[8] != 1 || ppm == 0 {
-		return Calibration{}
+		return models.Calibration{}
 	}
 	// 2835 and 3780 px/m are the 72 and 96 dpi defaults.
 	if ppm == 2835 || ppm == 2834 || ppm == 3780 || ppm == 3779 {
-		return Calibration{}
+		return models.Calibration{}
 	}
-	return Calibration{PixelSizeUM: 1e6 / float64(ppm), Source: SourcePNG}
+	return models.Calibration{PixelSizeUM: 1e6 / float64(ppm), Source: models.CalibrationSourcePNG}
 }
 
-func pngCalibration(r io.ReaderAt, size int64) Calibration {
+func pngCalibration(r io.ReaderAt, size int64) models.Calibration {
 	pi, err := readPNGInfo(r, size)
 	if err != nil {
-		return Calibration{}
+		return models.Calibration{}
 	}
 	return pi.cal
 }

@@ -199,8 +199,8 @@ func TestTIFFCalibrationPerPage(t *testing.T) {
 		desc string
 		xres uint32
 		um   float64
-		src  CalibrationSource
-	}{{ome, 0, 0.65, SourceOME}, {ij, 4, 0.25, SourceImageJ}} {
+		src  models.CalibrationSource
+	}{{ome, 0, 0.65, models.CalibrationSourceOME}, {ij, 4, 0.25, models.CalibrationSourceImageJ}} {
 		data := mustTIFF(t, tiffgen.Options{},
 			tiffgen.Page{Img: img, Description: c.desc, XResNum: c.xres, XResDen: 1, ResUnit: 1},
 			tiffgen.Page{Img: img, XResNum: c.xres, XResDen: 1, ResUnit: 1},
@@ -210,8 +210,8 @@ func TestTIFFCalibrationPerPage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(got.PixelSize.PixelSizeUM-want) > 1e-9 || (want > 0 && got.PixelSize.Source != c.src) {
-				t.Errorf("%s page %d: %+v, want %g", c.src, page, got.PixelSize, want)
+			if math.Abs(got.Calibration.PixelSizeUM-want) > 1e-9 || (want > 0 && got.Calibration.Source != c.src) {
+				t.Errorf("%s page %d: %+v, want %g", c.src, page, got.Calibration, want)
 			}
 		}
 	}
@@ -224,16 +224,15 @@ func TestTIFFCalibrationPerPage(t *testing.T) {
 		for _, c := range []struct {
 			page     int
 			um       float64
-			src      CalibrationSource
+			src      models.CalibrationSource
 			rejected bool
-		}{{1, 0.5, SourceTIFF, false}, {2, 0.65, SourceOME, false}, {3, 0, SourceNone, true}, {4, 0, SourceNone, true}} {
+		}{{1, 0.5, models.CalibrationSourceTIFF, false}, {2, 0.65, models.CalibrationSourceOME, false}, {3, 0, models.CalibrationSourceNone, true}, {4, 0, models.CalibrationSourceNone, true}} {
 			got, err := Decode(data, Options{Page: c.page})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if math.Abs(got.PixelSize.PixelSizeUM-c.um) > 1e-9 || got.PixelSize.Source != c.src ||
-				got.Calibration != got.PixelSize.Model() {
-				t.Errorf("big=%v page %d: %+v / %+v, want %g from %q", big, c.page, got.PixelSize, got.Calibration, c.um, c.src)
+			if math.Abs(got.Calibration.PixelSizeUM-c.um) > 1e-9 || got.Calibration.Source != c.src {
+				t.Errorf("big=%v page %d: %+v, want %g from %q", big, c.page, got.Calibration, c.um, c.src)
 			}
 			if r := slices.Contains(got.QC, models.QCCalibrationRejected); r != c.rejected {
 				t.Errorf("big=%v page %d: rejected flag %v, want %v", big, c.page, r, c.rejected)
@@ -274,22 +273,10 @@ func TestAbsurdCalibrations(t *testing.T) {
 			if slices.Contains(img.QC, models.QCCalibrationRejected) != c.rejected || math.IsInf(img.Calibration.PixelSizeUM, 0) {
 				t.Errorf("QC %v calibration %+v", img.QC, img.Calibration)
 			}
-			if c.rejected && (img.PixelSize.Known() || len(img.Notes) == 0 || !strings.Contains(img.Notes[0], "outside")) {
-				t.Errorf("rejected calibration kept or unexplained: %+v %v", img.PixelSize, img.Notes)
+			if c.rejected && (img.Calibration.Known() || len(img.Notes) == 0 || !strings.Contains(img.Notes[0], "outside")) {
+				t.Errorf("rejected calibration kept or unexplained: %+v %v", img.Calibration, img.Notes)
 			}
 		})
-	}
-	if _, err := NewCalibration(1e200, SourceFlag); err == nil {
-		t.Error("NewCalibration accepted 1e200 µm")
-	}
-	if _, err := NewCalibration(math.NaN(), SourceManifest); err == nil {
-		t.Error("NewCalibration accepted NaN")
-	}
-	if c, err := NewCalibration(0.325, SourceFlag); err != nil || c.PX(3.25) != 10 || c.UM(10) != 3.25 || c.Model().Source != "flag" {
-		t.Errorf("NewCalibration(0.325): %+v %v", c, err)
-	}
-	if got := (Calibration{}).Or(Calibration{PixelSizeUM: 2, Source: SourceOME}); got.Source != SourceOME {
-		t.Errorf("Or: %+v", got)
 	}
 }
 
@@ -368,23 +355,23 @@ func TestFixtureCalibrations(t *testing.T) {
 	for _, c := range []struct {
 		file  string
 		um    float64
-		src   CalibrationSource
+		src   models.CalibrationSource
 		pages int
 	}{
-		{"tiff-deflate-bigtiff.tif", 0.5, SourceTIFF, 1},
-		{"tiff-ome-16bit.ome.tif", 0.65, SourceOME, 1},
-		{"tiff-lzw-tiles.tif", 0, SourceNone, 1},
-		{"tiff-packbits-16bit-be.tif", 0, SourceNone, 1},
-		{"tiff-multipage-blank-1.tif", 0, SourceNone, 2},
-		{"edge-calibration-2e32.tif", 0, SourceNone, 1},
+		{"tiff-deflate-bigtiff.tif", 0.5, models.CalibrationSourceTIFF, 1},
+		{"tiff-ome-16bit.ome.tif", 0.65, models.CalibrationSourceOME, 1},
+		{"tiff-lzw-tiles.tif", 0, models.CalibrationSourceNone, 1},
+		{"tiff-packbits-16bit-be.tif", 0, models.CalibrationSourceNone, 1},
+		{"tiff-multipage-blank-1.tif", 0, models.CalibrationSourceNone, 2},
+		{"edge-calibration-2e32.tif", 0, models.CalibrationSourceNone, 1},
 	} {
 		img, err := Load(filepath.Join(fixtureDir, c.file), Options{})
 		if err != nil {
 			t.Errorf("%s: %v", c.file, err)
 			continue
 		}
-		if math.Abs(img.PixelSize.PixelSizeUM-c.um) > 1e-9 || img.PixelSize.Source != c.src || img.Info.Pages != c.pages {
-			t.Errorf("%s: %+v, %d pages; want %g µm from %q, %d pages", c.file, img.PixelSize, img.Info.Pages, c.um, c.src, c.pages)
+		if math.Abs(img.Calibration.PixelSizeUM-c.um) > 1e-9 || img.Calibration.Source != c.src || img.Info.Pages != c.pages {
+			t.Errorf("%s: %+v, %d pages; want %g µm from %q, %d pages", c.file, img.Calibration, img.Info.Pages, c.um, c.src, c.pages)
 		}
 	}
 }

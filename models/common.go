@@ -40,29 +40,50 @@ const (
 
 // Calibration says how big a pixel is and where that came from.
 type Calibration struct {
-	PixelSizeUM float64 `json:"pixel_size_um,omitempty"` // µm per pixel; 0 = unknown
-	Source      string  `json:"source,omitempty"`        // "flag", "tiff-resolution", "imagej", "ome", "manifest"
+	PixelSizeUM float64           `json:"pixel_size_um,omitempty"` // µm per pixel; 0 = unknown
+	Source      CalibrationSource `json:"source,omitempty"`
 }
+
+// CalibrationSource says where a pixel size came from. Its value is the
+// string written to results (the "source" of a calibration).
+type CalibrationSource string
+
+// Calibration sources: what the caller gave (--pixel-size, a manifest's
+// pixel_size_um), what the file says, or a generator's truth.
+const (
+	CalibrationSourceNone      CalibrationSource = ""                // no pixel size known
+	CalibrationSourceFlag      CalibrationSource = "flag"            // --pixel-size, or an analysis' Options.PixelSizeUM
+	CalibrationSourceManifest  CalibrationSource = "manifest"        // the manifest's pixel_size_um
+	CalibrationSourceOME       CalibrationSource = "ome"             // OME-XML PhysicalSizeX (+ PhysicalSizeXUnit)
+	CalibrationSourceImageJ    CalibrationSource = "imagej"          // ImageJ description unit × XResolution
+	CalibrationSourceTIFF      CalibrationSource = "tiff-resolution" // TIFF XResolution + ResolutionUnit
+	CalibrationSourcePNG       CalibrationSource = "png-phys"        // PNG pHYs, pixels per metre
+	CalibrationSourceSynthetic CalibrationSource = "synthetic"       // a generator's exact truth
+)
 
 // Known reports whether a physical pixel size is available.
 func (c Calibration) Known() bool { return c.PixelSizeUM > 0 }
 
-// Calibration sources of a pixel size the caller gave: --pixel-size (or an
-// analysis' Options.PixelSizeUM), and a manifest's pixel_size_um, which the
-// manifest runner renames from "flag". The same strings as imageio's
-// SourceFlag and SourceManifest.
-const (
-	CalibrationSourceFlag     = "flag"
-	CalibrationSourceManifest = "manifest"
-)
-
-// WithPixelSize returns the calibration an analysis uses: the caller's
-// pixelSizeUM when > 0, which overrides the file's metadata, else c.
-func (c Calibration) WithPixelSize(pixelSizeUM float64) Calibration {
-	if pixelSizeUM > 0 {
-		return Calibration{PixelSizeUM: pixelSizeUM, Source: CalibrationSourceFlag}
+// GivenCalibration is the calibration of a pixel size the caller gave:
+// pixelSizeUM µm per pixel from src (CalibrationSourceFlag when src is
+// empty), or unknown when pixelSizeUM ≤ 0.
+func GivenCalibration(pixelSizeUM float64, src CalibrationSource) Calibration {
+	if !(pixelSizeUM > 0) {
+		return Calibration{}
 	}
-	return c
+	if src == CalibrationSourceNone {
+		src = CalibrationSourceFlag
+	}
+	return Calibration{PixelSizeUM: pixelSizeUM, Source: src}
+}
+
+// Or returns c when known, else d: an analysis uses
+// GivenCalibration(…).Or(file), the caller's pixel size over the file's.
+func (c Calibration) Or(d Calibration) Calibration {
+	if c.Known() {
+		return c
+	}
+	return d
 }
 
 // InputInfo describes an input file as it was decoded.

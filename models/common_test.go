@@ -24,22 +24,25 @@ func TestRound3(t *testing.T) {
 	}
 }
 
-func TestCalibrationWithPixelSize(t *testing.T) {
-	file := Calibration{PixelSizeUM: 0.5, Source: "tiff-resolution"}
+func TestGivenCalibrationOrFile(t *testing.T) {
+	file := Calibration{PixelSizeUM: 0.5, Source: CalibrationSourceTIFF}
 	for _, tc := range []struct {
 		name  string
-		c     Calibration
+		file  Calibration
 		given float64
+		src   CalibrationSource
 		want  Calibration
 	}{
-		{"none given keeps the file's", file, 0, file},
-		{"negative is none", file, -1, file},
-		{"given overrides the file's", file, 0.8, Calibration{PixelSizeUM: 0.8, Source: "flag"}},
-		{"given on an uncalibrated image", Calibration{}, 2, Calibration{PixelSizeUM: 2, Source: "flag"}},
-		{"neither", Calibration{}, 0, Calibration{}},
+		{"none given keeps the file's", file, 0, "", file},
+		{"negative is none", file, -1, CalibrationSourceManifest, file},
+		{"NaN is none", file, math.NaN(), "", file},
+		{"given overrides the file's", file, 0.8, "", Calibration{PixelSizeUM: 0.8, Source: "flag"}},
+		{"a manifest's pixel size", file, 0.8, CalibrationSourceManifest, Calibration{PixelSizeUM: 0.8, Source: "manifest"}},
+		{"given on an uncalibrated image", Calibration{}, 2, CalibrationSourceFlag, Calibration{PixelSizeUM: 2, Source: "flag"}},
+		{"neither", Calibration{}, 0, "", Calibration{}},
 	} {
-		if got := tc.c.WithPixelSize(tc.given); got != tc.want {
-			t.Errorf("%s: %+v.WithPixelSize(%g) = %+v, want %+v", tc.name, tc.c, tc.given, got, tc.want)
+		if got := GivenCalibration(tc.given, tc.src).Or(tc.file); got != tc.want {
+			t.Errorf("%s: GivenCalibration(%g, %q).Or(%+v) = %+v, want %+v", tc.name, tc.given, tc.src, tc.file, got, tc.want)
 		}
 	}
 }

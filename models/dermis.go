@@ -31,6 +31,9 @@ type LayerThickness struct {
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
 	N      int     `json:"n"` // number of perpendicular measurements
+	// MeanPx is Mean in input pixels whatever Unit is, for the px columns
+	// of images.csv; not part of the result files.
+	MeanPx float64 `json:"-"`
 }
 
 // LayerFractions are the shares of the tissue area (0..1) in each layer.

@@ -72,6 +72,29 @@
 // Exact (Garwood 1936) interval for a Poisson count x, from χ² quantiles:
 // lower = χ²(α/2; 2x)/2 (0 when x = 0), upper = χ²(1−α/2; 2x+2)/2.
 //
+// # Quantiles
+//
+// The image analyses take quantiles of grey levels, optical
+// densities and thicknesses by one of two rank conventions, each with one
+// home here (q in 0..1, n values):
+//
+//	floor rank    the value of 0-based rank ⌊q·(n−1)⌋ in sorted order
+//	              (QuantileFloor on values, HistQuantileFloor on a histogram)
+//	inverse ECDF  the smallest value v with #{x ≤ v} ≥ ⌈q·n⌉ (Hyndman & Fan
+//	              type 1; HistQuantileCeil on a histogram)
+//
+// They differ by at most one rank: floor rank never interpolates and gives
+// the minimum at q = 0 and the maximum at q = 1; the inverse ECDF is the
+// textbook definition the colony background uses. Other conventions remain
+// on purpose where they are the method's own and have one user each:
+// nuclei percentile (nearest rank ⌊q·(n−1)⌉, by selection, once per
+// nucleus), the marker score (rank ⌊q·n⌋, its 90th-percentile rule was
+// tuned with it), imageio's 16-bit stretch (rank ⌊q·n⌋ on a 65 536-bin
+// histogram), the dilution bootstrap (R's type 7, linear interpolation, as
+// NIST COMET), and the medians that average the two middle values (cells
+// marker, dermis thickness summaries). Changing any of them to another
+// convention moves results in their last digits.
+//
 // # References
 //
 //   - Student (1908). The probable error of a mean. Biometrika 6:1–25.

@@ -26,8 +26,12 @@ var ErrUnknownStain = errors.New("cells: unknown stain")
 type Options struct {
 	Stain       string  // StainTrypan or StainFluorescence
 	PixelSizeUM float64 // µm per pixel; overrides the image's own calibration when > 0
-	Overlay     bool    // render Result.Overlay
-	Labels      bool    // render Result.Labels
+	// PixelSizeSource says where PixelSizeUM came from, written to results
+	// as the calibration source: models.CalibrationSourceFlag (when empty)
+	// or CalibrationSourceManifest (the manifest runner).
+	PixelSizeSource models.CalibrationSource
+	Overlay         bool // render Result.Overlay
+	Labels          bool // render Result.Labels
 	// MinDiameterUM / MaxDiameterUM bound accepted objects when calibrated
 	// (defaults: trypan 5–40 µm; nuclei 3–40 µm). Without calibration the
 	// segmenters use their own pixel heuristics.
@@ -83,7 +87,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	if img == nil {
 		return nil, cvutil.ErrBadImage
 	}
-	cal := img.Calibration.WithPixelSize(opt.PixelSizeUM)
+	cal := models.GivenCalibration(opt.PixelSizeUM, opt.PixelSizeSource).Or(img.Calibration)
 	src, err := cvutil.ToMat(img)
 	if err != nil {
 		return nil, err

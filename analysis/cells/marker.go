@@ -472,7 +472,7 @@ func quantileBytes(b []byte, p float64) float64 {
 	for _, v := range b {
 		hist[v]++
 	}
-	return histQuantile(&hist, len(b), p)
+	return float64(stats.HistQuantileFloor(hist[:], len(b), p))
 }
 
 // Overlay colours of the marker classes.

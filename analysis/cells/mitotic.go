@@ -141,7 +141,7 @@ func mitoticFigures(lab []int32, sig []float32, w, h, n int) []MitoticFeatures {
 	}
 	bg := 0.0
 	if nbg > 0 {
-		bg = histQuantile(&bgHist, nbg, 0.5)
+		bg = float64(stats.HistQuantileFloor(bgHist[:], nbg, 0.5))
 	}
 	// The blur spreads a small bright figure's light beyond its cut edge;
 	// summing a rim back recovers its content.

@@ -12,6 +12,7 @@ import (
 	"github.com/histocount/histocount/analysis/internal/morph"
 	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // ErrNucleiInput is returned when the nuclei segmenter is handed Mats it
@@ -219,7 +220,7 @@ func lightBackground(gray []byte) bool {
 	for _, v := range gray {
 		hist[v]++
 	}
-	q := func(p float64) float64 { return histQuantile(&hist, len(gray), p) }
+	q := func(p float64) float64 { return float64(stats.HistQuantileFloor(hist[:], len(gray), p)) }
 	p1, p50, p99 := q(0.01), q(0.5), q(0.99)
 	return p50-p1 > p99-p50 && p50 > 64
 }
@@ -450,21 +451,7 @@ func signalQuantiles(sig []float32) func(p float64) float64 {
 	for _, v := range sig {
 		hist[min(255, max(0, int(v)))]++
 	}
-	return func(p float64) float64 { return histQuantile(&hist, len(sig), p) }
-}
-
-// histQuantile is the p quantile (0..1) of n values binned in hist: the
-// first grey level whose cumulative count passes p·(n−1).
-func histQuantile(hist *[256]int, n int, p float64) float64 {
-	target := int(p * float64(n-1))
-	acc := 0
-	for v, c := range hist {
-		acc += c
-		if acc > target {
-			return float64(v)
-		}
-	}
-	return 255
+	return func(p float64) float64 { return float64(stats.HistQuantileFloor(hist[:], len(sig), p)) }
 }
 
 // relabelByArea copies the objects of ws with at least minArea pixels into

@@ -41,7 +41,7 @@ var ErrUnknownNucleiMethod = errors.New("cells: unknown nuclei method")
 // (1 input channel: the normalised nucleus signal; 2 outputs after a
 // sigmoid: foreground probability and normalised distance to the edge).
 //
-//go:embed models/nuclei_unet.onnx
+//go:embed weights/nuclei_unet.onnx
 var nucleiUNetONNX []byte
 
 // Learned nuclei segmentation constants.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/histocount/histocount/stats"
 	"gocv.io/x/gocv"
 )
 
@@ -183,17 +184,7 @@ func robustSigma(v []float32, roi []bool) float64 {
 	if n == 0 {
 		return 0
 	}
-	quant := func(h []int, q float64) int {
-		target, acc := int(math.Ceil(q*float64(n))), 0
-		for i, c := range h {
-			acc += c
-			if acc >= target && acc > 0 {
-				return i
-			}
-		}
-		return len(h) - 1
-	}
-	med := quant(hist, 0.5)
+	med := stats.HistQuantileCeil(hist, n, 0.5)
 	dev := make([]int, len(hist))
 	for i, c := range hist {
 		d := i - med
@@ -202,26 +193,18 @@ func robustSigma(v []float32, roi []bool) float64 {
 		}
 		dev[d] += c
 	}
-	return 1.4826 * float64(quant(dev, 0.5)) / binsPerGL
+	return 1.4826 * float64(stats.HistQuantileCeil(dev, n, 0.5)) / binsPerGL
 }
 
 func medianBytes(v []byte) float64 { return float64(percentileBytes(v, 0.5)) }
 
-// percentileBytes returns the q-quantile (0..1) of v.
+// percentileBytes returns the q-quantile (0..1) of v by the inverse ECDF.
 func percentileBytes(v []byte, q float64) byte {
 	var hist [256]int
 	for _, b := range v {
 		hist[b]++
 	}
-	target := int(math.Ceil(q * float64(len(v))))
-	acc := 0
-	for i, c := range hist {
-		acc += c
-		if acc >= target && acc > 0 {
-			return byte(i)
-		}
-	}
-	return 255
+	return byte(stats.HistQuantileCeil(hist[:], len(v), q))
 }
 
 // polarBackground replaces bg between radii r0 and r1 around (cx, cy) by

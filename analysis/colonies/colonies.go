@@ -38,6 +38,10 @@ type ROI struct {
 type Options struct {
 	Polarity    string  // "auto" (default), "dark" (crystal violet) or "light" (agar)
 	PixelSizeUM float64 // µm per pixel; overrides the image's own calibration when > 0
+	// PixelSizeSource says where PixelSizeUM came from, written to results
+	// as the calibration source: models.CalibrationSourceFlag (when empty)
+	// or CalibrationSourceManifest (the manifest runner).
+	PixelSizeSource models.CalibrationSource
 	// The colony size threshold (a colony is ≥ 50 cells) is taken from the
 	// first of these that is set: MinColonyAreaPx; MinColonyAreaUM2 and
 	// MinColonyDiameterUM (need a pixel size); MinCells × CellAreaUM2 (need
@@ -119,7 +123,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		math.IsInf(opt.PixelSizeUM+opt.MinColonyAreaPx+opt.MinColonyAreaUM2+opt.MinColonyDiameterUM+opt.CellAreaUM2+opt.CellAreaPx, 0) {
 		return nil, fmt.Errorf("%w: sizes must be ≥ 0", ErrOptions)
 	}
-	cal := img.Calibration.WithPixelSize(opt.PixelSizeUM)
+	cal := models.GivenCalibration(opt.PixelSizeUM, opt.PixelSizeSource).Or(img.Calibration)
 	if opt.ROI != nil {
 		if err := validateROI(opt.ROI, img.Width, img.Height); err != nil {
 			return nil, err

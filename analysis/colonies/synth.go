@@ -163,7 +163,7 @@ func Synthesize(rng *rand.Rand, spec SynthSpec) (*imageio.Image, SynthTruth) {
 	truth.CFEPct = CFE(truth.Colonies, spec.CellsSeeded)
 
 	img := &imageio.Image{Width: n, Height: n, Channels: 3, Pix: make([]byte, n*n*3),
-		Calibration: models.Calibration{PixelSizeUM: ps, Source: "synthetic"}}
+		Calibration: models.Calibration{PixelSizeUM: ps, Source: models.CalibrationSourceSynthetic}}
 	img.Info = models.InputInfo{Path: "synthetic", Format: "png", Width: n, Height: n, BitDepth: 8, Channels: 3}
 	for y := 0; y < n; y++ {
 		for x := 0; x < n; x++ {

@@ -130,8 +130,8 @@ func TestJPEGInTIFF(t *testing.T) {
 					if d := meanAbsDiff(img, src); !(d <= 3) {
 						t.Errorf("mean abs difference %.2f grey levels, want ≤ 3", d)
 					}
-					if math.Abs(img.PixelSize.PixelSizeUM-90) > 1e-6 || img.PixelSize.Source != imageio.SourceTIFF {
-						t.Errorf("calibration %+v, want 90 µm from TIFF tags", img.PixelSize)
+					if math.Abs(img.Calibration.PixelSizeUM-90) > 1e-6 || img.Calibration.Source != models.CalibrationSourceTIFF {
+						t.Errorf("calibration %+v, want 90 µm from TIFF tags", img.Calibration)
 					}
 					if img.Info.Pages != len(pages) {
 						t.Errorf("pages %d", img.Info.Pages)
@@ -280,8 +280,8 @@ func TestJPEGFixtures(t *testing.T) {
 			t.Errorf("%s: %v", c.file, err)
 			continue
 		}
-		if img.Width != 64 || img.Height != 48 || img.Channels != c.ch || math.Abs(img.PixelSize.PixelSizeUM-c.um) > 1e-9 {
-			t.Errorf("%s: %dx%d ch %d, %g µm", c.file, img.Width, img.Height, img.Channels, img.PixelSize.PixelSizeUM)
+		if img.Width != 64 || img.Height != 48 || img.Channels != c.ch || math.Abs(img.Calibration.PixelSizeUM-c.um) > 1e-9 {
+			t.Errorf("%s: %dx%d ch %d, %g µm", c.file, img.Width, img.Height, img.Channels, img.Calibration.PixelSizeUM)
 		}
 	}
 }

@@ -54,6 +54,10 @@ const (
 type Options struct {
 	Stain       string  // "he", "silver" or "auto" (default)
 	PixelSizeUM float64 // µm per input pixel; overrides the image calibration when > 0
+	// PixelSizeSource says where PixelSizeUM came from, written to results
+	// as the calibration source: models.CalibrationSourceFlag (when empty)
+	// or CalibrationSourceManifest (the manifest runner).
+	PixelSizeSource models.CalibrationSource
 	// IntervalUM is the spacing of the perpendicular measurements along the
 	// surface (default 50 µm; without calibration it is read as input px).
 	IntervalUM float64
@@ -146,7 +150,7 @@ func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Resu
 	if implausibleCal {
 		cal = models.Calibration{} // an absurd file calibration is not believed
 	}
-	cal = cal.WithPixelSize(opt.PixelSizeUM)
+	cal = models.GivenCalibration(opt.PixelSizeUM, opt.PixelSizeSource).Or(cal)
 	if opt.IntervalUM <= 0 {
 		opt.IntervalUM = 50
 	}
@@ -168,7 +172,21 @@ func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Resu
 	if err := s.run(); err != nil {
 		return nil, err
 	}
+	s.meansInPixels()
 	return s.res, nil
+}
+
+// meansInPixels gives each layer its mean in input pixels beside the mean
+// in Unit: the rounded µm mean over the pixel size, so that the px and µm
+// figures of a section agree to their three decimals.
+func (s *section) meansInPixels() {
+	sec := &s.res.Section
+	for _, l := range []*models.LayerThickness{&sec.Epidermis, &sec.Dermis} {
+		l.MeanPx = l.Mean
+		if sec.Unit == models.UnitUM {
+			l.MeanPx = models.Round3(l.Mean / sec.Calibration.PixelSizeUM)
+		}
+	}
 }
 
 // section holds the working state of one Measure call. All maps are at

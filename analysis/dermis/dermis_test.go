@@ -24,6 +24,9 @@ func smallSection(stain string, tilt, radiusUM float64, hypo bool) synth.Params 
 }
 
 func TestMeasureSyntheticThickness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (20–60 s); skipped by -short, runs in make test")
+	}
 	cases := []struct {
 		name     string
 		stain    string
@@ -108,6 +111,9 @@ func TestMeasureSyntheticThickness(t *testing.T) {
 // epidermis, a stratum corneum lifted off by a gap, strong vignetting and
 // uneven staining.
 func TestHistologyHazards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (20–60 s); skipped by -short, runs in make test")
+	}
 	cases := []struct {
 		name string
 		edit func(p *synth.Params)
@@ -154,6 +160,9 @@ func TestHistologyHazards(t *testing.T) {
 }
 
 func TestTreatedVersusUntreated(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (20–60 s); skipped by -short, runs in make test")
+	}
 	base := smallSection(synth.StainHE, 5, 0, true)
 	base.Height = 1150 // keep the treated hypodermis in view
 	base.DermisUM = 400
@@ -206,6 +215,9 @@ func TestLabelsAgreeWithTruth(t *testing.T) {
 }
 
 func TestUncalibratedAndFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (20–60 s); skipped by -short, runs in make test")
+	}
 	p := smallSection(synth.StainHE, 0, 0, true)
 	p.Calibrated = false
 	img, tr := synth.Generate(p, rand.New(rand.NewSource(3)))

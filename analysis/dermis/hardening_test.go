@@ -16,6 +16,9 @@ import (
 // TestOptionBounds: every numeric option out of range is an error, not a
 // run without end (issue 15: --interval 1e-6 took 15 GB).
 func TestOptionBounds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (20–60 s); skipped by -short, runs in make test")
+	}
 	img, _ := synth.Generate(smallSection(synth.StainHE, 0, 0, true), rand.New(rand.NewSource(1)))
 	bad := []Options{
 		{IntervalUM: 1e-6}, {IntervalUM: math.NaN()}, {IntervalUM: math.Inf(1)}, {IntervalUM: -5}, {IntervalUM: 1e308},

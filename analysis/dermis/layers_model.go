@@ -50,7 +50,7 @@ const layerContextStride = 2
 const layerLabelSmooth = 2
 
 // LayerModel is the learned layer classifier, as stored in
-// models/layers_mlp.json.
+// weights/layers_mlp.json.
 type LayerModel struct {
 	Version  int         `json:"version"`
 	Features []string    `json:"features"`
@@ -74,7 +74,7 @@ const layerChromaAxes = 3
 // another version or built on other features.
 var ErrLayerModel = errors.New("dermis: layer model unusable")
 
-//go:embed models/layers_mlp.json
+//go:embed weights/layers_mlp.json
 var layerModelJSON []byte
 
 var defaultLayerModel = sync.OnceValue(func() *LayerModel {
@@ -120,7 +120,7 @@ func ParseLayerModel(b []byte) (*LayerModel, error) {
 	return &m, nil
 }
 
-// Marshal encodes the model for models/layers_mlp.json.
+// Marshal encodes the model for weights/layers_mlp.json.
 func (m *LayerModel) Marshal() ([]byte, error) { return json.Marshal(m) }
 
 // LayerFeatureMap holds the features of one image at working resolution.

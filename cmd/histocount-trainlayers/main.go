@@ -5,7 +5,7 @@
 // Usage (from the repository root; the recipe of the committed model):
 //
 //	go run ./cmd/histocount-trainlayers -data ../shared/data/skin-pas \
-//	    -out analysis/dermis/models/layers_mlp.json
+//	    -out analysis/dermis/weights/layers_mlp.json
 //
 // Training is seeded and single-threaded, so the same data and flags give
 // the same file. Its leave-one-slide-out figures: `go run
@@ -31,7 +31,7 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("histocount-trainlayers", flag.ContinueOnError)
 	data := fs.String("data", "../shared/data/skin-pas", "skin-pas folder (truth.csv, images/, masks/)")
-	out := fs.String("out", "analysis/dermis/models/layers_mlp.json", "model file to write")
+	out := fs.String("out", "analysis/dermis/weights/layers_mlp.json", "model file to write")
 	cfg := dermis.DefaultLayerTrainConfig()
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	if err := fs.Parse(args); err != nil {

@@ -24,76 +24,26 @@ var (
 		"min_viable_per_ml", "qc"}
 )
 
-// cellsSamples pools finished images into their samples, in the order the
-// samples first appear.
-type cellsSamples struct {
-	acc   map[string]*cells.SampleAccumulator
-	order []string
-	// marker-positive and measured nuclei per sample (ok images only)
-	markerPos, markerN map[string]int
-	// mitotic and all nuclei per sample (ok fluorescence images only)
-	mitotic, mitoticN map[string]int
-}
-
-func newCellsSamples() *cellsSamples {
-	return &cellsSamples{acc: map[string]*cells.SampleAccumulator{}}
-}
-
-func (s *cellsSamples) add(it kinds.CellsItem) {
-	r := it.Row
-	a := s.acc[r.Sample]
-	if a == nil {
-		a = &cells.SampleAccumulator{Name: r.Sample}
-		s.acc[r.Sample] = a
-		s.order = append(s.order, r.Sample)
+// cellsSampleList is the samples of a `cells` run, pooled by pool in the
+// one chamber of the run: non-finite figures cleared, then each sample's
+// marker fraction (with marker images) and mitotic index (fluorescent
+// nuclei) added.
+func cellsSampleList(pool *kinds.CellsPool, ch models.Chamber, marker, nuclei bool) []models.CellsSample {
+	list := []models.CellsSample{}
+	for _, name := range pool.Samples() {
+		list = append(list, pool.Summary(name, ch))
 	}
-	if r.Status == models.StatusOK {
-		a.Add(r.Live, r.Dead, it.VolumeUL, r.QC)
-		if r.Marker != nil {
-			if s.markerPos == nil {
-				s.markerPos, s.markerN = map[string]int{}, map[string]int{}
-			}
-			s.markerPos[r.Sample] += r.Marker.Positive
-			s.markerN[r.Sample] += r.Marker.Nuclei
-		}
-		if r.MitoticIndex != nil {
-			if s.mitotic == nil {
-				s.mitotic, s.mitoticN = map[string]int{}, map[string]int{}
-			}
-			s.mitotic[r.Sample] += r.MitoticIndex.Mitotic
-			s.mitoticN[r.Sample] += r.MitoticIndex.Nuclei
-		}
-	} else {
-		a.AddFailed()
-	}
-}
-
-func (s *cellsSamples) summaries(ch models.Chamber) []models.CellsSample {
-	out := []models.CellsSample{}
-	for _, name := range s.order {
-		out = append(out, s.acc[name].Summary(ch))
-	}
-	return kinds.FiniteSamples(out)
-}
-
-// addMarkers sets each sample's pooled proliferating fraction (Wilson 95 %
-// on the pooled nuclei).
-func (s *cellsSamples) addMarkers(list []models.CellsSample) {
+	list = kinds.FiniteSamples(list)
 	for i := range list {
 		name := list[i].Sample
-		list[i].Marker = cells.MarkerSummaryOf(s.markerPos[name], s.markerN[name], 0, "")
-	}
-}
-
-// addMitotic sets each sample's pooled mitotic index (Wilson 95 % on the
-// pooled nuclei) when its images had one.
-func (s *cellsSamples) addMitotic(list []models.CellsSample) {
-	for i := range list {
-		name := list[i].Sample
-		if _, ok := s.mitoticN[name]; ok {
-			list[i].MitoticIndex = cells.MitoticSummaryOf(s.mitotic[name], s.mitoticN[name])
+		if marker {
+			list[i].Marker, _ = pool.Marker(name)
+		}
+		if m := pool.Mitotic(name); nuclei && m != nil {
+			list[i].MitoticIndex = m
 		}
 	}
+	return list
 }
 
 // writeCellsRow writes one image's rows to images.csv, objects.csv and
@@ -111,7 +61,7 @@ func writeCellsRow(out *batchOutput, r models.CellsImage) error {
 	}
 	imgRow := []string{r.Image, r.Sample, r.Status, r.Error, num(r.Live), num(r.Dead), num(r.Total), viab,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), string(r.Calibration.Source), r.Input.SHA256}
 	if err := out.row("images.csv", imgRow); err != nil {
 		return err
 	}

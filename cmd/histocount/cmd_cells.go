@@ -146,7 +146,6 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		imageHeader = append(append([]string{}, imageHeader...), mitoticImageCols...)
 		objectHeader = append(append([]string{}, objectHeader...), mitoticObjectCols...)
 	}
-	ns := &nucleiSamples{area: map[string]float64{}, unknown: map[string]bool{}}
 	out, err := newBatchOutput(o.Out, []table{{"images.csv", imageHeader}, {"objects.csv", objectHeader}},
 		[]field{{"schema_version", models.SchemaVersion}, {"kind", "cells"},
 			{"provenance", provenance(time.Now(), cellsParams(o))}, {"chamber", chamber}})
@@ -154,7 +153,7 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		return err
 	}
 	defer out.abort()
-	samples := newCellsSamples()
+	pool := kinds.NewCellsPool()
 	req := kinds.CellsRequest{Stain: o.Stain, DepthUM: o.DepthUM, Marker: o.marker(), Sample: sampler, Load: loadOpt, Count: countOpt}
 	work := func(ctx context.Context, i int, path string) (kinds.CellsItem, error) {
 		return kinds.Cells(i, path, kinds.Output{Dir: o.Out, Stem: stems[i]}, req)
@@ -166,22 +165,19 @@ func runCells(ctx context.Context, o cellsOptions, paths []string, sampler sampl
 		} else {
 			it.Row.Status = models.StatusOK
 		}
-		samples.add(it)
-		ns.add(it.Row)
+		var ok *models.CellsImage
+		if it.Row.Status == models.StatusOK {
+			ok = &it.Row
+		}
+		pool.Add(it.Row.Sample, ok, it.VolumeUL)
 		return it.Row.Image, it.Row.Status, it.Row.QC, writeRow(out, it.Row)
 	}
 	finish := func(sum models.RunSummary) error {
-		list := samples.summaries(chamber)
-		if marker {
-			samples.addMarkers(list)
-		}
-		if nuclei {
-			samples.addMitotic(list)
-		}
+		list := cellsSampleList(pool, chamber, marker, nuclei)
 		var sc *report.CSV
 		if nuclei {
 			list = kinds.NucleiNoRelease(list)
-			sc, err = nucleiSamplesCSV(o.Out, list, ns, marker)
+			sc, err = nucleiSamplesCSV(o.Out, list, pool, marker)
 		} else {
 			sc, err = cellsSamplesCSV(o.Out, list)
 		}

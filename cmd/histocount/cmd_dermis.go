@@ -129,28 +129,25 @@ func writeDermisRows(out *batchOutput, it kinds.DermisItem) error {
 		}
 		return []string{report.F(r3(l.Mean)), report.F(r3(l.SD)), report.F(r3(l.Median)), report.F(r3(l.Min)), report.F(r3(l.Max)), report.I(l.N)}
 	}
-	inPx := func(v float64, n int) string {
-		if !ok || n == 0 {
+	inPx := func(l models.LayerThickness) string {
+		if !ok || l.N == 0 {
 			return ""
 		}
-		if um {
-			return report.F(r3(v / px))
-		}
-		return report.F(r3(v))
+		return report.F(r3(l.MeanPx))
 	}
 	var sc string
 	if um && s.StratumCorneum != nil {
 		sc = report.F(r3(s.StratumCorneum.Mean))
 	}
 	rec := []string{s.Image, s.Status, s.Error, s.Stain, s.StainDetected, s.Unit,
-		report.FOpt(px, s.Calibration.Known()), s.Calibration.Source}
+		report.FOpt(px, s.Calibration.Known()), string(s.Calibration.Source)}
 	if ok {
 		rec = append(rec, layer(s.Epidermis)...)
 		rec = append(rec, layer(s.Dermis)...)
 	} else {
 		rec = append(rec, make([]string, 12)...)
 	}
-	rec = append(rec, sc, inPx(s.Epidermis.Mean, s.Epidermis.N), inPx(s.Dermis.Mean, s.Dermis.N))
+	rec = append(rec, sc, inPx(s.Epidermis), inPx(s.Dermis))
 	if ok {
 		rec = append(rec, fmt.Sprint(s.DermisLowerBound), fmt.Sprint(s.HypodermisPresent), report.F(r3(s.FibreAreaPct)), s.FibreMeasure,
 			report.I(s.DermalNuclei), report.FOpt(r3(s.NucleiPerMM2), s.NucleiPerMM2 > 0), report.F(r3(s.SurfaceLength)))

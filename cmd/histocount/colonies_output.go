@@ -48,7 +48,7 @@ func writeColonyRows(out *batchOutput, p models.ColonyPlateResult) error {
 	if err := out.row("images.csv", []string{p.Image, p.Status, p.Error, colonyCount, rejected, covered,
 		dishFound, source, shape, cx, cy, r, area, p.Polarity, p.Sample, p.Replicate, seeded, cfe,
 		strings.Join(p.QC, ";"), intOpt(p.Input.Width), intOpt(p.Input.Height),
-		report.FOpt(p.Calibration.PixelSizeUM, p.Calibration.Known()), p.Calibration.Source, p.Input.SHA256,
+		report.FOpt(p.Calibration.PixelSizeUM, p.Calibration.Known()), string(p.Calibration.Source), p.Input.SHA256,
 		p.SizeRule, report.FOpt(p.MinColonyAreaPx, ok && p.MinColonyAreaPx > 0), report.FOpt(float64(p.EstimatedColonies), ok)}); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/histocount/histocount/internal/kinds"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/report"
 )
@@ -17,14 +18,6 @@ var (
 		"qc", "width", "height", "pixel_size_um", "calibration_source", "sha256"}
 	nucleiSampleHeader = []string{"sample", "images", "failed_images", "nuclei", "imaged_area_mm2", "nuclei_per_mm2", "qc"}
 )
-
-// imagedAreaMM2 is the field's area in mm², 0 when uncalibrated.
-func imagedAreaMM2(in models.InputInfo, cal models.Calibration) float64 {
-	if !cal.Known() || in.Width <= 0 || in.Height <= 0 {
-		return 0
-	}
-	return float64(in.Width) * float64(in.Height) * cal.PixelSizeUM * cal.PixelSizeUM / 1e6
-}
 
 // density is n per mm² rounded to 3 decimals, or "" when area is unknown.
 func density(n int, areaMM2 float64) string {
@@ -39,12 +32,12 @@ func density(n int, areaMM2 float64) string {
 func writeNucleiRow(out *batchOutput, r models.CellsImage, marker bool) error {
 	var n, area, dens string
 	if r.Status == models.StatusOK {
-		a := imagedAreaMM2(r.Input, r.Calibration)
+		a := kinds.ImagedAreaMM2(r.Input, r.Calibration)
 		n, area, dens = report.I(r.Total), report.FOpt(a, a > 0), density(r.Total, a)
 	}
 	row := []string{r.Image, r.Sample, r.Status, r.Error, n, area, dens,
 		strings.Join(r.QC, ";"), intOpt(r.Input.Width), intOpt(r.Input.Height),
-		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), r.Calibration.Source, r.Input.SHA256}
+		report.FOpt(r.Calibration.PixelSizeUM, r.Calibration.Known()), string(r.Calibration.Source), r.Input.SHA256}
 	if marker {
 		ms := r.Marker
 		if r.Status != models.StatusOK {
@@ -63,35 +56,9 @@ func writeNucleiRow(out *batchOutput, r models.CellsImage, marker bool) error {
 	return writeCellsObjects(out, r, marker)
 }
 
-// nucleiSamples pools nuclei images by sample: counts and imaged area (the
-// area is unknown for the whole sample when one image is uncalibrated).
-type nucleiSamples struct {
-	area    map[string]float64
-	unknown map[string]bool
-}
-
-func (s *nucleiSamples) add(r models.CellsImage) {
-	if r.Status != models.StatusOK {
-		return
-	}
-	a := imagedAreaMM2(r.Input, r.Calibration)
-	if a > 0 {
-		s.area[r.Sample] += a
-	} else {
-		s.unknown[r.Sample] = true
-	}
-}
-
-func (s *nucleiSamples) areaOf(sample string) float64 {
-	if s.unknown[sample] {
-		return 0
-	}
-	return s.area[sample]
-}
-
 // nucleiSamplesCSV writes samples.csv of a nuclei run into its temporary
 // file, for the caller to commit.
-func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSamples, marker bool) (*report.CSV, error) {
+func nucleiSamplesCSV(dir string, samples []models.CellsSample, pool *kinds.CellsPool, marker bool) (*report.CSV, error) {
 	header := nucleiSampleHeader
 	if marker {
 		header = append(append([]string{}, nucleiSampleHeader...), markerSampleCols...)
@@ -102,7 +69,7 @@ func nucleiSamplesCSV(dir string, samples []models.CellsSample, ns *nucleiSample
 		return nil, err
 	}
 	for _, s := range samples {
-		a := ns.areaOf(s.Sample)
+		a := pool.AreaMM2(s.Sample)
 		cols := []string{s.Sample, report.I(s.Images), report.I(s.FailedImages), report.I(s.Total),
 			report.FOpt(a, a > 0), density(s.Total, a), strings.Join(s.QC, ";")}
 		if marker {

@@ -46,7 +46,7 @@ type layerIoU struct {
 // add scores one tile: pred and truth hold classes 0..3 (LayerIgnore in
 // truth is skipped).
 func (a *layerIoU) add(pred, truth []uint8) {
-	var tin, tun int
+	var in, un [4]int // this tile's intersections and unions per class
 	for i, t := range truth {
 		if t == dermis.LayerIgnore {
 			continue
@@ -54,22 +54,21 @@ func (a *layerIoU) add(pred, truth []uint8) {
 		p := pred[i]
 		for c := uint8(0); c < 4; c++ {
 			if p == c && t == c {
-				a.in[c]++
+				in[c]++
 			}
 			if p == c || t == c {
-				a.un[c]++
+				un[c]++
 			}
 		}
-		if p == 2 && t == 2 {
-			tin++
-		}
-		if p == 2 || t == 2 {
-			tun++
-		}
 	}
+	for c := range in {
+		a.in[c] += in[c]
+		a.un[c] += un[c]
+	}
+	const epidermis = 2
 	iou := math.NaN()
-	if tun > 0 {
-		iou = float64(tin) / float64(tun)
+	if un[epidermis] > 0 {
+		iou = float64(in[epidermis]) / float64(un[epidermis])
 		a.tileSum += iou
 		a.tileN++
 	}
@@ -362,31 +361,30 @@ func otsu64(v []float64) float64 {
 	return lo + (float64(bi)+1)*(hi-lo)/nb
 }
 
-// boxSmooth is a separable moving average of half-width r.
+// boxSmooth is a separable moving average of half-width r (the window is
+// cut at the image edges): along rows, then along columns.
 func boxSmooth(v []float64, w, h, r int) []float64 {
 	tmp := make([]float64, len(v))
 	out := make([]float64, len(v))
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s float64
-			a, b := max(0, x-r), min(w-1, x+r)
-			for k := a; k <= b; k++ {
-				s += v[y*w+k]
-			}
-			tmp[y*w+x] = s / float64(b-a+1)
-		}
-	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			var s float64
-			a, b := max(0, y-r), min(h-1, y+r)
-			for k := a; k <= b; k++ {
-				s += tmp[k*w+x]
-			}
-			out[y*w+x] = s / float64(b-a+1)
-		}
-	}
+	boxPass(v, tmp, w, h, 1, w, r)
+	boxPass(tmp, out, h, w, w, 1, r)
 	return out
+}
+
+// boxPass averages each of m lines of n samples (sample i of line j at
+// j·lineStride + i·step) over a window of half-width r cut at the ends.
+func boxPass(src, dst []float64, n, m, step, lineStride, r int) {
+	for j := 0; j < m; j++ {
+		line := j * lineStride
+		for i := 0; i < n; i++ {
+			var s float64
+			a, b := max(0, i-r), min(n-1, i+r)
+			for k := a; k <= b; k++ {
+				s += src[line+k*step]
+			}
+			dst[line+i*step] = s / float64(b-a+1)
+		}
+	}
 }
 
 // boolMorph dilates (or erodes) with a square of half-width r.

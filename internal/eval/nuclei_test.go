@@ -76,7 +76,7 @@ func TestMatchInstances(t *testing.T) {
 			if c.checkF1Numbers {
 				p, r, f := F1(tp, fp, fn)
 				const tol = 1e-12
-				if math.Abs(p-c.wantPrecision) > tol || math.Abs(r-c.wantRecall) > tol || math.Abs(f-c.wantF1) > tol {
+				if !(math.Abs(p-c.wantPrecision) <= tol) || !(math.Abs(r-c.wantRecall) <= tol) || !(math.Abs(f-c.wantF1) <= tol) {
 					t.Errorf("P/R/F1 = %.3f/%.3f/%.3f, want %.3f/%.3f/%.3f", p, r, f, c.wantPrecision, c.wantRecall, c.wantF1)
 				}
 			}

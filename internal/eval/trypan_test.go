@@ -77,7 +77,7 @@ func TestScoreFields(t *testing.T) {
 		"viability_mae_pp":        ((80 - 100*78.0/102) + (80 - 100*36.0/46)) / 2,
 	}
 	for k, v := range s.Metrics() {
-		if math.Abs(v-want[k]) > 1e-9 {
+		if !(math.Abs(v-want[k]) <= 1e-9) {
 			t.Errorf("%s = %.6f, want %.6f", k, v, want[k])
 		}
 	}

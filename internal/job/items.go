@@ -58,7 +58,7 @@ func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path 
 	loadOpt.BlackBackground = stain == cells.StainFluorescence
 	req := kinds.CellsRequest{Stain: stain, DepthUM: p.Num("depth_um"), Marker: m,
 		Sample: func(string) (string, error) { return sample, nil }, Load: loadOpt,
-		Count: cells.Options{Stain: stain, PixelSizeUM: p.Num("pixel_size_um"), Overlay: env.overlays, Labels: env.labels,
+		Count: cells.Options{Stain: stain, PixelSizeUM: p.Num("pixel_size_um"), PixelSizeSource: models.CalibrationSourceManifest, Overlay: env.overlays, Labels: env.labels,
 			MinDiameterUM: p.Num("min_diameter_um"), MaxDiameterUM: p.Num("max_diameter_um")}}
 	ci, err := kinds.Cells(it.Index, path, kinds.Output{Dir: env.out, Stem: env.stems[it.Index]}, req)
 	row := ci.Row
@@ -66,7 +66,7 @@ func runCellsItem(_ context.Context, env *itemEnv, it models.ManifestItem, path 
 	if err != nil {
 		return err
 	}
-	markDone(it, req.Count.PixelSizeUM, &row.Status, &row.Image, &row.Input, &row.Calibration)
+	markDone(it, &row.Status, &row.Image, &row.Input)
 	rec.Cells = &row
 	return kinds.CheckEncodable(row)
 }
@@ -81,23 +81,13 @@ func recordInput(rec *models.ItemResult, in models.InputInfo) {
 }
 
 // markDone sets what the rows of every kind share once the analysis
-// succeeded: status ok, the manifest's path rather than the resolved one
-// (results must not depend on where the job ran; the resolved path is in
-// the provenance), and the calibration source relative to the pixel size
-// given in the manifest.
-func markDone(it models.ManifestItem, givenPixelSizeUM float64, status, image *string, in *models.InputInfo, cal *models.Calibration) {
+// succeeded: status ok and the manifest's path rather than the resolved
+// one (results must not depend on where the job ran; the resolved path is
+// in the provenance). The calibration source of a pixel_size_um is already
+// "manifest": each kind passes Options.PixelSizeSource.
+func markDone(it models.ManifestItem, status, image *string, in *models.InputInfo) {
 	*status = models.StatusOK
 	*image, in.Path = it.Path, it.Path
-	*cal = fromManifest(*cal, givenPixelSizeUM)
-}
-
-// fromManifest renames the calibration source "flag" (the analysis's name
-// for a pixel size given by the caller) to "manifest".
-func fromManifest(c models.Calibration, given float64) models.Calibration {
-	if given > 0 && c.Source == models.CalibrationSourceFlag {
-		c.Source = models.CalibrationSourceManifest
-	}
-	return c
 }
 
 // runColoniesItem counts one dish with kinds.Colonies, the same work as
@@ -106,7 +96,7 @@ func fromManifest(c models.Calibration, given float64) models.Calibration {
 // replicates in summary.json.
 func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
 	p := it.Params
-	copt := colonies.Options{Polarity: p.Str("polarity"), PixelSizeUM: p.Num("pixel_size_um"),
+	copt := colonies.Options{Polarity: p.Str("polarity"), PixelSizeUM: p.Num("pixel_size_um"), PixelSizeSource: models.CalibrationSourceManifest,
 		MinColonyDiameterUM: p.Num("min_colony_diameter_um"), MinColonyAreaUM2: p.Num("min_colony_area_um2"),
 		MinColonyAreaPx: p.Num("min_colony_area_px"), MinCells: int(p.Num("min_cells")), CellAreaUM2: p.Num("cell_area_um2"),
 		Overlay: env.overlays, Labels: env.labels}
@@ -117,7 +107,7 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 	if err != nil {
 		return err
 	}
-	markDone(it, copt.PixelSizeUM, &res.Status, &res.Image, &res.Input, &res.Calibration)
+	markDone(it, &res.Status, &res.Image, &res.Input)
 	rec.Colonies = &res
 	return kinds.CheckEncodable(res)
 }
@@ -127,7 +117,7 @@ func runColoniesItem(_ context.Context, env *itemEnv, it models.ManifestItem, pa
 // also writes geojson/<id>.geojson.
 func runDermisItem(ctx context.Context, env *itemEnv, it models.ManifestItem, path string, rec *models.ItemResult) error {
 	p := it.Params
-	opt := dermis.Options{Stain: p.Str("stain"), PixelSizeUM: p.Num("pixel_size_um"), IntervalUM: p.Num("interval_um"),
+	opt := dermis.Options{Stain: p.Str("stain"), PixelSizeUM: p.Num("pixel_size_um"), PixelSizeSource: models.CalibrationSourceManifest, IntervalUM: p.Num("interval_um"),
 		Overlay: env.overlays, Labels: env.labels}
 	d, err := kinds.Dermis(ctx, it.Index, path, kinds.Output{Dir: env.out, Stem: env.stems[it.Index]}, opt, env.inputOpts)
 	recordInput(rec, d.Section.Input)
@@ -136,7 +126,7 @@ func runDermisItem(ctx context.Context, env *itemEnv, it models.ManifestItem, pa
 	}
 	s := d.Section
 	s.Index, s.Sample, s.Error = it.Index, it.Sample(), ""
-	markDone(it, opt.PixelSizeUM, &s.Status, &s.Image, &s.Input, &s.Calibration)
+	markDone(it, &s.Status, &s.Image, &s.Input)
 	rec.Dermis = &s
 	return kinds.CheckEncodable(s)
 }

@@ -2,11 +2,13 @@ package job
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -74,5 +76,49 @@ func TestRunFailedItemIsData(t *testing.T) {
 	}
 	if len(analysed) != 2 {
 		t.Errorf("analysed %v, want x in both runs (a failed record is not reused)", analysed)
+	}
+}
+
+// The calibration source in results says where the pixel size came from:
+// the manifest's pixel_size_um is "manifest" (passed to the analysis as
+// such, not renamed afterwards) and overrides the file's own calibration,
+// which keeps its source when the manifest gives none.
+func TestRunCalibrationSource(t *testing.T) {
+	m, err := models.ParseManifest([]byte(`{"schema_version":"1.0.0","job_id":"J","items":[
+		{"id":"file","kind":"cells","path":"tiff-deflate-bigtiff.tif","params":{"stain":"fluorescence"}},
+		{"id":"given","kind":"cells","path":"tiff-deflate-bigtiff.tif","params":{"stain":"fluorescence","pixel_size_um":0.8}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	c := Config{Manifest: m, ManifestSHA: "abc", BaseDir: "../../testdata", Items: m.Items, Stems: map[int]string{0: "file", 1: "given"},
+		Out: out, Workers: 1, Build: models.Provenance{Tool: "histocount", Version: "test"},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Progress: &countProgress{}}
+	if _, err := Run(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]models.Calibration{
+		"file":  {PixelSizeUM: 0.5, Source: "tiff-resolution"},
+		"given": {PixelSizeUM: 0.8, Source: "manifest"},
+	}
+	got := map[string]models.Calibration{}
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var r models.ItemResult
+		if err := json.Unmarshal(line, &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Cells == nil {
+			t.Fatalf("%s: no cells result (%s: %s)", r.ID, r.Status, r.Error)
+		}
+		got[r.ID] = r.Cells.Calibration
+	}
+	for id, w := range want {
+		if g := got[id]; g.Source != w.Source || math.Abs(g.PixelSizeUM-w.PixelSizeUM) > 1e-9 {
+			t.Errorf("%s: calibration %+v, want %+v", id, g, w)
+		}
 	}
 }

@@ -20,20 +20,15 @@ import (
 // sample, and a few dozen bytes per colonies item.
 type Tally struct {
 	Counts   models.JobCounts
-	samples  map[string]*cells.SampleAccumulator
+	samples  *kinds.CellsPool
 	chambers map[string]models.Chamber
 	nuclei   map[string]bool // fluorescence samples: no release verdict
-	order    []string
 	dishes   kinds.CFERows
-	// marker-positive and measured nuclei per sample (two-channel items)
-	markerPos, markerN map[string]int
-	// mitotic figures and nuclei per sample (fluorescent nuclei items)
-	mitotic, mitoticN map[string]int
 }
 
 // NewTally returns an empty tally.
 func NewTally() *Tally {
-	return &Tally{samples: map[string]*cells.SampleAccumulator{}, chambers: map[string]models.Chamber{}, nuclei: map[string]bool{}}
+	return &Tally{samples: kinds.NewCellsPool(), chambers: map[string]models.Chamber{}, nuclei: map[string]bool{}}
 }
 
 // Add counts one record and pools it into its sample.
@@ -64,37 +59,19 @@ func (t *Tally) Add(rec *models.ItemResult) {
 	if rec.Kind != models.KindCells {
 		return
 	}
-	acc := t.samples[name]
 	p := rec.Parameters
-	if acc == nil {
-		acc = &cells.SampleAccumulator{Name: name}
-		t.samples[name] = acc
-		t.order = append(t.order, name)
+	if _, seen := t.chambers[name]; !seen {
 		// The manifest parser guarantees one preparation per sample.
 		t.nuclei[name] = p.Str("stain") == cells.StainFluorescence
 		t.chambers[name] = models.Chamber{PixelSizeUM: p.Num("pixel_size_um"), DepthUM: p.Num("depth_um"),
 			Dilution: p.Num("dilution"), TrypanRatio: p.Num("trypan_ratio"), MinViablePML: p.Num("min_viable_per_ml")}
 	}
-	if c := rec.Cells; ok && c != nil {
-		vol := cells.FieldVolumeUL(c.Input.Width, c.Input.Height, c.Calibration.PixelSizeUM, p.Num("depth_um"))
-		acc.Add(c.Live, c.Dead, vol, c.QC)
-		if c.Marker != nil {
-			if t.markerN == nil {
-				t.markerPos, t.markerN = map[string]int{}, map[string]int{}
-			}
-			t.markerPos[name] += c.Marker.Positive
-			t.markerN[name] += c.Marker.Nuclei
-		}
-		if m := c.MitoticIndex; m != nil {
-			if t.mitoticN == nil {
-				t.mitotic, t.mitoticN = map[string]int{}, map[string]int{}
-			}
-			t.mitotic[name] += m.Mitotic
-			t.mitoticN[name] += m.Nuclei
-		}
-	} else {
-		acc.AddFailed()
+	c := rec.Cells
+	if !ok || c == nil {
+		t.samples.Add(name, nil, 0)
+		return
 	}
+	t.samples.Add(name, c, cells.FieldVolumeUL(c.Input.Width, c.Input.Height, c.Calibration.PixelSizeUM, p.Num("depth_um")))
 }
 
 // ColoniesSamples pools the colonies items by sample.
@@ -104,18 +81,16 @@ func (t *Tally) ColoniesSamples() []models.CFESample { return t.dishes.Summaries
 // first appear; nuclei samples get no release verdict.
 func (t *Tally) CellsSamples() []models.CellsSample {
 	out := []models.CellsSample{}
-	for _, name := range t.order {
-		s := t.samples[name].Summary(t.chambers[name])
+	for _, name := range t.samples.Samples() {
+		s := t.samples.Summary(name, t.chambers[name])
 		if t.nuclei[name] {
 			s = kinds.NucleiNoRelease([]models.CellsSample{s})[0]
 		}
-		if n, ok := t.markerN[name]; ok {
+		if m, ok := t.samples.Marker(name); ok {
 			// The pooled proliferating fraction, as `histocount cells` gives it.
-			s.Marker = cells.MarkerSummaryOf(t.markerPos[name], n, 0, "")
+			s.Marker = m
 		}
-		if n, ok := t.mitoticN[name]; ok {
-			s.MitoticIndex = cells.MitoticSummaryOf(t.mitotic[name], n)
-		}
+		s.MitoticIndex = t.samples.Mitotic(name)
 		out = append(out, s)
 	}
 	return kinds.FiniteSamples(out)

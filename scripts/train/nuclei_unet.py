@@ -6,14 +6,14 @@ Reproducible (fixed seeds, one CPU thread). Run from the repository root:
     /usr/bin/python3 scripts/train/nuclei_unet.py                # the embedded model (--split heldout)
     /usr/bin/python3 scripts/train/nuclei_unet.py --split all    # all 120 images (not evaluated)
 
-The embedded analysis/cells/models/nuclei_unet.onnx is the --split heldout
+The embedded analysis/cells/weights/nuclei_unet.onnx is the --split heldout
 model (1300 steps of 12 crops of 128 px, ~25 min on one shared CPU core):
 it never saw the held-out quarter that internal/eval reports separately, so
 that block of the eval stays an honest estimate. --split all was not used
 (no time to train and verify it); expect it to help the rare modalities.
 
 Inputs: ../shared/data/nuclei-dsb2018 (DSB2018 stage-1 images + 16-bit
-instance masks). Output: analysis/cells/models/nuclei_unet.onnx (opset 11).
+instance masks). Output: analysis/cells/weights/nuclei_unet.onnx (opset 11).
 
 The network sees exactly what analysis/cells/nuclei_dnn.go feeds it:
 
@@ -212,7 +212,7 @@ def main():
     # waits for the first (measured 1.7 s vs 7 s per step under load).
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=12)
-    ap.add_argument("--out", default="analysis/cells/models/nuclei_unet.onnx")
+    ap.add_argument("--out", default="analysis/cells/weights/nuclei_unet.onnx")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(SEED)

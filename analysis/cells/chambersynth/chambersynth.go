@@ -558,7 +558,7 @@ func (r *renderer) image(noise float64, grey bool) image.Image {
 func toImageio(img image.Image, grey bool, s float64) *imageio.Image {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	cal := models.Calibration{PixelSizeUM: s, Source: "synthetic"}
+	cal := models.Calibration{PixelSizeUM: s, Source: models.CalibrationSourceSynthetic}
 	if grey {
 		out := &imageio.Image{Width: w, Height: h, Channels: 1, Pix: make([]byte, w*h), Calibration: cal}
 		for y := 0; y < h; y++ {

@@ -148,8 +148,65 @@ func norm3(v [3]float64) [3]float64 {
 	return [3]float64{v[0] / n, v[1] / n, v[2] / n}
 }
 
-// Generate draws a section. All randomness comes from rng.
+// Sizes and spacings of the drawn histology, in µm (areas in µm²).
+const (
+	reteWarpPeriods   = 3.7 // the ridges' phase warps over 3.7 ridge periods
+	reteWarpRad       = 1.2 // depth of that phase warp, radians
+	fatWaveLongUM     = 450 // periods of the two sines of a wavy hypodermis
+	fatWaveShortUM    = 170
+	detachedSpacingUM = 600 // lifted stratum corneum: one stretch per 600 µm of surface
+	textureUM         = 6   // fine stain texture
+	blotchUM          = 60  // staining unevenness
+	papillaryUM       = 60  // papillary dermis depth below the DEJ
+	basalFadeUM       = 10  // basal darkening fades over 10 µm above the DEJ
+	fibreAreaUM2      = 900 // one fibre stroke tried per 900 µm²
+	nucleusAreaUM2    = 60  // one nucleus tried per 60 µm² (kept by layer density)
+	basalAreaUM2      = 35  // the basal row: one nucleus tried per 35 µm²
+	basalRowUM        = 7   // … within 7 µm above the DEJ
+	reticulinUM       = 1.5 // silver: basement-membrane reticulin below the DEJ
+	truthStepUM       = 0.5 // step along the surface of the truth's mean
+)
+
+// Generate draws a section. All randomness comes from rng, drawn in a fixed
+// order: the surface's phases, the layers' texture, fat, fibres, adnexa,
+// vessels, nuclei, the stain variation, then the sensor noise.
 func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
+	p = withDefaults(p)
+	g := newGeometry(p, rng)
+	lay := g.layers()
+	c1, c2, tex := groundStain(p, lay, rng)
+	w, h, ps := p.Width, p.Height, p.PixelSizeUM
+	silver := p.Stain == StainSilver
+	// Fat cells: Voronoi cells of jittered seeds, membranes where the two
+	// nearest seeds are almost equidistant.
+	if p.Hypodermis {
+		drawFat(lay.labels, c1, c2, w, h, ps, p.FatCellUM, p.FatWallUM, silver, rng)
+	}
+	drawFibres(p, g.th, lay, c2, rng)
+	if silver && p.Papillary {
+		drawReticulin(lay, c2)
+	}
+	island := make([]bool, w*h)
+	if p.Adnexa > 0 && p.DermisUM > 250 {
+		drawAdnexa(p, lay.labels, lay.belowDEJ, lay.depth, island, c1, c2, tex, silver, g.th, rng)
+	}
+	if p.Vessels > 0 {
+		drawVessels(p, lay.labels, lay.belowDEJ, c1, c2, silver, rng)
+	}
+	drawNuclei(p, g.th, lay, island, c1, c2, rng)
+	out := render(p, c1, c2, rng)
+	meanRete, meanFat := g.meanInView()
+	if p.BlurPx > 0 {
+		blurRGB(out.Pix, w, h, p.BlurPx)
+	}
+	return out, Truth{
+		PixelSizeUM: ps, CorneumUM: p.CorneumUM, EpidermisUM: p.EpidermisUM + meanRete,
+		DermisUM: p.DermisUM - meanRete + meanFat, Hypodermis: p.Hypodermis, Labels: lay.labels, Adnexa: islandMask(island, w, h),
+	}
+}
+
+// withDefaults fills the zero fields that Default gives a value.
+func withDefaults(p Params) Params {
 	d := Default()
 	if p.Width <= 0 {
 		p.Width = d.Width
@@ -172,69 +229,117 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 	if p.DetachedGapUM <= 0 {
 		p.DetachedGapUM = d.DetachedGapUM
 	}
-	w, h := p.Width, p.Height
-	ps := p.PixelSizeUM
-	th := p.TiltDeg * math.Pi / 180
-	tx, ty := math.Cos(th), -math.Sin(th) // along the surface (image y points down)
-	nx, ny := -ty, tx                     // into the tissue
-	p0x, p0y := float64(w)/2, p.SurfaceYFrac*float64(h)
-	R := p.CurvatureRadiusUM / ps
-	cx, cy := p0x+R*nx, p0y+R*ny
+	return p
+}
 
-	// geom returns depth (µm) and arc length (µm) of pixel centre (x, y).
-	geom := func(x, y float64) (float64, float64) {
-		if R <= 0 {
-			dx, dy := x-p0x, y-p0y
-			return (dx*nx + dy*ny) * ps, (dx*tx + dy*ty) * ps
-		}
-		dx, dy := x-cx, y-cy
-		r := math.Hypot(dx, dy)
-		ang := math.Atan2(dx*tx+dy*ty, -(dx*nx + dy*ny))
-		return (R - r) * ps, ang * R * ps
-	}
+// geometry is the section's surface (see the package doc): the arc, the
+// rete ridges along it, the wavy hypodermis and the lifted corneum.
+type geometry struct {
+	p        Params
+	ps       float64 // µm per pixel
+	th       float64 // tilt, radians
+	tx, ty   float64 // unit vector along the surface (image y points down)
+	nx, ny   float64 // unit vector into the tissue
+	p0x, p0y float64 // the surface at the image's centre column, px
+	r        float64 // curvature radius, px (≤ 0: flat)
+	cx, cy   float64 // centre of the arc, px
+	// random phases of the ridges, of the hypodermis' waves and of the
+	// detached stretches
+	ph0, ph1, fph0, fph1, detPhase float64
+}
+
+func newGeometry(p Params, rng *rand.Rand) *geometry {
+	g := &geometry{p: p, ps: p.PixelSizeUM, th: p.TiltDeg * math.Pi / 180}
+	g.tx, g.ty = math.Cos(g.th), -math.Sin(g.th)
+	g.nx, g.ny = -g.ty, g.tx
+	g.p0x, g.p0y = float64(p.Width)/2, p.SurfaceYFrac*float64(p.Height)
+	g.r = p.CurvatureRadiusUM / g.ps
+	g.cx, g.cy = g.p0x+g.r*g.nx, g.p0y+g.r*g.ny
 	// Rete ridges are not strictly periodic: the phase wanders (a slow
 	// sinusoidal warp with random phases), so sampling every IntervalUM
 	// does not alias with the ridges.
-	ph0, ph1 := 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
-	rete := func(u float64) float64 {
-		ph := 2*math.Pi*u/p.RetePeriodUM + ph0 + 1.2*math.Sin(2*math.Pi*u/(3.7*p.RetePeriodUM)+ph1)
-		return p.ReteAmplitudeUM * (math.Sin(ph) + 0.35*math.Sin(2*ph+1))
+	g.ph0, g.ph1 = 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
+	g.fph0, g.fph1 = 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
+	g.detPhase = rng.Float64()
+	return g
+}
+
+// at returns the depth (µm) and arc length (µm) of pixel centre (x, y).
+func (g *geometry) at(x, y float64) (float64, float64) {
+	if g.r <= 0 {
+		dx, dy := x-g.p0x, y-g.p0y
+		return (dx*g.nx + dy*g.ny) * g.ps, (dx*g.tx + dy*g.ty) * g.ps
 	}
-	dejUM := func(u float64) float64 { return p.EpidermisUM + rete(u) }
-	// a wavy dermis/hypodermis boundary: two sines, zero mean over long
-	// stretches (the truth uses the mean over the surface in view)
-	fph0, fph1 := 2*math.Pi*rng.Float64(), 2*math.Pi*rng.Float64()
-	fatWave := func(u float64) float64 {
-		if p.FatWavyUM == 0 || !p.Hypodermis {
-			return 0
-		}
-		return p.FatWavyUM * (0.7*math.Sin(2*math.Pi*u/450+fph0) + 0.3*math.Sin(2*math.Pi*u/170+fph1))
+	dx, dy := x-g.cx, y-g.cy
+	r := math.Hypot(dx, dy)
+	ang := math.Atan2(dx*g.tx+dy*g.ty, -(dx*g.nx + dy*g.ny))
+	return (g.r - r) * g.ps, ang * g.r * g.ps
+}
+
+// surfacePoint is the point (px) at arc length u (µm) of the surface.
+func (g *geometry) surfacePoint(u float64) (float64, float64) {
+	if g.r <= 0 {
+		return g.p0x + u/g.ps*g.tx, g.p0y + u/g.ps*g.ty
 	}
+	a := u / (g.r * g.ps)
+	return g.cx + g.r*(-g.nx*math.Cos(a)+g.tx*math.Sin(a)), g.cy + g.r*(-g.ny*math.Cos(a)+g.ty*math.Sin(a))
+}
+
+// rete is r(u), the ridges' depth offset (µm) at arc length u.
+func (g *geometry) rete(u float64) float64 {
+	p := g.p
+	ph := 2*math.Pi*u/p.RetePeriodUM + g.ph0 + reteWarpRad*math.Sin(2*math.Pi*u/(reteWarpPeriods*p.RetePeriodUM)+g.ph1)
+	return p.ReteAmplitudeUM * (math.Sin(ph) + 0.35*math.Sin(2*ph+1))
+}
+
+// dej is the depth (µm) of the dermal–epidermal junction at u.
+func (g *geometry) dej(u float64) float64 { return g.p.EpidermisUM + g.rete(u) }
+
+// fatWave is the offset (µm) of a wavy dermis/hypodermis boundary at u:
+// two sines, zero mean over long stretches (the truth uses the mean over
+// the surface in view).
+func (g *geometry) fatWave(u float64) float64 {
+	p := g.p
+	if p.FatWavyUM == 0 || !p.Hypodermis {
+		return 0
+	}
+	return p.FatWavyUM * (0.7*math.Sin(2*math.Pi*u/fatWaveLongUM+g.fph0) + 0.3*math.Sin(2*math.Pi*u/fatWaveShortUM+g.fph1))
+}
+
+// detached reports whether the stratum corneum is lifted off at u.
+func (g *geometry) detached(u float64) bool {
+	p := g.p
+	if p.DetachedFrac <= 0 || p.CorneumUM <= 0 {
+		return false
+	}
+	f := u/detachedSpacingUM + g.detPhase
+	return f-math.Floor(f) < p.DetachedFrac
+}
+
+// layerMaps are the truth labels and each pixel's depths.
+type layerMaps struct {
+	labels   *image.Gray
+	depth    []float32 // µm below the surface
+	belowDEJ []float32 // µm below the DEJ (negative above it)
+}
+
+// layers labels every pixel by its depth (the bands of the package doc).
+func (g *geometry) layers() layerMaps {
+	p := g.p
+	w, h := p.Width, p.Height
+	n := w * h
+	lay := layerMaps{labels: image.NewGray(image.Rect(0, 0, w, h)), depth: make([]float32, n), belowDEJ: make([]float32, n)}
 	hypoTop := p.EpidermisUM + p.DermisUM
 	hypoBot := hypoTop + p.HypodermisUM
-	// stretches of lifted stratum corneum, ~600 µm apart
-	detPhase := rng.Float64()
-	detached := func(u float64) bool {
-		if p.DetachedFrac <= 0 || p.CorneumUM <= 0 {
-			return false
-		}
-		f := u/600 + detPhase
-		return f-math.Floor(f) < p.DetachedFrac
-	}
-
-	n := w * h
-	labels := image.NewGray(image.Rect(0, 0, w, h))
-	depth := make([]float32, n) // µm below the surface
-	belowDEJ := make([]float32, n)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			dd, u := geom(float64(x)+0.5, float64(y)+0.5)
+			dd, u := g.at(float64(x)+0.5, float64(y)+0.5)
 			i := y*w + x
-			depth[i] = float32(dd)
-			dej := dejUM(u)
-			belowDEJ[i] = float32(dd - dej)
+			lay.depth[i] = float32(dd)
+			dej := g.dej(u)
+			lay.belowDEJ[i] = float32(dd - dej)
 			gap := 0.0
-			if detached(u) {
+			if g.detached(u) {
 				gap = p.DetachedGapUM
 			}
 			var l uint8
@@ -247,29 +352,34 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				l = LabelGlass
 			case dd < dej:
 				l = LabelEpidermis
-			case dd < hypoTop+fatWave(u):
+			case dd < hypoTop+g.fatWave(u):
 				l = LabelDermis
 			case p.Hypodermis && (dd < hypoBot || p.FatToEdge):
 				l = LabelHypodermis
 			default:
 				l = LabelGlass
 			}
-			labels.Pix[i] = l
+			lay.labels.Pix[i] = l
 		}
 	}
+	return lay
+}
 
-	// Stain concentrations: c1 is haematoxylin (H&E) or ground (silver), c2
-	// eosin (H&E) or black deposit (silver).
-	c1 := make([]float32, n)
-	c2 := make([]float32, n)
-	tex := valueNoise(w, h, 6/ps, rng)     // fine texture, ~6 µm
-	blotch := valueNoise(w, h, 60/ps, rng) // staining unevenness
+// groundStain returns each layer's stain concentrations before the drawn
+// structures: c1 is haematoxylin (H&E) or ground (silver), c2 eosin (H&E)
+// or black deposit (silver); and the fine texture, which adnexa reuse.
+func groundStain(p Params, lay layerMaps, rng *rand.Rand) (c1, c2 []float32, tex []float64) {
+	w, h, ps := p.Width, p.Height, p.PixelSizeUM
+	n := w * h
+	c1 = make([]float32, n)
+	c2 = make([]float32, n)
+	tex = valueNoise(w, h, textureUM/ps, rng)
+	blotch := valueNoise(w, h, blotchUM/ps, rng)
 	silver := p.Stain == StainSilver
-	const papUM = 60 // papillary dermis depth below the DEJ
 	for i := 0; i < n; i++ {
 		t := float32(tex[i])
 		b := float32(0.85 + 0.3*blotch[i])
-		switch labels.Pix[i] {
+		switch lay.labels.Pix[i] {
 		case LabelCorneum:
 			if silver {
 				c1[i], c2[i] = 0.22*b, 0.02
@@ -281,10 +391,10 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				c2[i] *= 0.4
 			}
 		case LabelEpidermis:
-			// basal: 1 at the DEJ, fading over ~10 µm
+			// basal: 1 at the DEJ, fading over basalFadeUM
 			basal := float32(0)
 			if p.BasalLayer {
-				basal = float32(math.Exp(float64(belowDEJ[i]) / 10))
+				basal = float32(math.Exp(float64(lay.belowDEJ[i]) / basalFadeUM))
 			}
 			if silver {
 				c1[i], c2[i] = (0.48+0.15*t+0.12*basal)*b, 0.12
@@ -292,7 +402,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				c1[i], c2[i] = (0.26+0.1*t+0.12*basal)*b, 0.22*b
 			}
 		case LabelDermis:
-			pap := p.Papillary && belowDEJ[i] < papUM
+			pap := p.Papillary && lay.belowDEJ[i] < papillaryUM
 			switch {
 			case silver:
 				c1[i], c2[i] = (0.22+0.08*t)*b, 0.01
@@ -309,22 +419,23 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 				c1[i] += float32(p.DermisHaem) * b
 			}
 		case LabelHypodermis:
-			c1[i], c2[i] = 0, 0 // vacuoles; membranes drawn below
+			c1[i], c2[i] = 0, 0 // vacuoles; membranes drawn by drawFat
 		}
 	}
-	// Fat cells: Voronoi cells of jittered seeds, membranes where the two
-	// nearest seeds are almost equidistant.
-	if p.Hypodermis {
-		drawFat(labels, c1, c2, w, h, ps, p.FatCellUM, p.FatWallUM, silver, rng)
-	}
-	// Dermal fibres: short curved strokes roughly parallel to the surface;
-	// with Papillary, fine in the papillary dermis and coarse bundles in the
-	// reticular dermis.
-	nf := int(float64(n) * ps * ps / 900)
+	return c1, c2, tex
+}
+
+// drawFibres draws dermal fibres: short curved strokes roughly parallel to
+// the surface (tilt th); with Papillary, fine in the papillary dermis and
+// coarse bundles in the reticular dermis.
+func drawFibres(p Params, th float64, lay layerMaps, c2 []float32, rng *rand.Rand) {
+	w, h, ps := p.Width, p.Height, p.PixelSizeUM
+	silver := p.Stain == StainSilver
+	nf := int(float64(w*h) * ps * ps / fibreAreaUM2)
 	for k := 0; k < nf; k++ {
 		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
 		i := int(y)*w + int(x)
-		if labels.Pix[i] != LabelDermis {
+		if lay.labels.Pix[i] != LabelDermis {
 			continue
 		}
 		ang := th + rng.NormFloat64()*0.5
@@ -335,7 +446,7 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		if p.FibreScale > 0 {
 			fs = float32(p.FibreScale)
 		}
-		if p.Papillary && belowDEJ[i] >= papUM && rng.Float64() < 0.5 {
+		if p.Papillary && lay.belowDEJ[i] >= papillaryUM && rng.Float64() < 0.5 {
 			length = (60 + 90*rng.Float64()) / ps
 			width = (4 + 6*rng.Float64()) / ps
 			amt = float32(0.3 + 0.2*rng.Float64())
@@ -344,41 +455,42 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			width = (0.8 + 1.2*rng.Float64()) / ps
 			amt = float32(0.6 + 0.5*rng.Float64())
 		}
-		stroke(labels, c2, w, h, x, y, ang, length, width, amt*fs, LabelDermis)
+		stroke(lay.labels, c2, w, h, x, y, ang, length, width, amt*fs, LabelDermis)
 	}
-	// Silver: reticulin of the basement membrane, a fine dark line.
-	if silver && p.Papillary {
-		for i := 0; i < n; i++ {
-			if labels.Pix[i] == LabelDermis && belowDEJ[i] < 1.5 {
-				c2[i] = max(c2[i], 0.45)
-			}
+}
+
+// drawReticulin darkens the reticulin of the basement membrane, a fine
+// line just below the DEJ (silver).
+func drawReticulin(lay layerMaps, c2 []float32) {
+	for i, l := range lay.labels.Pix {
+		if l == LabelDermis && lay.belowDEJ[i] < reticulinUM {
+			c2[i] = max(c2[i], 0.45)
 		}
 	}
-	island := make([]bool, n)
-	if p.Adnexa > 0 && p.DermisUM > 250 {
-		drawAdnexa(p, labels, belowDEJ, depth, island, c1, c2, tex, silver, th, rng)
-	}
-	if p.Vessels > 0 {
-		drawVessels(p, labels, belowDEJ, c1, c2, silver, rng)
-	}
-	// Nuclei: dense in the epidermis (densest in the basal row), more in the
-	// papillary than in the reticular dermis, dense in adnexa.
-	area := float64(n) * ps * ps
+}
+
+// drawNuclei draws nuclei: dense in the epidermis (densest in the basal
+// row), more in the papillary than in the reticular dermis, dense in
+// adnexa (island).
+func drawNuclei(p Params, th float64, lay layerMaps, island []bool, c1, c2 []float32, rng *rand.Rand) {
+	w, h, ps := p.Width, p.Height, p.PixelSizeUM
+	silver := p.Stain == StainSilver
+	area := float64(w*h) * ps * ps
 	nucX := 1.0
 	if p.DermisNucleiX > 0 {
 		nucX = p.DermisNucleiX
 	}
-	for k := 0; k < int(area/60); k++ {
+	for k := 0; k < int(area/nucleusAreaUM2); k++ {
 		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
 		i := int(y)*w + int(x)
-		l := labels.Pix[i]
+		l := lay.labels.Pix[i]
 		var keep float64
 		switch {
 		case island[i]:
 			keep = 0.8
 		case l == LabelEpidermis:
 			keep = 1
-		case l == LabelDermis && p.Papillary && belowDEJ[i] < papUM:
+		case l == LabelDermis && p.Papillary && lay.belowDEJ[i] < papillaryUM:
 			keep = 0.07 * nucX
 		case l == LabelDermis:
 			keep = 0.025 * nucX
@@ -396,53 +508,37 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 		}
 		if l == LabelEpidermis && p.BasalLayer {
 			// upper (granular) cells are flattened and paler
-			if depth[i] < 0.3*float32(p.EpidermisUM) {
+			if lay.depth[i] < 0.3*float32(p.EpidermisUM) {
 				elong, amt = 1.8, amt*0.75
 			}
 		}
-		disc(labels, c1, c2, w, h, x, y, rad, elong, th, amt, l, silver)
+		disc(lay.labels, c1, c2, w, h, x, y, rad, elong, th, amt, l, silver)
 	}
-	if p.BasalLayer {
-		// the basal row: nuclei every ~7 µm along the DEJ
-		for k := 0; k < int(area/35); k++ {
-			x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
-			i := int(y)*w + int(x)
-			if labels.Pix[i] != LabelEpidermis || belowDEJ[i] < -7 {
-				continue
-			}
-			disc(labels, c1, c2, w, h, x, y, (2.5+rng.Float64())/ps, 1.3, th+math.Pi/2, float32(0.9+0.4*rng.Float64()), LabelEpidermis, silver)
+	if !p.BasalLayer {
+		return
+	}
+	// the basal row: nuclei every ~7 µm along the DEJ
+	for k := 0; k < int(area/basalAreaUM2); k++ {
+		x, y := rng.Float64()*float64(w), rng.Float64()*float64(h)
+		i := int(y)*w + int(x)
+		if lay.labels.Pix[i] != LabelEpidermis || lay.belowDEJ[i] < -basalRowUM {
+			continue
 		}
+		disc(lay.labels, c1, c2, w, h, x, y, (2.5+rng.Float64())/ps, 1.3, th+math.Pi/2, float32(0.9+0.4*rng.Float64()), LabelEpidermis, silver)
 	}
+}
 
+// render turns the stain concentrations into an 8-bit BGR image by
+// Beer–Lambert, with the stain variation, vignetting and sensor noise.
+func render(p Params, c1, c2 []float32, rng *rand.Rand) *imageio.Image {
+	w, h := p.Width, p.Height
+	n := w * h
 	out := &imageio.Image{Width: w, Height: h, Channels: 3, Pix: make([]byte, n*3)}
 	out.Info = models.InputInfo{Path: "synthetic", Format: "synthetic", Width: w, Height: h, BitDepth: 8, Channels: 3}
 	if p.Calibrated {
-		out.Calibration = models.Calibration{PixelSizeUM: ps, Source: "synthetic"}
+		out.Calibration = models.Calibration{PixelSizeUM: p.PixelSizeUM, Source: models.CalibrationSourceSynthetic}
 	}
-	v1, v2 := odHaem, odEosin
-	switch p.Stain {
-	case StainSilver:
-		v1, v2 = odGround, odBlack
-	case StainPAS:
-		v2 = odPAS
-	}
-	bg := [3]float64{242, 240, 244}
-	k1, k2 := 1.0, 1.0
-	if sv := math.Min(1, math.Max(0, p.StainVariation)); sv > 0 {
-		// another lab, another batch: hue and strength of each stain vary
-		jit := func(v [3]float64) [3]float64 {
-			for c := range v {
-				v[c] = math.Max(0.02, v[c]+0.07*sv*rng.NormFloat64())
-			}
-			return norm3(v)
-		}
-		v1, v2 = jit(v1), jit(v2)
-		k1 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
-		k2 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
-		for c := range bg {
-			bg[c] = math.Min(252, bg[c]+6*sv*rng.NormFloat64())
-		}
-	}
+	v1, v2, k1, k2, bg := stainVectors(p, rng)
 	rmax := math.Hypot(float64(w), float64(h)) / 2
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -460,43 +556,71 @@ func Generate(p Params, rng *rand.Rand) (*imageio.Image, Truth) {
 			}
 		}
 	}
-	// The ridges average to zero only over whole periods: the truth is the
-	// mean over the surface in view.
+	return out
+}
+
+// stainVectors returns the unit OD vectors of the two stains, their
+// strengths and the glass colour (RGB), varied at random by
+// p.StainVariation: another lab, another batch.
+func stainVectors(p Params, rng *rand.Rand) (v1, v2 [3]float64, k1, k2 float64, bg [3]float64) {
+	v1, v2 = odHaem, odEosin
+	switch p.Stain {
+	case StainSilver:
+		v1, v2 = odGround, odBlack
+	case StainPAS:
+		v2 = odPAS
+	}
+	bg = [3]float64{242, 240, 244}
+	k1, k2 = 1.0, 1.0
+	if sv := math.Min(1, math.Max(0, p.StainVariation)); sv > 0 {
+		jit := func(v [3]float64) [3]float64 {
+			for c := range v {
+				v[c] = math.Max(0.02, v[c]+0.07*sv*rng.NormFloat64())
+			}
+			return norm3(v)
+		}
+		v1, v2 = jit(v1), jit(v2)
+		k1 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
+		k2 = math.Max(0.6, math.Min(1.4, 1+0.25*sv*rng.NormFloat64()))
+		for c := range bg {
+			bg[c] = math.Min(252, bg[c]+6*sv*rng.NormFloat64())
+		}
+	}
+	return v1, v2, k1, k2, bg
+}
+
+// meanInView returns the means (µm) of the ridges and of the hypodermis'
+// wave over the surface in view: they average to zero only over whole
+// periods, so the truth is the mean over what the image shows.
+func (g *geometry) meanInView() (meanRete, meanFat float64) {
+	w, h := g.p.Width, g.p.Height
 	var sum, sumFat float64
 	nIn := 0
-	half := math.Hypot(float64(w), float64(h)) * ps
-	for u := -half; u <= half; u += 0.5 {
-		var x, y float64
-		if R <= 0 {
-			x, y = p0x+u/ps*tx, p0y+u/ps*ty
-		} else {
-			a := u / (R * ps)
-			x, y = cx+R*(-nx*math.Cos(a)+tx*math.Sin(a)), cy+R*(-ny*math.Cos(a)+ty*math.Sin(a))
-		}
+	half := math.Hypot(float64(w), float64(h)) * g.ps
+	for u := -half; u <= half; u += truthStepUM {
+		x, y := g.surfacePoint(u)
 		if x >= 0 && y >= 0 && x < float64(w) && y < float64(h) {
-			sum += rete(u)
-			sumFat += fatWave(u)
+			sum += g.rete(u)
+			sumFat += g.fatWave(u)
 			nIn++
 		}
 	}
+	if nIn > 0 {
+		meanRete = sum / float64(nIn)
+		meanFat = sumFat / float64(nIn)
+	}
+	return meanRete, meanFat
+}
+
+// islandMask is the adnexa as an image (255 on a follicle or gland).
+func islandMask(island []bool, w, h int) *image.Gray {
 	adnexa := image.NewGray(image.Rect(0, 0, w, h))
 	for i, v := range island {
 		if v {
 			adnexa.Pix[i] = 255
 		}
 	}
-	meanRete, meanFat := 0.0, 0.0
-	if nIn > 0 {
-		meanRete = sum / float64(nIn)
-		meanFat = sumFat / float64(nIn)
-	}
-	if p.BlurPx > 0 {
-		blurRGB(out.Pix, w, h, p.BlurPx)
-	}
-	return out, Truth{
-		PixelSizeUM: ps, CorneumUM: p.CorneumUM, EpidermisUM: p.EpidermisUM + meanRete,
-		DermisUM: p.DermisUM - meanRete + meanFat, Hypodermis: p.Hypodermis, Labels: labels, Adnexa: adnexa,
-	}
+	return adnexa
 }
 
 // drawAdnexa draws hair follicles and glands: ellipses of basophilic
