@@ -136,13 +136,17 @@ func TestTrypanFieldsPhysgenDiag(t *testing.T) {
 // detections as yellow (live) / cyan (dead) dots.
 func diagPNG(t *testing.T, f *chamber.Field, res *cells.Result, used []bool, k int) {
 	const W, H, S = 500, 400, 2
+	// HISTOCOUNT_FIELD_DIAG_PNG=x,y moves the window's top-left corner.
+	var ox, oy int
+	fmt.Sscanf(os.Getenv("HISTOCOUNT_FIELD_DIAG_PNG"), "%d,%d", &ox, &oy)
 	out := image.NewRGBA(image.Rect(0, 0, W*S, H*S))
 	for y := 0; y < H*S; y++ {
 		for x := 0; x < W*S; x++ {
-			out.Set(x, y, f.Image.At(x/S, y/S))
+			out.Set(x, y, f.Image.At(ox+x/S, oy+y/S))
 		}
 	}
 	circle := func(cx, cy, r float64, c color.Color) {
+		cx, cy = cx-float64(ox), cy-float64(oy)
 		for a := 0.0; a < 2*math.Pi; a += 0.05 {
 			out.Set(int(S*(cx+r*math.Cos(a))), int(S*(cy+r*math.Sin(a))), c)
 		}
@@ -162,7 +166,8 @@ func diagPNG(t *testing.T, f *chamber.Field, res *cells.Result, used []bool, k i
 		if o.Class == models.ClassDead {
 			c = color.RGBA{0, 255, 255, 255}
 		}
-		draw.Draw(out, image.Rect(int(S*o.CentroidXPx)-2, int(S*o.CentroidYPx)-2, int(S*o.CentroidXPx)+2, int(S*o.CentroidYPx)+2), &image.Uniform{c}, image.Point{}, draw.Src)
+		x, y := int(S*(o.CentroidXPx-float64(ox))), int(S*(o.CentroidYPx-float64(oy)))
+		draw.Draw(out, image.Rect(x-2, y-2, x+2, y+2), &image.Uniform{c}, image.Point{}, draw.Src)
 	}
 	name := filepath.Join(os.TempDir(), fmt.Sprintf("physgen-field-diag-%d.png", k))
 	t.Logf("overlay: %s", name)
