@@ -85,6 +85,12 @@ type trypanScale struct {
 	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
 	// the row/column running medians of trypanFlatten.
 	grid bool
+	// pixelSizeUM is the calibration of calibrated fields (0 otherwise).
+	pixelSizeUM float64
+	// ringClass relabels whole-field objects holding a live cell's ring
+	// as live; ringAdd also adds the ring detector's missed cells and
+	// splits clumps. See trypan_ring.go.
+	ringClass, ringAdd bool
 }
 
 // trypanTypicalInscribed is the median largest inscribed radius of the
@@ -158,6 +164,9 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 		calibrated:    true,
 		learned:       false,
 		grid:          true,
+		pixelSizeUM:   cal.PixelSizeUM,
+		ringClass:     trypanRingClassOn,
+		ringAdd:       trypanRingAddOn,
 		minCellDiamPx: math.Max(lo, trypanFieldMinCellUM) / cal.PixelSizeUM,
 		specDiamPx:    trypanFieldSpecUM / cal.PixelSizeUM,
 		ensemble:      trypanEnsemble(opt.TrypanCVFold),
@@ -195,6 +204,11 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //     trypanScale.learned is false.
 //  6. Stain colour (trypan_colour.go): in colour fields, a cell whose B−R
 //     exceeds the chamber background's by trypanBlueMin is dead.
+//
+// Calibrated whole fields then (trypan_ring.go) call live the objects that
+// hold a live cell's ring (centre above a rim that is dark all round),
+// and the same detector can add the cells the foreground threshold misses
+// or merges (trypanScale.ringClass, ringAdd).
 //
 // Without a pixel size, a field whose cells are more than
 // trypanRescaleFactor times larger or smaller than on the development
@@ -400,6 +414,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
+	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
+		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
+	}
 	return res
 }
 
