@@ -31,8 +31,8 @@ import (
 // becomes a new live cell (a disc of its radius) and an object holding
 // several well-separated peaks is split between them (nearest peak).
 //
-// Status (physgen chamber fields, held out; grid removal with line
-// presence on in all columns): ringClass is on — seed 2 (12 fields)
+// Status (physgen chamber fields, held out; measured with the line-presence
+// grid removal as in bc2241c, bands by the strongest band): ringClass is on — seed 2 (12 fields)
 // pooled viability error 0.78 → 0.66 pp, per-field MAE 3.49 → 3.46 pp;
 // seed 3 (12 fields) 5.44 → 3.52 pp, MAE 5.02 → 3.81 pp, live called dead
 // 227 → 139; WAPE unchanged (16.85 %, 13.78 %). ringAdd is off: it lowers
