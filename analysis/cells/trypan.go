@@ -85,6 +85,12 @@ type trypanScale struct {
 	// grid selects trypanFlattenGrid (whole fields, tilted ruling) over
 	// the row/column running medians of trypanFlatten.
 	grid bool
+	// pixelSizeUM is the calibration of calibrated fields (0 otherwise).
+	pixelSizeUM float64
+	// ringClass relabels whole-field objects holding a live cell's ring
+	// as live; ringAdd also adds the ring detector's missed cells and
+	// splits clumps. See trypan_ring.go.
+	ringClass, ringAdd bool
 }
 
 // trypanTypicalInscribed is the median largest inscribed radius of the
@@ -158,6 +164,9 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 		calibrated:    true,
 		learned:       false,
 		grid:          true,
+		pixelSizeUM:   cal.PixelSizeUM,
+		ringClass:     trypanRingClassOn,
+		ringAdd:       trypanRingAddOn,
 		minCellDiamPx: math.Max(lo, trypanFieldMinCellUM) / cal.PixelSizeUM,
 		specDiamPx:    trypanFieldSpecUM / cal.PixelSizeUM,
 		ensemble:      trypanEnsemble(opt.TrypanCVFold),
@@ -195,6 +204,11 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //     trypanScale.learned is false.
 //  6. Stain colour (trypan_colour.go): in colour fields, a cell whose B−R
 //     exceeds the chamber background's by trypanBlueMin is dead.
+//
+// Calibrated whole fields then (trypan_ring.go) call live the objects that
+// hold a live cell's ring (centre above a rim that is dark all round),
+// and the same detector can add the cells the foreground threshold misses
+// or merges (trypanScale.ringClass, ringAdd).
 //
 // Without a pixel size, a field whose cells are more than
 // trypanRescaleFactor times larger or smaller than on the development
@@ -400,6 +414,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
+	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
+		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
+	}
 	return res
 }
 
@@ -592,36 +609,59 @@ const (
 	trypanNoiseQuantile = 0.2
 )
 
-// trypanSeeds places one seed per cell. Live cells first: each bright
-// refractile core is a seed, and cores of one clump are merged unless they
-// lie well apart with a neck of the distance map between them (one cell
-// can show several bright specks). Then the centres of inscribed discs
-// (local maxima of the distance map) seed the remaining cells: a maximum is
-// dropped when a core lies inside its inscribed disc (that cell is seeded
-// already) or when the straight path to a stronger maximum never dips by
-// the saddle depth — no neck, so the same cell (a cheap approximation of
-// h-maxima on these small fields).
+// trypanSeeds places one seed per cell, in two steps:
+//
+//  1. trypanCoreSeeds: live cells first — each bright refractile core is
+//     a seed, and cores of one clump are merged unless they lie well apart
+//     with a neck of the distance map or dark rims between them (one cell
+//     can show several bright specks);
+//  2. trypanDistanceSeeds: the centres of inscribed discs (local maxima of
+//     the distance map) seed the remaining cells; a maximum is dropped
+//     when a core lies inside its inscribed disc (that cell is seeded
+//     already) or when the straight path to a stronger maximum never dips
+//     by the saddle depth — no neck, so the same cell (a cheap
+//     approximation of h-maxima on these small fields).
 func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int, sc trypanScale) []int32 {
 	seeds := make([]int32, w*h)
-	next := int32(0)
+	next, corePix := trypanCoreSeeds(seeds, dist, lab, flat, bg, w, h, sc)
+	trypanDistanceSeeds(seeds, next, corePix, dist, lab, n, w, h, sc)
+	return seeds
+}
 
-	// Bright cores.
+// Seeding constants (trypanSeeds).
+const (
+	// trypanCoreMergeRefRadii: bright cores closer than this many
+	// refRadiusPx are one cell's specks, whatever lies between them.
+	trypanCoreMergeRefRadii = 1.5
+	// trypanSeedMinRadiusFrac: a distance maximum below this fraction of
+	// the smallest cell's radius is a thin rim or neck, not a cell centre.
+	trypanSeedMinRadiusFrac = 0.6
+	// trypanSeedCompMaxFrac: nor is one below this fraction of its
+	// component's largest inscribed radius.
+	trypanSeedCompMaxFrac = 0.3
+)
+
+// trypanCore is one connected bright core: its pixels and the one with
+// the largest distance to the background.
+type trypanCore struct {
+	pix  []int
+	best int
+}
+
+// trypanBrightCores labels the pixels of the foreground components lab
+// that rise above the background by trypanLiveBrightFrac of the headroom
+// to white. cores[1..] are the components; scratch (w·h, any content) is
+// used for the labels and left dirty.
+func trypanBrightCores(scratch []int32, dist []float32, lab []int32, flat, bg []int16, w, h int) []trypanCore {
 	core := make([]byte, w*h)
 	for i, v := range flat {
 		if lab[i] != 0 && float64(v) > trypanLiveBrightFrac*float64(255-bg[i]) {
 			core[i] = 1
 		}
 	}
-	// The core labels are needed only to gather the cores: seeds holds
-	// them meanwhile and is cleared before the first seed is placed.
-	coreLab := seeds
-	nc := morph.LabelComponentsInto(coreLab, core, w, h)
-	type coreInfo struct {
-		pix  []int
-		best int // pixel with the largest distance value
-	}
-	cores := make([]coreInfo, nc+1)
-	for i, l := range coreLab {
+	nc := morph.LabelComponentsInto(scratch, core, w, h)
+	cores := make([]trypanCore, nc+1)
+	for i, l := range scratch {
 		if l == 0 {
 			continue
 		}
@@ -631,8 +671,16 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 		}
 		c.pix = append(c.pix, i)
 	}
-	clear(seeds)
-	// Union-find over cores of the same component.
+	return cores
+}
+
+// trypanMergeCores groups the cores of one cell: two cores of the same
+// component stay apart only when at least trypanCoreMergeRefRadii apart
+// and separated by a neck of the distance map or by dark rims. Returns the
+// union-find root of each core (cores below trypanMinCorePx are left
+// alone).
+func trypanMergeCores(cores []trypanCore, dist []float32, lab []int32, flat []int16, w int, sc trypanScale) func(int) int {
+	nc := len(cores) - 1
 	parent := make([]int, nc+1)
 	for i := range parent {
 		parent[i] = i
@@ -644,7 +692,7 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 		}
 		return a
 	}
-	mergeDist := 1.5 * sc.refRadiusPx
+	mergeDist := trypanCoreMergeRefRadii * sc.refRadiusPx
 	rimDepth := trypanRimDepthFrac * 255
 	// Cores by component, so large fields stay linear in the cell count.
 	coresOf := map[int32][]int{}
@@ -674,9 +722,23 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			}
 		}
 	}
+	return find
+}
+
+// trypanCoreSeeds is step 1 of trypanSeeds: it writes one seed label per
+// group of merged bright cores into seeds (w·h, used as scratch first and
+// cleared) and returns the last label used and the best pixel of each
+// core, by foreground component.
+func trypanCoreSeeds(seeds []int32, dist []float32, lab []int32, flat, bg []int16, w, h int, sc trypanScale) (int32, map[int32][]int) {
+	// The core labels are needed only to gather the cores: seeds holds
+	// them meanwhile and is cleared before the first seed is placed.
+	cores := trypanBrightCores(seeds, dist, lab, flat, bg, w, h)
+	clear(seeds)
+	find := trypanMergeCores(cores, dist, lab, flat, w, sc)
+	next := int32(0)
 	groupSeed := map[int]int32{}
-	corePix := map[int32][]int{} // best pixel of each core, by component
-	for a := 1; a <= nc; a++ {
+	corePix := map[int32][]int{}
+	for a := 1; a < len(cores); a++ {
 		if len(cores[a].pix) < trypanMinCorePx {
 			continue
 		}
@@ -692,25 +754,32 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 		}
 		corePix[lab[cores[a].best]] = append(corePix[lab[cores[a].best]], cores[a].best)
 	}
+	return next, corePix
+}
 
-	// Distance maxima.
-	type cand struct {
-		p int
-		d float32
-	}
+// trypanDistMax is a local maximum of the distance map: pixel and value.
+type trypanDistMax struct {
+	p int
+	d float32
+}
+
+// trypanDistanceMaxima lists the 8-neighbour local maxima of the distance
+// map inside the foreground that are deep enough to be a cell centre
+// (trypanSeedMinRadiusFrac, trypanSeedCompMaxFrac), strongest first.
+func trypanDistanceMaxima(dist []float32, lab []int32, n, w, h int, sc trypanScale) []trypanDistMax {
 	compMax := make([]float32, n+1)
 	for i, l := range lab {
 		if l != 0 && dist[i] > compMax[l] {
 			compMax[l] = dist[i]
 		}
 	}
-	minR := float32(sc.minDiamPx / 2 * 0.6)
-	var cands []cand
+	minR := float32(sc.minDiamPx / 2 * trypanSeedMinRadiusFrac)
+	var cands []trypanDistMax
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			p := y*w + x
 			d := dist[p]
-			if lab[p] == 0 || d < minR || d < 0.3*compMax[lab[p]] {
+			if lab[p] == 0 || d < minR || d < trypanSeedCompMaxFrac*compMax[lab[p]] {
 				continue
 			}
 			isMax := true
@@ -727,13 +796,20 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 				}
 			}
 			if isMax {
-				cands = append(cands, cand{p, d})
+				cands = append(cands, trypanDistMax{p, d})
 			}
 		}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].d > cands[j].d })
-	kept := map[int32][]cand{} // by component
-	for _, c := range cands {
+	return cands
+}
+
+// trypanDistanceSeeds is step 2 of trypanSeeds: a seed, numbered after
+// next, at each distance maximum outside the seeded cores' inscribed
+// discs with a neck to every stronger maximum kept in its component.
+func trypanDistanceSeeds(seeds []int32, next int32, corePix map[int32][]int, dist []float32, lab []int32, n, w, h int, sc trypanScale) {
+	kept := map[int32][]trypanDistMax{} // by component
+	for _, c := range trypanDistanceMaxima(dist, lab, n, w, h, sc) {
 		if seeds[c.p] != 0 {
 			continue
 		}
@@ -761,7 +837,6 @@ func trypanSeeds(dist []float32, lab []int32, n int, flat, bg []int16, w, h int,
 			seeds[c.p] = next
 		}
 	}
-	return seeds
 }
 
 // minOnSegmentInt16 is minOnSegment for an int16 image.
@@ -789,17 +864,53 @@ func minOnSegment(f []float32, w int, ax, ay, bx, by float64) float64 {
 	return low
 }
 
-// trypanFinish measures the flooded regions, drops those outside the size
-// bounds or not cell-like (trypanIsCell), classifies the rest and
-// renumbers them 1..n in row-major order of their centroids.
+// trypanFinish measures the flooded regions and keeps the cells, in steps:
+//
+//  1. trypanRegionPixels buckets the pixels of each region;
+//  2. trypanMeasure computes each region's features (regions below
+//     trypanBorderAreaFrac of the smallest cell are skipped unmeasured);
+//  3. trypanAccept drops those outside the size bounds or not cell-like
+//     (trypanIsCell, trypanIsFieldCell or the learned classifier) and
+//     classifies the rest;
+//  4. trypanRenumber numbers them 1..n in row-major order of their
+//     centroids.
 func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures) {
+	start, order := trypanRegionPixels(reg)
+	maxL := int32(len(start) - 2)
+	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
+	patch := make([]float32, trypanPatchLen)
+	vec := make([]float64, trypanCellVectorLen)
+	var objs []trypanObject
+	vals := make([]int, 0, 256)
+	for l := int32(1); l <= maxL; l++ {
+		ps := order[start[l]:start[l+1]]
+		if float64(len(ps)) < minArea*trypanBorderAreaFrac {
+			continue
+		}
+		f := trypanMeasure(ps, flat, bg, dist, fgThr, w, h, &vals)
+		if class, ok := trypanAccept(f, l, reg, flat, fgThr, w, h, sc, patch, vec); ok {
+			objs = append(objs, trypanObject{f: f, old: l, class: class})
+		}
+	}
+	return trypanRenumber(objs, reg, maxL)
+}
+
+// trypanObject is a kept region: its features, flood label and class.
+type trypanObject struct {
+	f     trypanFeatures
+	old   int32
+	class string
+}
+
+// trypanRegionPixels lists the pixels of each region of reg in raster
+// order, bucketed by a counting sort into one buffer: region l owns
+// order[start[l]:start[l+1]], for l = 1..len(start)−2.
+func trypanRegionPixels(reg []int32) (start, order []int32) {
 	maxL := int32(0)
 	for _, l := range reg {
 		maxL = max(maxL, l)
 	}
-	// Pixels of each region in raster order, bucketed by a counting sort
-	// into one buffer: region l owns order[start[l]:start[l+1]].
-	start := make([]int32, maxL+2)
+	start = make([]int32, maxL+2)
 	for _, l := range reg {
 		if l != 0 {
 			start[l+1]++
@@ -808,7 +919,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	for l := int32(1); l <= maxL; l++ {
 		start[l+1] += start[l]
 	}
-	order := make([]int32, start[maxL+1])
+	order = make([]int32, start[maxL+1])
 	fill := append([]int32(nil), start[:maxL+1]...)
 	for i, l := range reg {
 		if l != 0 {
@@ -816,135 +927,167 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 			fill[l]++
 		}
 	}
+	return start, order
+}
+
+// Radial zones and extremes of trypanMeasure.
+const (
+	// trypanInnerZone: a live cell's centre, within this fraction of the
+	// equivalent radius of the centroid.
+	trypanInnerZone = 0.45
+	// trypanRingZoneLo–Hi: its refractile rim, between these fractions.
+	trypanRingZoneLo, trypanRingZoneHi = 0.6, 1.0
+	// trypanExtremeDiv: bright and dark are the values 1/trypanExtremeDiv
+	// (2 %) in from either end of the sorted grey levels, so single noisy
+	// pixels do not decide.
+	trypanExtremeDiv = 50
+	// trypanBrightHeadroomFrac: brightFrac counts pixels above this
+	// fraction of the headroom to white.
+	trypanBrightHeadroomFrac = 0.5
+	// trypanDegenerateElongation stands for a line one pixel wide (second
+	// moment across it zero).
+	trypanDegenerateElongation = 100
+)
+
+// trypanMeasure computes the features of the region with pixels ps (raster
+// order). vals is scratch for the sorted grey levels.
+func trypanMeasure(ps []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, vals *[]int) trypanFeatures {
+	f := trypanFeatures{area: len(ps)}
+	var sx, sy, sb, sf float64
+	*vals = (*vals)[:0]
+	for _, p := range ps {
+		p := int(p)
+		sx += float64(p % w)
+		sy += float64(p / w)
+		sb += float64(bg[p])
+		sf += float64(flat[p])
+		*vals = append(*vals, int(flat[p]))
+		f.maxInscribed = math.Max(f.maxInscribed, float64(dist[p]))
+		if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
+			f.border = true
+			if x == w-1 || y == h-1 {
+				f.farBorder = true
+			}
+		}
+	}
+	v := *vals
+	sort.Ints(v)
+	n := float64(len(ps))
+	f.cx, f.cy = sx/n, sy/n
+	f.inner, f.ring = trypanRadialZones(ps, flat, w, f.cx, f.cy)
+	f.headroom = 255 - sb/n
+	f.meanFlat = sf / n
+	var ss float64
+	for _, x := range v {
+		ss += (float64(x) - f.meanFlat) * (float64(x) - f.meanFlat)
+	}
+	f.std = math.Sqrt(ss / n)
+	f.elongation, f.darkFrac = trypanShape(ps, flat, fgThr, w, f.cx, f.cy)
+	f.bright = float64(v[len(v)-1-len(v)/trypanExtremeDiv])
+	f.dark = float64(v[len(v)/trypanExtremeDiv])
+	nb := 0
+	for _, x := range v {
+		if float64(x) > trypanBrightHeadroomFrac*f.headroom {
+			nb++
+		}
+	}
+	f.brightFrac = float64(nb) / n
+	return f
+}
+
+// trypanRadialZones is the mean of flat in the inner zone and in the ring
+// zone of a region centred on (cx, cy), radii relative to its equivalent
+// radius (0 for an empty zone).
+func trypanRadialZones(ps []int32, flat []int16, w int, cx, cy float64) (inner, ring float64) {
+	req := math.Sqrt(float64(len(ps)) / math.Pi)
+	var si, sr float64
+	var ni, nr int
+	for _, p := range ps {
+		p := int(p)
+		d := math.Hypot(float64(p%w)-cx, float64(p/w)-cy) / req
+		switch {
+		case d < trypanInnerZone:
+			si += float64(flat[p])
+			ni++
+		case d >= trypanRingZoneLo && d <= trypanRingZoneHi:
+			sr += float64(flat[p])
+			nr++
+		}
+	}
+	if ni > 0 {
+		inner = si / float64(ni)
+	}
+	if nr > 0 {
+		ring = sr / float64(nr)
+	}
+	return inner, ring
+}
+
+// trypanShape is the elongation √(λ1/λ2) of the second moments about
+// (cx, cy) and the fraction of pixels darker than −fgThr.
+func trypanShape(ps []int32, flat []int16, fgThr float64, w int, cx, cy float64) (elongation, darkFrac float64) {
+	var sxx, syy, sxy float64
+	nd := 0
+	for _, p := range ps {
+		p := int(p)
+		dx, dy := float64(p%w)-cx, float64(p/w)-cy
+		sxx += dx * dx
+		syy += dy * dy
+		sxy += dx * dy
+		if float64(flat[p]) < -fgThr {
+			nd++
+		}
+	}
+	n := float64(len(ps))
+	darkFrac = float64(nd) / n
+	tr, det := (sxx+syy)/n, (sxx*syy-sxy*sxy)/(n*n)
+	disc := math.Sqrt(math.Max(0, tr*tr/4-det))
+	if l2 := tr/2 - disc; l2 > 1e-9 {
+		return math.Sqrt((tr/2 + disc) / l2), darkFrac
+	}
+	return trypanDegenerateElongation, darkFrac
+}
+
+// trypanAccept decides whether the measured region l is a counted cell
+// and its class: size bounds, the chamber edge rule on whole fields, then
+// the cell test of the path in use (kept candidates, learned ensemble,
+// field rules or the classical logistic rule).
+func trypanAccept(f trypanFeatures, l int32, reg []int32, flat []int16, fgThr float64, w, h int, sc trypanScale, patch []float32, vec []float64) (string, bool) {
 	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
 	maxArea := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
-	type obj struct {
-		f     trypanFeatures
-		old   int32
-		class string
+	if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea {
+		return "", false
 	}
-	patch := make([]float32, trypanPatchLen)
-	vec := make([]float64, trypanCellVectorLen)
-	var objs []obj
-	vals := make([]int, 0, 256)
-	for l := int32(1); l <= maxL; l++ {
-		ps := order[start[l]:start[l+1]]
-		if float64(len(ps)) < minArea*trypanBorderAreaFrac {
-			continue
-		}
-		f := trypanFeatures{area: len(ps)}
-		var sx, sy, sb, sf float64
-		vals = vals[:0]
-		nb := 0
-		for _, p := range ps {
-			p := int(p)
-			sx += float64(p % w)
-			sy += float64(p / w)
-			sb += float64(bg[p])
-			sf += float64(flat[p])
-			vals = append(vals, int(flat[p]))
-			f.maxInscribed = math.Max(f.maxInscribed, float64(dist[p]))
-		}
-		sort.Ints(vals)
-		for _, p := range ps {
-			p := int(p)
-			if x, y := p%w, p/w; x == 0 || y == 0 || x == w-1 || y == h-1 {
-				f.border = true
-				if x == w-1 || y == h-1 {
-					f.farBorder = true
-				}
-			}
-		}
-		n := float64(len(ps))
-		f.cx, f.cy = sx/n, sy/n
-		{
-			req := math.Sqrt(n / math.Pi)
-			var si, sr float64
-			var ni, nr int
-			for _, p := range ps {
-				p := int(p)
-				d := math.Hypot(float64(p%w)-f.cx, float64(p/w)-f.cy) / req
-				switch {
-				case d < 0.45:
-					si += float64(flat[p])
-					ni++
-				case d >= 0.6 && d <= 1.0:
-					sr += float64(flat[p])
-					nr++
-				}
-			}
-			if ni > 0 {
-				f.inner = si / float64(ni)
-			}
-			if nr > 0 {
-				f.ring = sr / float64(nr)
-			}
-		}
-		f.headroom = 255 - sb/n
-		f.meanFlat = sf / n
-		var ss float64
-		for _, v := range vals {
-			ss += (float64(v) - f.meanFlat) * (float64(v) - f.meanFlat)
-		}
-		f.std = math.Sqrt(ss / n)
-		var sxx, syy, sxy float64
-		nd := 0
-		for _, p := range ps {
-			p := int(p)
-			dx, dy := float64(p%w)-f.cx, float64(p/w)-f.cy
-			sxx += dx * dx
-			syy += dy * dy
-			sxy += dx * dy
-			if float64(flat[p]) < -fgThr {
-				nd++
-			}
-		}
-		f.darkFrac = float64(nd) / n
-		tr, det := (sxx+syy)/n, (sxx*syy-sxy*sxy)/(n*n)
-		disc := math.Sqrt(math.Max(0, tr*tr/4-det))
-		if l2 := tr/2 - disc; l2 > 1e-9 {
-			f.elongation = math.Sqrt((tr/2 + disc) / l2)
-		} else {
-			f.elongation = 100
-		}
-		f.bright = float64(vals[len(vals)-1-len(vals)/50])
-		f.dark = float64(vals[len(vals)/50])
-		for _, v := range vals {
-			if float64(v) > 0.5*f.headroom {
-				nb++
-			}
-		}
-		f.brightFrac = float64(nb) / n
-		if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea {
-			continue
-		}
-		class := trypanClassify(f)
-		if sc.grid {
-			class = trypanClassifyField(f)
-		}
-		switch {
-		case sc.grid && f.farBorder:
-			// Chamber rule: cells cut by the bottom or right edge belong
-			// to the next field.
-			continue
-		case sc.keepCandidates:
-		case sc.learned:
-			trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
-			trypanCellVector(f, patch, w, h, sc, vec)
-			if class = trypanLearnedClass(trypanEnsembleProbs(sc.ensemble, vec)); class == "" {
-				continue
-			}
-		case sc.grid:
-			if !trypanIsFieldCell(f, sc, float64(thrFor(fgThr))) {
-				continue
-			}
-		case !trypanIsCell(f, sc):
-			continue
-		}
-		objs = append(objs, obj{f: f, old: l, class: class})
+	class := trypanClassify(f)
+	if sc.grid {
+		class = trypanClassifyField(f)
 	}
-	// Row-major order of centroids, rounded to whole pixels so that tiny
-	// numeric differences cannot reorder labels.
+	switch {
+	case sc.grid && f.farBorder:
+		// Chamber rule: cells cut by the bottom or right edge belong
+		// to the next field.
+		return "", false
+	case sc.keepCandidates:
+	case sc.learned:
+		trypanPatch(flat, reg, w, h, l, f.cx, f.cy, sc, patch)
+		trypanCellVector(f, patch, w, h, sc, vec)
+		if class = trypanLearnedClass(trypanEnsembleProbs(sc.ensemble, vec)); class == "" {
+			return "", false
+		}
+	case sc.grid:
+		if !trypanIsFieldCell(f, sc, fgThr) {
+			return "", false
+		}
+	case !trypanIsCell(f, sc):
+		return "", false
+	}
+	return class, true
+}
+
+// trypanRenumber writes the kept objects as labels 1..n in row-major order
+// of their centroids, rounded to whole pixels so that tiny numeric
+// differences cannot reorder labels.
+func trypanRenumber(objs []trypanObject, reg []int32, maxL int32) ([]int32, []string, []trypanFeatures) {
 	sort.SliceStable(objs, func(i, j int) bool {
 		yi, yj := math.Round(objs[i].f.cy), math.Round(objs[j].f.cy)
 		if yi != yj {
@@ -960,7 +1103,7 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		feats[i] = o.f
 		classes[i] = o.class
 	}
-	out := make([]int32, w*h)
+	out := make([]int32, len(reg))
 	for i, l := range reg {
 		out[i] = newOf[l]
 	}
@@ -1061,8 +1204,6 @@ const (
 	trypanFieldSpecUM  = 12
 	trypanFieldFlatTop = 0.7
 )
-
-func thrFor(v float64) float64 { return v }
 
 // trypanClassifyField calls a cell of a whole field live when its centre
 // is not clearly darker than the chamber: an intact membrane excludes the

@@ -21,9 +21,15 @@ import (
 //     the between-bin variance of the mean of r over 1-px bins of u and v
 //     (the lines line up with the bins only at the right angle);
 //  4. takes each family's profile as the median of r over quarter-pixel
-//     bins of its coordinate — every bin spans the whole field, so cells,
-//     which cover a small part of it, do not move the median;
-//  5. models the lines as S·(1 + L), L the profile of each family, the
+//     bins of its coordinate — every bin spans the whole field (a
+//     quarter of it along the lines, trypanGridBandProfile, for lines
+//     that stop part-way), so cells, which cover a small part of it, do
+//     not move the median;
+//  5. cuts each line into stretches and keeps it only where the field
+//     shows it (trypanGridPresence): a Neubauer ruling's 50 µm lines
+//     exist only in its central square, and a line subtracted where it
+//     is absent leaves a bright stripe that is cut into "cells";
+//  6. models the lines as S·(1 + L), L the profile of each family, the
 //     stronger one where both are of one sign (the crossing is as dark as
 //     its darker line, not darker), and returns g minus that model; where
 //     two lines cross, the foreground threshold is raised by both lines'
@@ -64,7 +70,7 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 	vOf := func(x, y int) float64 { return float64(y)*cos - float64(x)*sin + off }
 	uOf := func(x, y int) float64 { return float64(x)*cos + float64(y)*sin + off }
 	nb := span * trypanGridSubBins
-	lineH := trypanGridProfile(r, w, h, vOf, nb)
+	lineH := trypanGridProfile(r, w, h, vOf, nb, nil)
 	// The vertical family's profile on the residual of the horizontal one,
 	// then the horizontal one again without the vertical lines.
 	resid := make([]int16, w*h)
@@ -77,21 +83,33 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 		}
 	}
 	apply(r, lineH, vOf)
-	lineV := trypanGridProfile(resid, w, h, uOf, nb)
+	lineV := trypanGridBandProfile(resid, w, h, uOf, vOf, nb, span)
 	apply(r, lineV, uOf)
-	lineH = trypanGridProfile(resid, w, h, vOf, nb)
+	lineH = trypanGridBandProfile(resid, w, h, vOf, uOf, nb, span)
 
 	// The profiles' change within ±half a pixel: how wrong the model can be
 	// where the ruling is a fraction of a pixel off (waviness, tilt error).
 	rangeH, rangeV := trypanGridLocalRange(lineH), trypanGridLocalRange(lineV)
+	// Where each line actually runs: a line of the profile is modelled
+	// only in the stretches where the field shows it.
+	presH := trypanGridPresence(r, w, h, lineH, lineV, vOf, uOf, span)
+	presV := trypanGridPresence(r, w, h, lineV, lineH, uOf, vOf, span)
 	flat = make([]int16, w*h)
 	bg, cross = trypScratchInt16(w*h), trypScratchInt16(w*h)
 	bgv, crossv := *bg, *cross
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			i := y*w + x
-			bh, bv := int(vOf(x, y)*trypanGridSubBins), int(uOf(x, y)*trypanGridSubBins)
+			vc, uc := vOf(x, y), uOf(x, y)
+			bh, bv := int(vc*trypanGridSubBins), int(uc*trypanGridSubBins)
 			a, b := float64(lineH[bh]), float64(lineV[bv])
+			rh, rv := float64(rangeH[bh]), float64(rangeV[bv])
+			if !presH.at(bh, uc) {
+				a, rh = 0, 0
+			}
+			if !presV.at(bv, vc) {
+				b, rv = 0, 0
+			}
 			var l float64
 			switch {
 			case a < 0 && b < 0:
@@ -105,7 +123,7 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 			model := base * (1 + l/trypanGridUnits)
 			bgv[i] = int16(math.Round(math.Max(0, math.Min(255, model))))
 			flat[i] = int16(int(g[i]) - int(bgv[i]))
-			miss := math.Max(trypanGridMisfit*math.Abs(l), float64(rangeH[bh])+float64(rangeV[bv]))
+			miss := math.Max(trypanGridMisfit*math.Abs(l), rh+rv)
 			if a != 0 && b != 0 {
 				// Where lines cross, how the two combine (the darker
 				// wins, or the contrasts add) depends on the ruling and
@@ -117,6 +135,124 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 	}
 	return flat, bg, cross
 }
+
+// trypanGridPresence finds where each line of a family's profile runs. A
+// profile spans the whole field, but a ruling's lines do not: a Neubauer
+// chamber's 50 µm lines exist only inside its central square, and where
+// the median says "line" over the whole field, subtracting it where it is
+// absent leaves bright stripes that become cells. Each line (a run of
+// non-zero profile bins, judged on its core: bins at least half its peak)
+// is cut into stretches of trypanGridSegmentPx along it; in each, the
+// median of r over the core's pixels (crossings with the other family
+// left out) relative to the profile says whether the line is there: at
+// least trypanGridPresentFrac of the profile's contrast. A cell lying on a
+// line covers less than half of a stretch's core, so does not decide it.
+func trypanGridPresence(r []int16, w, h int, prof, other []int16, across, along func(x, y int) float64, span int) trypanLinePresence {
+	lineOf := make([]int32, len(prof))
+	nl := int32(0)
+	for b := 0; b < len(prof); {
+		if prof[b] == 0 {
+			lineOf[b] = -1
+			b++
+			continue
+		}
+		e, peak := b, int16(0)
+		for e < len(prof) && prof[e] != 0 && (prof[e] > 0) == (prof[b] > 0) {
+			peak = max(peak, prof[e], -prof[e])
+			e++
+		}
+		for k := b; k < e; k++ {
+			lineOf[k] = -1
+			if 2*max(prof[k], -prof[k]) >= peak {
+				lineOf[k] = nl
+			}
+		}
+		nl++
+		b = e
+	}
+	nseg := span/trypanGridSegmentPx + 1
+	pres := trypanLinePresence{lineOf: lineOf, nseg: nseg, present: make([]bool, int(nl)*nseg)}
+	if nl == 0 {
+		return pres
+	}
+	// Ratio r/profile, in trypanGridRatioBins steps over [−1, 2).
+	const nr = 3 * trypanGridRatioBins
+	hist := make([]int32, int(nl)*nseg*nr)
+	cnt := make([]int32, int(nl)*nseg)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			b := int(across(x, y) * trypanGridSubBins)
+			l := lineOf[b]
+			if l < 0 || other[int(along(x, y)*trypanGridSubBins)] != 0 {
+				continue
+			}
+			g := int(l)*nseg + int(along(x, y))/trypanGridSegmentPx
+			q := int(math.Floor((float64(r[y*w+x])/float64(prof[b]) + 1) * trypanGridRatioBins))
+			hist[g*nr+min(max(q, 0), nr-1)]++
+			cnt[g]++
+		}
+	}
+	for g := range pres.present {
+		if cnt[g] < trypanGridMinSegmentPx {
+			// Too few pixels to judge (field corner, or the stretch is
+			// all crossings): keep the line, as before.
+			pres.present[g] = true
+			continue
+		}
+		half, acc := (cnt[g]+1)/2, int32(0)
+		for q := 0; q < nr; q++ {
+			acc += hist[g*nr+q]
+			if acc >= half {
+				pres.present[g] = float64(q)/trypanGridRatioBins-1 >= trypanGridPresentFrac
+				break
+			}
+		}
+	}
+	return pres
+}
+
+// trypanLinePresence says, per profile bin and stretch along the line,
+// whether the line is there (trypanGridPresence).
+type trypanLinePresence struct {
+	lineOf  []int32 // line of each profile bin, −1 outside line cores
+	nseg    int
+	present []bool // by line·nseg + stretch
+}
+
+// at reports whether the profile's value at bin b is to be modelled at
+// position along (pixels) on the line. Bins outside line cores (the
+// flanks) follow the core next to them.
+func (p trypanLinePresence) at(b int, along float64) bool {
+	l := p.lineOf[b]
+	for k := 1; l < 0 && k <= trypanGridFlankBins; k++ {
+		if b-k >= 0 && p.lineOf[b-k] >= 0 {
+			l = p.lineOf[b-k]
+		} else if b+k < len(p.lineOf) && p.lineOf[b+k] >= 0 {
+			l = p.lineOf[b+k]
+		}
+	}
+	if l < 0 {
+		return true
+	}
+	return p.present[int(l)*p.nseg+int(along)/trypanGridSegmentPx]
+}
+
+// Line presence (trypanGridPresence).
+const (
+	// trypanGridSegmentPx: stretch length along a line, pixels — a few
+	// cells long, short enough to follow where a line stops.
+	trypanGridSegmentPx = 40
+	// trypanGridMinSegmentPx: fewest core pixels to judge a stretch.
+	trypanGridMinSegmentPx = 16
+	// trypanGridPresentFrac: a line is present where its median contrast
+	// is at least this fraction of the profile's.
+	trypanGridPresentFrac = 0.5
+	// trypanGridRatioBins: ratio histogram steps per unit.
+	trypanGridRatioBins = 20
+	// trypanGridFlankBins: profile bins (quarter pixels) on either side of
+	// a line's core that share its verdict.
+	trypanGridFlankBins = 3 * trypanGridSubBins
+)
 
 // trypanGridSpan is the offset that keeps the line coordinates u and v of
 // a w×h field non-negative at any searched tilt, and the number of whole
@@ -225,15 +361,76 @@ func trypanGridLocalRange(p []int16) []int16 {
 	return out
 }
 
+// trypanGridBandProfile is trypanGridProfile taken separately in
+// trypanGridBands bands along the lines, keeping per bin the value that
+// two bands reach: a line that runs along less than half of the
+// field (a Neubauer chamber's 50 µm lines stop at its central square)
+// has a whole-field median of zero but is there in the bands it crosses.
+// trypanGridPresence then says where along the line to model it.
+func trypanGridBandProfile(r []int16, w, h int, across, along func(x, y int) float64, nb, span int) []int16 {
+	// The along coordinate's range over the field, split evenly.
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, c := range [][2]int{{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}} {
+		a := along(c[0], c[1])
+		lo, hi = math.Min(lo, a), math.Max(hi, a)
+	}
+	step := (hi - lo) / trypanGridBands
+	if step < trypanGridMinBandPx {
+		// A crop of a field: too short for bands to hold a line's median.
+		return trypanGridProfile(r, w, h, across, nb, nil)
+	}
+	// Per bin the two band values of largest magnitude; the profile is the
+	// second of them when of the same sign as the first: a line must show
+	// in two bands, as a crowd of cells filling one band's bin does not.
+	first, second := make([]int16, nb), make([]int16, nb)
+	for k := 0; k < trypanGridBands; k++ {
+		a0, a1 := lo+float64(k)*step, lo+float64(k+1)*step
+		p := trypanGridProfile(r, w, h, across, nb, func(x, y int) bool {
+			a := along(x, y)
+			return a >= a0 && (a < a1 || k == trypanGridBands-1)
+		})
+		for b, v := range p {
+			switch m := max(v, -v); {
+			case m > max(first[b], -first[b]):
+				first[b], second[b] = v, first[b]
+			case m > max(second[b], -second[b]):
+				second[b] = v
+			}
+		}
+	}
+	for b, v := range second {
+		if (v > 0) != (first[b] > 0) {
+			second[b] = 0
+		}
+	}
+	return second
+}
+
+// trypanGridBands: see trypanGridBandProfile. Four bands of a 1.3–2.6 mm
+// field are 0.3–0.65 mm long, so a 1 mm central square fills two of them
+// in most fields where it spans half the field.
+const trypanGridBands = 4
+
+// trypanGridMinBandPx: shorter bands are not used (a 2×2 tile of a
+// 1600×1200 field, a 960×720 field): with fewer than ~300 px along the
+// line, cells crowding a band's bins make phantom lines (physgen 960×720
+// fields with the strongest band's value: WAPE 19 → 34 %; chambersynth
+// 800×600 tiles with two bands' value: 215 cells for 199).
+const trypanGridMinBandPx = 300
+
 // trypanGridProfile is the median of r over sub-pixel bins of coord
 // (nb bins of 1/trypanGridSubBins px), zero where weaker than
-// trypanGridMinContrast. Bins without pixels take their neighbours'.
-func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int) []int16 {
+// trypanGridMinContrast; only pixels where keep is true (all when nil).
+// Bins without pixels take their neighbours'.
+func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int, keep func(x, y int) bool) []int16 {
 	const span = 511
 	hist := make([]uint16, nb*span)
 	cnt := make([]int32, nb)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
+			if keep != nil && !keep(x, y) {
+				continue
+			}
 			b := int(coord(x, y) * trypanGridSubBins)
 			v := int(r[y*w+x]) + 255
 			if hist[b*span+v] < math.MaxUint16 {
