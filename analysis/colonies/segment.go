@@ -321,31 +321,29 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 	if pol == PolarityDark {
 		sign = -1
 	}
-	low := float32(math.Max(kLow*sigma, minLowGL))
-	peak := float32(math.Max(kPeak*sigma, minPeakGL))
-	if known || coverage(diff, roi, sign, low) > envelopeCoverage {
+	low := contrastFloor(kLow, sigma, minLowGL)
+	peak := contrastFloor(kPeak, sigma, minPeakGL)
+	crowded := known || coverage(diff, roi, sign, low) > envelopeCoverage
+	var envBg, envDiff []float32
+	var envSigma float64
+	if !crowded {
+		// Pale colonies crowding the dish pull the median onto themselves,
+		// which hides them from the test above (a physgen plate of 1265
+		// colonies counted 233, unflagged): ask the envelope as well. Its
+		// σ comes from the background peak's far side, so colonies do not
+		// inflate it.
+		envBg, envDiff, envSigma = envelopeContrast(smooth, roi, sign, win, w, h, sigma)
+		crowded = coverage(envDiff, roi, sign, contrastFloor(kLow, envSigma, minLowGL)) > envelopeCoverage
+	}
+	if crowded {
 		// Colonies may cover half the dish or more: the median would
-		// sit on them. The polarity is known, so take the envelope.
-		bg1 = envelopeBackground(smooth, roi, sign, win, w, h)
-		for i := range diff {
-			if roi[i] {
-				diff[i] = smooth[i] - bg1[i]
-			}
+		// sit on them. Take the envelope.
+		if envBg == nil {
+			envBg, envDiff, envSigma = envelopeContrast(smooth, roi, sign, win, w, h, sigma)
 		}
-		// The envelope sits a little beyond the background: re-centre on
-		// the background peak and take σ from its far side.
-		mode, s := backgroundMode(diff, roi, sign)
-		for i := range bg1 {
-			bg1[i] += sign * float32(mode)
-			if roi[i] {
-				diff[i] -= sign * float32(mode)
-			}
-		}
-		if s > 0 {
-			sigma = s
-		}
-		low = float32(math.Max(kLow*sigma, minLowGL))
-		peak = float32(math.Max(kPeak*sigma, minPeakGL))
+		bg1, diff, sigma = envBg, envDiff, envSigma
+		low = contrastFloor(kLow, sigma, minLowGL)
+		peak = contrastFloor(kPeak, sigma, minPeakGL)
 	}
 
 	// Second pass: the background from dish pixels only, so large or
@@ -380,6 +378,35 @@ func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options
 	}
 	return &contrastMap{res: res, od: od, smooth: smooth, low: low, peak: peak, polarity: pol, radius: radius, dishPx: len(vals)}, qc, nil
 }
+
+// envelopeContrast is the background as the envelope of the smoothed dish
+// on the side away from the colonies, re-centred on the background's peak
+// (the envelope sits a little beyond it), the contrast against it, and σ
+// from the peak's far side (sigma0 when that cannot be measured).
+func envelopeContrast(smooth []float32, roi []bool, sign float32, win float64, w, h int, sigma0 float64) (bg, diff []float32, sigma float64) {
+	bg = envelopeBackground(smooth, roi, sign, win, w, h)
+	diff = make([]float32, w*h)
+	for i := range diff {
+		if roi[i] {
+			diff[i] = smooth[i] - bg[i]
+		}
+	}
+	mode, s := backgroundMode(diff, roi, sign)
+	for i := range bg {
+		bg[i] += sign * float32(mode)
+		if roi[i] {
+			diff[i] -= sign * float32(mode)
+		}
+	}
+	sigma = sigma0
+	if s > 0 {
+		sigma = s
+	}
+	return bg, diff, sigma
+}
+
+// contrastFloor is k·σ, but never below floor grey levels.
+func contrastFloor(k, sigma, floor float64) float32 { return float32(math.Max(k*sigma, floor)) }
 
 // objectMask is step 3: the dish pixels above the colony threshold, and
 // whether any pixel reaches the peak threshold at all.

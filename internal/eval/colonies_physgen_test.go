@@ -3,13 +3,16 @@ package eval
 import (
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/histocount/histocount/analysis/colonies"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/internal/physgen/plates"
 	"github.com/histocount/histocount/internal/physgen/raster"
+	"github.com/histocount/histocount/models"
 )
 
 // physgenTestSeed is the independent generator's held-out seed: nothing in
@@ -53,7 +56,49 @@ const physgenAgarTestPlates = 8
 // (9.5 % before label writing was rejected by the agar's hue, 15.2 %
 // before the rim-baseline and optical-density changes; the ceiling fails
 // both; 3.5 % again with satellites counted). Seed 2, all 20 plates:
-// 5.79 % (5.95 before satellites, 9.45 before labels); seed 3, 16 plates:
-// 9.78 % (9.79, 19.4); fresh seed 4, 16 plates: 15.5 % (16.2 before
-// satellites; one crowded plate, 1265 colonies, counts 233).
+// 5.37 % (5.79 before crowded plates were also recognised on the envelope
+// background, 5.95 before satellites, 9.45 before labels); seed 3, 16
+// plates: 10.07 % (9.78, 9.79, 19.4); seed 4, 16 plates: 9.53 % (15.5,
+// 16.2; its crowded plate 0 counted 233 of 1265, now 1106).
 const physgenAgarMAPECeiling = 5.0
+
+// TestColonyPhysgenCrowdedPale counts the plate that showed the median
+// background's blind spot: 1265 colonies of every shade from pale to dark
+// on light agar (seed 4, plate 0). The median sat on the pale colonies,
+// which then counted as background: 233 colonies and no confluent flag.
+// With the envelope asked as well: 1106 (−12.6 %) and flagged. Seed 4 was
+// the fresh held-out seed when this was found, so for this change it is
+// no longer unseen (see the README's accuracy table).
+func TestColonyPhysgenCrowdedPale(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders and counts a 1000² plate")
+	}
+	p, err := plates.Agar(4, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "agar_000.jpg")
+	if err := raster.WriteJPEG(path, p.Image, 92); err != nil {
+		t.Fatal(err)
+	}
+	img, err := imageio.Load(path, imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := colonies.Count(img, colonies.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := res.Count(), p.Colonies
+	t.Logf("counted %d of %d, qc %v", got, want, res.QC)
+	if !(math.Abs(float64(got-want)) <= crowdedPaleTolerance*float64(want)) {
+		t.Errorf("counted %d of %d colonies: more than %.0f %% off", got, want, 100*crowdedPaleTolerance)
+	}
+	if !slices.Contains(res.QC, models.QCConfluent) {
+		t.Errorf("qc %v: a plate this crowded must be flagged %s", res.QC, models.QCConfluent)
+	}
+}
+
+// crowdedPaleTolerance: measured 12/2026 −12.6 % (1106 of 1265, at JPEG
+// 92 as at the generator's own quality 52); the median-only rule −82 %.
+const crowdedPaleTolerance = 0.2

@@ -46,8 +46,11 @@ func TestColonySynthPlates(t *testing.T) {
 		// 4.30, 9.08, 5.07 before the optical-density estimate of merged
 		// dark colonies; violet 5.02 before marker ink was told by its
 		// colour), violet CFE error 1.00 pp worst; ceilings leave a little
-		// room.
-		{colonies.PlateDarkOnLight, 24, []Bound{Ceiling("mape_pct", 5), Floor("dish_found_frac", 1)}},
+		// room. Dark-on-light 5.57 % since crowded plates are also
+		// recognised on the envelope background (two plates there switch
+		// and count more; the independent generator's agar plates improve,
+		// see physgenAgarMAPECeiling).
+		{colonies.PlateDarkOnLight, 24, []Bound{Ceiling("mape_pct", 6), Floor("dish_found_frac", 1)}},
 		{colonies.PlateLightOnDark, 24, []Bound{Ceiling("mape_pct", 10), Floor("dish_found_frac", 1)}},
 		{colonies.PlateViolet, 16, []Bound{Ceiling("mape_pct", 6), Ceiling("cfe_err_max_pp", 2), Floor("dish_found_frac", 1)}},
 	}
