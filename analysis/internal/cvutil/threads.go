@@ -20,3 +20,8 @@ func SetNumThreads(n int) {
 
 // NumThreads returns OpenCV's current thread pool size.
 func NumThreads() int { return int(C.hc_get_num_threads()) }
+
+// MallocArenaCap returns the cap on glibc malloc arenas that arena.c set when
+// the binary loaded (one per online core, at least 2), or 0 when
+// MALLOC_ARENA_MAX in the environment decided instead.
+func MallocArenaCap() int { return int(C.hc_malloc_arena_cap()) }
