@@ -41,14 +41,14 @@ var (
 	ErrLabelImage = errors.New("dermis: input looks like a mask or label image, not a stained section")
 )
 
-// Bounds of the numeric options. A pixel of 0.01–100 µm covers everything
-// from a 100× oil objective to a slide scanner's thumbnail; the interval is
-// at least one µm (one working pixel, see prepare) and at most 10 mm.
+// Bounds of the numeric options. The pixel size, given or read from the
+// file, lies in models.MinSectionPixelSizeUM … MaxSectionPixelSizeUM
+// (0.01–100 µm; models/bounds.go says why it is narrower than the file
+// and flag ranges); the interval is at least one µm (one working pixel,
+// see prepare) and at most 10 mm.
 const (
-	MinPixelSizeUM = 0.01
-	MaxPixelSizeUM = 100
-	MinIntervalUM  = 1
-	MaxIntervalUM  = 10000
+	MinIntervalUM = 1
+	MaxIntervalUM = 10000
 )
 
 // Options tune Measure. Zero values mean "automatic".
@@ -108,13 +108,13 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 }
 
 // validateOptions refuses numeric options that are not finite or outside
-// the plausible range (MinPixelSizeUM … MaxIntervalUM); zero means automatic.
+// the plausible range (see MinIntervalUM); zero means automatic.
 func validateOptions(opt Options) error {
 	bad := func(v, lo, hi float64) bool {
 		return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (v > 0 && (v < lo || v > hi))
 	}
-	if bad(opt.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM) {
-		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, MinPixelSizeUM, float64(MaxPixelSizeUM))
+	if bad(opt.PixelSizeUM, models.MinSectionPixelSizeUM, models.MaxSectionPixelSizeUM) {
+		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, models.MinSectionPixelSizeUM, float64(models.MaxSectionPixelSizeUM))
 	}
 	if bad(opt.IntervalUM, MinIntervalUM, MaxIntervalUM) {
 		return fmt.Errorf("%w: interval %g (want %g–%g µm, or px when uncalibrated; 0 for 50)", ErrBadOption, opt.IntervalUM, float64(MinIntervalUM), float64(MaxIntervalUM))
@@ -147,7 +147,7 @@ func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Resu
 		return nil, ErrLabelImage
 	}
 	cal := img.Calibration
-	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < MinPixelSizeUM || cal.PixelSizeUM > MaxPixelSizeUM)
+	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < models.MinSectionPixelSizeUM || cal.PixelSizeUM > models.MaxSectionPixelSizeUM)
 	if implausibleCal {
 		cal = models.Calibration{} // an absurd file calibration is not believed
 	}
