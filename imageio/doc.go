@@ -77,8 +77,9 @@
 // first page's description when it has the same size (a thumbnail or
 // macro image of another size does not).
 //
-// Only plausible microscopy pixel sizes are believed: MinPixelSizeUM =
-// 0.01 ≤ µm/px ≤ MaxPixelSizeUM = 1000 (from an oil objective's sampling
+// Only plausible microscopy pixel sizes are believed:
+// models.MinFilePixelSizeUM = 0.01 ≤ µm/px ≤ models.MaxFilePixelSizeUM =
+// 1000 (from an oil objective's sampling
 // to a 10 cm dish imaged on 100 px). Anything else — 2³²−1 px/cm
 // (2.3·10⁻⁶ µm/px), 1 px/m (10⁶ µm/px), OME 1e308 mm (+Inf) — is treated
 // as uncalibrated and flagged "calibration_implausible", with the value

@@ -260,7 +260,7 @@ func FuzzDecode(f *testing.F) {
 		if img.Info.Pages < 1 || img.Info.Page < 1 || img.Info.Page > img.Info.Pages {
 			t.Fatalf("page %d of %d", img.Info.Page, img.Info.Pages)
 		}
-		if c := img.Calibration; c.Known() && !PlausiblePixelSizeUM(c.PixelSizeUM) {
+		if c := img.Calibration; c.Known() && !models.PlausibleFilePixelSizeUM(c.PixelSizeUM) {
 			t.Fatalf("implausible calibration %+v kept", c)
 		}
 		_ = ReadCalibration(data, "tiff")

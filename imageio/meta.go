@@ -52,8 +52,8 @@ func checked(c models.Calibration) (models.Calibration, string) {
 	if c.Source == models.CalibrationSourceNone {
 		return models.Calibration{}, ""
 	}
-	if !PlausiblePixelSizeUM(c.PixelSizeUM) {
-		return models.Calibration{}, fmt.Sprintf("%s says %.3g µm/px, outside %g–%g", c.Source, c.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM)
+	if !models.PlausibleFilePixelSizeUM(c.PixelSizeUM) {
+		return models.Calibration{}, fmt.Sprintf("%s says %.3g µm/px, outside %g–%g", c.Source, c.PixelSizeUM, models.MinFilePixelSizeUM, models.MaxFilePixelSizeUM)
 	}
 	return c, ""
 }

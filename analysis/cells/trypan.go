@@ -11,6 +11,7 @@ import (
 	"github.com/histocount/histocount/analysis/internal/cvutil"
 	"github.com/histocount/histocount/analysis/internal/morph"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // Trypan defaults and QC limits.
@@ -299,7 +300,7 @@ func trypanGreyRange(g []byte) int {
 	for _, v := range g {
 		hist[v]++
 	}
-	lo, hi := trypanHistQuantileN(hist[:], len(g), 0.01), trypanHistQuantileN(hist[:], len(g), 0.99)
+	lo, hi := stats.HistQuantileFloor(hist[:], len(g), 0.01), stats.HistQuantileFloor(hist[:], len(g), 0.99)
 	return hi - lo
 }
 
@@ -570,7 +571,7 @@ func trypanNoise(g []byte, w, h int) float64 {
 			n++
 		}
 	}
-	return math.Max(1, 1.4826*float64(trypanHistQuantileN(hist[:], n, 0.5))/math.Sqrt2)
+	return math.Max(1, 1.4826*float64(stats.HistQuantileFloor(hist[:], n, 0.5))/math.Sqrt2)
 }
 
 // trypanFieldNoise is trypanNoise for whole fields, which can be crowded
@@ -596,11 +597,10 @@ func trypanFieldNoise(g []byte, w, h int) float64 {
 					hist[max(d, -d)]++
 				}
 			}
-			sig = append(sig, trypanHistQuantileN(hist[:], b*(b-1), 0.5))
+			sig = append(sig, stats.HistQuantileFloor(hist[:], b*(b-1), 0.5))
 		}
 	}
-	sort.Ints(sig)
-	return math.Max(1, 1.4826*float64(sig[int(trypanNoiseQuantile*float64(len(sig)-1))])/math.Sqrt2)
+	return math.Max(1, 1.4826*float64(stats.QuantileFloor(sig, trypanNoiseQuantile))/math.Sqrt2)
 }
 
 // trypanNoiseBlock (pixels) and trypanNoiseQuantile: see trypanFieldNoise.

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // Stain colour for trypan-blue fields recorded in colour. Trypan blue
@@ -47,16 +48,16 @@ func trypanStainBlueness(bgr []byte, fg []byte, labels []int32, n, w, h int) (bl
 			bgN++
 		}
 	}
-	if trypanHistQuantileN(abs[:], w*h, 0.99) <= trypanGreyChroma || bgN < w*h/10 {
+	if stats.HistQuantileFloor(abs[:], w*h, 0.99) <= trypanGreyChroma || bgN < w*h/10 {
 		return nil, 0, false
 	}
-	med := float64(trypanHistQuantileN(hist[:], bgN, 0.5) - 255)
+	med := float64(stats.HistQuantileFloor(hist[:], bgN, 0.5) - 255)
 	// Robust spread: median absolute deviation of the background's B−R.
 	var dev [511]int
 	for v, k := range hist {
 		dev[int(math.Abs(float64(v-255)-med))] += k
 	}
-	sigma := 1.4826 * float64(trypanHistQuantileN(dev[:], bgN, 0.5))
+	sigma := 1.4826 * float64(stats.HistQuantileFloor(dev[:], bgN, 0.5))
 	thr = math.Max(trypanBlueMin, trypanBlueNoiseK*sigma)
 
 	vals := make([][]int, n+1)
@@ -129,16 +130,3 @@ const (
 	trypanBlueMinStained = 5
 	trypanBlueClearK     = 1.25
 )
-
-// trypanHistQuantileN is the q-quantile bin of a histogram of n samples.
-func trypanHistQuantileN(hist []int, n int, q float64) int {
-	target := int(q * float64(n-1))
-	c := 0
-	for v, k := range hist {
-		c += k
-		if c > target {
-			return v
-		}
-	}
-	return len(hist) - 1
-}

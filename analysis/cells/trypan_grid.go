@@ -2,6 +2,8 @@ package cells
 
 import (
 	"math"
+
+	"github.com/histocount/histocount/stats"
 )
 
 // Chamber-grid removal for whole hemocytometer fields.
@@ -472,7 +474,7 @@ func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int
 // than 64 pixels.
 func trypanHistMode(hist []int, n int) int {
 	if n < 64 {
-		return trypanHistQuantileN(hist, n, 0.5)
+		return stats.HistQuantileFloor(hist, n, 0.5)
 	}
 	const hw = trypanModeHalfWidth
 	best, bestV := -1, 0

@@ -1,5 +1,7 @@
 package cells
 
+import "github.com/histocount/histocount/stats"
+
 // Modality check: a trypan-blue counting chamber is brightfield — a bright
 // chamber background with cells and ruling darker (rims, stain, lines) and
 // brighter (refractile centres) than it. A fluorescence image is the
@@ -34,9 +36,9 @@ func trypanLooksFluorescent(g []byte, w, h int) bool {
 	for _, v := range g {
 		hist[v]++
 	}
-	lo := trypanHistQuantileN(hist[:], len(g), 0.005)
-	med := trypanHistQuantileN(hist[:], len(g), 0.5)
-	hi := trypanHistQuantileN(hist[:], len(g), 0.995)
+	lo := stats.HistQuantileFloor(hist[:], len(g), 0.005)
+	med := stats.HistQuantileFloor(hist[:], len(g), 0.5)
+	hi := stats.HistQuantileFloor(hist[:], len(g), 0.995)
 	up, down := hi-med, med-lo
 	if !(med < trypanFluoMaxBackground && up >= trypanFluoMinSignal && up > trypanFluoAsymmetry*down) {
 		return false

@@ -154,7 +154,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	defer colour.Close()
 	defer work.Close()
 	scale := float64(work.Cols()) / float64(img.Width)
-	g := &plane{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
+	g := &grey8{w: work.Cols(), h: work.Rows(), pix: work.ToBytes()}
 	if colour.Channels() == 3 {
 		g.bgr = colour.ToBytes()
 	}
@@ -282,8 +282,8 @@ func hasFlag(qc []string, f string) bool {
 	return false
 }
 
-// plane is an 8-bit grey image held in Go memory.
-type plane struct {
+// grey8 is an 8-bit grey image held in Go memory.
+type grey8 struct {
 	w, h int
 	pix  []byte
 	bgr  []byte // the same at the working size in colour, nil for grey images

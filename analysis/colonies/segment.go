@@ -79,7 +79,7 @@ type contrastMap struct {
 // segment separates colonies from the dish background inside roi, in the
 // steps of doc.go: background and contrast, objects, strokes, splitting,
 // classes, output.
-func segment(g *plane, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
+func segment(g *grey8, roi []bool, dish models.Dish, scale float64, cal models.Calibration, opt Options) (*segmentation, error) {
 	w, h := g.w, g.h
 	seg := &segmentation{labels: make([]int32, w*h)}
 	cm, qc, err := contrast(g, roi, dish, scale, opt)
@@ -267,7 +267,7 @@ func densityEstimate(objs []object, keep []int, lab []int32, od []float32) int {
 // dish pixels without colonies and a polar model of the rim band), pick
 // the polarity and set the thresholds from the noise σ. A nil map means
 // the analysed area is too small (flagged).
-func contrast(g *plane, roi []bool, dish models.Dish, scale float64, opt Options) (*contrastMap, []string, error) {
+func contrast(g *grey8, roi []bool, dish models.Dish, scale float64, opt Options) (*contrastMap, []string, error) {
 	w, h := g.w, g.h
 	var qc []string
 	vals := make([]byte, 0, len(roi))
@@ -429,7 +429,7 @@ func objectMask(cm *contrastMap, roi []bool, w, h int) ([]bool, bool) {
 // enough to see that they are thin; they are set aside as debris. The rest
 // is split by the persistence watershed of DT·contrast. Returns labels
 // 1..n and which labels are debris.
-func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *plane, minHalfWidth float64) ([]int32, int, []bool) {
+func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *grey8, minHalfWidth float64) ([]int32, int, []bool) {
 	w, h := g.w, g.h
 	shape, ns := splitTouching(mask, dt, w, h, splitMinPx, splitRel)
 	pieces := measure(shape, ns, w, h, g.pix, cm.res, dt)
@@ -729,7 +729,7 @@ func hueRatio(b, g, r, grey float64) float64 { return ((r+g)/2 - b) / math.Max(1
 // agarHue is the median yellowness ratio of the dish pixels that are
 // background (contrast within half the colony threshold), and how far a
 // pixel's ratio may stray from it and still be agar.
-func agarHue(g *plane, roi []bool, cm *contrastMap) (hue, tol float64) {
+func agarHue(g *grey8, roi []bool, cm *contrastMap) (hue, tol float64) {
 	var v []float64
 	for i, in := range roi {
 		if in && math.Abs(float64(cm.res[i])) < float64(cm.low)/2 {
@@ -779,7 +779,7 @@ const (
 // and ln(B/G) over its pixels above the colony threshold, less the median
 // of the dish pixels outside every object, divided by its mean optical
 // density there (0 when that is below minStainOD).
-func stainShift(objs []object, lab []int32, roi []bool, g *plane, cm *contrastMap) {
+func stainShift(objs []object, lab []int32, roi []bool, g *grey8, cm *contrastMap) {
 	n := make([]float64, len(objs))
 	od := make([]float64, len(objs))
 	var bgRG, bgBG []float64
@@ -943,7 +943,7 @@ func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) st
 }
 
 // gaussian returns g blurred with σ = s pixels, as float32.
-func gaussian(g *plane, s float64) ([]float32, error) {
+func gaussian(g *grey8, s float64) ([]float32, error) {
 	m, err := gocv.NewMatFromBytes(g.h, g.w, gocv.MatTypeCV8UC1, g.pix)
 	if err != nil {
 		return nil, fmt.Errorf("colonies: wrap grey: %w", err)

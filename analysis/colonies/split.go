@@ -13,8 +13,29 @@ import (
 // distance d meet at a saddle of height √(r² − d²/4), so rel = 0.15 splits
 // discs further apart than 1.05 r and merges the bumps of one ragged edge,
 // whatever the colony size. Returns labels 1..n (0 background).
+//
+// Three steps: floodOrder sorts the colony pixels from the highest
+// distance down; flood grows basins from the maxima in that order and
+// merges a basin whose maximum is not persistent enough where it meets a
+// higher one; label numbers the surviving basins in flooding order.
 func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]int32, int) {
-	// Bucket pixels by distance, highest first (0.25 px resolution).
+	lab := make([]int32, w*h)
+	order := floodOrder(mask, dt)
+	if len(order) == 0 {
+		return lab, 0
+	}
+	b := flood(order, dt, w, h, minPx, rel)
+	return lab, b.label(order, lab)
+}
+
+// floodBinsPerPx is the resolution of the flooding order, bins per pixel
+// of distance: pixels within 1/floodBinsPerPx px of each other flood
+// together, in raster order.
+const floodBinsPerPx = 4
+
+// floodOrder returns the mask's pixels by distance dt, highest first (a
+// counting sort on floodBinsPerPx bins per pixel), nil for an empty mask.
+func floodOrder(mask []bool, dt []float32) []int32 {
 	maxD := float32(0)
 	nfg := 0
 	for i, m := range mask {
@@ -25,13 +46,12 @@ func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]i
 			}
 		}
 	}
-	lab := make([]int32, w*h)
 	if nfg == 0 {
-		return lab, 0
+		return nil
 	}
-	nb := int(maxD*4) + 1
+	nb := int(maxD*floodBinsPerPx) + 1
 	count := make([]int, nb+1)
-	key := func(i int) int { return nb - 1 - int(dt[i]*4) }
+	key := func(i int) int { return nb - 1 - int(dt[i]*floodBinsPerPx) }
 	for i, m := range mask {
 		if m {
 			count[key(i)+1]++
@@ -48,61 +68,47 @@ func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]i
 			count[k]++
 		}
 	}
-	parent := make([]int32, w*h) // union-find over pixels; -1 = not yet flooded
-	for i := range parent {
-		parent[i] = -1
+	return order
+}
+
+// basins is the union-find forest of a flooding: parent[p] is −1 until p
+// is flooded; peak holds the height of each root's maximum.
+type basins struct {
+	parent []int32
+	peak   map[int32]float32
+}
+
+// root returns the root of p's basin (halving the path on the way).
+func (b *basins) root(p int32) int32 {
+	for b.parent[p] != p {
+		b.parent[p] = b.parent[b.parent[p]]
+		p = b.parent[p]
 	}
-	peak := map[int32]float32{} // root pixel → height of its maximum
-	find := func(p int32) int32 {
-		for parent[p] != p {
-			parent[p] = parent[parent[p]]
-			p = parent[p]
-		}
-		return p
+	return p
+}
+
+// flood floods the pixels in order (see splitTouching): a pixel with no
+// flooded 8-neighbour starts a basin at its maximum; otherwise the
+// highest neighbouring basin absorbs it, and lower neighbouring basins
+// whose peak rises less than max(minPx, rel·peak) above this saddle merge
+// into that one.
+func flood(order []int32, dt []float32, w, h int, minPx, rel float64) *basins {
+	b := &basins{parent: make([]int32, w*h), peak: map[int32]float32{}}
+	for i := range b.parent {
+		b.parent[i] = -1
 	}
-	hFor := func(pk float32) float32 { return float32(math.Max(minPx, rel*float64(pk))) }
+	persistence := func(pk float32) float32 { return float32(math.Max(minPx, rel*float64(pk))) }
 	var roots [8]int32
 	for _, p := range order {
-		x, y := int(p)%w, int(p)/w
-		nr := 0
-		for dy := -1; dy <= 1; dy++ {
-			yy := y + dy
-			if yy < 0 || yy >= h {
-				continue
-			}
-			for dx := -1; dx <= 1; dx++ {
-				xx := x + dx
-				if (dx == 0 && dy == 0) || xx < 0 || xx >= w {
-					continue
-				}
-				q := int32(yy*w + xx)
-				if parent[q] < 0 {
-					continue
-				}
-				r := find(q)
-				dup := false
-				for k := 0; k < nr; k++ {
-					if roots[k] == r {
-						dup = true
-						break
-					}
-				}
-				if !dup {
-					roots[nr] = r
-					nr++
-				}
-			}
-		}
+		nr := b.floodedNeighbours(p, w, h, &roots)
 		if nr == 0 {
-			parent[p] = p
-			peak[p] = dt[p]
+			b.parent[p] = p
+			b.peak[p] = dt[p]
 			continue
 		}
-		// The highest basin absorbs p; lower basins whose peak barely
-		// rises above this saddle merge into it.
 		main := roots[0]
 		for k := 1; k < nr; k++ {
-			if peak[roots[k]] > peak[main] {
+			if b.peak[roots[k]] > b.peak[main] {
 				main = roots[k]
 			}
 		}
@@ -112,17 +118,59 @@ func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]i
 			if r == main {
 				continue
 			}
-			if peak[r]-level < hFor(peak[r]) {
-				parent[r] = main
-				delete(peak, r)
+			if b.peak[r]-level < persistence(b.peak[r]) {
+				b.parent[r] = main
+				delete(b.peak, r)
 			}
 		}
-		parent[p] = main
+		b.parent[p] = main
 	}
+	return b
+}
+
+// floodedNeighbours writes the distinct basin roots of p's flooded
+// 8-neighbours into roots, in raster order, and returns how many.
+func (b *basins) floodedNeighbours(p int32, w, h int, roots *[8]int32) int {
+	x, y := int(p)%w, int(p)/w
+	nr := 0
+	for dy := -1; dy <= 1; dy++ {
+		yy := y + dy
+		if yy < 0 || yy >= h {
+			continue
+		}
+		for dx := -1; dx <= 1; dx++ {
+			xx := x + dx
+			if (dx == 0 && dy == 0) || xx < 0 || xx >= w {
+				continue
+			}
+			q := int32(yy*w + xx)
+			if b.parent[q] < 0 {
+				continue
+			}
+			r := b.root(q)
+			dup := false
+			for k := 0; k < nr; k++ {
+				if roots[k] == r {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				roots[nr] = r
+				nr++
+			}
+		}
+	}
+	return nr
+}
+
+// label writes 1..n into lab for the flooded pixels, numbering basins in
+// the order their first pixel was flooded, and returns n.
+func (b *basins) label(order []int32, lab []int32) int {
 	ids := map[int32]int32{}
 	n := int32(0)
 	for _, p := range order {
-		r := find(p)
+		r := b.root(p)
 		id, ok := ids[r]
 		if !ok {
 			n++
@@ -131,7 +179,7 @@ func splitTouching(mask []bool, dt []float32, w, h int, minPx, rel float64) ([]i
 		}
 		lab[p] = id
 	}
-	return lab, int(n)
+	return int(n)
 }
 
 // object accumulates the measurements of one label, in working pixels.

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/histocount/histocount/analysis/internal/threshold"
+	"github.com/histocount/histocount/stats"
 )
 
 // Appearance-based layers, for views where the position from the glass
@@ -40,7 +41,7 @@ func (s *section) appearanceEpidermis() []bool {
 			all = append(all, s.odSum.v[i])
 		}
 	}
-	capOD := quantile(all, 0.5)
+	capOD := stats.QuantileFloor(all, 0.5)
 	ind := newPlane(w, h)
 	for i, v := range s.odSum.v {
 		ind.v[i] = min(v, capOD)
@@ -68,7 +69,7 @@ func (s *section) appearanceEpidermis() []bool {
 		return out
 	}
 	// two classes that differ clearly, or no sheet at all
-	mH, mL := quantile(hi, 0.5), quantile(lo, 0.5)
+	mH, mL := stats.QuantileFloor(hi, 0.5), stats.QuantileFloor(lo, 0.5)
 	if mH < 1.15*mL {
 		return out
 	}
@@ -203,7 +204,7 @@ func (s *section) epidermalEdge() (edge int, edgeLevel, dermisLevel float64) {
 		if math.IsInf(peak, -1) || len(deep) < (nb-nearB)/2 {
 			continue
 		}
-		lvl := float64(quantile(deep, 0.5))
+		lvl := float64(stats.QuantileFloor(deep, 0.5))
 		if c := peak - lvl; c > bestC {
 			pale := peak
 			for j := 0; j <= peakJ; j++ {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/stats"
 )
 
 // Ruifrok & Johnston unit OD vectors for Masson's trichrome (ImageJ
@@ -68,7 +69,7 @@ func collagen(img *imageio.Image) (*image.Gray, int, error) {
 		for i := 0; i < W*H; i += 5 {
 			sample = append(sample, float32(img.Pix[3*i+2-c]))
 		}
-		i0[c] = math.Max(float64(quantile(sample, 0.995)), 120)
+		i0[c] = math.Max(float64(stats.QuantileFloor(sample, 0.995)), 120)
 	}
 	d := deconvolver(vecMethylBlue, vecFuchsin)
 	// smooth a little so single noisy pixels do not decide

@@ -10,6 +10,7 @@ import (
 	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // Stains understood by Measure.
@@ -40,14 +41,14 @@ var (
 	ErrLabelImage = errors.New("dermis: input looks like a mask or label image, not a stained section")
 )
 
-// Bounds of the numeric options. A pixel of 0.01–100 µm covers everything
-// from a 100× oil objective to a slide scanner's thumbnail; the interval is
-// at least one µm (one working pixel, see prepare) and at most 10 mm.
+// Bounds of the numeric options. The pixel size, given or read from the
+// file, lies in models.MinSectionPixelSizeUM … MaxSectionPixelSizeUM
+// (0.01–100 µm; models/bounds.go says why it is narrower than the file
+// and flag ranges); the interval is at least one µm (one working pixel,
+// see prepare) and at most 10 mm.
 const (
-	MinPixelSizeUM = 0.01
-	MaxPixelSizeUM = 100
-	MinIntervalUM  = 1
-	MaxIntervalUM  = 10000
+	MinIntervalUM = 1
+	MaxIntervalUM = 10000
 )
 
 // Options tune Measure. Zero values mean "automatic".
@@ -107,13 +108,13 @@ func Measure(img *imageio.Image, opt Options) (*Result, error) {
 }
 
 // validateOptions refuses numeric options that are not finite or outside
-// the plausible range (MinPixelSizeUM … MaxIntervalUM); zero means automatic.
+// the plausible range (see MinIntervalUM); zero means automatic.
 func validateOptions(opt Options) error {
 	bad := func(v, lo, hi float64) bool {
 		return math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || (v > 0 && (v < lo || v > hi))
 	}
-	if bad(opt.PixelSizeUM, MinPixelSizeUM, MaxPixelSizeUM) {
-		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, MinPixelSizeUM, float64(MaxPixelSizeUM))
+	if bad(opt.PixelSizeUM, models.MinSectionPixelSizeUM, models.MaxSectionPixelSizeUM) {
+		return fmt.Errorf("%w: pixel size %g µm (want %g–%g, or 0 for the image's calibration)", ErrBadOption, opt.PixelSizeUM, models.MinSectionPixelSizeUM, float64(models.MaxSectionPixelSizeUM))
 	}
 	if bad(opt.IntervalUM, MinIntervalUM, MaxIntervalUM) {
 		return fmt.Errorf("%w: interval %g (want %g–%g µm, or px when uncalibrated; 0 for 50)", ErrBadOption, opt.IntervalUM, float64(MinIntervalUM), float64(MaxIntervalUM))
@@ -146,7 +147,7 @@ func MeasureContext(ctx context.Context, img *imageio.Image, opt Options) (*Resu
 		return nil, ErrLabelImage
 	}
 	cal := img.Calibration
-	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < MinPixelSizeUM || cal.PixelSizeUM > MaxPixelSizeUM)
+	implausibleCal := cal.Known() && (math.IsNaN(cal.PixelSizeUM) || cal.PixelSizeUM < models.MinSectionPixelSizeUM || cal.PixelSizeUM > models.MaxSectionPixelSizeUM)
 	if implausibleCal {
 		cal = models.Calibration{} // an absurd file calibration is not believed
 	}
@@ -368,7 +369,7 @@ func (s *section) prepare() {
 		for i := 0; i < len(mean[c]); i += 7 {
 			sample = append(sample, mean[c][i])
 		}
-		i0 := float64(quantile(sample, 0.995))
+		i0 := float64(stats.QuantileFloor(sample, 0.995))
 		// Tears or bubbles can be brighter than the glass; the flat
 		// unstained blocks (glass, adipocyte interiors) are the zero of OD.
 		if flatOK && flat[c] >= 0.8*i0 && flat[c] < i0 {
@@ -544,7 +545,7 @@ func (s *section) segmentTissue() bool {
 	}
 	sd := float32(bw)
 	if len(dev) > 50 {
-		sd = 1.4826 * quantile(dev, 0.5) / float32(math.Sqrt2)
+		sd = 1.4826 * stats.QuantileFloor(dev, 0.5) / float32(math.Sqrt2)
 	}
 	s.wallThr = g + max(0.012, 5*sd)
 	thr = min(thr, g+max(0.04, 6*sd))
@@ -795,7 +796,7 @@ func (s *section) estimateStains() ([3]float64, [3]float64) {
 		res := ref[2][0]*v[0] + ref[2][1]*v[1] + ref[2][2]*v[2]
 		rel = append(rel, float32(math.Abs(res)/math.Sqrt(dot3(v, v))))
 	}
-	if quantile(rel, 0.5) < 0.08 {
+	if stats.QuantileFloor(rel, 0.5) < 0.08 {
 		return vecHaem, vecEosin
 	}
 	e1, e2, ok := topEigen(sc)
@@ -806,7 +807,7 @@ func (s *section) estimateStains() ([3]float64, [3]float64) {
 	for k, v := range od {
 		ang[k] = float32(math.Atan2(dot3(v, e2), dot3(v, e1)))
 	}
-	lo, hi := float64(quantile(ang, 0.01)), float64(quantile(ang, 0.99))
+	lo, hi := float64(stats.QuantileFloor(ang, 0.01)), float64(stats.QuantileFloor(ang, 0.99))
 	va := unit([3]float64{math.Cos(lo)*e1[0] + math.Sin(lo)*e2[0], math.Cos(lo)*e1[1] + math.Sin(lo)*e2[1], math.Cos(lo)*e1[2] + math.Sin(lo)*e2[2]})
 	vb := unit([3]float64{math.Cos(hi)*e1[0] + math.Sin(hi)*e2[0], math.Cos(hi)*e1[1] + math.Sin(hi)*e2[1], math.Cos(hi)*e1[2] + math.Sin(hi)*e2[2]})
 	if va[0]/va[1] < vb[0]/vb[1] {
@@ -1079,7 +1080,7 @@ func flattenGradient(mean *[3][]float32, w, h int) ([3]float64, bool) {
 			}
 			v = append(v, float32(b.ch[c]*g))
 		}
-		lvl[c] = float64(quantile(v, 0.5))
+		lvl[c] = float64(stats.QuantileFloor(v, 0.5))
 	}
 	return lvl, true
 }
@@ -1112,7 +1113,7 @@ func brightestMode(ls []float32) float64 {
 			return float64(lo) + (float64(b)+0.5)*bw
 		}
 	}
-	return float64(quantile(ls, 0.5))
+	return float64(stats.QuantileFloor(ls, 0.5))
 }
 
 // solve6 solves the 6×6 system in the augmented matrix a by Gaussian

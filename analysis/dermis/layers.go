@@ -6,6 +6,7 @@ import (
 
 	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // segmentEpidermis finds the dense basophilic (H&E) or dark cellular
@@ -176,7 +177,7 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 			lo = append(lo, v)
 		}
 	}
-	mE, mD := quantile(hi, 0.5), quantile(lo, 0.5)
+	mE, mD := stats.QuantileFloor(hi, 0.5), stats.QuantileFloor(lo, 0.5)
 	if mE-mD < rule.minContrast {
 		return epi, 0 // no band denser than the dermis
 	}
@@ -305,7 +306,7 @@ func (s *section) segmentFat() {
 	if float64(len(hiVals)) < 3*float64(med) {
 		return
 	}
-	level := quantile(hiVals, 0.5)
+	level := stats.QuantileFloor(hiVals, 0.5)
 	thr := float32(math.Max(0.3, float64(level)/2))
 	cand := make([]bool, w*h)
 	for i, v := range frac.v {
@@ -512,7 +513,7 @@ func (s *section) fibresAndNuclei() {
 			dark[i] = l == LabelDermis && s.hConc.v[i] > tn
 		}
 	} else {
-		med := quantile(append([]float32(nil), dermVals...), 0.5)
+		med := stats.QuantileFloor(append([]float32(nil), dermVals...), 0.5)
 		t := max(threshold.Otsu(append([]float32(nil), dermVals...)), 1.5*med)
 		for i, l := range s.labels {
 			if l == LabelDermis && s.odSum.v[i] > t {

@@ -1,6 +1,10 @@
 package dermis
 
-import "math"
+import (
+	"math"
+
+	"github.com/histocount/histocount/stats"
+)
 
 // Per-pixel features of the learned layer classifier (layers_model.go).
 //
@@ -128,7 +132,7 @@ func (s *section) layerFeatures() []float32 {
 	}
 	medOD, medR := float32(0.5), float32(0.3)
 	if len(tis) > 100 {
-		medOD, medR = quantile(tis, 0.5), quantile(tisR, 0.5)
+		medOD, medR = stats.QuantileFloor(tis, 0.5), stats.QuantileFloor(tisR, 0.5)
 	}
 	sum8 := blur(s.odSum.v, 8)
 	rel := make([]float32, n)

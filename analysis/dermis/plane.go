@@ -5,7 +5,6 @@ import (
 	"sort"
 
 	imorph "github.com/histocount/histocount/analysis/internal/morph"
-	"github.com/histocount/histocount/stats"
 )
 
 // plane is a single-channel float image at working resolution.
@@ -88,10 +87,6 @@ func normalisedBlur(f *plane, m []bool, sigma float64) *plane {
 	}
 	return num
 }
-
-// quantile returns the q-quantile (0..1) of vals by floor rank (the
-// shared stats.QuantileFloor); vals is reordered.
-func quantile(vals []float32, q float64) float32 { return stats.QuantileFloor(vals, q) }
 
 // chamferDist returns, for every pixel, the chamfer distance (steps 1 and
 // √2, in pixels) to the nearest pixel where src is true. Pixels with no

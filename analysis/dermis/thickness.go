@@ -8,6 +8,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // outerContour returns the longest outer contour of the mask (working px).
@@ -630,7 +631,7 @@ func (s *section) markBand() float64 {
 	if len(all) < 10 {
 		return 0
 	}
-	limMax := 1.6*float64(quantile(all, 0.5)) + 1.5
+	limMax := 1.6*float64(stats.QuantileFloor(all, 0.5)) + 1.5
 	hw := int(math.Max(8*s.tEst, s.px(150, 40)))
 	win := make([]float32, 0, 2*hw+1)
 	m0 := s.scMax() + 2*s.tEst + 4
@@ -646,8 +647,8 @@ func (s *section) markBand() float64 {
 			if len(win) < 3 {
 				continue
 			}
-			med := float64(quantile(win, 0.5))
-			q := float64(win[int(0.8*float64(len(win)-1))]) // win is sorted now
+			med := float64(stats.QuantileFloor(win, 0.5))
+			q := float64(stats.QuantileFloor(win, 0.8))
 			lim := math.Min(q+math.Max(0.2*med, 1.5), limMax)
 			for t := -m0; t <= lim; t += 0.5 {
 				x, y := int(math.Floor(r.pts[k].X+0.5+t*r.nrm[k].X)), int(math.Floor(r.pts[k].Y+0.5+t*r.nrm[k].Y))
@@ -657,7 +658,7 @@ func (s *section) markBand() float64 {
 			}
 		}
 	}
-	return float64(quantile(thick, 0.5))
+	return float64(stats.QuantileFloor(thick, 0.5))
 }
 
 // plausible drops epidermal thicknesses more than twice or less than 0.4×
