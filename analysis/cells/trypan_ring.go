@@ -157,7 +157,11 @@ type trypanRingScan struct {
 }
 
 // trypanRingGeom holds the box sizes of one radius (see trypanRingMaps).
-type trypanRingGeom struct{ mid, thick, long, side int }
+// invC and invS are 1/area of the centre square and of a rim strip.
+type trypanRingGeom struct {
+	mid, thick, long, side int
+	invC, invS             float64
+}
 
 func newTrypanRingScan(flat []int16, w, h int, radii []float64) *trypanRingScan {
 	s := &trypanRingScan{w: w, h: h, radii: radii}
@@ -169,6 +173,7 @@ func newTrypanRingScan(flat []int16, w, h int, radii []float64) *trypanRingScan 
 			long:  2*int(math.Round(0.5*(rin+rout)/2)) + 1,
 			side:  2*int(math.Round(0.4*r)) + 1,
 		}
+		g.invC, g.invS = 1/float64(g.side*g.side), 1/float64(g.thick*g.long)
 		s.geo = append(s.geo, g)
 		s.pad = max(s.pad, g.long, g.side, g.thick)
 	}
@@ -219,20 +224,21 @@ func trypanReflect101(i, n int) int {
 	return i
 }
 
-// box is the mean of the kw×kh box at (x, y) with gocv.Blur's anchor.
-func (s *trypanRingScan) box(x, y, kw, kh int) float32 {
+// box is the mean of the kw×kh box at (x, y) with gocv.Blur's anchor;
+// inv is 1/(kw·kh).
+func (s *trypanRingScan) box(x, y, kw, kh int, inv float64) float32 {
 	x0, y0 := x-kw/2+s.pad, y-kh/2+s.pad
 	x1, y1 := x0+kw, y0+kh
 	sum := s.integ[y1*s.iw+x1] - s.integ[y0*s.iw+x1] - s.integ[y1*s.iw+x0] + s.integ[y0*s.iw+x0]
-	return float32(sum * (1 / float64(kw*kh)))
+	return float32(sum * inv)
 }
 
 // maps returns trypanRingMaps' centre and rim means at (x, y), radius k.
 func (s *trypanRingScan) maps(x, y, k int) (centre, rim float32) {
 	g := s.geo[k]
-	centre = s.box(x, y, g.side, g.side)
-	rim = max(s.box(max(x-g.mid, 0), y, g.thick, g.long), s.box(min(x+g.mid, s.w-1), y, g.thick, g.long),
-		s.box(x, max(y-g.mid, 0), g.long, g.thick), s.box(x, min(y+g.mid, s.h-1), g.long, g.thick))
+	centre = s.box(x, y, g.side, g.side, g.invC)
+	rim = max(s.box(max(x-g.mid, 0), y, g.thick, g.long, g.invS), s.box(min(x+g.mid, s.w-1), y, g.thick, g.long, g.invS),
+		s.box(x, max(y-g.mid, 0), g.long, g.thick, g.invS), s.box(x, min(y+g.mid, s.h-1), g.long, g.thick, g.invS))
 	return centre, rim
 }
 
