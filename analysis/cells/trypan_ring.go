@@ -260,12 +260,44 @@ func (s *trypanRingScan) eval(x, y int) {
 // returns the floor.
 func (s *trypanRingScan) noiseFloor() float64 {
 	const b = trypanRingTile
+	// Row by row: the integral image's differences between a box's bottom
+	// and top rows, once per row, then two reads per box (integer sums:
+	// the same values as box).
+	dC, dV, dU, dD := make([]float64, s.iw), make([]float64, s.iw), make([]float64, s.iw), make([]float64, s.iw)
 	for y := 0; y < s.h/b*b; y += 2 {
-		for x := 0; x < s.w/b*b; x += 2 {
-			s.eval(x, y)
+		for k, g := range s.geo {
+			s.rowDiff(dC, y, g.side)
+			s.rowDiff(dV, y, g.long)
+			s.rowDiff(dU, max(y-g.mid, 0), g.thick)
+			s.rowDiff(dD, min(y+g.mid, s.h-1), g.thick)
+			for x := 0; x < s.w/b*b; x += 2 {
+				c := s.rowBox(dC, x, g.side, g.invC)
+				r := max(s.rowBox(dV, max(x-g.mid, 0), g.thick, g.invS), s.rowBox(dV, min(x+g.mid, s.w-1), g.thick, g.invS),
+					s.rowBox(dU, x, g.long, g.invS), s.rowBox(dD, x, g.long, g.invS))
+				i := y*s.w + x
+				if d := min(c-r, -trypanRingRim*r); d > s.best[i] {
+					s.best[i], s.scale[i] = d, uint8(k)
+				}
+			}
 		}
 	}
 	return trypanRingNoiseFloor(s.best, s.w, s.h)
+}
+
+// rowDiff sets d to the integral image's row below minus its row above
+// the kh rows of a box centred (gocv.Blur's anchor) on row y.
+func (s *trypanRingScan) rowDiff(d []float64, y, kh int) {
+	y0 := y - kh/2 + s.pad
+	top, bottom := s.integ[y0*s.iw:(y0+1)*s.iw], s.integ[(y0+kh)*s.iw:(y0+kh+1)*s.iw]
+	for i := range d {
+		d[i] = bottom[i] - top[i]
+	}
+}
+
+// rowBox is box's mean from rowDiff's d: the kw columns at x.
+func (s *trypanRingScan) rowBox(d []float64, x, kw int, inv float64) float32 {
+	x0 := x - kw/2 + s.pad
+	return float32((d[x0+kw] - d[x0]) * inv)
 }
 
 // need marks the tiles meeting r, and their neighbours (the local-maximum
