@@ -2,6 +2,7 @@ package cells
 
 import (
 	"math"
+	"sync"
 
 	"github.com/histocount/histocount/stats"
 )
@@ -420,13 +421,24 @@ const trypanGridBands = 4
 // 800×600 tiles with two bands' value: 215 cells for 199).
 const trypanGridMinBandPx = 300
 
+// trypGridHistPool holds trypanGridProfile's histograms.
+var trypGridHistPool = sync.Pool{New: func() any { return new([]uint16) }}
+
 // trypanGridProfile is the median of r over sub-pixel bins of coord
 // (nb bins of 1/trypanGridSubBins px), zero where weaker than
 // trypanGridMinContrast; only pixels where keep is true (all when nil).
 // Bins without pixels take their neighbours'.
 func trypanGridProfile(r []int16, w, h int, coord func(x, y int) float64, nb int, keep func(x, y int) bool) []int16 {
 	const span = 511
-	hist := make([]uint16, nb*span)
+	// The histogram (nb·span, ~8 MB on a 1600×1200 field) is reused: a
+	// field takes up to nine profiles.
+	hp := trypGridHistPool.Get().(*[]uint16)
+	defer trypGridHistPool.Put(hp)
+	if cap(*hp) < nb*span {
+		*hp = make([]uint16, nb*span)
+	}
+	hist := (*hp)[:nb*span]
+	clear(hist)
 	cnt := make([]int32, nb)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {

@@ -4,7 +4,6 @@ import (
 	"image"
 	"math"
 	"sort"
-	"unsafe"
 
 	"gocv.io/x/gocv"
 
@@ -96,53 +95,325 @@ func trypanRingRadii(pixelSizeUM float64) []float64 {
 	return out
 }
 
-// trypanRingPeaks scans flat for ring peaks of contrast above thr.
-func trypanRingPeaks(flat []int16, w, h int, radii []float64, thr float64) []trypanRingPeak {
-	src := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-	defer src.Close()
-	sp, _ := src.DataPtrFloat32()
-	for i, v := range flat {
-		sp[i] = float32(v)
+// trypanRingPeaks scans flat for ring peaks of contrast above thr. With
+// within nil the whole field is scanned and every peak is returned. Else
+// only the peaks inside the rectangles of within are returned, and the
+// contrast map is evaluated only where they depend on it (see
+// trypanRingScan): the same peaks as the whole-field scan returns there.
+func trypanRingPeaks(flat []int16, w, h int, radii []float64, thr float64, within []image.Rectangle) []trypanRingPeak {
+	s := newTrypanRingScan(flat, w, h, radii)
+	thr = math.Max(thr, s.noiseFloor())
+	if within == nil {
+		s.need(image.Rect(0, 0, w, h))
+		return s.suppress(s.localMaxima(thr))
 	}
-	best := make([]float32, w*h)
-	for i := range best {
-		best[i] = -1e9
+	for _, r := range within {
+		s.need(r)
 	}
-	scale := make([]uint8, w*h)
-	atC, atR := make([]float32, w*h), make([]float32, w*h)
-	centre, rim := make([]float32, w*h), make([]float32, w*h)
-	for si, r := range radii {
-		trypanRingMaps(src, r, centre, rim)
-		for i := range best {
-			// The rim must also lie below the chamber grey all round: a
-			// bright gap between close grid lines or a cell's halo has a
-			// centre above its surroundings but no dark ring.
-			if d := min(centre[i]-rim[i], -trypanRingRim*rim[i]); d > best[i] {
-				best[i], scale[i], atC[i], atR[i] = d, uint8(si), centre[i], rim[i]
+	for {
+		peaks := s.localMaxima(thr)
+		if s.closed(peaks, within) {
+			var out []trypanRingPeak
+			for _, p := range s.suppress(peaks) {
+				if trypanRingInside(p, within) {
+					out = append(out, p)
+				}
+			}
+			return out
+		}
+	}
+}
+
+// trypanRingInside reports whether p's centre lies in one of rs.
+func trypanRingInside(p trypanRingPeak, rs []image.Rectangle) bool {
+	for _, r := range rs {
+		if image.Pt(p.x, p.y).In(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// trypanRingScanTile: side (px) of the tiles in which trypanRingScan
+// evaluates the contrast map, at least the local-maximum window's half.
+const trypanRingScanTile = 16
+
+// trypanRingScan evaluates the ring contrast (trypanRingMaps' box means,
+// best over the radii) from an integral image, pixel by pixel, on demand:
+// only on the noise floor's sample grid and in the tiles that the peaks of
+// interest depend on. A peak depends on the map within its local-maximum
+// window and, through the greedy suppression, on every stronger peak
+// within trypanRingSep radii, and so on recursively (closed).
+type trypanRingScan struct {
+	w, h, pad, iw int
+	radii         []float64
+	geo           []trypanRingGeom
+	integ         []float64 // padded (reflect-101, as gocv.Blur) integral image
+	best          []float32
+	scale         []uint8
+	tile, tw, th  int
+	needed, done  []bool // per tile
+	kern          []image.Point
+}
+
+// trypanRingGeom holds the box sizes of one radius (see trypanRingMaps).
+// invC and invS are 1/area of the centre square and of a rim strip.
+type trypanRingGeom struct {
+	mid, thick, long, side int
+	invC, invS             float64
+}
+
+func newTrypanRingScan(flat []int16, w, h int, radii []float64) *trypanRingScan {
+	s := &trypanRingScan{w: w, h: h, radii: radii}
+	for _, r := range radii {
+		rin, rout := math.Min(0.8*r, r-1.2), 1.05*r
+		g := trypanRingGeom{
+			mid:   int(math.Round((rin + rout) / 2)),
+			thick: max(1, int(math.Round(rout-rin))),
+			long:  2*int(math.Round(0.5*(rin+rout)/2)) + 1,
+			side:  2*int(math.Round(0.4*r)) + 1,
+		}
+		g.invC, g.invS = 1/float64(g.side*g.side), 1/float64(g.thick*g.long)
+		s.geo = append(s.geo, g)
+		s.pad = max(s.pad, g.long, g.side, g.thick)
+	}
+	s.pad = min(s.pad, w-1, h-1)
+	// Integer sums are exact in float64, so the box means equal gocv.Blur's
+	// (double sums of float32 integers, times 1/area, rounded to float32).
+	pw, ph := w+2*s.pad, h+2*s.pad
+	s.iw = pw + 1
+	s.integ = make([]float64, (ph+1)*s.iw)
+	for py := 0; py < ph; py++ {
+		y := trypanReflect101(py-s.pad, h)
+		row := 0.0
+		for px := 0; px < pw; px++ {
+			row += float64(flat[y*w+trypanReflect101(px-s.pad, w)])
+			s.integ[(py+1)*s.iw+px+1] = s.integ[py*s.iw+px+1] + row
+		}
+	}
+	s.best = make([]float32, w*h)
+	for i := range s.best {
+		s.best[i] = -1e9
+	}
+	s.scale = make([]uint8, w*h)
+	ks := 2*int(math.Max(1, math.Round(0.8*radii[0]))) + 1
+	s.tile = max(trypanRingScanTile, ks/2)
+	s.tw, s.th = (w+s.tile-1)/s.tile, (h+s.tile-1)/s.tile
+	s.needed, s.done = make([]bool, s.tw*s.th), make([]bool, s.tw*s.th)
+	// The local-maximum window: the elliptic kernel gocv.Dilate used.
+	kern := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(ks, ks))
+	defer kern.Close()
+	for ky := 0; ky < ks; ky++ {
+		for kx := 0; kx < ks; kx++ {
+			if kern.GetUCharAt(ky, kx) != 0 {
+				s.kern = append(s.kern, image.Pt(kx-ks/2, ky-ks/2))
 			}
 		}
 	}
-	thr = math.Max(thr, trypanRingNoiseFloor(best, w, h))
-	// Local maxima within the smallest radius.
-	bm, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, unsafe.Slice((*byte)(unsafe.Pointer(&best[0])), 4*len(best)))
-	if err != nil {
-		return nil
+	return s
+}
+
+// trypanReflect101 maps i into 0..n−1 as OpenCV's BORDER_REFLECT_101.
+func trypanReflect101(i, n int) int {
+	if i < 0 {
+		return -i
 	}
-	defer bm.Close()
-	dil := gocv.NewMat()
-	defer dil.Close()
-	ks := 2*int(math.Max(1, math.Round(0.8*radii[0]))) + 1
-	kern := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(ks, ks))
-	gocv.Dilate(bm, &dil, kern)
-	kern.Close()
-	dp, _ := dil.DataPtrFloat32()
+	if i >= n {
+		return 2*(n-1) - i
+	}
+	return i
+}
+
+// box is the mean of the kw×kh box at (x, y) with gocv.Blur's anchor;
+// inv is 1/(kw·kh).
+func (s *trypanRingScan) box(x, y, kw, kh int, inv float64) float32 {
+	x0, y0 := x-kw/2+s.pad, y-kh/2+s.pad
+	x1, y1 := x0+kw, y0+kh
+	sum := s.integ[y1*s.iw+x1] - s.integ[y0*s.iw+x1] - s.integ[y1*s.iw+x0] + s.integ[y0*s.iw+x0]
+	return float32(sum * inv)
+}
+
+// maps returns trypanRingMaps' centre and rim means at (x, y), radius k.
+func (s *trypanRingScan) maps(x, y, k int) (centre, rim float32) {
+	g := s.geo[k]
+	centre = s.box(x, y, g.side, g.side, g.invC)
+	rim = max(s.box(max(x-g.mid, 0), y, g.thick, g.long, g.invS), s.box(min(x+g.mid, s.w-1), y, g.thick, g.long, g.invS),
+		s.box(x, max(y-g.mid, 0), g.long, g.thick, g.invS), s.box(x, min(y+g.mid, s.h-1), g.long, g.thick, g.invS))
+	return centre, rim
+}
+
+// eval sets best and scale at (x, y).
+func (s *trypanRingScan) eval(x, y int) {
+	i := y*s.w + x
+	for k := range s.radii {
+		c, r := s.maps(x, y, k)
+		// The rim must also lie below the chamber grey all round: a
+		// bright gap between close grid lines or a cell's halo has a
+		// centre above its surroundings but no dark ring.
+		if d := min(c-r, -trypanRingRim*r); d > s.best[i] {
+			s.best[i], s.scale[i] = d, uint8(k)
+		}
+	}
+}
+
+// noiseFloor evaluates the map on trypanRingNoiseFloor's sample grid and
+// returns the floor.
+func (s *trypanRingScan) noiseFloor() float64 {
+	const b = trypanRingTile
+	// Row by row: the integral image's differences between a box's bottom
+	// and top rows, once per row, then two reads per box (integer sums:
+	// the same values as box).
+	dC, dV, dU, dD := make([]float64, s.iw), make([]float64, s.iw), make([]float64, s.iw), make([]float64, s.iw)
+	for y := 0; y < s.h/b*b; y += 2 {
+		for k, g := range s.geo {
+			s.rowDiff(dC, y, g.side)
+			s.rowDiff(dV, y, g.long)
+			s.rowDiff(dU, max(y-g.mid, 0), g.thick)
+			s.rowDiff(dD, min(y+g.mid, s.h-1), g.thick)
+			for x := 0; x < s.w/b*b; x += 2 {
+				c := s.rowBox(dC, x, g.side, g.invC)
+				r := max(s.rowBox(dV, max(x-g.mid, 0), g.thick, g.invS), s.rowBox(dV, min(x+g.mid, s.w-1), g.thick, g.invS),
+					s.rowBox(dU, x, g.long, g.invS), s.rowBox(dD, x, g.long, g.invS))
+				i := y*s.w + x
+				if d := min(c-r, -trypanRingRim*r); d > s.best[i] {
+					s.best[i], s.scale[i] = d, uint8(k)
+				}
+			}
+		}
+	}
+	return trypanRingNoiseFloor(s.best, s.w, s.h)
+}
+
+// rowDiff sets d to the integral image's row below minus its row above
+// the kh rows of a box centred (gocv.Blur's anchor) on row y.
+func (s *trypanRingScan) rowDiff(d []float64, y, kh int) {
+	y0 := y - kh/2 + s.pad
+	top, bottom := s.integ[y0*s.iw:(y0+1)*s.iw], s.integ[(y0+kh)*s.iw:(y0+kh+1)*s.iw]
+	for i := range d {
+		d[i] = bottom[i] - top[i]
+	}
+}
+
+// rowBox is box's mean from rowDiff's d: the kw columns at x.
+func (s *trypanRingScan) rowBox(d []float64, x, kw int, inv float64) float32 {
+	x0 := x - kw/2 + s.pad
+	return float32((d[x0+kw] - d[x0]) * inv)
+}
+
+// need marks the tiles meeting r, and their neighbours (the local-maximum
+// window of a pixel reaches into them), for evaluation; it reports whether
+// any was not yet evaluated.
+func (s *trypanRingScan) need(r image.Rectangle) bool {
+	r = r.Intersect(image.Rect(0, 0, s.w, s.h))
+	if r.Empty() {
+		return false
+	}
+	grew := false
+	for ty := max(0, r.Min.Y/s.tile-1); ty <= min(s.th-1, (r.Max.Y-1)/s.tile+1); ty++ {
+		for tx := max(0, r.Min.X/s.tile-1); tx <= min(s.tw-1, (r.Max.X-1)/s.tile+1); tx++ {
+			if !s.done[ty*s.tw+tx] {
+				s.needed[ty*s.tw+tx], grew = true, true
+			}
+		}
+	}
+	return grew
+}
+
+// localMaxima evaluates the needed tiles and returns the local maxima
+// above thr in the tiles whose neighbours are all evaluated (there the
+// window is complete), strongest first, ties in row-major order.
+func (s *trypanRingScan) localMaxima(thr float64) []trypanRingPeak {
+	for t, n := range s.needed {
+		if !n || s.done[t] {
+			continue
+		}
+		tx, ty := t%s.tw, t/s.tw
+		for y := ty * s.tile; y < min(s.h, (ty+1)*s.tile); y++ {
+			for x := tx * s.tile; x < min(s.w, (tx+1)*s.tile); x++ {
+				s.eval(x, y)
+			}
+		}
+		s.done[t] = true
+	}
 	var peaks []trypanRingPeak
-	for i, v := range best {
-		if float64(v) > thr && v >= dp[i] {
-			peaks = append(peaks, trypanRingPeak{x: i % w, y: i / w, r: radii[scale[i]], score: v, centre: atC[i], rim: atR[i]})
+	for y := 0; y < s.h; y++ {
+		for x := 0; x < s.w; x++ {
+			v := s.best[y*s.w+x]
+			if float64(v) <= thr || !s.complete(x/s.tile, y/s.tile) || !s.isMax(x, y, v) {
+				continue
+			}
+			k := int(s.scale[y*s.w+x])
+			c, r := s.maps(x, y, k)
+			peaks = append(peaks, trypanRingPeak{x: x, y: y, r: s.radii[k], score: v, centre: c, rim: r})
 		}
 	}
 	sort.SliceStable(peaks, func(i, j int) bool { return peaks[i].score > peaks[j].score })
+	return peaks
+}
+
+// complete reports whether tile (tx, ty) and its neighbours are evaluated.
+func (s *trypanRingScan) complete(tx, ty int) bool {
+	for y := max(0, ty-1); y <= min(s.th-1, ty+1); y++ {
+		for x := max(0, tx-1); x <= min(s.tw-1, tx+1); x++ {
+			if !s.done[y*s.tw+x] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isMax: v is at least the map's maximum over the window (gocv.Dilate with
+// its default border, which ignores pixels outside the field).
+func (s *trypanRingScan) isMax(x, y int, v float32) bool {
+	for _, o := range s.kern {
+		if xx, yy := x+o.X, y+o.Y; xx >= 0 && yy >= 0 && xx < s.w && yy < s.h && s.best[yy*s.w+xx] > v {
+			return false
+		}
+	}
+	return true
+}
+
+// closed reports whether the suppression of every peak inside within
+// depends only on peaks found: the stronger peaks that can suppress a
+// peak lie within trypanRingSep of the largest radius, so that square,
+// for it and recursively for them, must lie in complete tiles. Where it
+// does not, those tiles are marked needed and false is returned.
+func (s *trypanRingScan) closed(peaks []trypanRingPeak, within []image.Rectangle) bool {
+	reach := int(math.Ceil(trypanRingSep * s.radii[len(s.radii)-1]))
+	in := make([]bool, len(peaks))
+	var queue []int
+	for i, p := range peaks {
+		if trypanRingInside(p, within) {
+			in[i] = true
+			queue = append(queue, i)
+		}
+	}
+	grew := false
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		p := peaks[i]
+		if s.need(image.Rect(p.x-reach, p.y-reach, p.x+reach+1, p.y+reach+1)) {
+			grew = true
+			continue
+		}
+		for j := 0; j < i; j++ {
+			q := peaks[j]
+			if !in[j] && math.Hypot(float64(p.x-q.x), float64(p.y-q.y)) < trypanRingSep*math.Max(p.r, q.r) {
+				in[j] = true
+				queue = append(queue, j)
+			}
+		}
+	}
+	return !grew
+}
+
+// suppress keeps peaks (strongest first) greedily: a peak closer than
+// trypanRingSep times the larger radius to a kept one is the same cell.
+func (s *trypanRingScan) suppress(peaks []trypanRingPeak) []trypanRingPeak {
+	radii := s.radii
+	w := s.w
 	// Greedy suppression across scales, on a coarse hash grid.
 	cell := 2 * trypanRingSep * radii[len(radii)-1]
 	gw := int(float64(w)/cell) + 1
@@ -170,46 +441,6 @@ func trypanRingPeaks(flat []int16, w, h int, radii []float64, thr float64) []try
 	return kept
 }
 
-// trypanRingMaps writes, per pixel of src (w·h float32), the mean over
-// the centre (a square of side 0.8 r) into centre and the mean of the
-// least dark of the four axis-centred quarters of the rim at 0.8–1.05 r
-// into rim: a grid line or a neighbour's rim darkens one side only, a
-// cell's rim all round. Each quarter is a strip across the rim, rim-thick
-// and about a radius long (a quarter arc at 45° either side of the axis
-// spans 1.4 radii; its middle stays off the corners that the neighbouring
-// quarters hold): box means, so the cost does not grow with the radius.
-func trypanRingMaps(src gocv.Mat, r float64, centre, rim []float32) {
-	w, h := src.Cols(), src.Rows()
-	rin, rout := math.Min(0.8*r, r-1.2), 1.05*r
-	mid := int(math.Round((rin + rout) / 2))
-	thick := max(1, int(math.Round(rout-rin)))
-	long := 2*int(math.Round(0.5*(rin+rout)/2)) + 1
-	side := 2*int(math.Round(0.4*r)) + 1
-	box := gocv.NewMat()
-	defer box.Close()
-	gocv.Blur(src, &box, image.Pt(side, side))
-	bp, _ := box.DataPtrFloat32()
-	copy(centre, bp)
-	// Vertical strips (left and right quarters), read mid px either side.
-	gocv.Blur(src, &box, image.Pt(thick, long))
-	bp, _ = box.DataPtrFloat32()
-	for y := 0; y < h; y++ {
-		row := bp[y*w : (y+1)*w]
-		for x := 0; x < w; x++ {
-			rim[y*w+x] = max(row[max(x-mid, 0)], row[min(x+mid, w-1)])
-		}
-	}
-	// Horizontal strips (upper and lower quarters).
-	gocv.Blur(src, &box, image.Pt(long, thick))
-	bp, _ = box.DataPtrFloat32()
-	for y := 0; y < h; y++ {
-		up, down := bp[max(y-mid, 0)*w:], bp[min(y+mid, h-1)*w:]
-		for x := 0; x < w; x++ {
-			rim[y*w+x] = max(rim[y*w+x], up[x], down[x])
-		}
-	}
-}
-
 // trypanRingSupplement adds the ring peaks the segmentation of res missed
 // (see the block comment above) and renumbers the objects in row-major
 // order of their rounded centroids.
@@ -217,8 +448,14 @@ func trypanRingMaps(src gocv.Mat, r float64, centre, rim []float32) {
 // With add false only the relabelling is done: no new cells, no splits.
 func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr float64, add bool) {
 	w, h := res.w, res.h
-	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(pixelSizeUM), trypanRingK*fgThr)
 	n := len(res.classes)
+	// Relabelling needs the peaks inside the objects not called live only;
+	// adding cells needs them everywhere.
+	var within []image.Rectangle
+	if !add {
+		within = trypanNotLiveBoxes(res.labels, res.classes, w)
+	}
+	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(pixelSizeUM), trypanRingK*fgThr, within)
 	byObj := make([][]trypanRingPeak, n+1)
 	classes := append([]string(nil), res.classes...)
 	labels := res.labels
@@ -323,6 +560,29 @@ func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr f
 		}
 	}
 	trypanRingRenumber(res, classes)
+}
+
+// trypanNotLiveBoxes returns the bounding boxes of the objects of labels
+// (classes by label−1) that are not called live; never nil.
+func trypanNotLiveBoxes(labels []int32, classes []string, w int) []image.Rectangle {
+	boxes := make([]image.Rectangle, len(classes))
+	for i, l := range labels {
+		if l > 0 && classes[l-1] != models.ClassLive {
+			p := image.Rect(i%w, i/w, i%w+1, i/w+1)
+			if boxes[l-1].Empty() {
+				boxes[l-1] = p
+			} else {
+				boxes[l-1] = boxes[l-1].Union(p)
+			}
+		}
+	}
+	out := []image.Rectangle{}
+	for _, b := range boxes {
+		if !b.Empty() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // trypanRingRenumber renumbers the objects of res.labels (classes by label−1)

@@ -36,7 +36,7 @@ func ringField(w, h int, live [][3]float64, dead [][3]float64) []int16 {
 func TestTrypanRingPeaks(t *testing.T) {
 	const w, h = 240, 160
 	f := ringField(w, h, [][3]float64{{50, 50, 8}, {120, 110, 11}}, [][3]float64{{150, 40, 9}, {40, 120, 3}})
-	peaks := trypanRingPeaks(f, w, h, trypanRingRadii(1), 8)
+	peaks := trypanRingPeaks(f, w, h, trypanRingRadii(1), 8, nil)
 	want := [][3]float64{{50, 50, 8}, {120, 110, 11}}
 	if len(peaks) != len(want) {
 		t.Fatalf("%d peaks %+v, want %d", len(peaks), peaks, len(want))
