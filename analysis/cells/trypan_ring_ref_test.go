@@ -118,31 +118,9 @@ func trypanRingPeaksRef(flat []int16, w, h int, radii []float64, thr float64) []
 		}
 	}
 	sort.SliceStable(peaks, func(i, j int) bool { return peaks[i].score > peaks[j].score })
-	// Greedy suppression across scales, on a coarse hash grid.
-	cell := 2 * trypanRingSep * radii[len(radii)-1]
-	gw := int(float64(w)/cell) + 1
-	grid := map[int][]int{}
-	var kept []trypanRingPeak
-	for _, p := range peaks {
-		gx, gy := int(float64(p.x)/cell), int(float64(p.y)/cell)
-		ok := true
-		for dy := -1; dy <= 1 && ok; dy++ {
-			for dx := -1; dx <= 1 && ok; dx++ {
-				for _, k := range grid[(gy+dy)*gw+gx+dx] {
-					q := kept[k]
-					if math.Hypot(float64(p.x-q.x), float64(p.y-q.y)) < trypanRingSep*math.Max(p.r, q.r) {
-						ok = false
-						break
-					}
-				}
-			}
-		}
-		if ok {
-			grid[gy*gw+gx] = append(grid[gy*gw+gx], len(kept))
-			kept = append(kept, p)
-		}
-	}
-	return kept
+	// The greedy suppression is the scan's own: only the ring response is
+	// the reference's.
+	return (&trypanRingScan{w: w, radii: radii}).suppress(peaks)
 }
 
 // trypanRingMaps writes, per pixel of src (w·h float32), the mean over
