@@ -29,14 +29,7 @@ func TestColonyPhysgenAgar(t *testing.T) {
 	dir := t.TempDir()
 	var items []plateItem
 	for i := 0; i < physgenAgarTestPlates; i++ {
-		p, err := plates.Agar(physgenTestSeed, i, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, fmt.Sprintf("agar_%03d.jpg", i))
-		if err := raster.WriteJPEG(path, p.Image, 92); err != nil {
-			t.Fatal(err)
-		}
+		p, path := writePhysgenAgar(t, dir, physgenTestSeed, i)
 		items = append(items, plateItem{name: filepath.Base(path), colonies: p.Colonies,
 			load: func() (*imageio.Image, error) { return imageio.Load(path, imageio.Options{}) }})
 	}
@@ -46,6 +39,22 @@ func TestColonyPhysgenAgar(t *testing.T) {
 	}
 	t.Logf("%v", m)
 	RequireBounds(t, m, Ceiling("mape_pct", physgenAgarMAPECeiling), Floor("dish_found_frac", 1))
+}
+
+// writePhysgenAgar renders the independent generator's agar plate index
+// of seed into dir as JPEG 92 (as its dataset writes them) and returns the
+// plate and the file's path.
+func writePhysgenAgar(t *testing.T, dir string, seed uint64, index int) (*plates.Plate, string) {
+	t.Helper()
+	p, err := plates.Agar(seed, index, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("agar_%03d.jpg", index))
+	if err := raster.WriteJPEG(path, p.Image, 92); err != nil {
+		t.Fatal(err)
+	}
+	return p, path
 }
 
 // physgenAgarTestPlates are the first plates of the held-out seed: sparse
@@ -73,14 +82,7 @@ func TestColonyPhysgenCrowdedPale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders and counts a 1000² plate")
 	}
-	p, err := plates.Agar(4, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "agar_000.jpg")
-	if err := raster.WriteJPEG(path, p.Image, 92); err != nil {
-		t.Fatal(err)
-	}
+	p, path := writePhysgenAgar(t, t.TempDir(), 4, 0)
 	img, err := imageio.Load(path, imageio.Options{})
 	if err != nil {
 		t.Fatal(err)
