@@ -31,6 +31,7 @@ const (
 	mitoticClusterBeads   = 2   // ... at least this many near an object: part of an apoptotic cell
 	mitoticPairRadius     = 2.5 // two mitotic nuclei closer than this × the median radius are one figure (anaphase, telophase)
 	mitoticBeadExtent     = 0.7 // a lone candidate spanning fewer blur widths than this is an apoptotic bead
+	mitoticFragmentPieces = 2   // a label in separate pieces is the fragments of one apoptotic cell, grouped (groupFragments)
 )
 
 // MitoticFeatures are the scale-free measures of one nucleus the mitotic
@@ -49,6 +50,7 @@ type MitoticFeatures struct {
 	Cluster    int     // other beads within the cluster radius
 	Border     bool    // touches the image border: its size and shape are cut
 	Spots      int     // separate bright maxima inside (σ 1 px smoothed, above half its net peak)
+	Pieces     int     // separate pieces of the label (fragments of one cell are grouped under one label)
 	Extent     float64 // intensity-weighted radius of gyration × the median nucleus' edge steepness (boundary gradient ÷ net mean): how many blur widths the chromatin spans; a sub-resolution bead spans about one
 	Stray      int     // bright maxima outside every nucleus (above half its net peak) within the cluster radius: unsegmented beads of an apoptotic cell
 	Figure     int     // mitotic figure number (1..), shared by a close pair (anaphase halves, telophase daughters); 0 if not mitotic
@@ -153,6 +155,7 @@ func mitoticFigures(lab []int32, sig []float32, w, h, n int) []MitoticFeatures {
 		}
 	}
 	spots, stray := brightSpots(lab, sig, w, h, n, bg)
+	pieces := labelPieces(lab, n, w, h)
 	feat := make([]MitoticFeatures, n)
 	var areas, nets, dnas, sharps, texts, peaks, contents []float64
 	cx := make([]float64, n)
@@ -185,7 +188,7 @@ func mitoticFigures(lab []int32, sig []float32, w, h, n int) []MitoticFeatures {
 			mx, my := (a.vx-bg*a.sx)/wsum, (a.vy-bg*a.sy)/wsum
 			f.Extent = math.Sqrt(max(0, (a.vrr-bg*(a.sxx+a.syy))/wsum-mx*mx-my*my))
 		}
-		f.Spots = spots[l]
+		f.Spots, f.Pieces = spots[l], pieces[l]
 		if a.gn > 0 {
 			f.Sharp = a.g / a.gn / net
 		}
@@ -251,7 +254,8 @@ func mitoticFigures(lab []int32, sig []float32, w, h, n int) []MitoticFeatures {
 		// Small and very bright: one round pyknotic body, or touching beads
 		// (two or more separate maxima).
 		pyknotic := f.Bright >= mitoticPyknoticBright && f.Area <= mitoticPyknoticArea && (f.Elongation < 1.5 || f.Spots >= 2)
-		apoptotic := f.Area < mitoticMinArea || f.Content < mitoticMinContent || f.Cluster >= mitoticClusterBeads || f.Stray > 0 || pyknotic
+		apoptotic := f.Area < mitoticMinArea || f.Content < mitoticMinContent || f.Cluster >= mitoticClusterBeads || f.Stray > 0 || pyknotic ||
+			f.Pieces >= mitoticFragmentPieces
 		f.Mitotic = (condensed || plate) && f.Sharp >= mitoticSharp && !apoptotic && !f.Border
 	}
 	// A lone spot no wider than the blur is an apoptotic bead; the same
@@ -381,4 +385,23 @@ func MitoticSummaryOf(mitotic, n int) *models.MitoticSummary {
 		}
 	}
 	return s
+}
+
+// labelPieces returns how many separate pieces (8-connected, among all
+// labelled pixels) each label 1..n of lab (w×h) has pixels in.
+func labelPieces(lab []int32, n, w, h int) []int {
+	fg := make([]bool, len(lab))
+	for i, l := range lab {
+		fg[i] = l > 0
+	}
+	cc, _, _ := components(fg, w, h)
+	seen := map[[2]int32]bool{}
+	pieces := make([]int, n+1)
+	for i, l := range lab {
+		if k := [2]int32{l, cc[i]}; l > 0 && int(l) <= n && !seen[k] {
+			seen[k] = true
+			pieces[l]++
+		}
+	}
+	return pieces
 }

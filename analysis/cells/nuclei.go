@@ -35,6 +35,7 @@ const (
 	nucleiSplitMaxParts      = 6    // at most this many nuclei per clump
 	nucleiMinAreaFrac        = 0.08 // objects below this × πr² are debris
 	nucleiDebrisFrac         = 0.1  // on light backgrounds, objects below this × the area-weighted median area are debris
+	nucleiSpeckFrac          = 0.25 // in fluorescence, objects below this × πr² (r: the typical inscribed radius) are specks: debris, or fragments of one cell
 	nucleiBodyRatio          = 10.0 // foreground radius above this × the cores' radius: nuclei sit on a bright body (dev set: 1–4 without a body, 49 and 103 with) ...
 	nucleiBodyOpenFrac       = 4.0  // ... removed by a top-hat of this × the cores' radius
 	nucleiMergeMinNeck       = 0.9  // neighbouring regions merge when their neck is at least this × the smaller inscribed radius ...
@@ -100,7 +101,15 @@ const (
 //     dropped, as are objects whose mean exceeds the median of their
 //     surroundings by less than 0.6 × (Otsu − bg) (cytoplasm, texture).
 //     On light backgrounds, objects below 0.1 × the area-weighted median
-//     area (the typical nucleus of this image) are debris.
+//     area (the typical nucleus of this image) are debris. In fluorescence,
+//     objects below 0.25 × πr_i² are specks, r_i being the area-weighted
+//     median inscribed radius (clumps not yet split and specks do not move
+//     it; nuclei of one field vary about 2× in area over the cell cycle).
+//     Specks whose centres lie within 2 r_i of each other are the
+//     fragments of one cell (apoptotic bodies, condensed chromosomes) and
+//     count once when together they reach that area; lone ones are debris.
+//     Objects touching the image border are kept: their visible part says
+//     nothing about their size.
 //     Objects larger than 1.6 × the median area and less convex than
 //     solidity 0.93 are split by k-means on pixel coordinates into
 //     round(area ÷ median area) nuclei: touching nuclei without a neck or
@@ -284,6 +293,8 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(nucleiContrastMarginFrac*r)), nucleiMinContrastFrac*(tOtsu-bg))
 	if light {
 		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
+	} else {
+		n = groupFragments(lab, n, w, h, nucleiSpeckFrac)
 	}
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
 	return lab, n, nucleiQC(sm, lab, n, split, nfg, bg, r, w, h), nil

@@ -382,20 +382,7 @@ func dropSmallRelative(lab []int32, n int, frac float64) int {
 			area[l]++
 		}
 	}
-	sorted := append([]int(nil), area[1:]...)
-	sort.Ints(sorted)
-	total := 0
-	for _, a := range sorted {
-		total += a
-	}
-	acc, typ := 0, 0
-	for _, a := range sorted {
-		acc += a
-		if 2*acc >= total {
-			typ = a
-			break
-		}
-	}
+	typ := areaWeightedMedian(area[1:])
 	out := make([]int32, len(lab))
 	for i, l := range lab {
 		if l > 0 && float64(area[l]) < frac*float64(typ) {
@@ -405,4 +392,139 @@ func dropSmallRelative(lab []int32, n int, frac float64) int {
 	m := relabelByArea(lab, out, n, 1)
 	copy(lab, out)
 	return m
+}
+
+// areaWeightedMedian returns the area of the object that holds the median
+// pixel when objects are sorted by area (0 for none).
+func areaWeightedMedian(areas []int) int {
+	sorted := append([]int(nil), areas...)
+	sort.Ints(sorted)
+	total := 0
+	for _, a := range sorted {
+		total += a
+	}
+	acc := 0
+	for _, a := range sorted {
+		if acc += a; 2*acc >= total && a > 0 {
+			return a
+		}
+	}
+	return 0
+}
+
+// groupFragments handles the specks of a fluorescence image: objects not
+// touching the border (w×h) whose area is below frac × π·r², r being the
+// typical nucleus' inscribed radius (typicalInscribedRadius). Specks whose
+// centres lie within one typical diameter (2r) of each other are the
+// fragments of one cell (apoptotic bodies, condensed chromosomes) and
+// become one object when together they reach that area; the rest (debris)
+// are dropped. Returns the new count, renumbered in scan order.
+func groupFragments(lab []int32, n, w, h int, frac float64) int {
+	if n < 3 || frac <= 0 {
+		return n
+	}
+	area := make([]int, n+1)
+	border := make([]bool, n+1)
+	cx, cy := make([]float64, n+1), make([]float64, n+1)
+	for i, l := range lab {
+		if l > 0 {
+			x, y := i%w, i/w
+			area[l]++
+			cx[l] += float64(x)
+			cy[l] += float64(y)
+			border[l] = border[l] || x == 0 || y == 0 || x == w-1 || y == h-1
+		}
+	}
+	r := typicalInscribedRadius(lab, area, n, w, h)
+	minArea, reach := frac*math.Pi*r*r, 2*r
+	var specks []int32
+	parent := make([]int32, n+1)
+	for l := 1; l <= n; l++ {
+		parent[l] = int32(l)
+		if area[l] > 0 && !border[l] && float64(area[l]) < minArea {
+			cx[l] /= float64(area[l])
+			cy[l] /= float64(area[l])
+			specks = append(specks, int32(l))
+		}
+	}
+	find := func(x int32) int32 {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for i, a := range specks {
+		for _, b := range specks[i+1:] {
+			if math.Hypot(cx[a]-cx[b], cy[a]-cy[b]) <= reach {
+				if ra, rb := find(a), find(b); ra != rb {
+					parent[max(ra, rb)] = min(ra, rb)
+				}
+			}
+		}
+	}
+	groupArea := make([]int, n+1)
+	for _, l := range specks {
+		groupArea[find(l)] += area[l]
+	}
+	keep := make([]int32, n+1) // label each speck pixel becomes; 0 drops it
+	for l := 1; l <= n; l++ {
+		keep[l] = int32(l)
+	}
+	for _, l := range specks {
+		if root := find(l); float64(groupArea[root]) >= minArea {
+			keep[l] = root
+		} else {
+			keep[l] = 0
+		}
+	}
+	for i, l := range lab {
+		if l > 0 {
+			lab[i] = keep[l]
+		}
+	}
+	out := make([]int32, len(lab))
+	m := relabelByArea(lab, out, n, 1)
+	copy(lab, out)
+	return m
+}
+
+// typicalInscribedRadius returns the area-weighted median over objects of
+// their largest inscribed radius (px; the distance transform of each
+// object's own pixels): specks weigh little, and a clump not yet split has
+// the inscribed radius of one of its nuclei, so neither moves it.
+func typicalInscribedRadius(lab []int32, area []int, n, w, h int) float64 {
+	own := make([]bool, len(lab))
+	for i, l := range lab {
+		if l <= 0 {
+			continue
+		}
+		x, y := i%w, i/w
+		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
+			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
+	}
+	dist := edt(own, w, h)
+	peak := make([]float64, n+1)
+	for i, l := range lab {
+		if l > 0 {
+			// +1: each object's outline was cleared so that touching objects bound each other.
+			peak[l] = max(peak[l], float64(dist[i])+1)
+		}
+	}
+	order := make([]int, 0, n)
+	total := 0
+	for l := 1; l <= n; l++ {
+		if area[l] > 0 {
+			order = append(order, l)
+			total += area[l]
+		}
+	}
+	sort.Slice(order, func(a, b int) bool { return peak[order[a]] < peak[order[b]] })
+	acc := 0
+	for _, l := range order {
+		if acc += area[l]; 2*acc >= total {
+			return peak[l]
+		}
+	}
+	return 0
 }

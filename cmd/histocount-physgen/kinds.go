@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/histocount/histocount/internal/physgen/chamber"
 	"github.com/histocount/histocount/internal/physgen/dapi"
+	"github.com/histocount/histocount/internal/physgen/kc167"
 	"github.com/histocount/histocount/internal/physgen/plates"
 	"github.com/histocount/histocount/internal/physgen/sections"
 	"github.com/histocount/histocount/internal/physgen/twochannel"
@@ -21,5 +22,6 @@ func kinds(mitotic float64) []kind {
 		{"dapi", 20, func(d string, s uint64, n int) error {
 			return dapi.WriteDatasetOpt(d, s, n, dapi.Options{Mitotic: mitotic})
 		}},
+		{"kc167", 20, kc167.WriteDataset},
 	}
 }

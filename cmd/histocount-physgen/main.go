@@ -8,7 +8,7 @@
 //	histocount-physgen -kind all -out /tmp/gen
 //	histocount-physgen -kind dapi -mitotic 0 -out /tmp/gen/dapi-old
 //
-// Kinds: chamber, sections, plates, twochannel, dapi, all. With -kind all
+// Kinds: chamber, sections, plates, twochannel, dapi, kc167, all. With -kind all
 // each kind goes to <out>/<kind> with its default count. -mitotic (default
 // 0.08) adds mitotic figures and apoptotic cells to the dapi and
 // twochannel fields (internal/physgen/mitosis); -mitotic 0 writes the
@@ -43,7 +43,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("histocount-physgen", flag.ContinueOnError)
-	k := fs.String("kind", "all", "data set kind: chamber, sections, plates, twochannel, dapi or all")
+	k := fs.String("kind", "all", "data set kind: chamber, sections, plates, twochannel, dapi, kc167 or all")
 	out := fs.String("out", "", "output folder (required)")
 	n := fs.Int("n", 0, "number of images (0 = the kind's default)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")

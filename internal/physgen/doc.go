@@ -10,6 +10,8 @@
 //   - plates: agar plates (webcam) and crystal-violet dishes, CFE
 //   - twochannel: DAPI + proliferation-marker fluorescence pairs
 //   - dapi: BBBC002-like Drosophila Kc167 DAPI nuclei fields
+//   - kc167: a second, separately written renderer of Kc167 DAPI fields
+//     (granular chromatin, cell cycle, apoptotic fragments, debris, haze)
 //   - mitosis: mitotic figures and apoptotic cells for dapi and
 //     twochannel (Options.Mitotic; the CLI's -mitotic, default 0.08)
 //
