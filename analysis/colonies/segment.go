@@ -11,6 +11,7 @@ import (
 
 	"github.com/histocount/histocount/analysis/internal/morph"
 	"github.com/histocount/histocount/models"
+	"github.com/histocount/histocount/stats"
 )
 
 // Segmentation constants, in units of the robust noise σ of the
@@ -118,8 +119,11 @@ func segment(g *grey8, roi []bool, dish models.Dish, scale float64, cal models.C
 	if openStrokes(mask, dt, w, h, minHalfWidth) {
 		dt = morph.DistanceToBackground(mask, w, h, morph.BorderIsOpen)
 	}
-	lab, n, isDebris := splitColonies(mask, dt, cm, g, minHalfWidth)
+	// Rows of overlapping domes: dark colonies of a webcam plate (loose
+	// stained colonies are one blurred object each).
+	lab, n, isDebris, inRow := splitColonies(mask, dt, cm, g, minHalfWidth, cm.polarity == PolarityDark && !loose)
 	objs := measure(lab, n, w, h, g.pix, cm.res, dt)
+	markRows(objs, lab, inRow)
 	inBand := rimBand(dish, scale)
 	classify(objs, isDebris, cm.peak, minArea, inBand)
 	coreContrast(objs, lab, cm.res, dt)
@@ -212,6 +216,9 @@ func areaEstimate(objs []object, keep []int) int {
 // colonies. The typical colony is the mean Σ OD (and area) of the round
 // colonies that touch no other (at least minTypical of them): the mean,
 // as colony sizes spread widely and the clusters draw from all of them.
+// A row of colonies (colonyRowWidths) is as wide as each of its colonies,
+// which are larger than the typical one: its single colony's Σ OD is the
+// typical one × (row half-width ÷ typical half-width)².
 const (
 	clusterCircularity = 0.8
 	typicalCircularity = 0.8
@@ -236,13 +243,14 @@ func densityEstimate(objs []object, keep []int, lab []int32, od []float32) int {
 	for _, i := range keep {
 		groups[objs[i].group]++
 	}
-	var typOD, typArea float64
+	var typOD, typArea, typHalfWidth float64
 	nTyp := 0
 	for _, i := range keep {
 		o := &objs[i]
 		if groups[o.group] == 1 && !o.satellite && o.circularity() >= typicalCircularity {
 			typOD += sum[i]
 			typArea += o.area
+			typHalfWidth += float64(o.maxDT)
 			nTyp++
 		}
 	}
@@ -250,13 +258,18 @@ func densityEstimate(objs []object, keep []int, lab []int32, od []float32) int {
 		return 0
 	}
 	typOD /= float64(nTyp)
+	typHalfWidth /= float64(nTyp)
 	rTyp := math.Sqrt(typArea / float64(nTyp) / math.Pi)
 	extra := 0
 	for _, i := range keep {
 		o := &objs[i]
 		merged := o.circularity() < clusterCircularity || float64(o.maxDT)+0.5 < clusterCompactness*math.Sqrt(o.area/math.Pi)
 		if merged && float64(o.maxDT) <= clusterThickness*rTyp {
-			extra += max(0, int(math.Round(sum[i]/typOD))-1)
+			one := typOD
+			if o.row && typHalfWidth > 0 {
+				one *= math.Pow(float64(o.maxDT)/typHalfWidth, 2)
+			}
+			extra += max(0, int(math.Round(sum[i]/one))-1)
 		}
 	}
 	return extra
@@ -428,15 +441,24 @@ func objectMask(cm *contrastMap, roi []bool, w, h int) ([]bool, bool) {
 // alone keeps strokes (writing, scratches, agar folds, the meniscus) whole
 // enough to see that they are thin; they are set aside as debris. The rest
 // is split by the persistence watershed of DT·contrast. Returns labels
-// 1..n and which labels are debris.
-func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *grey8, minHalfWidth float64) ([]int32, int, []bool) {
+// 1..n, which labels are debris and which pixels lie in a row of
+// colonies (rows: dark colonies that are not loose).
+func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *grey8, minHalfWidth float64, rows bool) ([]int32, int, []bool, []bool) {
 	w, h := g.w, g.h
 	shape, ns := splitTouching(mask, dt, w, h, splitMinPx, splitRel)
 	pieces := measure(shape, ns, w, h, g.pix, cm.res, dt)
+	rowFrom, rowTo := math.Inf(1), math.Inf(1)
+	if rows {
+		rowFrom, rowTo = colonyRowWidths(pieces, cm.peak, minHalfWidth)
+	}
+	core := coreShares(shape, dt, pieces)
 	thin := make([]bool, ns+1)
+	row := make([]bool, ns+1)
 	for _, p := range pieces {
-		thin[p.label] = p.area > 0 && (float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) ||
-			p.elongation() > maxElongation || p.meanRes() < faintStroke*float64(cm.low) || float64(p.maxDT) < minHalfWidth)
+		long := float64(p.maxDT)+0.5 < thinRatio*math.Sqrt(p.area/math.Pi) || p.elongation() > maxElongation
+		row[p.label] = long && float64(p.maxDT) >= rowFrom && float64(p.maxDT) <= rowTo && core[p.label] >= rowCoreShare
+		thin[p.label] = p.area > 0 && (long && !row[p.label] ||
+			p.meanRes() < faintStroke*float64(cm.low) || float64(p.maxDT) < minHalfWidth)
 	}
 	strokeComponents(pieces, thin)
 	colonyMask := make([]bool, w*h)
@@ -460,7 +482,87 @@ func splitColonies(mask []bool, dt []float32, cm *contrastMap, g *grey8, minHalf
 	for _, id := range debrisOf {
 		isDebris[id] = true
 	}
-	return lab, n, isDebris
+	inRow := make([]bool, w*h)
+	for i, l := range shape {
+		inRow[i] = l > 0 && row[l] && !thin[l]
+	}
+	return lab, n, isDebris, inRow
+}
+
+// markRows sets row on the objects most of whose pixels lie in a row of
+// colonies (colonyRowWidths).
+func markRows(objs []object, lab []int32, inRow []bool) {
+	n := make([]float64, len(objs))
+	for i, l := range lab {
+		if l > 0 && inRow[i] {
+			n[l-1]++
+		}
+	}
+	for i := range objs {
+		objs[i].row = n[i] > objs[i].area/2
+	}
+}
+
+// A row of overlapping colonies is long and thin for its area, like a
+// stroke, but as wide as one of its colonies, and the colonies that
+// overlap are the larger ones (a colony's chance to touch another grows
+// with its size): on the seed-1 plates every stroke was at most 1.2 times,
+// every row at least 1.26 times as wide as the typical colony. Pen
+// strokes, fibres and scratches are narrower, smears and droplet patches
+// wider. A long piece from rowMinWidth to rowMaxWidth times the typical
+// colony's half-width is kept for the second watershed; the typical
+// half-width is the median largest distance to the edge of the round,
+// isolated pieces. Colonies overlap in rows only where they crowd:
+// a plate needs rowMinColonies round isolated colonies before a thick long
+// piece is taken for a row (on a sparse plate it is a fibre or a smear).
+// A row is as wide all along: at least rowCoreShare of its area lies at
+// half its largest distance to the edge or deeper (a long capsule 0.5, a
+// disc 0.25), where a stroke crossing a colony or a blot of ink is fat at
+// one spot only.
+const (
+	rowMinColonies = 100
+	rowMinWidth    = 1.25
+	rowMaxWidth    = 2.0
+	rowCoreShare   = 0.3
+)
+
+// coreShares is, per label of lab, the share of its pixels whose distance
+// to the edge is at least half the label's largest.
+func coreShares(lab []int32, dt []float32, pieces []object) []float64 {
+	share := make([]float64, len(pieces)+1)
+	for i, l := range lab {
+		if l > 0 && dt[i] >= pieces[l-1].maxDT/2 {
+			share[l]++
+		}
+	}
+	for _, p := range pieces {
+		if p.area > 0 {
+			share[p.label] /= p.area
+		}
+	}
+	return share
+}
+
+// colonyRowWidths is the range of half-widths, working px, in which a long
+// piece is a row of colonies rather than a stroke; empty (+Inf) when the
+// plate has too few round isolated colonies to say.
+func colonyRowWidths(pieces []object, peak float32, minHalfWidth float64) (from, to float64) {
+	groups := map[int32]int{}
+	for _, p := range pieces {
+		groups[p.group]++
+	}
+	var hw []float64
+	for _, p := range pieces {
+		if p.area > 0 && groups[p.group] == 1 && p.maxRes >= peak && p.circularity() >= typicalCircularity &&
+			float64(p.maxDT) >= minHalfWidth {
+			hw = append(hw, float64(p.maxDT))
+		}
+	}
+	if len(hw) < rowMinColonies {
+		return math.Inf(1), math.Inf(1)
+	}
+	typ := stats.QuantileFloor(hw, 0.5)
+	return rowMinWidth * typ, rowMaxWidth * typ
 }
 
 // rimBand reports whether an object lies in the rim band (beyond the

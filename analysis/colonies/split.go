@@ -198,6 +198,7 @@ type object struct {
 	coreRes       float64 // mean contrast where the distance to the edge is ≥ maxDT/2
 	faint         bool    // rejected by rejectFaint (a candidate satellite)
 	satellite     bool    // counted by countSatellites: no typical colony
+	row           bool    // mostly in a row of overlapping colonies (markRows)
 	class         string
 	ringN         float64 // dish pixels just outside the object (ringStats)
 	ringOff       float64 // how many of them are not of the agar's hue
