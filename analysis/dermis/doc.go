@@ -60,7 +60,8 @@
 //     the rete ridges, and the sparser spinous layers above them would
 //     fall below a midway threshold. Holes the sheet encloses up to its
 //     own thickness across (stretches where the spinous nuclei are sparse)
-//     are filled: a normal would otherwise end the epidermis in them. Silver
+//     are filled: a normal would otherwise end the epidermis in them; not
+//     those round an unstained lumen (a vessel in a papilla). Silver
 //     (calibrated): at a cell's scale the dermis' black fibres are as dense
 //     as the epidermis, so the sheet is found in the ground between them —
 //     the minimum over a 5 µm square (wider than a fibre, narrower than

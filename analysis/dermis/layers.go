@@ -269,7 +269,9 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 	// spinous nuclei are sparse (a stretch of cytoplasm as pale as the
 	// dermis): enclosed by the sheet, they are epidermis up to a band's
 	// thickness across; a normal would otherwise end its epidermis in them.
-	// (The silver sheet is found in the cytoplasm's ground, not by nuclei.)
+	// Such a stretch is stained throughout; a hole with an empty lumen is a
+	// vessel in a papilla the sheet wraps round, and stays dermis. (The
+	// silver sheet is found in the cytoplasm's ground, not by nuclei.)
 	smallHole := 4 * s.px(epiGapUM, 2) * s.px(epiGapUM, 2)
 	maxHole := smallHole
 	if rule.fillSparse {
@@ -281,17 +283,17 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 		notEpi[i] = !e
 	}
 	hl, ha, hb := components(notEpi, w, h)
-	hasGlass := make([]bool, len(ha))
+	empty := make([]bool, len(ha)) // holes with glass or an unstained lumen
 	for i, l := range hl {
-		if l != 0 && s.glass[i] {
-			hasGlass[l] = true
+		if l != 0 && (s.glass[i] || !s.tissue[i]) {
+			empty[l] = true
 		}
 	}
 	for i, l := range hl {
 		if l == 0 || hb[l] {
 			continue
 		}
-		if a := float64(ha[l]); (a < smallHole && !s.glass[i]) || (a < maxHole && !hasGlass[l]) {
+		if a := float64(ha[l]); (a < smallHole && !s.glass[i]) || (a < maxHole && !empty[l]) {
 			epi[i] = true
 		}
 	}
