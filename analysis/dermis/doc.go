@@ -58,7 +58,10 @@
 //     is thresholded 0.4 of the way from the dermis' median to the dense
 //     class' (not midway): the dense class is mostly the basal row and
 //     the rete ridges, and the sparser spinous layers above them would
-//     fall below a midway threshold. Silver
+//     fall below a midway threshold. Holes the sheet encloses up to its
+//     own thickness across (stretches where the spinous nuclei are sparse)
+//     are filled: a normal would otherwise end the epidermis in them; not
+//     those round an unstained lumen (a vessel in a papilla). Silver
 //     (calibrated): at a cell's scale the dermis' black fibres are as dense
 //     as the epidermis, so the sheet is found in the ground between them —
 //     the minimum over a 5 µm square (wider than a fibre, narrower than
@@ -67,7 +70,12 @@
 //     with the same twice-as-thick rule and a third of the contrast (one
 //     channel of three). In total OD the dense yellow stratum corneum
 //     passed for epidermis; in that channel it is about as pale as the
-//     yellow dermal ground, while the keratinocytes are grey.
+//     yellow dermal ground, while the keratinocytes are grey. A corneum
+//     can still absorb as much red as the keratinocytes while absorbing
+//     far more blue: pixels of the sheet whose ratio of least- to
+//     most-absorbed channel OD (smoothed at σ = 5 µm) is under 0.7× the
+//     sheet's median are keratin and leave the sheet (a yellow corneum's
+//     ratio is about half a grey sheet's).
 //     An opening of radius min(5 µm, thickness/6) (when ≥ 2 px) detaches
 //     dermal nuclei lying against the DEJ. After a first measurement the
 //     band is cut back to where epidermis is plausible: along a normal at

@@ -33,7 +33,7 @@ func (s *section) segmentEpidermis() {
 		// ridges, which dominate the dense class: the threshold lies
 		// nearer the dermis (epiSheetLevel), or only the basal row passes.
 		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
-		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD, epiSheetLevel}); t > 2*s.tEst {
+		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD, epiSheetLevel, true}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
 		}
 	} else if s.umPx > 0 {
@@ -43,11 +43,56 @@ func (s *section) segmentEpidermis() {
 		// nuclei) keeps the sheet and drops the fibres.
 		sheet := normalisedBlur(s.silverGround(m), m, s.px(epiSheetSigmaUM, 1.2))
 		// one channel of three: a third of the contrast
-		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD / 3, 0.5}); t > 2*s.tEst {
+		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD / 3, 0.5, false}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
+			s.dropKeratin(m)
 		}
 	}
 }
+
+// dropKeratin removes from the silver sheet what is yellow rather than
+// grey: impregnated keratinocytes absorb all channels nearly alike, the
+// stratum corneum's keratin (and the dermal ground) mostly blue. A corneum
+// may absorb as much red as the keratinocytes (then the red ground counts
+// it as epidermis) but it absorbs far more blue, so its share of red in
+// the OD is about half the sheet's. Ratios of OD smoothed over about a
+// cell, and only where the tissue absorbs enough for a ratio to mean
+// anything.
+func (s *section) dropKeratin(m []bool) {
+	pale, dense := s.silverChannels(m)
+	sig := s.px(keratinSigmaUM, 2)
+	r, b := normalisedBlur(s.od[pale], m, sig), normalisedBlur(s.od[dense], m, sig)
+	grey := make([]float32, len(r.v))
+	var vals []float32
+	for i, e := range s.epi {
+		if b.v[i] > keratinMinOD {
+			grey[i] = r.v[i] / b.v[i]
+			if e {
+				vals = append(vals, grey[i])
+			}
+		}
+	}
+	if len(vals) < 50 {
+		return
+	}
+	lim := keratinGreyFrac * stats.QuantileFloor(vals, 0.5)
+	for i, e := range s.epi {
+		if e && b.v[i] > keratinMinOD && grey[i] < lim {
+			s.epi[i] = false
+		}
+	}
+	s.tEst = bandThickness(s.epi, nil, s.w, s.h)
+}
+
+// Silver keratin (dropKeratin): smoothing of the OD ratio, least OD of the
+// most absorbed channel for a ratio, and the red share (of the sheet's
+// median) under which a pixel is keratin, halfway between the corneum's
+// (about 0.5) and the sheet's (1).
+const (
+	keratinSigmaUM  = 5
+	keratinMinOD    = 0.05
+	keratinGreyFrac = 0.7
+)
 
 // minFilter returns the minimum of p over the pixels of m within a square
 // of half-width r (separable); pixels with no m in reach keep their value.
@@ -98,6 +143,12 @@ func minFilter(p *plane, m []bool, r int) *plane {
 // in that channel a yellow corneum is no denser than the dermis (total
 // OD counted it as epidermis).
 func (s *section) silverGround(m []bool) *plane {
+	pale, _ := s.silverChannels(m)
+	return minFilter(s.od[pale], m, int(math.Round(s.px(epiGroundUM, 0))))
+}
+
+// silverChannels are the channels the tissue m absorbs least and most.
+func (s *section) silverChannels(m []bool) (pale, dense int) {
 	var sum [3]float64
 	for i, t := range m {
 		if t {
@@ -106,13 +157,15 @@ func (s *section) silverGround(m []bool) *plane {
 			}
 		}
 	}
-	pale := 0
 	for c := 1; c < 3; c++ {
 		if sum[c] < sum[pale] {
 			pale = c
 		}
+		if sum[c] > sum[dense] {
+			dense = c
+		}
 	}
-	return minFilter(s.od[pale], m, int(math.Round(s.px(epiGroundUM, 0))))
+	return pale, dense
 }
 
 // epidermisSource is the per-pixel epidermis feature and the pixels it is
@@ -144,10 +197,14 @@ const epiSheetLevel = 0.4
 // bandRule says how bandFrom thresholds: closeR, the closing radius (px;
 // 0: none); minContrast, the least difference between the medians of the
 // dense class and the rest; level, where between those medians (0 the
-// rest's, 1 the dense class') the threshold lies.
+// rest's, 1 the dense class') the threshold lies; fillSparse, whether
+// holes up to the band's thickness are filled.
 type bandRule struct {
 	closeR             int
 	minContrast, level float32
+	// fillSparse: fill holes up to the band's thickness (H&E sheet: where
+	// the spinous nuclei are sparse, see bandFrom)
+	fillSparse bool
 }
 
 // bandFrom thresholds the smoothed epidermis feature feat (over the mask
@@ -156,7 +213,6 @@ type bandRule struct {
 func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float64) {
 	w, h := s.w, s.h
 	epi := make([]bool, w*h)
-	tEst := 0.0
 	distGlass := chamferDist(s.glass, w, h)
 	band := s.px(250, 0.1*float64(min(w, h)))
 	var vals []float32
@@ -208,32 +264,41 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 			epi[i] = cl[i] && s.filled[i]
 		}
 	}
-	// Fill small gaps (pale cells, clefts) inside the band.
+	// Fill small gaps (pale cells, clefts) inside the band. An H&E sheet,
+	// found by its nuclei at a cell's scale, also has holes where its
+	// spinous nuclei are sparse (a stretch of cytoplasm as pale as the
+	// dermis): enclosed by the sheet, they are epidermis up to a band's
+	// thickness across; a normal would otherwise end its epidermis in them.
+	// Such a stretch is stained throughout; a hole with an empty lumen is a
+	// vessel in a papilla the sheet wraps round, and stays dermis. (The
+	// silver sheet is found in the cytoplasm's ground, not by nuclei.)
+	smallHole := 4 * s.px(epiGapUM, 2) * s.px(epiGapUM, 2)
+	maxHole := smallHole
+	if rule.fillSparse {
+		t := bandThickness(epi, nil, w, h)
+		maxHole = math.Max(maxHole, t*t)
+	}
 	notEpi := make([]bool, w*h)
 	for i, e := range epi {
 		notEpi[i] = !e
 	}
 	hl, ha, hb := components(notEpi, w, h)
-	gap := s.px(12, 2)
+	empty := make([]bool, len(ha)) // holes with glass or an unstained lumen
 	for i, l := range hl {
-		if l != 0 && !hb[l] && float64(ha[l]) < gap*gap*4 && !s.glass[i] {
+		if l != 0 && (s.glass[i] || !s.tissue[i]) {
+			empty[l] = true
+		}
+	}
+	for i, l := range hl {
+		if l == 0 || hb[l] {
+			continue
+		}
+		if a := float64(ha[l]); (a < smallHole && !s.glass[i]) || (a < maxHole && !empty[l]) {
 			epi[i] = true
 		}
 	}
-	// Rough thickness: for a band of thickness t, the mean distance of its
-	// pixels to its edge is t/4.
-	inner := chamferDist(notEpi, w, h)
-	var sum float64
-	n := 0
-	for i, e := range epi {
-		if e {
-			sum += float64(inner[i])
-			n++
-		}
-	}
-	if n > 0 {
-		tEst = 4 * sum / float64(n)
-	}
+	// rough thickness, from the edges before filling
+	tEst := bandThickness(epi, notEpi, w, h)
 	// Dermal nuclei just under the DEJ pass the threshold and hang on the
 	// band as bumps that deepen the DEJ; an opening of about a nucleus
 	// radius (at most a sixth of the band) removes them. Below 2 px the
@@ -247,8 +312,36 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 	return epi, tEst
 }
 
+// bandThickness is the rough thickness (px) of the band epi: for a band of
+// thickness t, the mean distance of its pixels to its edge is t/4. The
+// distances run to the pixels of edges (nil: those outside epi).
+func bandThickness(epi, edges []bool, w, h int) float64 {
+	if edges == nil {
+		edges = make([]bool, w*h)
+		for i, e := range epi {
+			edges[i] = !e
+		}
+	}
+	inner := chamferDist(edges, w, h)
+	var sum float64
+	n := 0
+	for i, e := range epi {
+		if e {
+			sum += float64(inner[i])
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return 4 * sum / float64(n)
+}
+
 // Scales of the epidermal sheet (see segmentEpidermis): about one cell.
 const (
+	// epiGapUM: gaps inside the band up to about twice this across (pale
+	// cells, clefts) are filled.
+	epiGapUM        = 12
 	epiSheetSigmaUM = 10
 	epiCloseUM      = 8
 	// epiGroundUM is the half-width of the silver ground's minimum filter:

@@ -1,0 +1,99 @@
+package dermis
+
+import "testing"
+
+// sheetSection is a calibrated (1 µm/px) section of w×h px: glass above
+// row top, tissue below.
+func sheetSection(w, h, top int) *section {
+	s := &section{w: w, h: h, umPx: 1}
+	s.glass, s.filled, s.tissue = make([]bool, w*h), make([]bool, w*h), make([]bool, w*h)
+	for i := range s.glass {
+		s.glass[i] = i/w < top
+		s.filled[i] = !s.glass[i]
+		s.tissue[i] = !s.glass[i]
+	}
+	return s
+}
+
+// TestSheetFillsSparseHoles: an H&E sheet 100 µm thick with a 40×40 µm
+// stretch where its spinous nuclei are sparse (the feature as low as the
+// dermis'). The hole is epidermis: a normal through it must not end the
+// epidermis there. The small-gap fill alone (up to ~24 µm) left it open.
+// A hole of the same size round an empty lumen is a vessel in a papilla
+// and stays dermis.
+func TestSheetFillsSparseHoles(t *testing.T) {
+	const w, h, top = 200, 300, 10
+	s := sheetSection(w, h, top)
+	feat := newPlane(w, h)
+	for i := range feat.v {
+		x, y := i%w, i/w
+		hole := x >= 60 && x < 100 && y >= 40 && y < 80
+		vessel := x >= 140 && x < 180 && y >= 40 && y < 80
+		if vessel && x >= 155 && x < 165 && y >= 55 && y < 65 {
+			s.tissue[i] = false // lumen
+		}
+		hole = hole || vessel
+		if y >= top && y < top+100 && !hole {
+			feat.v[i] = 1
+		} else {
+			feat.v[i] = 0.2
+		}
+	}
+	rule := bandRule{closeR: epiCloseUM, minContrast: epiMinContrastOD, level: epiSheetLevel, fillSparse: true}
+	epi, tEst := s.bandFrom(feat, s.filled, rule)
+	if c := 60*w + 80; !epi[c] {
+		t.Errorf("sparse stretch inside the sheet not filled (band %.0f px thick)", tEst)
+	}
+	if epi[50*w+165] {
+		t.Error("vessel with an empty lumen filled as epidermis")
+	}
+	if epi[200*w+90] {
+		t.Error("dermis below the sheet labelled epidermis")
+	}
+	rule.fillSparse = false
+	if epi, _ := s.bandFrom(feat, s.filled, rule); epi[60*w+80] {
+		t.Error("without fillSparse the hole should stay open (test cannot fail)")
+	}
+}
+
+// TestDropKeratinKeepsGreySheet: a silver sheet whose top 15 µm is a
+// yellow corneum (as much red OD as the keratinocytes, far more blue) is
+// cut back to the grey keratinocytes; the grey part stays whole.
+func TestDropKeratinKeepsGreySheet(t *testing.T) {
+	const w, h, top = 60, 120, 10
+	s := sheetSection(w, h, top)
+	for c := range s.od {
+		s.od[c] = newPlane(w, h)
+	}
+	s.epi = make([]bool, w*h)
+	for i := range s.epi {
+		y := i / w
+		var od [3]float32 // R, G, B
+		switch {
+		case y < top:
+		case y < top+15:
+			od = [3]float32{0.05, 0.12, 0.36} // corneum: yellow
+		case y < top+60:
+			od = [3]float32{0.06, 0.09, 0.2} // keratinocytes: grey-tan
+			if (i%w)%12 < 5 && y%12 < 5 {
+				od = [3]float32{0.17, 0.2, 0.35} // grey nuclei
+			}
+		default:
+			od = [3]float32{0.01, 0.03, 0.11} // dermal ground: pale yellow
+		}
+		for c := range od {
+			s.od[c].v[i] = od[c]
+		}
+		s.epi[i] = y >= top && y < top+60
+	}
+	s.dropKeratin(s.filled)
+	if s.epi[(top+5)*w+30] {
+		t.Error("yellow corneum kept as epidermis")
+	}
+	for y := top + 20; y < top+60; y++ {
+		if !s.epi[y*w+30] {
+			t.Errorf("grey keratinocytes at depth %d µm dropped", y-top)
+			break
+		}
+	}
+}
