@@ -27,11 +27,15 @@ import (
 //     bins of its coordinate — every bin spans the whole field (a
 //     quarter of it along the lines, trypanGridBandProfile, for lines
 //     that stop part-way), so cells, which cover a small part of it, do
-//     not move the median;
+//     not move the median; in a crowded field they do move it, by the
+//     same amount in every bin, so each profile is taken relative to its
+//     running median across the lines (trypanGridDebias);
 //  5. cuts each line into stretches and keeps it only where the field
 //     shows it (trypanGridPresence): a Neubauer ruling's 50 µm lines
 //     exist only in its central square, and a line subtracted where it
-//     is absent leaves a bright stripe that is cut into "cells";
+//     is absent leaves a bright stripe that is cut into "cells"; the
+//     verdicts of neighbouring stretches vote, as a line starts and stops
+//     only at a few places;
 //  6. models the lines as S·(1 + L), L the profile of each family, the
 //     stronger one where both are of one sign (the crossing is as dark as
 //     its darker line, not darker), and returns g minus that model; where
@@ -73,7 +77,12 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 	vOf := func(x, y int) float64 { return float64(y)*cos - float64(x)*sin + off }
 	uOf := func(x, y int) float64 { return float64(x)*cos + float64(y)*sin + off }
 	nb := span * trypanGridSubBins
-	lineH := trypanGridProfile(r, w, h, vOf, nb, nil)
+	// The baseline between lines is the chamber only where cells are
+	// sparse: half a field of cells drags every bin's median down, and
+	// that offset, subtracted as "line" everywhere, leaves a patchwork
+	// of ± several percent that the threshold cuts into specks.
+	baseHalf := int(math.Round(trypanGridBaselineUM / sc.pixelSizeUM * trypanGridSubBins))
+	lineH := trypanGridDebias(trypanGridProfile(r, w, h, vOf, nb, nil), baseHalf)
 	// The vertical family's profile on the residual of the horizontal one,
 	// then the horizontal one again without the vertical lines.
 	resid := make([]int16, w*h)
@@ -86,9 +95,9 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 		}
 	}
 	apply(r, lineH, vOf)
-	lineV := trypanGridBandProfile(resid, w, h, uOf, vOf, nb, span)
+	lineV := trypanGridDebias(trypanGridBandProfile(resid, w, h, uOf, vOf, nb, span), baseHalf)
 	apply(r, lineV, uOf)
-	lineH = trypanGridBandProfile(resid, w, h, vOf, uOf, nb, span)
+	lineH = trypanGridDebias(trypanGridBandProfile(resid, w, h, vOf, uOf, nb, span), baseHalf)
 
 	// The profiles' change within ±half a pixel: how wrong the model can be
 	// where the ruling is a fraction of a pixel off (waviness, tilt error).
@@ -139,49 +148,60 @@ func trypanFlattenGrid(g []byte, w, h int, sc trypanScale) (flat []int16, bg, cr
 	return flat, bg, cross
 }
 
+// trypanGridDebias subtracts from a profile its running median over
+// ±half bins, the level between the lines, and zeroes what is then
+// weaker than trypanGridMinContrast. A window of twice
+// trypanGridBaselineUM holds a Neubauer ruling's widest line group (a
+// triple line, about 25 µm) and at least two 50 µm spacings, so the
+// median lands between lines.
+func trypanGridDebias(prof []int16, half int) []int16 {
+	if half <= 0 {
+		return prof
+	}
+	shifted, base := make([]int16, len(prof)), make([]int16, len(prof))
+	for b, v := range prof {
+		shifted[b] = v + 256
+	}
+	var hist [512]int32
+	trypRunningMedian(shifted, 0, 1, len(prof), half, base, &hist)
+	out := make([]int16, len(prof))
+	for b, v := range prof {
+		if d := v - (base[b] - 256); d >= trypanGridMinContrast || d <= -trypanGridMinContrast {
+			out[b] = d
+		}
+	}
+	return out
+}
+
+// trypanGridBaselineUM: half the window of trypanGridDebias, µm.
+const trypanGridBaselineUM = 60
+
 // trypanGridPresence finds where each line of a family's profile runs. A
 // profile spans the whole field, but a ruling's lines do not: a Neubauer
 // chamber's 50 µm lines exist only inside its central square, and where
 // the median says "line" over the whole field, subtracting it where it is
-// absent leaves bright stripes that become cells. Each line (a run of
-// non-zero profile bins, judged on its core: bins at least half its peak)
-// is cut into stretches of trypanGridSegmentPx along it; in each, the
-// median of r over the core's pixels (crossings with the other family
-// left out) relative to the profile says whether the line is there: at
-// least trypanGridPresentFrac of the profile's contrast. A cell lying on a
-// line covers less than half of a stretch's core, so does not decide it.
+// absent leaves bright stripes that become cells. Each line
+// (trypanGridLines, judged on its core: bins at least half its peak) is
+// cut into stretches of trypanGridSegmentPx along it; in each, the median
+// of r over the core's pixels (crossings with the other family left out)
+// relative to the profile says whether the line is there: at least
+// trypanGridPresentFrac of the profile's contrast. In a crowded field
+// cells cover half of many stretches' cores and flip their verdict, so
+// neighbouring stretches vote (trypanGridSmoothVerdicts); stretches with
+// too few pixels to judge take the nearest verdict (they used to keep
+// the line, and a line split into fragments of one bin was then kept
+// everywhere).
 func trypanGridPresence(r []int16, w, h int, prof, other []int16, across, along func(x, y int) float64, span int) trypanLinePresence {
-	lineOf := make([]int32, len(prof))
-	nl := int32(0)
-	for b := 0; b < len(prof); {
-		if prof[b] == 0 {
-			lineOf[b] = -1
-			b++
-			continue
-		}
-		e, peak := b, int16(0)
-		for e < len(prof) && prof[e] != 0 && (prof[e] > 0) == (prof[b] > 0) {
-			peak = max(peak, prof[e], -prof[e])
-			e++
-		}
-		for k := b; k < e; k++ {
-			lineOf[k] = -1
-			if 2*max(prof[k], -prof[k]) >= peak {
-				lineOf[k] = nl
-			}
-		}
-		nl++
-		b = e
-	}
+	lineOf, nl := trypanGridLines(prof)
 	nseg := span/trypanGridSegmentPx + 1
-	pres := trypanLinePresence{lineOf: lineOf, nseg: nseg, present: make([]bool, int(nl)*nseg)}
+	pres := trypanLinePresence{lineOf: lineOf, nseg: nseg, present: make([]bool, nl*nseg)}
 	if nl == 0 {
 		return pres
 	}
 	// Ratio r/profile, in trypanGridRatioBins steps over [−1, 2).
 	const nr = 3 * trypanGridRatioBins
-	hist := make([]int32, int(nl)*nseg*nr)
-	cnt := make([]int32, int(nl)*nseg)
+	hist := make([]int32, nl*nseg*nr)
+	cnt := make([]int32, nl*nseg)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			b := int(across(x, y) * trypanGridSubBins)
@@ -189,19 +209,19 @@ func trypanGridPresence(r []int16, w, h int, prof, other []int16, across, along 
 			if l < 0 || other[int(along(x, y)*trypanGridSubBins)] != 0 {
 				continue
 			}
+			ratio := float64(r[y*w+x]) / float64(prof[b])
 			g := int(l)*nseg + int(along(x, y))/trypanGridSegmentPx
-			q := int(math.Floor((float64(r[y*w+x])/float64(prof[b]) + 1) * trypanGridRatioBins))
+			q := int(math.Floor((ratio + 1) * trypanGridRatioBins))
 			hist[g*nr+min(max(q, 0), nr-1)]++
 			cnt[g]++
 		}
 	}
+	judged := make([]bool, len(pres.present))
 	for g := range pres.present {
 		if cnt[g] < trypanGridMinSegmentPx {
-			// Too few pixels to judge (field corner, or the stretch is
-			// all crossings): keep the line, as before.
-			pres.present[g] = true
 			continue
 		}
+		judged[g] = true
 		half, acc := (cnt[g]+1)/2, int32(0)
 		for q := 0; q < nr; q++ {
 			acc += hist[g*nr+q]
@@ -211,7 +231,96 @@ func trypanGridPresence(r []int16, w, h int, prof, other []int16, across, along 
 			}
 		}
 	}
+	for l := 0; l < nl; l++ {
+		trypanGridSmoothVerdicts(pres.present[l*nseg:(l+1)*nseg], judged[l*nseg:(l+1)*nseg])
+		trypanGridFillUnjudged(pres.present[l*nseg:(l+1)*nseg], judged[l*nseg:(l+1)*nseg])
+	}
 	return pres
+}
+
+// trypanGridLines groups a profile's bins into lines: runs of bins of one
+// sign, bridging gaps of up to trypanGridLineGapBins zero bins (with a
+// tilted ruling, quarter-pixel bins are sparsely filled and a median can
+// dip below trypanGridMinContrast inside a line). lineOf is each bin's
+// line (−1 outside line cores: bins under half the line's peak), nl the
+// number of lines.
+func trypanGridLines(prof []int16) (lineOf []int32, nl int) {
+	lineOf = make([]int32, len(prof))
+	for b := range lineOf {
+		lineOf[b] = -1
+	}
+	for b := 0; b < len(prof); {
+		if prof[b] == 0 {
+			b++
+			continue
+		}
+		pos := prof[b] > 0
+		last, peak := b, int16(0)
+		for e := b; e < len(prof) && e-last <= trypanGridLineGapBins; e++ {
+			if prof[e] == 0 {
+				continue
+			}
+			if (prof[e] > 0) != pos {
+				break
+			}
+			last = e
+			peak = max(peak, prof[e], -prof[e])
+		}
+		for k := b; k <= last; k++ {
+			if 2*max(prof[k], -prof[k]) >= peak {
+				lineOf[k] = int32(nl)
+			}
+		}
+		nl++
+		b = last + 1
+	}
+	return lineOf, nl
+}
+
+// trypanGridSmoothVerdicts replaces each judged stretch's verdict by the
+// majority of the judged stretches within ±trypanGridVoteStretches of
+// it. A ruling line starts and stops only at a few places, while cells
+// crowding the core of one stretch flip its verdict either way; a
+// majority keeps the runs and their ends and drops the flips.
+func trypanGridSmoothVerdicts(present, judged []bool) {
+	orig := append([]bool(nil), present...)
+	for k := range present {
+		if !judged[k] {
+			continue
+		}
+		yes, n := 0, 0
+		for d := max(0, k-trypanGridVoteStretches); d <= min(len(present)-1, k+trypanGridVoteStretches); d++ {
+			if judged[d] {
+				n++
+				if orig[d] {
+					yes++
+				}
+			}
+		}
+		present[k] = 2*yes > n || 2*yes == n && orig[k]
+	}
+}
+
+// trypanGridFillUnjudged gives the stretches of one line with too few
+// pixels to judge (field corners, stretches that are all crossings) the
+// verdict of the nearest judged stretch; a line judged nowhere is kept.
+func trypanGridFillUnjudged(present, judged []bool) {
+	for k := range present {
+		if judged[k] {
+			continue
+		}
+		present[k] = true
+		for d := 1; d < len(present); d++ {
+			if k-d >= 0 && judged[k-d] {
+				present[k] = present[k-d]
+				break
+			}
+			if k+d < len(present) && judged[k+d] {
+				present[k] = present[k+d]
+				break
+			}
+		}
+	}
 }
 
 // trypanLinePresence says, per profile bin and stretch along the line,
@@ -255,6 +364,12 @@ const (
 	// trypanGridFlankBins: profile bins (quarter pixels) on either side of
 	// a line's core that share its verdict.
 	trypanGridFlankBins = 3 * trypanGridSubBins
+	// trypanGridLineGapBins: zero bins (quarter pixels) bridged within
+	// one line.
+	trypanGridLineGapBins = trypanGridSubBins
+	// trypanGridVoteStretches: stretches on either side that vote on a
+	// stretch's verdict (trypanGridSmoothVerdicts).
+	trypanGridVoteStretches = 3
 )
 
 // trypanGridSpan is the offset that keeps the line coordinates u and v of
@@ -365,8 +480,8 @@ func trypanGridLocalRange(p []int16) []int16 {
 }
 
 // trypanGridBandProfile is trypanGridProfile taken separately in
-// trypanGridBands bands along the lines, keeping per bin the value that
-// two bands reach: a line that runs along less than half of the
+// trypanGridBands bands along the lines, keeping per bin the strongest
+// band's value where a second band shows the line too: a line that runs along less than half of the
 // field (a Neubauer chamber's 50 µm lines stop at its central square)
 // has a whole-field median of zero but is there in the bands it crosses.
 // trypanGridPresence then says where along the line to model it.
@@ -382,8 +497,7 @@ func trypanGridBandProfile(r []int16, w, h int, across, along func(x, y int) flo
 		// A crop of a field: too short for bands to hold a line's median.
 		return trypanGridProfile(r, w, h, across, nb, nil)
 	}
-	// Per bin the two band values of largest magnitude; the profile is the
-	// second of them when of the same sign as the first: a line must show
+	// Per bin the two band values of largest magnitude: a line must show
 	// in two bands, as a crowd of cells filling one band's bin does not.
 	first, second := make([]int16, nb), make([]int16, nb)
 	for k := 0; k < trypanGridBands; k++ {
@@ -401,18 +515,51 @@ func trypanGridBandProfile(r []int16, w, h int, across, along func(x, y int) flo
 			}
 		}
 	}
-	for b, v := range second {
-		if (v > 0) != (first[b] > 0) {
-			second[b] = 0
+	// A line that crosses a band only in part (the 50 µm lines end at
+	// the central square) fills each quarter-pixel bin of that band from
+	// a few rows only, so its median there alternates between the line
+	// and zero along the profile, and the second band's value is a comb.
+	// Where the strongest band shows a line far above the profile's
+	// typical level (the noise of a crowded field's medians, which every
+	// band shows) and a second band shows it within half a pixel, the
+	// strongest band's value is kept; elsewhere the second band's.
+	ac0, ac1 := math.Inf(1), math.Inf(-1)
+	for _, c := range [][2]int{{0, 0}, {w - 1, 0}, {0, h - 1}, {w - 1, h - 1}} {
+		a := across(c[0], c[1])
+		ac0, ac1 = math.Min(ac0, a), math.Max(ac1, a)
+	}
+	var mag []int16
+	for b := max(0, int(ac0*trypanGridSubBins)); b < min(nb, int(ac1*trypanGridSubBins)); b++ {
+		mag = append(mag, max(first[b], -first[b]))
+	}
+	strong := int16(trypanGridStrongK * math.Max(trypanGridMinContrast, float64(stats.QuantileFloor(mag, 0.5))))
+	out := make([]int16, nb)
+	for b, v := range first {
+		if (second[b] > 0) == (v > 0) {
+			out[b] = second[b]
+		}
+		if max(v, -v) < strong {
+			continue
+		}
+		for k := max(0, b-trypanGridSubBins/2); k <= min(nb-1, b+trypanGridSubBins/2); k++ {
+			if second[k] != 0 && (second[k] > 0) == (v > 0) {
+				out[b] = v
+				break
+			}
 		}
 	}
-	return second
+	return out
 }
 
 // trypanGridBands: see trypanGridBandProfile. Four bands of a 1.3–2.6 mm
 // field are 0.3–0.65 mm long, so a 1 mm central square fills two of them
 // in most fields where it spans half the field.
 const trypanGridBands = 4
+
+// trypanGridStrongK: a band value this many times the profile's median
+// magnitude (or trypanGridMinContrast) is a line, not a crowd of cells
+// (trypanGridBandProfile).
+const trypanGridStrongK = 3
 
 // trypanGridMinBandPx: shorter bands are not used (a 2×2 tile of a
 // 1600×1200 field, a 960×720 field): with fewer than ~300 px along the
