@@ -332,7 +332,11 @@ func contrast(g *grey8, roi []bool, dish models.Dish, scale float64, opt Options
 	pol := opt.Polarity
 	known := pol != "" && pol != PolarityAuto
 	if !known {
-		pol = choosePolarity(diff, roi, sigma, level)
+		var contested bool
+		pol, contested = choosePolarity(diff, roi, sigma, level)
+		if contested {
+			qc = append(qc, models.QCPolarityContested)
+		}
 	}
 	sign := float32(1)
 	if pol == PolarityDark {
@@ -1029,20 +1033,20 @@ func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWor
 // deeper contrast: colonies are opaque, while condensation droplets,
 // reflections and labels are pale and can outweigh a few colonies by area
 // alone (physgen seed 5 agar_014: 157 droplets read as light colonies, 1
-// of 9 colonies counted).
-func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) string {
+// of 9 colonies counted). contested says the deeper tail decided.
+func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) (pol string, contested bool) {
 	prior := PolarityDark
 	if level < midGreyGL {
 		prior = PolarityLight
 	}
-	pol := heavierTail(diff, roi, float32(math.Max(polarityTailK*sigma, minLowGL)))
-	if pol == "" {
-		return prior
+	pol = heavierTail(diff, roi, float32(math.Max(polarityTailK*sigma, minLowGL)))
+	switch pol {
+	case "":
+		return prior, false
+	case prior:
+		return pol, false
 	}
-	if pol != prior {
-		return deeperTail(diff, roi)
-	}
-	return pol
+	return deeperTail(diff, roi), true
 }
 
 // deeperTail is the polarity whose contrast reaches further: the side

@@ -3,9 +3,11 @@ package colonies
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
 )
 
 // sparsePlate draws a light agar dish with a few small dark colonies and
@@ -57,6 +59,9 @@ func TestSparsePlateAmongDroplets(t *testing.T) {
 	}
 	if res.Polarity != PolarityDark {
 		t.Errorf("polarity %q, want %q", res.Polarity, PolarityDark)
+	}
+	if !slices.Contains(res.QC, models.QCPolarityContested) {
+		t.Errorf("qc %v lacks %s", res.QC, models.QCPolarityContested)
 	}
 	if got := res.Count(); got != want {
 		t.Errorf("count %d, want %d; rejected %d, qc %v", got, want, len(res.Rejected), res.QC)
