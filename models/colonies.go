@@ -130,4 +130,8 @@ const (
 	// QCAreaEstimate: part of the count is a confluent area divided by the
 	// typical single-colony area, not separated colonies.
 	QCAreaEstimate = "count_estimated_from_area"
+	// QCPolarityContested: the heavier contrast tail said the colonies have
+	// the dish's own brightness and the deeper tail decided; check the
+	// overlay (or set --polarity).
+	QCPolarityContested = "polarity_contested"
 )

@@ -6,7 +6,10 @@
 // plates (light colonies on dark agar, Polarity "light"). "auto" picks
 // crystal violet when more than 2 % of the dish is violet ((B+R)/2 − G >
 // 30 grey levels), else the side on which the background-corrected dish has
-// the heavier tail beyond 5 σ.
+// the heavier tail beyond 5 σ; when that side contradicts the dish's
+// brightness (light colonies on a light dish, dark on a dark one), the side
+// whose most contrasted 0.01 % of dish pixels reach deeper, since colonies
+// are opaque and droplets, reflections and labels pale.
 //
 // Steps, on a working copy whose longer side is at most 1280 px (an image
 // whose working short side is below 16 px is flagged too_small before any

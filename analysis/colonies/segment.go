@@ -17,17 +17,21 @@ import (
 // Segmentation constants, in units of the robust noise σ of the
 // background-corrected dish (1.4826·MAD) unless stated.
 const (
-	kLow            = 4.0  // a pixel belongs to a colony above this contrast
-	kPeak           = 8.0  // an object needs a pixel this far above the background
-	minLowGL        = 6.0  // floors in grey levels, for very clean images
-	minPeakGL       = 14.0 //
-	splitRel        = 0.15 // a DT peak is its own colony when it rises ≥ this fraction of its height above the saddle
-	splitMinPx      = 1.0  // … and at least this many working pixels
-	bandCircularity = 0.6  // objects in the rim band must be this round…
-	bandRoundness   = 0.6  // … and this compact (max DT ÷ equivalent radius)
-	maxElongation   = 3.0  // principal-axis ratio above this is a fibre or scratch
-	thinRatio       = 0.55 // max DT ÷ equivalent radius below this is a stroke, not a colony (a 3:1 ellipse has 0.58)
-	faintStroke     = 1.5  // a piece whose mean contrast is below this many colony thresholds (low) is a smear
+	kLow             = 4.0  // a pixel belongs to a colony above this contrast
+	kPeak            = 8.0  // an object needs a pixel this far above the background
+	minLowGL         = 6.0  // floors in grey levels, for very clean images
+	minPeakGL        = 14.0 //
+	polarityTailK    = 5.0  // the polarity is read from the contrast tails beyond this many σ…
+	extremeTailShare = 1e-4 // when the tails contradict the dish's brightness, the side whose this share of dish pixels reaches deeper wins
+	tailDominance    = 3.0  // one tail must outweigh the other this many times to decide
+	midGreyGL        = 128  // a dish darker than this suggests light colonies, a lighter one dark
+	splitRel         = 0.15 // a DT peak is its own colony when it rises ≥ this fraction of its height above the saddle
+	splitMinPx       = 1.0  // … and at least this many working pixels
+	bandCircularity  = 0.6  // objects in the rim band must be this round…
+	bandRoundness    = 0.6  // … and this compact (max DT ÷ equivalent radius)
+	maxElongation    = 3.0  // principal-axis ratio above this is a fibre or scratch
+	thinRatio        = 0.55 // max DT ÷ equivalent radius below this is a stroke, not a colony (a 3:1 ellipse has 0.58)
+	faintStroke      = 1.5  // a piece whose mean contrast is below this many colony thresholds (low) is a smear
 )
 
 // Image and background constants.
@@ -328,7 +332,11 @@ func contrast(g *grey8, roi []bool, dish models.Dish, scale float64, opt Options
 	pol := opt.Polarity
 	known := pol != "" && pol != PolarityAuto
 	if !known {
-		pol = choosePolarity(diff, roi, sigma, level)
+		var contested bool
+		pol, contested = choosePolarity(diff, roi, sigma, level)
+		if contested {
+			qc = append(qc, models.QCPolarityContested)
+		}
 	}
 	sign := float32(1)
 	if pol == PolarityDark {
@@ -1019,9 +1027,70 @@ func minColonyAreaWork(opt Options, cal models.Calibration, scale, dishRadiusWor
 
 // choosePolarity picks the side on which the background-corrected dish has
 // the heavier tail beyond 5σ; when neither dominates, a dark dish means
-// light colonies (agar) and a light dish dark ones (crystal violet).
-func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) string {
-	t := float32(math.Max(5*sigma, minLowGL))
+// light colonies (agar) and a light dish dark ones (crystal violet). A
+// heavier tail that contradicts the dish (light colonies on a light dish,
+// dark on a dark one) is trusted only if that side also reaches the
+// deeper contrast: colonies are opaque, while condensation droplets,
+// reflections and labels are pale and can outweigh a few colonies by area
+// alone (physgen seed 5 agar_014: 157 droplets read as light colonies, 1
+// of 9 colonies counted). contested says the deeper tail decided.
+func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) (pol string, contested bool) {
+	prior := PolarityDark
+	if level < midGreyGL {
+		prior = PolarityLight
+	}
+	pol = heavierTail(diff, roi, float32(math.Max(polarityTailK*sigma, minLowGL)))
+	switch pol {
+	case "":
+		return prior, false
+	case prior:
+		return pol, false
+	}
+	return deeperTail(diff, roi), true
+}
+
+// deeperTail is the polarity whose contrast reaches further: the side
+// whose extremeTailShare-th most contrasted dish pixel lies deeper.
+func deeperTail(diff []float32, roi []bool) string {
+	const bins = 256 // grey levels of contrast
+	var pos, neg [bins]int
+	n := 0
+	for i, v := range diff {
+		if !roi[i] {
+			continue
+		}
+		n++
+		a := min(int(math.Abs(float64(v))), bins-1)
+		if v > 0 {
+			pos[a]++
+		} else {
+			neg[a]++
+		}
+	}
+	k := int(extremeTailShare * float64(n))
+	if tailReach(pos[:], k) > tailReach(neg[:], k) {
+		return PolarityLight
+	}
+	return PolarityDark
+}
+
+// tailReach is the highest bin at which hist, summed from the top, holds
+// more than k counts (0 when it never does).
+func tailReach(hist []int, k int) int {
+	acc := 0
+	for b := len(hist) - 1; b > 0; b-- {
+		acc += hist[b]
+		if acc > k {
+			return b
+		}
+	}
+	return 0
+}
+
+// heavierTail is the polarity whose tail beyond ±t holds over
+// tailDominance times the other's mass (Σ excess contrast), or "" when
+// neither does.
+func heavierTail(diff []float32, roi []bool, t float32) string {
 	var pos, neg float64
 	for i, v := range diff {
 		if !roi[i] {
@@ -1034,14 +1103,12 @@ func choosePolarity(diff []float32, roi []bool, sigma float64, level float64) st
 		}
 	}
 	switch {
-	case pos > 3*neg:
+	case pos > tailDominance*neg:
 		return PolarityLight
-	case neg > 3*pos:
+	case neg > tailDominance*pos:
 		return PolarityDark
-	case level < 128:
-		return PolarityLight
 	}
-	return PolarityDark
+	return ""
 }
 
 // gaussian returns g blurred with σ = s pixels, as float32.
