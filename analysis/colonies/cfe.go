@@ -92,7 +92,7 @@ func SummariseCFE(rows []models.ColonyPlateResult) []models.CFESample {
 		a.s.CellsSeeded += r.CellsSeeded
 		a.cfes = append(a.cfes, CFE(r.Colonies, r.CellsSeeded))
 		for _, q := range r.QC {
-			if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
+			if SampleFlag(q) {
 				a.qc[q] = true
 			}
 		}
@@ -232,4 +232,16 @@ func AssignPlates(m map[string]PlateEntry, paths []string) (entries []PlateEntry
 		}
 	}
 	return entries, found, unused
+}
+
+// SampleFlag reports whether a dish's QC flag passes on to its sample: the
+// flags that say the dish's count may be wrong (the sample's CFE then
+// needs a look), not the ones about a single dish's layout.
+func SampleFlag(q string) bool {
+	switch q {
+	case models.QCConfluent, models.QCDishNotFound, models.QCOutOfFocus, models.QCSaturated,
+		models.QCImplausibleCFE, models.QCPolarityContested:
+		return true
+	}
+	return false
 }

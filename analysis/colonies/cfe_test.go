@@ -66,6 +66,28 @@ func TestSummariseCFEImplausible(t *testing.T) {
 	}
 }
 
+// TestSummariseCFEPassesDishFlags: a dish flag that says its count may be
+// wrong reaches the sample (a contested polarity, a confluent dish); one
+// about the dish's layout (objects near the rim) stays with the dish.
+func TestSummariseCFEPassesDishFlags(t *testing.T) {
+	t.Parallel()
+	rows := []models.ColonyPlateResult{
+		{Sample: "a", Status: models.StatusOK, Colonies: 30, CellsSeeded: 100, QC: []string{models.QCPolarityContested}},
+		{Sample: "a", Status: models.StatusOK, Colonies: 40, CellsSeeded: 100, QC: []string{models.QCRimObjects}},
+		{Sample: "b", Status: models.StatusOK, Colonies: 40, CellsSeeded: 100, QC: []string{models.QCConfluent, models.QCRimObjects}},
+	}
+	s := SummariseCFE(rows)
+	if len(s) != 2 {
+		t.Fatalf("%d samples, want 2", len(s))
+	}
+	if !reflect.DeepEqual(s[0].QC, []string{models.QCPolarityContested}) {
+		t.Errorf("sample a qc %v, want [%s]", s[0].QC, models.QCPolarityContested)
+	}
+	if !reflect.DeepEqual(s[1].QC, []string{models.QCConfluent}) {
+		t.Errorf("sample b qc %v, want [%s]", s[1].QC, models.QCConfluent)
+	}
+}
+
 func TestReadPlateMapSeeding(t *testing.T) {
 	t.Parallel()
 	for _, v := range []string{"1e-300", "0", "-5", "NaN", "inf", "1e308", "0.5", "many"} {

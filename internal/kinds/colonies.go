@@ -76,8 +76,8 @@ type CFERows struct{ rows []models.ColonyPlateResult }
 func (c *CFERows) Add(p models.ColonyPlateResult) {
 	var qc []string
 	for _, q := range p.QC {
-		if q == models.QCConfluent || q == models.QCDishNotFound || q == models.QCOutOfFocus || q == models.QCSaturated || q == models.QCImplausibleCFE {
-			qc = append(qc, q) // the flags colonies.SummariseCFE passes on to the sample
+		if colonies.SampleFlag(q) {
+			qc = append(qc, q)
 		}
 	}
 	c.rows = append(c.rows, models.ColonyPlateResult{Sample: p.Sample, Status: p.Status, Colonies: p.Colonies,
