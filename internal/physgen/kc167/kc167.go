@@ -37,14 +37,16 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/histocount/histocount/internal/physgen/mitosis"
 	"github.com/histocount/histocount/internal/physgen/raster"
 )
 
-// Classes of the labelled cells (objects.csv).
+// Classes of the labelled cells (objects.csv): the names the mitosis
+// generator's truth uses, so one evaluation reads both.
 const (
-	ClassInterphase = "interphase"
-	ClassMitotic    = "mitotic"
-	ClassApoptotic  = "apoptotic"
+	ClassInterphase = mitosis.ClassInterphase
+	ClassMitotic    = mitosis.ClassMitotic
+	ClassApoptotic  = mitosis.ClassApoptotic
 )
 
 // Cell-cycle phase sizes: S and G2 nuclei hold 1.5× and 2× the G1 DNA in
