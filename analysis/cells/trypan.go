@@ -418,6 +418,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
 		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
 	}
+	if sc.grid {
+		trypanMergeHalo(&res, sc.pixelSizeUM)
+	}
 	return res
 }
 

@@ -1,0 +1,128 @@
+package cells
+
+import (
+	"math"
+	"sort"
+)
+
+// Whole-field pieces of one cell. A live cell in a sparse field can come
+// out as two objects: its bright centre and its dark rim or halo (or a rim
+// crescent next to a disc the ring detector added). Both centroids then lie
+// near the cell's centre, so the cell is counted twice.
+const (
+	// trypanHaloMaxCellUM: the largest live cell (8–25 µm); two touching
+	// objects that together exceed it are two cells, not one in pieces.
+	trypanHaloMaxCellUM = 40
+	// trypanHaloCentreFrac: the smaller object's centroid lies within this
+	// fraction of the larger one's equivalent radius of its centroid. Two
+	// whole cells side by side are about the sum of their radii apart;
+	// a centre and its halo, or a crescent and its disc, much closer.
+	trypanHaloCentreFrac = 0.5
+	// A piece much smaller than its neighbour (area below
+	// trypanHaloPieceArea of it) merges out to trypanHaloPieceFrac of the
+	// neighbour's radius: a rim or halo crescent beside the cell.
+	trypanHaloPieceArea = 0.35
+	trypanHaloPieceFrac = 1.6
+)
+
+// trypanMergeHalo joins each object of res to a touching larger one when
+// its centroid lies within trypanHaloCentreFrac of the larger one's radius
+// and the two together are no larger than one cell
+// (trypanHaloMaxCellUM). The merged object keeps the larger one's class;
+// objects are renumbered (trypanRingRenumber).
+func trypanMergeHalo(res *trypanResult, pixelSizeUM float64) {
+	w, n := res.w, len(res.classes)
+	if n < 2 || pixelSizeUM <= 0 {
+		return
+	}
+	area, sx, sy := make([]float64, n+1), make([]float64, n+1), make([]float64, n+1)
+	for i, l := range res.labels {
+		if l > 0 {
+			area[l]++
+			sx[l] += float64(i % w)
+			sy[l] += float64(i / w)
+		}
+	}
+	touch := trypanTouchingPairs(res.labels, w, res.h)
+	maxArea := math.Pi * math.Pow(trypanHaloMaxCellUM/pixelSizeUM/2, 2)
+	into := make([]int32, n+1)
+	for l := range into {
+		into[l] = int32(l)
+	}
+	root := func(l int32) int32 {
+		for into[l] != l {
+			l = into[l]
+		}
+		return l
+	}
+	order := make([]int32, 0, n)
+	for l := int32(1); l <= int32(n); l++ {
+		order = append(order, l)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return area[order[i]] < area[order[j]] })
+	merged := false
+	for _, a := range order {
+		if area[a] == 0 || into[a] != a {
+			continue
+		}
+		best, bd := int32(0), math.Inf(1)
+		for _, b0 := range touch[a] {
+			b := root(b0)
+			if b == a || area[b] < area[a] || area[a]+area[b] > maxArea {
+				continue
+			}
+			rb := math.Sqrt(area[b] / math.Pi)
+			d := math.Hypot(sx[a]/area[a]-sx[b]/area[b], sy[a]/area[a]-sy[b]/area[b]) / rb
+			lim := trypanHaloCentreFrac
+			if area[a] < trypanHaloPieceArea*area[b] {
+				lim = trypanHaloPieceFrac
+			}
+			if d < lim && d < bd {
+				best, bd = b, d
+			}
+		}
+		if best == 0 {
+			continue
+		}
+		into[a] = best
+		area[best] += area[a]
+		sx[best] += sx[a]
+		sy[best] += sy[a]
+		merged = true
+	}
+	if !merged {
+		return
+	}
+	for i, l := range res.labels {
+		if l > 0 {
+			res.labels[i] = root(l)
+		}
+	}
+	trypanRingRenumber(res, res.classes)
+}
+
+// trypanTouchingPairs lists, for each label, the labels 4-adjacent to it.
+func trypanTouchingPairs(labels []int32, w, h int) map[int32][]int32 {
+	seen := map[[2]int32]bool{}
+	out := map[int32][]int32{}
+	add := func(a, b int32) {
+		if a == 0 || b == 0 || a == b || seen[[2]int32{a, b}] {
+			return
+		}
+		seen[[2]int32{a, b}], seen[[2]int32{b, a}] = true, true
+		out[a] = append(out[a], b)
+		out[b] = append(out[b], a)
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			l := labels[y*w+x]
+			if x+1 < w {
+				add(l, labels[y*w+x+1])
+			}
+			if y+1 < h {
+				add(l, labels[(y+1)*w+x])
+			}
+		}
+	}
+	return out
+}
