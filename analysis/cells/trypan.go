@@ -209,7 +209,8 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 // Calibrated whole fields then (trypan_ring.go) call live the objects that
 // hold a live cell's ring (centre above a rim that is dark all round),
 // and the same detector can add the cells the foreground threshold misses
-// or merges (trypanScale.ringClass, ringAdd).
+// or merges (trypanScale.ringClass, ringAdd), and join a cell's halo ring
+// or halo crescent to the cell (trypanMergeHalo, trypan_halo.go).
 //
 // Without a pixel size, a field whose cells are more than
 // trypanRescaleFactor times larger or smaller than on the development
@@ -419,7 +420,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
 	}
 	if sc.grid {
-		trypanMergeHalo(&res, sc.pixelSizeUM)
+		trypanMergeHalo(&res, sc.maxDiamPx)
 	}
 	return res
 }

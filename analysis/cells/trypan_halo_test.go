@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestTrypanMergeHalo: at 1 µm/px, a 16 µm disc inside its halo ring
+// TestTrypanMergeHalo: at 1 µm/px (cells up to 40 px across), a 16 µm disc inside its halo ring
 // (two objects, one cell) and a disc with a small crescent against its
 // edge become one object each; two touching whole cells of equal size,
 // and a disc 0.64 times as wide beside a larger one, stay apart.
@@ -33,7 +33,7 @@ func TestTrypanMergeHalo(t *testing.T) {
 	for i := range res.classes {
 		res.classes[i] = "live"
 	}
-	trypanMergeHalo(&res, 1)
+	trypanMergeHalo(&res, 40)
 	if got := len(res.classes); got != 6 {
 		t.Fatalf("%d objects after merging, want 6 (ring and crescent joined, the rest apart)", got)
 	}
