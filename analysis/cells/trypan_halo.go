@@ -7,7 +7,7 @@ import (
 
 // Whole-field pieces of one cell. A live cell in a sparse field can come
 // out as two objects: the cell and a concentric ring of its dark halo, or
-// the cell and a crescent of the halo against its edge. Both are counted
+// (less often) the cell and a crescent of the halo against its edge. Both are counted
 // (seed-4 field 0: 59 of 95 false positives within 1.5 cell radii of a
 // true cell, most at 0.1–0.2 R of a cell another object already matched).
 // The halo makes the cell look larger than it is (objects of 18–30 µm for
@@ -19,19 +19,10 @@ const (
 	// ring). Two whole cells side by side are the sum of their radii
 	// apart, at least 1.0 of the larger one's radius.
 	trypanHaloCentreFrac = 0.5
-	// A piece under trypanHaloPieceArea of its neighbour's area (under
-	// 0.59 of its diameter) joins out to trypanHaloPieceFrac of the
-	// neighbour's radius: a halo crescent against the cell. A whole cell
-	// that small beside a larger one touching it (within 1.59 radii) is
-	// joined too; the trade was measured on physgen seed 1 (see
-	// notes/halo7.md).
-	trypanHaloPieceArea = 0.35
-	trypanHaloPieceFrac = 1.6
 )
 
 // trypanMergeHalo joins each object of res to the touching larger object
-// nearest in units of its radius (trypanHaloCentreFrac,
-// trypanHaloPieceFrac), unless the two together would exceed the largest
+// nearest in units of its radius (within trypanHaloCentreFrac), unless the two together would exceed the largest
 // accepted cell (maxDiamPx). The joined object keeps the larger one's
 // class; objects are renumbered (trypanRingRenumber).
 func trypanMergeHalo(res *trypanResult, maxDiamPx float64) {
@@ -77,11 +68,7 @@ func trypanMergeHalo(res *trypanResult, maxDiamPx float64) {
 			}
 			rb := math.Sqrt(area[b] / math.Pi)
 			d := math.Hypot(sx[a]/area[a]-sx[b]/area[b], sy[a]/area[a]-sy[b]/area[b]) / rb
-			lim := trypanHaloCentreFrac
-			if area[a] < trypanHaloPieceArea*area[b] {
-				lim = trypanHaloPieceFrac
-			}
-			if d < lim && d < bd {
+			if d < trypanHaloCentreFrac && d < bd {
 				best, bd = b, d
 			}
 		}
