@@ -7,11 +7,16 @@ import (
 
 // Whole-field pieces of one cell. A live cell in a sparse field can come
 // out as two objects: the cell and a concentric ring of its dark halo, or
-// (less often) the cell and a crescent of the halo against its edge. Both are counted
+// the cell and a crescent of the halo against its edge; both are counted
 // (seed-4 field 0: 59 of 95 false positives within 1.5 cell radii of a
 // true cell, most at 0.1–0.2 R of a cell another object already matched).
 // The halo makes the cell look larger than it is (objects of 18–30 µm for
-// cells of ~18 µm), so the test is relative, not the live-cell size range:
+// cells of ~18 µm), so the test is relative, not the live-cell size
+// range. Only the concentric case is joined: a rule for crescents (a
+// piece under 0.35 of its neighbour's area, centroid within 1.6 of its
+// radius) also joined cells of clumps (seed-1 field 0: 16 matched live
+// cells lost), and the pieces' inscribed radius on the foreground mask
+// does not tell them from small cells.
 const (
 	// trypanHaloCentreFrac: an object whose centroid lies within this
 	// fraction of a touching larger object's equivalent radius of its
@@ -22,9 +27,10 @@ const (
 )
 
 // trypanMergeHalo joins each object of res to the touching larger object
-// nearest in units of its radius (within trypanHaloCentreFrac), unless the two together would exceed the largest
-// accepted cell (maxDiamPx). The joined object keeps the larger one's
-// class; objects are renumbered (trypanRingRenumber).
+// nearest in units of its radius (within trypanHaloCentreFrac), unless
+// the two together would exceed the largest accepted cell (maxDiamPx).
+// The joined object keeps the larger one's class; objects are renumbered
+// (trypanRingRenumber).
 func trypanMergeHalo(res *trypanResult, maxDiamPx float64) {
 	w, n := res.w, len(res.classes)
 	if n < 2 {
