@@ -1,12 +1,6 @@
 package eval
 
-import (
-	"testing"
-
-	"github.com/histocount/histocount/analysis/cells"
-	"github.com/histocount/histocount/imageio"
-	"github.com/histocount/histocount/internal/physgen/chamber"
-)
+import "testing"
 
 // TestTrypanFieldSparseHalo: a sparse physgen field (seed 4 field 0: 356
 // live and 4 dead cells, colour, focus 0.45) whose live cells came out as
@@ -18,24 +12,7 @@ func TestTrypanFieldSparseHalo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("renders and counts a 1600×1200 physgen field")
 	}
-	f, err := chamber.Generate(4, 0, chamber.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := imageio.EncodePNG(f.Image, f.PixelSizeUM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := imageio.Decode(b, imageio.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cells.Count(img, cells.Options{Stain: cells.StainTrypan, PixelSizeUM: f.PixelSizeUM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	live, dead, _, _, _, _ := f.Counts()
-	t.Logf("%.2f µm/px: live %d / %d, dead %d / %d", f.PixelSizeUM, res.Live, live, res.Dead, dead)
+	res, live := countPhysgenField(t, 4, 0)
 	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.16 {
 		t.Errorf("live found %d of %d (%.0f %%), want 90–116 %%", res.Live, live, 100*frac)
 	}
