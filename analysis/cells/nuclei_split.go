@@ -322,17 +322,8 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		}
 		return cands[i].e.b < cands[j].e.b
 	})
-	parent := make([]int32, n+1)
-	for i := range parent {
-		parent[i] = int32(i)
-	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	parent := newForest[int32](n)
+	find := parent.find
 	merged := false
 	for _, c := range cands {
 		if c.ratio < minNeck {
@@ -438,22 +429,15 @@ func groupFragments(lab []int32, n, w, h int, frac float64) int {
 	r := typicalInscribedRadius(lab, area, n, w, h)
 	minArea, reach := frac*math.Pi*r*r, 2*r
 	var specks []int32
-	parent := make([]int32, n+1)
+	parent := newForest[int32](n)
 	for l := 1; l <= n; l++ {
-		parent[l] = int32(l)
 		if area[l] > 0 && !border[l] && float64(area[l]) < minArea {
 			cx[l] /= float64(area[l])
 			cy[l] /= float64(area[l])
 			specks = append(specks, int32(l))
 		}
 	}
-	find := func(x int32) int32 {
-		for parent[x] != x {
-			parent[x] = parent[parent[x]]
-			x = parent[x]
-		}
-		return x
-	}
+	find := parent.find
 	for i, a := range specks {
 		for _, b := range specks[i+1:] {
 			if math.Hypot(cx[a]-cx[b], cy[a]-cy[b]) <= reach {

@@ -685,17 +685,8 @@ func trypanBrightCores(scratch []int32, dist []float32, lab []int32, flat, bg []
 // alone).
 func trypanMergeCores(cores []trypanCore, dist []float32, lab []int32, flat []int16, w int, sc trypanScale) func(int) int {
 	nc := len(cores) - 1
-	parent := make([]int, nc+1)
-	for i := range parent {
-		parent[i] = i
-	}
-	find := func(a int) int {
-		for parent[a] != a {
-			parent[a] = parent[parent[a]]
-			a = parent[a]
-		}
-		return a
-	}
+	parent := newForest[int](nc)
+	find := parent.find
 	mergeDist := trypanCoreMergeRefRadii * sc.refRadiusPx
 	rimDepth := trypanRimDepthFrac * 255
 	// Cores by component, so large fields stay linear in the cell count.
