@@ -46,16 +46,8 @@ func trypanMergeHalo(res *trypanResult, maxDiamPx float64) {
 	}
 	touch := trypanTouchingPairs(res.labels, w, res.h)
 	maxArea := math.Pi * maxDiamPx * maxDiamPx / 4
-	into := make([]int32, n+1)
-	for l := range into {
-		into[l] = int32(l)
-	}
-	root := func(l int32) int32 {
-		for into[l] != l {
-			l = into[l]
-		}
-		return l
-	}
+	into := newForest[int32](n)
+	root := into.find
 	order := make([]int32, 0, n)
 	for l := int32(1); l <= int32(n); l++ {
 		order = append(order, l)
