@@ -52,7 +52,8 @@
 //     split cue exists (colonies overlapping by more than a radius), a
 //     non-round object (circularity < 0.8, or max DT < 0.85 × its
 //     equivalent radius: two discs overlapping by a radius give 0.79)
-//     no thicker than 2 typical radii
+//     no thicker than 2 typical radii (any thickness on a plate flagged
+//     confluent, where a thick ragged object is a patch of colonies)
 //     counts round(Σ OD ÷ typical) colonies (dark colonies; light and
 //     loose ones keep the area estimate): the optical density
 //     (−ln I/bg) of overlapping colonies adds, and the typical colony is the mean Σ OD of ≥ 10 round
