@@ -7,9 +7,9 @@ import (
 
 // splitOversized splits objects of lab (1..n) whose area exceeds
 // ratio × the median object area and whose solidity (area ÷ convex-hull
-// area) is below maxSolidity into k = round(area ÷ median) parts by
-// k-means on pixel coordinates: clumps of similar nuclei that touch
-// without a neck carry no shape or intensity cue, but their area does.
+// area) is below maxSolidity (clumpSplit.pieces): along a neck where the
+// outline shows one, else, when the area alone says several nuclei, by
+// k-means into round(area ÷ median area) parts (at most maxParts).
 // Labels are renumbered in scan order. Returns the new count and how many
 // of the new objects came from splitting.
 func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts int) (int, int) {
@@ -33,25 +33,24 @@ func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts 
 	}
 	sort.Float64s(areas)
 	typ := areas[len(areas)/2]
+	rule := newClumpSplit(typ, ratio, maxSolidity)
 	next := int32(n)
 	split := 0
 	for l := 1; l <= n; l++ {
-		a := float64(len(pix[l]))
-		if a <= ratio*typ {
+		parts := rule.pieces(pix[l], w, maxParts)
+		if len(parts) < 2 {
 			continue
 		}
-		k := min(int(math.Round(a/typ)), maxParts)
-		if k < 2 || solidity(pix[l], w) > maxSolidity {
-			continue
+		for _, i := range parts[0] {
+			lab[i] = int32(l)
 		}
-		assign := kmeansPixels(pix[l], w, k)
-		for j, i := range pix[l] {
-			if assign[j] > 0 {
-				lab[i] = next + int32(assign[j])
+		for _, p := range parts[1:] {
+			next++
+			for _, i := range p {
+				lab[i] = next
 			}
 		}
-		next += int32(k - 1)
-		split += k
+		split += len(parts)
 	}
 	out := make([]int32, len(lab))
 	m := relabelByArea(lab, out, int(next), 1)
@@ -258,19 +257,30 @@ func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minCont
 // nuclei split by their cores have s ≥ 0.97 (i 0.7–0.96); two ellipses
 // side by side at 1.7 minor semi-axes have s 0.80–0.86. Ratios are
 // scale-free, so the rule holds from 5 to 40 px nuclei.
-func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, minNeck, minSeam float64) int {
+//
+// Without a neck, a dark seam does not keep apart two regions whose union
+// is convex (solidity at least minSingleSolidity) and no larger than
+// maxSingleArea px (one large nucleus of this image): a fold, a cleft or
+// coarse chromatin leave a dark line across one nucleus, while two
+// nuclei pressed together leave a notch at each end of their seam or
+// make an object too large for one.
+func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, minNeck, minSeam, maxSingleArea, minSingleSolidity float64) int {
 	if n < 2 {
 		return n
 	}
 	peakS := make([]float32, n+1)
 	peakI := make([]float32, n+1)
+	area := make([]float64, n+1)
 	for i := range peakI {
 		peakI[i] = float32(math.Inf(-1))
 	}
+	pixOf := make([][]int32, n+1)
 	for i, l := range ws {
 		if l > 0 {
 			peakS[l] = max(peakS[l], dist[i])
 			peakI[l] = max(peakI[l], smooth[i])
+			area[l]++
+			pixOf[l] = append(pixOf[l], int32(i))
 		}
 	}
 	type edge struct{ a, b int32 }
@@ -335,10 +345,14 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		}
 		s := float64(saddleS[c.e] / min(peakS[ra], peakS[rb]))
 		lo := min(peakI[ra], peakI[rb]) - bg
-		if s < minNeck || lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam {
+		single := area[ra]+area[rb] <= maxSingleArea &&
+			solidity(append(append([]int32(nil), pixOf[ra]...), pixOf[rb]...), w) >= minSingleSolidity
+		if s < minNeck || !single && (lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam) {
 			continue
 		}
 		parent[rb] = ra
+		area[ra] += area[rb]
+		pixOf[ra] = append(pixOf[ra], pixOf[rb]...)
 		peakS[ra] = max(peakS[ra], peakS[rb])
 		peakI[ra] = max(peakI[ra], peakI[rb])
 		merged = true
