@@ -274,13 +274,11 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 	for i := range peakI {
 		peakI[i] = float32(math.Inf(-1))
 	}
-	pixOf := make([][]int32, n+1)
 	for i, l := range ws {
 		if l > 0 {
 			peakS[l] = max(peakS[l], dist[i])
 			peakI[l] = max(peakI[l], smooth[i])
 			area[l]++
-			pixOf[l] = append(pixOf[l], int32(i))
 		}
 	}
 	type edge struct{ a, b int32 }
@@ -334,6 +332,18 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 	})
 	parent := newForest[int32](n)
 	find := parent.find
+	var pixOf [][]int32 // each region's pixels, gathered on first need
+	convexUnion := func(a, b int32) bool {
+		if pixOf == nil {
+			pixOf = make([][]int32, n+1)
+			for i, l := range ws {
+				if l > 0 {
+					pixOf[find(l)] = append(pixOf[find(l)], int32(i))
+				}
+			}
+		}
+		return solidity(append(append([]int32(nil), pixOf[a]...), pixOf[b]...), w) >= minSingleSolidity
+	}
 	merged := false
 	for _, c := range cands {
 		if c.ratio < minNeck {
@@ -343,16 +353,19 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		if ra == rb {
 			continue
 		}
-		s := float64(saddleS[c.e] / min(peakS[ra], peakS[rb]))
+		if float64(saddleS[c.e]/min(peakS[ra], peakS[rb])) < minNeck {
+			continue
+		}
 		lo := min(peakI[ra], peakI[rb]) - bg
-		single := area[ra]+area[rb] <= maxSingleArea &&
-			solidity(append(append([]int32(nil), pixOf[ra]...), pixOf[rb]...), w) >= minSingleSolidity
-		if s < minNeck || !single && (lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam) {
+		seam := lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam
+		if seam && (area[ra]+area[rb] > maxSingleArea || !convexUnion(ra, rb)) {
 			continue
 		}
 		parent[rb] = ra
 		area[ra] += area[rb]
-		pixOf[ra] = append(pixOf[ra], pixOf[rb]...)
+		if pixOf != nil {
+			pixOf[ra] = append(pixOf[ra], pixOf[rb]...)
+		}
 		peakS[ra] = max(peakS[ra], peakS[rb])
 		peakI[ra] = max(peakI[ra], peakI[rb])
 		merged = true
