@@ -1,8 +1,9 @@
 package cells
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // neckSearchMaxCuts bounds how many candidate chords (shortest first) are
@@ -10,7 +11,8 @@ import (
 const neckSearchMaxCuts = 12
 
 // neckCut looks for the neck of one object (pix: row-major indices in an
-// image of width w) and returns the two pieces it separates.
+// image of width w; hull: pixelHull of pix) and returns the two pieces it
+// separates.
 //
 // A neck is a chord between two outline pixels that both lie at least
 // minDepthPx inside the object's convex hull, under different hull edges
@@ -22,13 +24,8 @@ const neckSearchMaxCuts = 12
 // (discs 1.7 r apart: chord 1.05 r, 0.54 of a piece's equivalent
 // diameter); a bean, a lobed or a textured single nucleus has at most one
 // notch or a waist as wide as itself.
-func neckCut(pix []int32, w int, minDepthPx, maxNeckFrac, minPiecePx float64) (a, b []int32, ok bool) {
+func neckCut(pix []int32, w int, hull [][2]float64, minDepthPx, maxNeckFrac, minPiecePx float64) (a, b []int32, ok bool) {
 	g := newObjectGrid(pix, w)
-	pts := make([][2]float64, len(pix))
-	for j, i := range pix {
-		pts[j] = [2]float64{float64(int(i) % w), float64(int(i) / w)}
-	}
-	hull := convexHull(pts)
 	if len(hull) < 3 {
 		return nil, nil, false
 	}
@@ -49,30 +46,40 @@ func neckCut(pix []int32, w int, minDepthPx, maxNeckFrac, minPiecePx float64) (a
 		}
 	}
 	type chord struct {
-		p, q   concave
-		length float64
+		p, q   int32 // indices into cands
+		length float32
 	}
+	// No chord longer than this passes: the smaller piece holds at most
+	// half the object.
+	maxLen := maxNeckFrac * 2 * math.Sqrt(float64(len(pix))/2/math.Pi)
 	var chords []chord
 	for i, p := range cands {
-		for _, q := range cands[i+1:] {
-			if p.bay != q.bay {
-				chords = append(chords, chord{p, q, math.Hypot(float64(p.x-q.x), float64(p.y-q.y))})
+		for j := i + 1; j < len(cands); j++ {
+			q := cands[j]
+			if p.bay == q.bay {
+				continue
+			}
+			if l := math.Hypot(float64(p.x-q.x), float64(p.y-q.y)); l <= maxLen {
+				chords = append(chords, chord{int32(i), int32(j), float32(l)})
 			}
 		}
 	}
-	sort.Slice(chords, func(i, j int) bool { return chords[i].length < chords[j].length })
+	slices.SortFunc(chords, func(a, b chord) int {
+		return cmp.Or(cmp.Compare(a.length, b.length), cmp.Compare(a.p, b.p), cmp.Compare(a.q, b.q))
+	})
 	tries := 0
 	for _, c := range chords {
 		if tries == neckSearchMaxCuts {
 			break
 		}
-		if !g.chordInside(c.p.x, c.p.y, c.q.x, c.q.y) {
+		p, q := cands[c.p], cands[c.q]
+		if !g.chordInside(p.x, p.y, q.x, q.y) {
 			continue
 		}
 		tries++
-		pa, pb := g.cutAlong(c.p.x, c.p.y, c.q.x, c.q.y)
+		pa, pb := g.cutAlong(p.x, p.y, q.x, q.y)
 		small := float64(min(len(pa), len(pb)))
-		if small < minPiecePx || c.length > maxNeckFrac*2*math.Sqrt(small/math.Pi) {
+		if small < minPiecePx || float64(c.length) > maxNeckFrac*2*math.Sqrt(small/math.Pi) {
 			continue
 		}
 		return pa, pb, true
@@ -256,10 +263,14 @@ func newClumpSplit(typ, ratio, maxSolidity float64) clumpSplit {
 // touching nuclei without a neck are recognised only by their size.
 func (c clumpSplit) pieces(pix []int32, w, budget int) [][]int32 {
 	a := float64(len(pix))
-	if budget < 2 || a <= c.ratio*c.typ || solidity(pix, w) > c.maxSolidity {
+	if budget < 2 || a <= c.ratio*c.typ {
 		return [][]int32{pix}
 	}
-	if pa, pb, ok := neckCut(pix, w, c.minDepthPx, c.maxNeckFrac, c.minPiecePx); ok {
+	hull := pixelHull(pix, w)
+	if hullSolidity(len(pix), hull) > c.maxSolidity {
+		return [][]int32{pix}
+	}
+	if pa, pb, ok := neckCut(pix, w, hull, c.minDepthPx, c.maxNeckFrac, c.minPiecePx); ok {
 		ka := min(budget-1, max(1, int(math.Round(float64(budget)*float64(len(pa))/a))))
 		return append(c.pieces(pa, w, ka), c.pieces(pb, w, budget-ka)...)
 	}

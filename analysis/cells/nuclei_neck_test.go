@@ -34,7 +34,7 @@ func TestNeckCut(t *testing.T) {
 				}
 			}
 		}
-		a, b, ok := neckCut(pix, w, 1.5, nucleiNeckMaxChordFrac, 0.2*float64(len(pix)))
+		a, b, ok := neckCut(pix, w, pixelHull(pix, w), 1.5, nucleiNeckMaxChordFrac, 0.2*float64(len(pix)))
 		if ok != c.wantCut {
 			t.Errorf("%s: cut %v, want %v", c.name, ok, c.wantCut)
 			continue

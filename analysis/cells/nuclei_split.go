@@ -131,12 +131,21 @@ func kmeansPixels(pix []int32, w, k int) []int {
 
 // solidity is the pixel count of an object divided by the area of the
 // convex hull of its pixel squares (hull of centres grown by half a pixel).
-func solidity(pix []int32, w int) float64 {
+func solidity(pix []int32, w int) float64 { return hullSolidity(len(pix), pixelHull(pix, w)) }
+
+// pixelHull is the convex hull of the pixel centres of pix (row-major
+// indices, image width w), counter-clockwise.
+func pixelHull(pix []int32, w int) [][2]float64 {
 	pts := make([][2]float64, len(pix))
 	for j, i := range pix {
 		pts[j] = [2]float64{float64(int(i) % w), float64(int(i) / w)}
 	}
-	hull := convexHull(pts)
+	return convexHull(pts)
+}
+
+// hullSolidity is n pixels divided by the area of hull (of their centres)
+// grown by half a pixel.
+func hullSolidity(n int, hull [][2]float64) float64 {
 	var area, perim float64
 	for j := range hull {
 		a, b := hull[j], hull[(j+1)%len(hull)]
@@ -144,7 +153,7 @@ func solidity(pix []int32, w int) float64 {
 		perim += math.Hypot(b[0]-a[0], b[1]-a[1])
 	}
 	hullArea := math.Abs(area)/2 + perim/2 + 1
-	return float64(len(pix)) / hullArea
+	return float64(n) / hullArea
 }
 
 // convexHull returns the convex hull of pts, counter-clockwise (Andrew's
