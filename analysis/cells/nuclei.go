@@ -33,13 +33,18 @@ const (
 	nucleiSplitAreaRatio     = 1.6  // objects above this × the median area are clump candidates
 	nucleiSplitMaxSolidity   = 0.93 // ... if less convex than this
 	nucleiSplitMaxParts      = 6    // at most this many nuclei per clump
+	nucleiNeckDepthFrac      = 0.15 // a neck's concavities lie this × the typical equivalent radius inside the hull ...
+	nucleiNeckMinDepthPx     = 1.0  // ... and at least this many px
+	nucleiNeckMaxChordFrac   = 0.75 // a neck is no wider than this × the smaller piece's equivalent diameter
+	nucleiNeckMinPieceFrac   = 0.4  // each piece of a neck cut holds at least this × the median area
 	nucleiMinAreaFrac        = 0.08 // objects below this × πr² are debris
 	nucleiDebrisFrac         = 0.1  // on light backgrounds, objects below this × the area-weighted median area are debris
 	nucleiSpeckFrac          = 0.25 // in fluorescence, objects below this × πr² (r: the typical inscribed radius) are specks: debris, or fragments of one cell
 	nucleiBodyRatio          = 10.0 // foreground radius above this × the cores' radius: nuclei sit on a bright body (dev set: 1–4 without a body, 49 and 103 with) ...
 	nucleiBodyOpenFrac       = 4.0  // ... removed by a top-hat of this × the cores' radius
 	nucleiMergeMinNeck       = 0.9  // neighbouring regions merge when their neck is at least this × the smaller inscribed radius ...
-	nucleiMergeMinSeam       = 0.6  // ... and the signal on their border reaches this × the dimmer one's peak (above bg)
+	nucleiMergeMinSeam       = 0.6  // ... and the signal on their border reaches this × the dimmer one's peak (above bg) ...
+	nucleiMergeMaxSingleFrac = 2.6  // ... or their union is convex and no larger than this × πr² (a fold across one large nucleus)
 	nucleiMinAreaPx          = 6.0  // absolute floor for debris, px
 	nucleiCrowdedFill        = 0.55 // foreground fraction above which touching nuclei cannot be separated reliably
 	nucleiCrowdedSplitFrac   = 0.3  // share of nuclei that came from splitting featureless clumps
@@ -93,7 +98,9 @@ const (
 //     distance transform on their border ≥ 0.9 × the smaller inscribed
 //     radius) and the signal no dark seam (its border maximum ≥ 0.6 of the
 //     dimmer region's height): texture and lobes split the core, not the
-//     nucleus (see mergeShallowNecks).
+//     nucleus (see mergeShallowNecks). Without a neck, a dark seam does
+//     not keep apart two regions whose union is convex (solidity ≥ 0.93)
+//     and no larger than 2.6 πr²: a fold or cleft across one nucleus.
 //  5. Edges: each nucleus keeps the pixels above bg + 0.4 × (its 95th
 //     percentile − bg), so dim and bright nuclei are cut at the same
 //     relative height (the half-maximum idea).
@@ -111,9 +118,13 @@ const (
 //     Objects touching the image border are kept: their visible part says
 //     nothing about their size.
 //     Objects larger than 1.6 × the median area and less convex than
-//     solidity 0.93 are split by k-means on pixel coordinates into
-//     round(area ÷ median area) nuclei: touching nuclei without a neck or
-//     dark seam are recognised only by their size.
+//     solidity 0.93 are clumps. Where the outline pinches (a neck: a chord
+//     between concavities on both sides, at most 0.75 × the smaller
+//     piece's equivalent diameter, pieces ≥ 0.4 × the median area) the
+//     clump is cut there and each piece judged again; without a neck it is
+//     split by k-means on pixel coordinates into round(area ÷ median area)
+//     nuclei: touching nuclei without a neck or dark seam are recognised
+//     only by their size.
 //
 // QC flags: blank (no contrast), crowded (foreground above 55 % of the
 // field, or more than 30 % of nuclei came from splitting featureless
@@ -388,7 +399,8 @@ func splitTouchingNuclei(fg []bool, dist, coreDist, sm []float32, bg float32, r 
 	if err != nil {
 		return nil, 0, err
 	}
-	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam)
+	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam,
+		nucleiMergeMaxSingleFrac*math.Pi*r*r, nucleiSplitMaxSolidity)
 	return ws, nm, nil
 }
 

@@ -23,6 +23,7 @@ type dapiFieldSpec struct {
 	radiusPx float64 // mean nucleus radius, px
 	lobed    float64 // share of singles drawn bilobed/kidney-shaped (shallow notch)
 	texture  float64 // relative amplitude of the chromatin texture (0.15 typical, 0.35 coarse)
+	fold     float64 // depth (0..1) of a dark crease through each nucleus' centre (a fold or cleft), 0 for none
 	seed     int64
 }
 
@@ -145,6 +146,11 @@ func synthDAPIField(t testing.TB, s dapiFieldSpec) (*imageio.Image, int) {
 					continue
 				}
 				in := 1 + s.texture*texAt(x, y)
+				if s.fold > 0 {
+					// Crease 1.5 px wide (σ) along the angle of the 2nd harmonic.
+					d := dx*math.Sin(n.phase[2]) - dy*math.Cos(n.phase[2])
+					in *= 1 - s.fold*math.Exp(-d*d/(2*1.5*1.5))
+				}
 				for _, sp := range n.spots {
 					d2 := (fx-sp[0])*(fx-sp[0]) + (fy-sp[1])*(fy-sp[1])
 					in += sp[2] * math.Exp(-d2/(2*1.3*1.3))

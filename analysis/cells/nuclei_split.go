@@ -7,9 +7,9 @@ import (
 
 // splitOversized splits objects of lab (1..n) whose area exceeds
 // ratio × the median object area and whose solidity (area ÷ convex-hull
-// area) is below maxSolidity into k = round(area ÷ median) parts by
-// k-means on pixel coordinates: clumps of similar nuclei that touch
-// without a neck carry no shape or intensity cue, but their area does.
+// area) is below maxSolidity (clumpSplit.pieces): along a neck where the
+// outline shows one, else, when the area alone says several nuclei, by
+// k-means into round(area ÷ median area) parts (at most maxParts).
 // Labels are renumbered in scan order. Returns the new count and how many
 // of the new objects came from splitting.
 func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts int) (int, int) {
@@ -33,25 +33,24 @@ func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts 
 	}
 	sort.Float64s(areas)
 	typ := areas[len(areas)/2]
+	rule := newClumpSplit(typ, ratio, maxSolidity)
 	next := int32(n)
 	split := 0
 	for l := 1; l <= n; l++ {
-		a := float64(len(pix[l]))
-		if a <= ratio*typ {
+		parts := rule.pieces(pix[l], w, maxParts)
+		if len(parts) < 2 {
 			continue
 		}
-		k := min(int(math.Round(a/typ)), maxParts)
-		if k < 2 || solidity(pix[l], w) > maxSolidity {
-			continue
+		for _, i := range parts[0] {
+			lab[i] = int32(l)
 		}
-		assign := kmeansPixels(pix[l], w, k)
-		for j, i := range pix[l] {
-			if assign[j] > 0 {
-				lab[i] = next + int32(assign[j])
+		for _, p := range parts[1:] {
+			next++
+			for _, i := range p {
+				lab[i] = next
 			}
 		}
-		next += int32(k - 1)
-		split += k
+		split += len(parts)
 	}
 	out := make([]int32, len(lab))
 	m := relabelByArea(lab, out, int(next), 1)
@@ -132,12 +131,21 @@ func kmeansPixels(pix []int32, w, k int) []int {
 
 // solidity is the pixel count of an object divided by the area of the
 // convex hull of its pixel squares (hull of centres grown by half a pixel).
-func solidity(pix []int32, w int) float64 {
+func solidity(pix []int32, w int) float64 { return hullSolidity(len(pix), pixelHull(pix, w)) }
+
+// pixelHull is the convex hull of the pixel centres of pix (row-major
+// indices, image width w), counter-clockwise.
+func pixelHull(pix []int32, w int) [][2]float64 {
 	pts := make([][2]float64, len(pix))
 	for j, i := range pix {
 		pts[j] = [2]float64{float64(int(i) % w), float64(int(i) / w)}
 	}
-	hull := convexHull(pts)
+	return convexHull(pts)
+}
+
+// hullSolidity is n pixels divided by the area of hull (of their centres)
+// grown by half a pixel.
+func hullSolidity(n int, hull [][2]float64) float64 {
 	var area, perim float64
 	for j := range hull {
 		a, b := hull[j], hull[(j+1)%len(hull)]
@@ -145,7 +153,7 @@ func solidity(pix []int32, w int) float64 {
 		perim += math.Hypot(b[0]-a[0], b[1]-a[1])
 	}
 	hullArea := math.Abs(area)/2 + perim/2 + 1
-	return float64(len(pix)) / hullArea
+	return float64(n) / hullArea
 }
 
 // convexHull returns the convex hull of pts, counter-clockwise (Andrew's
@@ -258,12 +266,20 @@ func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minCont
 // nuclei split by their cores have s ≥ 0.97 (i 0.7–0.96); two ellipses
 // side by side at 1.7 minor semi-axes have s 0.80–0.86. Ratios are
 // scale-free, so the rule holds from 5 to 40 px nuclei.
-func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, minNeck, minSeam float64) int {
+//
+// Without a neck, a dark seam does not keep apart two regions whose union
+// is convex (solidity at least minSingleSolidity) and no larger than
+// maxSingleArea px (one large nucleus of this image): a fold, a cleft or
+// coarse chromatin leave a dark line across one nucleus, while two
+// nuclei pressed together leave a notch at each end of their seam or
+// make an object too large for one.
+func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, minNeck, minSeam, maxSingleArea, minSingleSolidity float64) int {
 	if n < 2 {
 		return n
 	}
 	peakS := make([]float32, n+1)
 	peakI := make([]float32, n+1)
+	area := make([]float64, n+1)
 	for i := range peakI {
 		peakI[i] = float32(math.Inf(-1))
 	}
@@ -271,6 +287,7 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		if l > 0 {
 			peakS[l] = max(peakS[l], dist[i])
 			peakI[l] = max(peakI[l], smooth[i])
+			area[l]++
 		}
 	}
 	type edge struct{ a, b int32 }
@@ -324,6 +341,18 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 	})
 	parent := newForest[int32](n)
 	find := parent.find
+	var pixOf [][]int32 // each region's pixels, gathered on first need
+	convexUnion := func(a, b int32) bool {
+		if pixOf == nil {
+			pixOf = make([][]int32, n+1)
+			for i, l := range ws {
+				if l > 0 {
+					pixOf[find(l)] = append(pixOf[find(l)], int32(i))
+				}
+			}
+		}
+		return solidity(append(append([]int32(nil), pixOf[a]...), pixOf[b]...), w) >= minSingleSolidity
+	}
 	merged := false
 	for _, c := range cands {
 		if c.ratio < minNeck {
@@ -333,12 +362,19 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 		if ra == rb {
 			continue
 		}
-		s := float64(saddleS[c.e] / min(peakS[ra], peakS[rb]))
+		if float64(saddleS[c.e]/min(peakS[ra], peakS[rb])) < minNeck {
+			continue
+		}
 		lo := min(peakI[ra], peakI[rb]) - bg
-		if s < minNeck || lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam {
+		seam := lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam
+		if seam && (area[ra]+area[rb] > maxSingleArea || !convexUnion(ra, rb)) {
 			continue
 		}
 		parent[rb] = ra
+		area[ra] += area[rb]
+		if pixOf != nil {
+			pixOf[ra] = append(pixOf[ra], pixOf[rb]...)
+		}
 		peakS[ra] = max(peakS[ra], peakS[rb])
 		peakI[ra] = max(peakI[ra], peakI[rb])
 		merged = true
