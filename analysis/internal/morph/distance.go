@@ -2,6 +2,7 @@ package morph
 
 import (
 	"math"
+	"slices"
 	"sync"
 )
 
@@ -69,7 +70,11 @@ func DistanceToBackground[M bool | byte](mask []M, w, h int, border Border) []fl
 	// Then rows, on the column results.
 	out := make([]float32, w*h)
 	for y := 0; y < h; y++ {
-		copy(f[off:off+w], sq[y*w:(y+1)*w])
+		row := sq[y*w : (y+1)*w]
+		if !slices.ContainsFunc(row, func(v float64) bool { return v != 0 }) {
+			continue // all background: every distance is 0, as out already holds
+		}
+		copy(f[off:off+w], row)
 		line(w)
 		for x := 0; x < w; x++ {
 			out[y*w+x] = float32(math.Sqrt(d[x+off]))
