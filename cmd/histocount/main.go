@@ -56,7 +56,9 @@ func main() {
 		<-ctx.Done()
 		stop() // a second Ctrl-C kills the process the default way
 	}()
+	stopProfile := startCPUProfile(os.Stderr)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopProfile()
 	stop()
 	os.Exit(code)
 }

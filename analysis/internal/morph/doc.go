@@ -29,9 +29,9 @@
 //
 // and 0 on background pixels. It is exact (not a chamfer approximation):
 // the squared distance is separable, D²(x, y) = min over x' of
-// ((x − x')² + G²(x', y)) where G is the 1-D distance down each column, and
-// each 1-D pass is the lower envelope of the parabolas rooted at the
-// samples, O(w·h) in all. With BorderIsBackground the pixels just outside
+// ((x − x')² + G²(x', y)) where G is the 1-D distance down each column
+// (two raster sweeps, down and up, for a binary mask), and each row pass is
+// the lower envelope of the parabolas rooted at the samples, O(w·h) in all. With BorderIsBackground the pixels just outside
 // the image count as background, so an object cut by the image edge is not
 // mistaken for a larger one; with BorderIsOpen only pixels inside the image
 // count (an image without background pixels then gets distances ≈ 1e10).

@@ -318,3 +318,197 @@ func TestNeighbours4(t *testing.T) {
 		}
 	}
 }
+
+// parabolaDistance is DistanceToBackground with the column pass done by
+// the parabola method down each column, as before columnDistances: the
+// reference the raster sweeps must match bit for bit.
+func parabolaDistance(mask []byte, w, h int, border Border) []float32 {
+	n := max(w, h) + 2
+	f, d := make([]float64, n), make([]float64, n)
+	v, z := make([]int, n), make([]float64, n+1)
+	off := 0
+	if border {
+		off = 1
+	}
+	line := func(n int) {
+		m := n
+		if border {
+			f[0], f[n+1] = 0, 0
+			m = n + 2
+		}
+		squaredDistance1D(f[:m], d[:m], v, z)
+	}
+	sq := make([]float64, w*h)
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			f[y+off] = far
+			if mask[y*w+x] == 0 {
+				f[y+off] = 0
+			}
+		}
+		line(h)
+		for y := 0; y < h; y++ {
+			sq[y*w+x] = d[y+off]
+		}
+	}
+	out := make([]float32, w*h)
+	for y := 0; y < h; y++ {
+		copy(f[off:off+w], sq[y*w:(y+1)*w])
+		line(w)
+		for x := 0; x < w; x++ {
+			out[y*w+x] = float32(math.Sqrt(d[x+off]))
+		}
+	}
+	return out
+}
+
+// TestDistanceToBackgroundMatchesParabolaColumns: the raster column sweeps
+// give exactly the parabola method's distances, on random masks of every
+// density (columns and whole images without background included) and
+// both borders.
+func TestDistanceToBackgroundMatchesParabolaColumns(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	for trial := 0; trial < 400; trial++ {
+		w, h := 1+rng.Intn(70), 1+rng.Intn(70)
+		p := []float64{0, 0.5, 0.9, 0.99, 1}[trial%5]
+		mask := make([]byte, w*h)
+		for i := range mask {
+			if rng.Float64() < p {
+				mask[i] = 1
+			}
+		}
+		border := Border(trial%2 == 0)
+		want := parabolaDistance(mask, w, h, border)
+		got := DistanceToBackground(mask, w, h, border)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%dx%d p=%v border=%v at (%d,%d): got %v want %v", w, h, p, border, i%w, i/w, got[i], want[i])
+			}
+		}
+	}
+}
+
+// floodLabel is the labelling from its definition: a flood fill from each
+// unlabelled foreground pixel in raster order, numbering components 1..n
+// as they are met (the implementation before the two-pass labeller).
+func floodLabel(mask []byte, w, h int, conn8 bool) ([]int32, int) {
+	lab := make([]int32, w*h)
+	n := int32(0)
+	for s := range mask {
+		if mask[s] == 0 || lab[s] != 0 {
+			continue
+		}
+		n++
+		lab[s] = n
+		stack := []int{s}
+		for len(stack) > 0 {
+			p := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					x, y := p%w+dx, p/w+dy
+					if (dx == 0 && dy == 0) || !conn8 && dx != 0 && dy != 0 || x < 0 || y < 0 || x >= w || y >= h {
+						continue
+					}
+					if q := y*w + x; mask[q] != 0 && lab[q] == 0 {
+						lab[q] = n
+						stack = append(stack, q)
+					}
+				}
+			}
+		}
+	}
+	return lab, int(n)
+}
+
+// TestLabelComponentsMatchesFlood: random masks of every density (spirals
+// and U shapes arise at 0.5–0.7, which join provisional labels late), both
+// connectivities, byte, bool and int32 masks, and a reused buffer.
+func TestLabelComponentsMatchesFlood(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	buf := make([]int32, 0)
+	for trial := 0; trial < 600; trial++ {
+		w, h := 1+rng.Intn(60), 1+rng.Intn(60)
+		p := []float64{0, 0.3, 0.5, 0.6, 0.7, 0.9, 1}[trial%7]
+		mask := make([]byte, w*h)
+		asInt := make([]int32, w*h)
+		for i := range mask {
+			if rng.Float64() < p {
+				mask[i] = 1
+				asInt[i] = int32(1 + rng.Intn(3))
+			}
+		}
+		for _, conn8 := range []bool{true, false} {
+			want, wn := floodLabel(mask, w, h, conn8)
+			var got []int32
+			var n int
+			if conn8 {
+				got, n = LabelComponents(mask, w, h)
+				gb, nb := LabelComponents(toBool(mask), w, h)
+				gi, ni := LabelComponents(asInt, w, h)
+				buf = append(buf[:0], make([]int32, w*h)...)
+				for i := range buf {
+					buf[i] = 7 // stale contents must be cleared
+				}
+				nInto := LabelComponentsInto(buf, mask, w, h)
+				if !slices.Equal(gb, got) || !slices.Equal(gi, got) || !slices.Equal(buf, got) || nb != n || ni != n || nInto != n {
+					t.Fatalf("trial %d: bool/int32/Into forms differ", trial)
+				}
+			} else {
+				got, n = LabelComponents4(mask, w, h)
+			}
+			if n != wn || !slices.Equal(got, want) {
+				t.Fatalf("trial %d %dx%d p=%v conn8=%v: n %d want %d\ngot  %v\nwant %v", trial, w, h, p, conn8, n, wn, got, want)
+			}
+		}
+	}
+}
+
+// floodFillHoles is FillHoles from its definition: flood each background
+// region (4-connected) and fill it when it misses the border and has at
+// most maxArea pixels.
+func floodFillHoles(mask []byte, w, h, maxArea int) {
+	inv := make([]byte, len(mask))
+	for i, v := range mask {
+		inv[i] = 1 - min(v, 1)
+	}
+	regions, n := floodLabel(inv, w, h, false)
+	area := make([]int, n+1)
+	border := make([]bool, n+1)
+	for i, r := range regions {
+		area[r]++
+		x, y := i%w, i/w
+		border[r] = border[r] || x == 0 || y == 0 || x == w-1 || y == h-1
+	}
+	for i, r := range regions {
+		if r > 0 && !border[r] && area[r] <= maxArea {
+			mask[i] = 1
+		}
+	}
+}
+
+// TestFillHolesMatchesFlood: random masks, area bounds from 0 to
+// unbounded, byte and bool masks.
+func TestFillHolesMatchesFlood(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	for trial := 0; trial < 600; trial++ {
+		w, h := 1+rng.Intn(50), 1+rng.Intn(50)
+		p := []float64{0, 0.4, 0.6, 0.75, 0.9, 1}[trial%6]
+		mask := make([]byte, w*h)
+		for i := range mask {
+			if rng.Float64() < p {
+				mask[i] = 1
+			}
+		}
+		maxArea := []int{0, 1, 3, 10, w * h}[rng.Intn(5)]
+		want := slices.Clone(mask)
+		floodFillHoles(want, w, h, maxArea)
+		got := slices.Clone(mask)
+		FillHoles(got, w, h, maxArea)
+		gotB := toBool(mask)
+		FillHoles(gotB, w, h, maxArea)
+		if !slices.Equal(got, want) || !slices.Equal(gotB, toBool(want)) {
+			t.Fatalf("trial %d %dx%d maxArea %d: got %v want %v", trial, w, h, maxArea, got, want)
+		}
+	}
+}
