@@ -1188,12 +1188,7 @@ func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
 	if !f.border {
 		contrast = math.Max(contrast, f.inner-f.ring)
 	}
-	if contrast < trypanFieldContrast*fgThr {
-		return false
-	}
-	if f.ring > 0 && contrast < fgThr+trypanFieldMisfitK*f.misfit {
-		// No dark rim, and no stronger than what the line removal
-		// leaves on the ruling: a bright line stub.
+	if contrast < trypanFieldContrast*fgThr || contrast < fgThr+f.misfit {
 		return false
 	}
 	if !f.border && 4*float64(f.area) < math.Pi*sc.specDiamPx*sc.specDiamPx && f.inner < 0 && f.ring > trypanFieldFlatTop*f.inner {
@@ -1215,9 +1210,6 @@ const (
 	trypanFieldMinCellUM     = 7
 	trypanFieldContrast      = 1.5
 	trypanFieldMaxElongation = 2.2
-	// trypanFieldMisfitK: on the ruling the contrast must exceed the
-	// threshold plus this many times the grid model's mean misfit.
-	trypanFieldMisfitK = 1
 	// Objects below trypanFieldSpecUM across must be flat-topped (rim
 	// mean at least trypanFieldFlatTop of the centre's departure) when
 	// dark: debris is 1–6 µm and grows to 8–11 µm once blurred and
