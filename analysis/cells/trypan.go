@@ -334,9 +334,6 @@ type trypanFeatures struct {
 	// farBorder: touches the bottom or right edge (the chamber rule leaves
 	// such cells to the next field).
 	farBorder bool
-	// misfit is the mean over the object of the grid model's misfit
-	// (trypanFlattenGrid's cross), grey levels; whole fields only.
-	misfit float64
 	// inner and ring are the mean flattened grey within 0.45 of the
 	// equivalent radius of the centroid and between 0.6 and 1.0 of it:
 	// a live cell's centre and its refractile rim.
@@ -418,7 +415,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
-	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, cross, dist, float64(thr), w, h, sc)
+	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
 		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
 	}
@@ -872,7 +869,7 @@ func minOnSegment(f []float32, w int, ax, ay, bx, by float64) float64 {
 //     classifies the rest;
 //  4. trypanRenumber numbers them 1..n in row-major order of their
 //     centroids.
-func trypanFinish(reg []int32, flat, bg, cross []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures) {
+func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures) {
 	start, order := trypanRegionPixels(reg)
 	maxL := int32(len(start) - 2)
 	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
@@ -886,9 +883,6 @@ func trypanFinish(reg []int32, flat, bg, cross []int16, dist []float32, fgThr fl
 			continue
 		}
 		f := trypanMeasure(ps, flat, bg, dist, fgThr, w, h, &vals)
-		if sc.grid {
-			f.misfit = trypanMeanMisfit(ps, cross)
-		}
 		if class, ok := trypanAccept(f, l, reg, flat, fgThr, w, h, sc, patch, vec); ok {
 			objs = append(objs, trypanObject{f: f, old: l, class: class})
 		}
@@ -994,15 +988,6 @@ func trypanMeasure(ps []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	}
 	f.brightFrac = float64(nb) / n
 	return f
-}
-
-// trypanMeanMisfit is the mean of cross over the pixels ps.
-func trypanMeanMisfit(ps []int32, cross []int16) float64 {
-	s := 0.0
-	for _, p := range ps {
-		s += float64(cross[p])
-	}
-	return s / math.Max(1, float64(len(ps)))
 }
 
 // trypanRadialZones is the mean of flat in the inner zone and in the ring
@@ -1169,10 +1154,7 @@ func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
 //   - contrast: its centre or its rim (means, not extremes, so noise does
 //     not lift a faint ghost) departs from the chamber by
 //     trypanFieldContrast times the foreground threshold (faint ghosts,
-//     out-of-focus debris and line remnants are weaker), and on the ruling
-//     by the threshold beyond the grid model's mean misfit there: what the
-//     line removal leaves along a line (stubs, bright gaps between double
-//     lines) is as strong as the misfit, a cell stands above it;
+//     out-of-focus debris and line remnants are weaker);
 //   - shape: elongation below trypanFieldMaxElongation (line fragments,
 //     scratches; a cell is at most slightly elliptical).
 func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
@@ -1188,7 +1170,7 @@ func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
 	if !f.border {
 		contrast = math.Max(contrast, f.inner-f.ring)
 	}
-	if contrast < trypanFieldContrast*fgThr || contrast < fgThr+f.misfit {
+	if contrast < trypanFieldContrast*fgThr {
 		return false
 	}
 	if !f.border && 4*float64(f.area) < math.Pi*sc.specDiamPx*sc.specDiamPx && f.inner < 0 && f.ring > trypanFieldFlatTop*f.inner {
