@@ -96,12 +96,18 @@ func trypanApplyStain(classes []string, blue []float64, thr float64) {
 // where the grey look of a live cell depends on the focus: below focus its
 // centre turns dark inside a bright rim, so the centre-versus-rim rule
 // (trypanClassifyField) calls it stained. Its colour does not change with
-// focus. Where the field's stained cells show their dye plainly (at least
-// trypanBlueMinStained of them, median B−R at least trypanBlueClearK times
-// the threshold), a cell whose B−R stays below trypanBlueLiveFrac of the
-// threshold took up no dye and is live. Where the stain is pale or dark
-// rather than blue, absence of colour proves nothing and only the
-// stained call is made.
+// focus. A cell whose B−R stays below trypanBlueLiveFrac of the threshold
+// took up no dye and is live where the field shows that colour decides:
+//
+//   - its stained cells show their dye plainly (at least
+//     trypanBlueMinStained of them, median B−R at least trypanBlueClearK
+//     times the threshold), or
+//   - the cells the grey look calls stained are, as a population, no bluer
+//     than the chamber (trypanGreyDeadColourless): dark and filled without
+//     any dye is a defocused live cell, not a dead one.
+//
+// Where the stain is pale rather than blue, the grey-dead cells still sit
+// above the chamber's B−R and only the stained call is made.
 func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 	var stained []float64
 	for i := range classes {
@@ -109,12 +115,14 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 			stained = append(stained, blue[i])
 		}
 	}
+	colourless := trypanGreyDeadColourless(classes, blue)
 	trypanApplyStain(classes, blue, thr)
-	if len(stained) < trypanBlueMinStained {
-		return
+	plain := len(stained) >= trypanBlueMinStained
+	if plain {
+		sort.Float64s(stained)
+		plain = stained[len(stained)/2] >= trypanBlueClearK*thr
 	}
-	sort.Float64s(stained)
-	if stained[len(stained)/2] < trypanBlueClearK*thr {
+	if !plain && !colourless {
 		return
 	}
 	for i := range classes {
@@ -124,9 +132,31 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 	}
 }
 
+// trypanGreyDeadColourless reports whether the objects the grey look calls
+// dead (at least trypanGreyDeadMin of them) have a median B−R at or below
+// the chamber's: none of the blue a stain adds, however pale. A dark object
+// without dye only scales the chamber's B−R down, so its B−R stays at or
+// below the background's.
+func trypanGreyDeadColourless(classes []string, blue []float64) bool {
+	var dead []float64
+	for i, c := range classes {
+		if i < len(blue) && c == models.ClassDead {
+			dead = append(dead, blue[i])
+		}
+	}
+	if len(dead) < trypanGreyDeadMin {
+		return false
+	}
+	sort.Float64s(dead)
+	return dead[len(dead)/2] <= 0
+}
+
 // See trypanApplyFieldStain.
 const (
 	trypanBlueLiveFrac   = 0.4
 	trypanBlueMinStained = 5
 	trypanBlueClearK     = 1.25
+	// trypanGreyDeadMin: fewer grey-dead objects are no population to
+	// judge the field's colour by.
+	trypanGreyDeadMin = 20
 )

@@ -3,6 +3,8 @@ package cells
 import (
 	"math"
 	"testing"
+
+	"github.com/histocount/histocount/models"
 )
 
 // trypanTint shifts the blue and red channels of a BGR field inside the
@@ -72,5 +74,50 @@ func TestTrypanStainBluenessGrey(t *testing.T) {
 	}
 	if _, _, ok := trypanStainBlueness(bgr[:10], fg, labels, 1, w, h); ok {
 		t.Error("short buffer accepted")
+	}
+}
+
+// TestTrypanFieldStainColourless checks the field-level colour decision:
+// where the objects called dead by their grey look are no bluer than the
+// chamber (a defocused field of live cells, dark and filled), the
+// colourless ones are live; where they carry a pale stain, or are too few
+// to judge the field by, the grey call stands.
+func TestTrypanFieldStainColourless(t *testing.T) {
+	t.Parallel()
+	const thr = 17.8
+	field := func(nDead int, deadBlue float64) ([]string, []float64) {
+		var classes []string
+		var blue []float64
+		for i := 0; i < nDead; i++ {
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, deadBlue+float64(i%3-1))
+		}
+		// One plainly blue cell, and a few live ones.
+		classes = append(classes, models.ClassDead, models.ClassLive, models.ClassLive)
+		blue = append(blue, 25, 0, -1)
+		return classes, blue
+	}
+	cases := []struct {
+		name     string
+		nDead    int
+		deadBlue float64
+		wantDead int
+	}{
+		{"defocused-colourless", 30, -3, 1},
+		{"pale-stain", 30, 6, 31},
+		{"too-few-to-judge", 10, -3, 11},
+	}
+	for _, tc := range cases {
+		classes, blue := field(tc.nDead, tc.deadBlue)
+		trypanApplyFieldStain(classes, blue, thr)
+		dead := 0
+		for _, c := range classes {
+			if c == models.ClassDead {
+				dead++
+			}
+		}
+		if dead != tc.wantDead {
+			t.Errorf("%s: %d dead, want %d", tc.name, dead, tc.wantDead)
+		}
 	}
 }
