@@ -136,7 +136,7 @@ func TestSheetDermisFromDeepTissue(t *testing.T) {
 	}
 }
 
-// TestDEJAtLastDenseRow: a sheet found at a cell's scale reaches 20 µm
+// TestDEJAtLastDenseRow: an H&E sheet found at a cell's scale reaches 20 µm
 // past the basal row of a 100 µm epidermis (as along the flank of a rete
 // ridge); the DEJ is put below the last dense row, not near the sheet's
 // end.
@@ -159,6 +159,7 @@ func TestDEJAtLastDenseRow(t *testing.T) {
 		s.epi[i] = y >= top && y < top+120
 	}
 	s.tEst, s.featThr, s.sheetUsed = 120, 0.5, true
+	s.eConc = newPlane(w, h) // H&E
 	p, n := Point{X: 20, Y: 0}, Point{X: 0, Y: 1}
 	const want = top + 100
 	_, e0, e1, ok := s.marchEpidermis(p, n)
