@@ -213,6 +213,8 @@ type section struct {
 	// the thin septa between adipocytes.
 	wallThr float32
 	feat    *plane // smoothed epidermis feature (haematoxylin or darkness)
+	// featThr is the threshold of the fine band on feat (0: none found).
+	featThr float32
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	virtual bool   // the surface was laid along the image edge (virtualGlass)

@@ -23,7 +23,7 @@ func (s *section) segmentEpidermis() {
 	// the epidermis at a cell's scale: the sheet is found in the ground
 	// between them (minFilter), and only with a known pixel size.
 	s.feat = normalisedBlur(src, m, s.px(2.5, 1.2))
-	s.epi, s.tEst = s.bandFrom(s.feat, m, bandRule{minContrast: epiMinContrastOD, level: 0.5})
+	s.epi, s.tEst, s.featThr = s.bandFrom(s.feat, m, bandRule{minContrast: epiMinContrastOD, level: 0.5})
 	s.sheetUsed = false
 	// close gaps of up to a cell between the nuclei of a sparse upper
 	// epidermis, so the march along a normal does not stop in them
@@ -33,7 +33,7 @@ func (s *section) segmentEpidermis() {
 		// ridges, which dominate the dense class: the threshold lies
 		// nearer the dermis (epiSheetLevel), or only the basal row passes.
 		sheet := normalisedBlur(src, m, s.px(epiSheetSigmaUM, 1.2))
-		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD, epiSheetLevel, true}); t > 2*s.tEst {
+		if epi, t, _ := s.bandFrom(sheet, m, bandRule{closeR: rc, minContrast: epiMinContrastOD, level: epiSheetLevel, fillSparse: true, deepDermis: true}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
 		}
 	} else if s.umPx > 0 {
@@ -43,7 +43,7 @@ func (s *section) segmentEpidermis() {
 		// nuclei) keeps the sheet and drops the fibres.
 		sheet := normalisedBlur(s.silverGround(m), m, s.px(epiSheetSigmaUM, 1.2))
 		// one channel of three: a third of the contrast
-		if epi, t := s.bandFrom(sheet, m, bandRule{rc, epiMinContrastOD / 3, 0.5, false}); t > 2*s.tEst {
+		if epi, t, _ := s.bandFrom(sheet, m, bandRule{closeR: rc, minContrast: epiMinContrastOD / 3, level: 0.5}); t > 2*s.tEst {
 			s.epi, s.tEst, s.sheetUsed = epi, t, true
 			s.dropKeratin(m)
 		}
@@ -205,12 +205,36 @@ type bandRule struct {
 	// fillSparse: fill holes up to the band's thickness (H&E sheet: where
 	// the spinous nuclei are sparse, see bandFrom)
 	fillSparse bool
+	// deepDermis: the dermis level is also taken from the tissue one to
+	// two band widths from the glass (see deepLevel)
+	deepDermis bool
+}
+
+// deepLevel is the median of feat over the tissue m one to two band
+// widths (band, working px) from the glass, where the dermis surely lies
+// (+Inf when it holds fewer than a quarter of nBand pixels). Where the
+// rete ridges reach deep, the tissue near the glass is mostly epidermis:
+// Otsu there splits the epidermis itself (sparse spinous layers against
+// nuclear clusters and ridges) and the lower class, taken for dermis, is
+// the spinous layers; the sheet then kept only the clusters (an epidermis
+// of 20 µm against 150).
+func (s *section) deepLevel(feat *plane, m []bool, distGlass []float32, band float64, nBand int) float32 {
+	var deep []float32
+	for i, v := range feat.v {
+		if d := float64(distGlass[i]); m[i] && d > band && d <= 2*band {
+			deep = append(deep, v)
+		}
+	}
+	if 4*len(deep) < nBand {
+		return float32(math.Inf(1))
+	}
+	return stats.QuantileFloor(deep, 0.5)
 }
 
 // bandFrom thresholds the smoothed epidermis feature feat (over the mask
 // m) near the glass as rule says, and returns the band with its rough
-// thickness (working px).
-func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float64) {
+// thickness (working px) and the threshold (0: no band).
+func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float64, float32) {
 	w, h := s.w, s.h
 	epi := make([]bool, w*h)
 	distGlass := chamferDist(s.glass, w, h)
@@ -222,7 +246,7 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 		}
 	}
 	if len(vals) < 50 {
-		return epi, 0
+		return epi, 0, 0
 	}
 	t0 := threshold.Otsu(vals)
 	var hi, lo []float32
@@ -234,8 +258,11 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 		}
 	}
 	mE, mD := stats.QuantileFloor(hi, 0.5), stats.QuantileFloor(lo, 0.5)
+	if rule.deepDermis {
+		mD = min(mD, s.deepLevel(feat, m, distGlass, band, len(vals)))
+	}
 	if mE-mD < rule.minContrast {
-		return epi, 0 // no band denser than the dermis
+		return epi, 0, 0 // no band denser than the dermis
 	}
 	thr := mD + rule.level*(mE-mD)
 	for i, v := range feat.v {
@@ -309,7 +336,7 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 			epi[i] = epi[i] && opened[i]
 		}
 	}
-	return epi, tEst
+	return epi, tEst, thr
 }
 
 // bandThickness is the rough thickness (px) of the band epi: for a band of

@@ -1,6 +1,9 @@
 package dermis
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // sheetSection is a calibrated (1 µm/px) section of w×h px: glass above
 // row top, tissue below.
@@ -40,7 +43,7 @@ func TestSheetFillsSparseHoles(t *testing.T) {
 		}
 	}
 	rule := bandRule{closeR: epiCloseUM, minContrast: epiMinContrastOD, level: epiSheetLevel, fillSparse: true}
-	epi, tEst := s.bandFrom(feat, s.filled, rule)
+	epi, tEst, _ := s.bandFrom(feat, s.filled, rule)
 	if c := 60*w + 80; !epi[c] {
 		t.Errorf("sparse stretch inside the sheet not filled (band %.0f px thick)", tEst)
 	}
@@ -51,7 +54,7 @@ func TestSheetFillsSparseHoles(t *testing.T) {
 		t.Error("dermis below the sheet labelled epidermis")
 	}
 	rule.fillSparse = false
-	if epi, _ := s.bandFrom(feat, s.filled, rule); epi[60*w+80] {
+	if epi, _, _ := s.bandFrom(feat, s.filled, rule); epi[60*w+80] {
 		t.Error("without fillSparse the hole should stay open (test cannot fail)")
 	}
 }
@@ -95,5 +98,76 @@ func TestDropKeratinKeepsGreySheet(t *testing.T) {
 			t.Errorf("grey keratinocytes at depth %d µm dropped", y-top)
 			break
 		}
+	}
+}
+
+// TestSheetDermisFromDeepTissue: rete ridges 160 µm deep leave no dermis
+// within the band's 250 µm of the glass; Otsu there splits the
+// epidermis into its sparse spinous layers (0.32) and its dense ridges
+// (0.5), and the spinous layers, taken for dermis, were lost. The dermis
+// level from deeper tissue (0.15) keeps them.
+func TestSheetDermisFromDeepTissue(t *testing.T) {
+	const w, h, top = 60, 700, 10
+	s := sheetSection(w, h, top)
+	feat := newPlane(w, h)
+	for i := range feat.v {
+		switch y := i / w; {
+		case y < top:
+		case y < top+100:
+			feat.v[i] = 0.32 // spinous layers
+		case y < top+260:
+			feat.v[i] = 0.5 // ridges and basal rows
+		default:
+			feat.v[i] = 0.15 // dermis
+		}
+	}
+	spinous := (top+50)*w + 30
+	rule := bandRule{minContrast: epiMinContrastOD, level: epiSheetLevel, deepDermis: true}
+	epi, _, _ := s.bandFrom(feat, s.filled, rule)
+	if !epi[spinous] {
+		t.Error("spinous layers left out of the sheet")
+	}
+	if epi[(top+330)*w+30] {
+		t.Error("dermis in the sheet")
+	}
+	rule.deepDermis = false
+	if epi, _, _ := s.bandFrom(feat, s.filled, rule); epi[spinous] {
+		t.Error("without the deep dermis level the spinous layers should be lost (test cannot fail)")
+	}
+}
+
+// TestDEJAtLastDenseRow: an H&E sheet found at a cell's scale reaches 20 µm
+// past the basal row of a 100 µm epidermis (as along the flank of a rete
+// ridge); the DEJ is put below the last dense row, not near the sheet's
+// end.
+func TestDEJAtLastDenseRow(t *testing.T) {
+	const w, h, top = 40, 300, 10
+	s := sheetSection(w, h, top)
+	s.feat = newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	for i := range s.feat.v {
+		y := i / w
+		switch {
+		case y < top:
+		case y < top+94:
+			s.feat.v[i] = 0.6 // spinous layers
+		case y < top+100:
+			s.feat.v[i] = 1 // basal row
+		default:
+			s.feat.v[i] = 0.1
+		}
+		s.epi[i] = y >= top && y < top+120
+	}
+	s.tEst, s.featThr, s.sheetUsed = 120, 0.5, true
+	s.eConc = newPlane(w, h) // H&E
+	p, n := Point{X: 20, Y: 0}, Point{X: 0, Y: 1}
+	const want = top + 100
+	_, e0, e1, ok := s.marchEpidermis(p, n)
+	if !ok || math.Abs(e1-want) > 1.5 {
+		t.Fatalf("DEJ at %.1f px (epidermis from %.1f), want %d", e1, e0, want)
+	}
+	s.featThr = 0 // no fine band: the rule is off
+	if _, _, e1, _ := s.marchEpidermis(p, n); math.Abs(e1-want) <= 1.5 {
+		t.Errorf("without the last dense row the DEJ (%.1f) should stay near the sheet's end (test cannot fail)", e1)
 	}
 }
