@@ -200,12 +200,7 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 			res.Labels = upscaleLabels(seg.labels, g.w, g.h, img.Width, img.Height)
 		}
 		if opt.Overlay {
-			src, err := cvutil.ToMat(img)
-			if err != nil {
-				return nil, err
-			}
-			defer src.Close()
-			if res.Overlay, err = drawOverlay(src, seg.labels, g.w, g.h, res); err != nil {
+			if res.Overlay, err = drawOverlay(img, seg.labels, g.w, g.h, res); err != nil {
 				return nil, err
 			}
 		}

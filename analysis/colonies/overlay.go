@@ -8,7 +8,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/histocount/histocount/analysis/internal/cvutil"
+	"github.com/histocount/histocount/imageio"
 )
 
 // Overlay colours.
@@ -40,59 +40,114 @@ func upscaleLabels(lab []int32, gw, gh, w, h int) *image.Gray16 {
 // drawOverlay outlines counted colonies in green and rejected clusters in
 // red, numbers the colonies, draws the analysed dish region in yellow and
 // writes the count. Outlines are traced on the working-size labels so they
-// stay visible on large photographs.
-func drawOverlay(src gocv.Mat, lab []int32, gw, gh int, res *Result) (*image.RGBA, error) {
-	canvas, err := cvutil.BGR(src)
+// stay visible on large photographs. The input is copied once, straight
+// into the RGBA result, and OpenCV draws on that buffer in place: the
+// overlay of a 2448² plate is 24 MB, and every extra full-size copy and
+// per-pixel conversion showed in the per-plate CPU.
+func drawOverlay(img *imageio.Image, lab []int32, gw, gh int, res *Result) (*image.RGBA, error) {
+	w, h := img.Width, img.Height
+	out, err := rgbaCopy(img)
 	if err != nil {
 		return nil, err
 	}
-	defer canvas.Close()
-	w, h := canvas.Cols(), canvas.Rows()
-	buf := canvas.ToBytes()
-	if len(buf) != w*h*3 {
-		return nil, fmt.Errorf("colonies: overlay canvas has %d bytes", len(buf))
-	}
-	nCol := int32(len(res.Colonies))
-	edge := func(i, x, y int) bool {
-		v := lab[i]
-		return v != 0 && (x == 0 || y == 0 || x == gw-1 || y == gh-1 ||
-			lab[i-1] != v || lab[i+1] != v || lab[i-gw] != v || lab[i+gw] != v)
-	}
+	edge := outlineClasses(lab, gw, gh, int32(len(res.Colonies)))
+	wxs := make([]int, w)
 	sx, sy := float64(gw)/float64(w), float64(gh)/float64(h)
+	for x := range wxs {
+		wxs[x] = min(gw-1, int((float64(x)+0.5)*sx))
+	}
 	for y := 0; y < h; y++ {
-		wy := min(gh-1, int((float64(y)+0.5)*sy))
-		for x := 0; x < w; x++ {
-			wx := min(gw-1, int((float64(x)+0.5)*sx))
-			i := wy*gw + wx
-			if !edge(i, wx, wy) {
+		row := edge[min(gh-1, int((float64(y)+0.5)*sy))*gw:]
+		pix := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x, wx := range wxs {
+			var c color.RGBA
+			switch row[wx] {
+			case outlineNone:
 				continue
-			}
-			c := colourColony
-			if lab[i] > nCol {
+			case outlineColony:
+				c = colourColony
+			default:
 				c = colourRejected
 			}
-			o := (y*w + x) * 3
-			buf[o], buf[o+1], buf[o+2] = c.B, c.G, c.R
+			pix[4*x], pix[4*x+1], pix[4*x+2] = c.R, c.G, c.B
 		}
 	}
-	out, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, buf)
+	canvas, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC4, out.Pix)
 	if err != nil {
 		return nil, fmt.Errorf("colonies: overlay: %w", err)
 	}
-	defer out.Close()
+	defer canvas.Close()
 	scale := math.Max(0.4, float64(max(w, h))/1600)
 	thick := max(1, int(math.Round(scale*1.5)))
 	d := res.Dish
 	if d.Found && d.Shape == "circle" {
-		gocv.Circle(&out, image.Pt(int(d.CXPx), int(d.CYPx)), int(d.RadiusPx), colourDish, thick)
+		gocv.Circle(&canvas, image.Pt(int(d.CXPx), int(d.CYPx)), int(d.RadiusPx), rgbaOrder(colourDish), thick)
 	}
 	for _, c := range res.Colonies {
-		gocv.PutText(&out, fmt.Sprint(c.ID), image.Pt(int(c.CentroidXPx+c.EquivDiameterPx/2), int(c.CentroidYPx-c.EquivDiameterPx/2)),
-			gocv.FontHersheyPlain, scale, colourColony, max(1, thick/2))
+		gocv.PutText(&canvas, fmt.Sprint(c.ID), image.Pt(int(c.CentroidXPx+c.EquivDiameterPx/2), int(c.CentroidYPx-c.EquivDiameterPx/2)),
+			gocv.FontHersheyPlain, scale, rgbaOrder(colourColony), max(1, thick/2))
 	}
 	txt := fmt.Sprintf("colonies: %d  rejected: %d", len(res.Colonies), len(res.Rejected))
 	org := image.Pt(int(10*scale), int(30*scale))
-	gocv.PutText(&out, txt, org, gocv.FontHersheySimplex, scale, color.RGBA{A: 255}, 3*thick)
-	gocv.PutText(&out, txt, org, gocv.FontHersheySimplex, scale, colourColony, thick)
-	return cvutil.ToRGBA(out)
+	gocv.PutText(&canvas, txt, org, gocv.FontHersheySimplex, scale, color.RGBA{A: 255}, 3*thick)
+	gocv.PutText(&canvas, txt, org, gocv.FontHersheySimplex, scale, rgbaOrder(colourColony), thick)
+	return out, nil
 }
+
+// Outline classes of a working-size pixel.
+const (
+	outlineNone = iota
+	outlineColony
+	outlineRejected
+)
+
+// outlineClasses marks the boundary pixels of every labelled object
+// (4-neighbourhood, image border included): colonies are labels 1..nCol,
+// rejected objects the labels above. It is computed once at the working
+// size; the overlay samples it for each of its several times larger
+// number of pixels.
+func outlineClasses(lab []int32, gw, gh int, nCol int32) []uint8 {
+	out := make([]uint8, gw*gh)
+	for y := 0; y < gh; y++ {
+		for x := 0; x < gw; x++ {
+			i := y*gw + x
+			v := lab[i]
+			if v == 0 || !(x == 0 || y == 0 || x == gw-1 || y == gh-1 ||
+				lab[i-1] != v || lab[i+1] != v || lab[i-gw] != v || lab[i+gw] != v) {
+				continue
+			}
+			out[i] = outlineColony
+			if v > nCol {
+				out[i] = outlineRejected
+			}
+		}
+	}
+	return out
+}
+
+// rgbaCopy returns the 8-bit grey or BGR input as an opaque RGBA image.
+func rgbaCopy(img *imageio.Image) (*image.RGBA, error) {
+	if err := checkBuffer(img); err != nil {
+		return nil, err
+	}
+	out := image.NewRGBA(image.Rect(0, 0, img.Width, img.Height))
+	n := img.Width * img.Height
+	dst := out.Pix[:4*n]
+	if img.Channels == 1 {
+		for i, v := range img.Pix[:n] {
+			d := dst[4*i : 4*i+4 : 4*i+4]
+			d[0], d[1], d[2], d[3] = v, v, v, 255
+		}
+		return out, nil
+	}
+	src := img.Pix[:3*n]
+	for i := 0; i < n; i++ {
+		s, d := src[3*i:3*i+3:3*i+3], dst[4*i:4*i+4:4*i+4]
+		d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 255
+	}
+	return out, nil
+}
+
+// rgbaOrder is c for OpenCV drawing on an RGBA buffer: gocv passes a
+// colour as (B, G, R, A) channel values.
+func rgbaOrder(c color.RGBA) color.RGBA { return color.RGBA{R: c.B, G: c.G, B: c.R, A: c.A} }

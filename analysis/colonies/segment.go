@@ -855,14 +855,12 @@ func agarHue(g *grey8, roi []bool, cm *contrastMap) (hue, tol float64) {
 	if len(v) == 0 {
 		return math.NaN(), 0
 	}
-	sort.Float64s(v)
-	hue = v[len(v)/2]
-	dev := make([]float64, len(v))
+	hue = nthSmallest(v, len(v)/2)
+	dev := v // the ratios are not needed again
 	for i, x := range v {
 		dev[i] = math.Abs(x - hue)
 	}
-	sort.Float64s(dev)
-	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*dev[len(dev)/2])
+	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*nthSmallest(dev, len(dev)/2))
 }
 
 // rejectOffAgar reclassifies as debris the counted objects whose
@@ -917,9 +915,7 @@ func stainShift(objs []object, lab []int32, roi []bool, g *grey8, cm *contrastMa
 	if len(bgRG) == 0 {
 		return
 	}
-	sort.Float64s(bgRG)
-	sort.Float64s(bgBG)
-	mRG, mBG := bgRG[len(bgRG)/2], bgBG[len(bgBG)/2]
+	mRG, mBG := nthSmallest(bgRG, len(bgRG)/2), nthSmallest(bgBG, len(bgBG)/2)
 	for i := range objs {
 		o := &objs[i]
 		if n[i] == 0 || od[i]/n[i] < minStainOD {
