@@ -57,16 +57,6 @@ func DistanceToBackground[M bool | byte](mask []M, w, h int, border Border) []fl
 	if border {
 		off = 1
 	}
-	// line transforms the n samples in f[off:off+n], between the border
-	// samples when the border is background, leaving them in d[off:off+n].
-	line := func(n int) {
-		m := n
-		if border {
-			f[0], f[n+1] = 0, 0
-			m = n + 2
-		}
-		squaredDistance1D(f[:m], d[:m], v, z)
-	}
 	// Then rows, on the column results.
 	out := make([]float32, w*h)
 	for y := 0; y < h; y++ {
@@ -75,7 +65,7 @@ func DistanceToBackground[M bool | byte](mask []M, w, h int, border Border) []fl
 			continue // all background: every distance is 0, as out already holds
 		}
 		copy(f[off:off+w], row)
-		line(w)
+		transformLine(f, d, v, z, w, border)
 		for x := 0; x < w; x++ {
 			out[y*w+x] = float32(math.Sqrt(d[x+off]))
 		}
@@ -170,4 +160,16 @@ func squaredDistance1D(f, d []float64, v []int, z []float64) {
 // (p < q) intersect.
 func parabolaCross(f []float64, q, p int) float64 {
 	return ((f[q] + float64(q*q)) - (f[p] + float64(p*p))) / float64(2*(q-p))
+}
+
+// transformLine transforms the n samples in f[off:off+n] (off = 1 when the
+// border is background, between the two zero border samples it sets),
+// leaving them in d[off:off+n].
+func transformLine(f, d []float64, v []int, z []float64, n int, border Border) {
+	m := n
+	if border {
+		f[0], f[n+1] = 0, 0
+		m = n + 2
+	}
+	squaredDistance1D(f[:m], d[:m], v, z)
 }

@@ -330,14 +330,6 @@ func parabolaDistance(mask []byte, w, h int, border Border) []float32 {
 	if border {
 		off = 1
 	}
-	line := func(n int) {
-		m := n
-		if border {
-			f[0], f[n+1] = 0, 0
-			m = n + 2
-		}
-		squaredDistance1D(f[:m], d[:m], v, z)
-	}
 	sq := make([]float64, w*h)
 	for x := 0; x < w; x++ {
 		for y := 0; y < h; y++ {
@@ -346,7 +338,7 @@ func parabolaDistance(mask []byte, w, h int, border Border) []float32 {
 				f[y+off] = 0
 			}
 		}
-		line(h)
+		transformLine(f, d, v, z, h, border)
 		for y := 0; y < h; y++ {
 			sq[y*w+x] = d[y+off]
 		}
@@ -354,7 +346,7 @@ func parabolaDistance(mask []byte, w, h int, border Border) []float32 {
 	out := make([]float32, w*h)
 	for y := 0; y < h; y++ {
 		copy(f[off:off+w], sq[y*w:(y+1)*w])
-		line(w)
+		transformLine(f, d, v, z, w, border)
 		for x := 0; x < w; x++ {
 			out[y*w+x] = float32(math.Sqrt(d[x+off]))
 		}
