@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"sort"
 	"testing"
 
 	"github.com/histocount/histocount/imageio"
@@ -202,27 +201,6 @@ func TestNucleiIrregularNotSplit(t *testing.T) {
 					t.Errorf("counted %d nuclei, drawn %d (tolerance ±%d)", got, want, c.tolCount)
 				}
 			})
-		}
-	}
-}
-
-// selectKth must agree with sorting for every rank, ties and all.
-func TestSelectKth(t *testing.T) {
-	t.Parallel()
-	rng := rand.New(rand.NewSource(3))
-	for _, n := range []int{1, 2, 5, 17, 100, 1000} {
-		for _, levels := range []int{3, 1000} {
-			vals := make([]float64, n)
-			for i := range vals {
-				vals[i] = float64(rng.Intn(levels))
-			}
-			sorted := append([]float64(nil), vals...)
-			sort.Float64s(sorted)
-			for k := 0; k < n; k += max(1, n/13) {
-				if got := selectKth(append([]float64(nil), vals...), k); got != sorted[k] {
-					t.Fatalf("n=%d levels=%d k=%d: got %v, want %v", n, levels, k, got, sorted[k])
-				}
-			}
 		}
 	}
 }

@@ -1,9 +1,10 @@
 package cells
 
 import (
-	"github.com/histocount/histocount/analysis/internal/morph"
 	"math"
-	"sort"
+
+	"github.com/histocount/histocount/analysis/internal/morph"
+	"github.com/histocount/histocount/stats"
 )
 
 // This file holds the plain-Go morphology behind the nuclei segmenter:
@@ -299,52 +300,5 @@ func percentile(vals []float64, p float64) float64 {
 	}
 	s := append([]float64(nil), vals...)
 	k := min(max(int(math.Round(p*float64(len(s)-1))), 0), len(s)-1)
-	return selectKth(s, k)
-}
-
-// selectKth returns the k-th smallest element of s (0-based), permuting s:
-// Hoare's quickselect with a median-of-three pivot, falling back to a sort
-// if the partitions keep coming out lopsided.
-func selectKth(s []float64, k int) float64 {
-	lo, hi := 0, len(s)-1
-	for budget := 64; hi > lo; budget-- {
-		if budget == 0 || hi-lo < 16 {
-			sort.Float64s(s[lo : hi+1])
-			return s[k]
-		}
-		mid := lo + (hi-lo)/2
-		if s[mid] < s[lo] {
-			s[mid], s[lo] = s[lo], s[mid]
-		}
-		if s[hi] < s[lo] {
-			s[hi], s[lo] = s[lo], s[hi]
-		}
-		if s[hi] < s[mid] {
-			s[hi], s[mid] = s[mid], s[hi]
-		}
-		pivot := s[mid]
-		i, j := lo, hi
-		for i <= j {
-			for s[i] < pivot {
-				i++
-			}
-			for s[j] > pivot {
-				j--
-			}
-			if i <= j {
-				s[i], s[j] = s[j], s[i]
-				i++
-				j--
-			}
-		}
-		switch {
-		case k <= j:
-			hi = j
-		case k >= i:
-			lo = i
-		default:
-			return s[k]
-		}
-	}
-	return s[k]
+	return stats.NthSmallest(s, k)
 }

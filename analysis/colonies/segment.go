@@ -855,12 +855,12 @@ func agarHue(g *grey8, roi []bool, cm *contrastMap) (hue, tol float64) {
 	if len(v) == 0 {
 		return math.NaN(), 0
 	}
-	hue = nthSmallest(v, len(v)/2)
+	hue = stats.NthSmallest(v, len(v)/2)
 	dev := v // the ratios are not needed again
 	for i, x := range v {
 		dev[i] = math.Abs(x - hue)
 	}
-	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*nthSmallest(dev, len(dev)/2))
+	return hue, math.Max(offAgarHue, offAgarSigmas*1.4826*stats.NthSmallest(dev, len(dev)/2))
 }
 
 // rejectOffAgar reclassifies as debris the counted objects whose
@@ -915,7 +915,7 @@ func stainShift(objs []object, lab []int32, roi []bool, g *grey8, cm *contrastMa
 	if len(bgRG) == 0 {
 		return
 	}
-	mRG, mBG := nthSmallest(bgRG, len(bgRG)/2), nthSmallest(bgBG, len(bgBG)/2)
+	mRG, mBG := stats.NthSmallest(bgRG, len(bgRG)/2), stats.NthSmallest(bgBG, len(bgBG)/2)
 	for i := range objs {
 		o := &objs[i]
 		if n[i] == 0 || od[i]/n[i] < minStainOD {
