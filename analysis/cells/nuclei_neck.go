@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"github.com/histocount/histocount/analysis/internal/morph"
 )
 
 // neckSearchMaxCuts bounds how many candidate chords (shortest first) are
@@ -157,43 +159,20 @@ func (g objectGrid) chordInside(x0, y0, x1, y1 int) bool {
 // regions) and gives the chord and any sliver to the side of the chord's
 // line each pixel lies on. Returns the two pieces as image indices.
 func (g objectGrid) cutAlong(x0, y0, x1, y1 int) ([]int32, []int32) {
-	part := make([]int32, len(g.mask)) // 0 background, -1 chord, >0 part
-	for i, m := range g.mask {
-		if !m {
-			part[i] = 0
-		} else {
-			part[i] = math.MaxInt32 // unvisited
-		}
-	}
-	chordSteps(x0, y0, x1, y1, func(x, y int) bool { part[y*g.w+x] = -1; return true })
-	var sizes []int
-	var stack []int
-	next := int32(0)
-	for start, p := range part {
-		if p != math.MaxInt32 {
-			continue
-		}
-		next++
-		sizes = append(sizes, 0)
-		part[start] = next
-		stack = append(stack[:0], start)
-		for len(stack) > 0 {
-			i := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			sizes[next-1]++
-			for _, j := range [4]int{i - 1, i + 1, i - g.w, i + g.w} {
-				if part[j] == math.MaxInt32 {
-					part[j] = next
-					stack = append(stack, j)
-				}
-			}
+	cut := slices.Clone(g.mask)
+	chordSteps(x0, y0, x1, y1, func(x, y int) bool { cut[y*g.w+x] = false; return true })
+	part, n := morph.LabelComponents4(cut, g.w, g.h) // 0: background or chord
+	sizes := make([]int, n)
+	for _, p := range part {
+		if p > 0 {
+			sizes[p-1]++
 		}
 	}
 	if len(sizes) < 2 {
 		return nil, nil
 	}
 	var first, second int32 // the largest and second-largest parts
-	for l := int32(1); l <= next; l++ {
+	for l := int32(1); l <= int32(n); l++ {
 		switch s := sizes[l-1]; {
 		case first == 0 || s > sizes[first-1]:
 			first, second = l, first
@@ -203,22 +182,21 @@ func (g objectGrid) cutAlong(x0, y0, x1, y1 int) ([]int32, []int32) {
 	}
 	// Side of the chord's line: sign of the cross product, and which side
 	// the first piece is on.
-	side := func(i int) bool {
+	cross := func(i int) int {
 		x, y := i%g.w, i/g.w
-		return (x1-x0)*(y-y0)-(y1-y0)*(x-x0) > 0
+		return (x1-x0)*(y-y0) - (y1-y0)*(x-x0)
 	}
+	side := func(i int) bool { return cross(i) > 0 }
 	var firstSide, seen bool
 	for i, p := range part {
-		if p == first {
-			if x, y := i%g.w, i/g.w; (x1-x0)*(y-y0)-(y1-y0)*(x-x0) != 0 {
-				firstSide, seen = side(i), true
-				break
-			}
+		if p == first && cross(i) != 0 {
+			firstSide, seen = side(i), true
+			break
 		}
 	}
 	var a, b []int32
 	for i, p := range part {
-		if p == 0 {
+		if !g.mask[i] {
 			continue
 		}
 		img := int32((i/g.w+g.y0)*g.imgW + i%g.w + g.x0)
