@@ -97,6 +97,33 @@ type Image struct {
 	full16 []uint64
 }
 
+// RGBA returns the 8-bit grey or BGR image as an opaque RGBA image, one
+// copy with the channels reordered: the canvas of an overlay, or an image
+// to save. It fails when Pix does not hold Width×Height×Channels bytes of
+// 1 or 3 channels.
+func (img *Image) RGBA() (*image.RGBA, error) {
+	if img.Channels != 1 && img.Channels != 3 || img.Width <= 0 || img.Height <= 0 ||
+		len(img.Pix) != img.Width*img.Height*img.Channels {
+		return nil, fmt.Errorf("imageio: %d bytes for %dx%dx%d", len(img.Pix), img.Width, img.Height, img.Channels)
+	}
+	out := image.NewRGBA(image.Rect(0, 0, img.Width, img.Height))
+	n := img.Width * img.Height
+	dst := out.Pix[:4*n]
+	if img.Channels == 1 {
+		for i, v := range img.Pix[:n] {
+			d := dst[4*i : 4*i+4 : 4*i+4]
+			d[0], d[1], d[2], d[3] = v, v, v, 255
+		}
+		return out, nil
+	}
+	src := img.Pix[:3*n]
+	for i := 0; i < n; i++ {
+		s, d := src[3*i:3*i+3:3*i+3], dst[4*i:4*i+4:4*i+4]
+		d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 255
+	}
+	return out, nil
+}
+
 // AtTypeMax reports whether sample i of Pix was at the largest value its
 // file's sample type holds (255 for 8-bit, 65535 for 16-bit input): a
 // clipped, saturated pixel. The 8-bit stretch of a 16-bit image puts its

@@ -284,3 +284,31 @@ func TestEncodePNGRoundTripsCalibration(t *testing.T) {
 		}
 	}
 }
+
+// TestImageRGBA: grey is repeated in R, G and B, BGR is reordered, alpha
+// is opaque; a buffer of the wrong size or channel count is refused.
+func TestImageRGBA(t *testing.T) {
+	for _, tc := range []struct {
+		img  Image
+		want []byte
+	}{
+		{Image{Width: 2, Height: 1, Channels: 1, Pix: []byte{7, 200}}, []byte{7, 7, 7, 255, 200, 200, 200, 255}},
+		{Image{Width: 1, Height: 2, Channels: 3, Pix: []byte{1, 2, 3, 4, 5, 6}}, []byte{3, 2, 1, 255, 6, 5, 4, 255}},
+	} {
+		got, err := tc.img.RGBA()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Pix, tc.want) {
+			t.Errorf("%d channels: %v, want %v", tc.img.Channels, got.Pix, tc.want)
+		}
+	}
+	for _, bad := range []Image{
+		{Width: 2, Height: 2, Channels: 3, Pix: make([]byte, 5)},
+		{Width: 1, Height: 1, Channels: 4, Pix: make([]byte, 4)},
+	} {
+		if _, err := bad.RGBA(); err == nil {
+			t.Errorf("%d bytes, %d channels accepted", len(bad.Pix), bad.Channels)
+		}
+	}
+}

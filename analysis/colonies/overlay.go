@@ -46,7 +46,10 @@ func upscaleLabels(lab []int32, gw, gh, w, h int) *image.Gray16 {
 // per-pixel conversion showed in the per-plate CPU.
 func drawOverlay(img *imageio.Image, lab []int32, gw, gh int, res *Result) (*image.RGBA, error) {
 	w, h := img.Width, img.Height
-	out, err := rgbaCopy(img)
+	if err := checkBuffer(img); err != nil {
+		return nil, err
+	}
+	out, err := img.RGBA()
 	if err != nil {
 		return nil, err
 	}
@@ -123,29 +126,6 @@ func outlineClasses(lab []int32, gw, gh int, nCol int32) []uint8 {
 		}
 	}
 	return out
-}
-
-// rgbaCopy returns the 8-bit grey or BGR input as an opaque RGBA image.
-func rgbaCopy(img *imageio.Image) (*image.RGBA, error) {
-	if err := checkBuffer(img); err != nil {
-		return nil, err
-	}
-	out := image.NewRGBA(image.Rect(0, 0, img.Width, img.Height))
-	n := img.Width * img.Height
-	dst := out.Pix[:4*n]
-	if img.Channels == 1 {
-		for i, v := range img.Pix[:n] {
-			d := dst[4*i : 4*i+4 : 4*i+4]
-			d[0], d[1], d[2], d[3] = v, v, v, 255
-		}
-		return out, nil
-	}
-	src := img.Pix[:3*n]
-	for i := 0; i < n; i++ {
-		s, d := src[3*i:3*i+3:3*i+3], dst[4*i:4*i+4:4*i+4]
-		d[0], d[1], d[2], d[3] = s[2], s[1], s[0], 255
-	}
-	return out, nil
 }
 
 // rgbaOrder is c for OpenCV drawing on an RGBA buffer: gocv passes a

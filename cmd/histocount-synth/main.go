@@ -109,7 +109,11 @@ func writeCohort(dir string, subjects int, months []float64, gain, gainSD float6
 			p.SurfaceYFrac = 0.2
 			img, tr := synth.Generate(p, rng)
 			name := fmt.Sprintf("%s_m%02g_%s.png", subject, m, stain)
-			data, err := imageio.EncodePNG(synth.RGBA(img), p.PixelSizeUM)
+			rgba, err := img.RGBA()
+			if err != nil {
+				return err
+			}
+			data, err := imageio.EncodePNG(rgba, p.PixelSizeUM)
 			if err != nil {
 				return err
 			}

@@ -752,15 +752,6 @@ func drawVessels(p Params, labels *image.Gray, belowDEJ, c1, c2 []float32, silve
 	}
 }
 
-// RGBA converts a BGR imageio.Image to a Go image (for saving examples).
-func RGBA(img *imageio.Image) *image.RGBA {
-	out := image.NewRGBA(image.Rect(0, 0, img.Width, img.Height))
-	for i := 0; i < img.Width*img.Height; i++ {
-		out.Pix[4*i], out.Pix[4*i+1], out.Pix[4*i+2], out.Pix[4*i+3] = img.Pix[3*i+2], img.Pix[3*i+1], img.Pix[3*i], 255
-	}
-	return out
-}
-
 // LabelColor maps a layer label to a display colour.
 func LabelColor(l uint8) color.RGBA {
 	switch l {
