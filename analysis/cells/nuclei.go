@@ -288,6 +288,10 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
 		}
 	}
+	if err := addDimCores(core, fg, sm, bg, r, w, h); err != nil {
+		return nil, 0, nil, err
+	}
+	coreDist = edt(core, w, h)
 	// Step 4: split touching nuclei.
 	ws, nm, err := splitTouchingNuclei(fg, dist, coreDist, sm, bg, r, w, h)
 	if err != nil {
@@ -301,7 +305,12 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	// Step 6: clean-up.
 	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
 	n := relabelByArea(ws, lab, nm, minArea)
-	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(nucleiContrastMarginFrac*r)), nucleiMinContrastFrac*(tOtsu-bg))
+	wholeArea := math.Inf(1) // on light backgrounds cytoplasm makes nucleus-sized dim objects
+	if !light {
+		wholeArea = nucleiWholeAreaFrac * math.Pi * r * r
+	}
+	n = dropLowContrast(lab, n, sm, w, h, int(math.Ceil(nucleiContrastMarginFrac*r)), nucleiMinContrastFrac*(tOtsu-bg),
+		wholeArea, nucleiWholeMinContrastFrac*(tOtsu-bg))
 	if light {
 		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
 	} else {
@@ -399,8 +408,12 @@ func splitTouchingNuclei(fg []bool, dist, coreDist, sm []float32, bg float32, r 
 	if err != nil {
 		return nil, 0, err
 	}
-	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, nucleiMergeMinNeck, nucleiMergeMinSeam,
-		nucleiMergeMaxSingleFrac*math.Pi*r*r, nucleiSplitMaxSolidity)
+	disc := math.Pi * r * r
+	nm = mergeShallowNecks(ws, nm, dist, seamSig, bg, w, h, neckMerge{
+		minNeck: nucleiMergeMinNeck, minSeam: nucleiMergeMinSeam,
+		maxSingleArea: nucleiMergeMaxSingleFrac * disc, minSingleSolidity: nucleiSplitMaxSolidity,
+		minWholeArea: nucleiWholeAreaFrac * disc, maxDimRatio: nucleiMergeMaxDimRatio,
+	})
 	return ws, nm, nil
 }
 

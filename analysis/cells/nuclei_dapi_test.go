@@ -23,6 +23,7 @@ type dapiFieldSpec struct {
 	lobed    float64 // share of singles drawn bilobed/kidney-shaped (shallow notch)
 	texture  float64 // relative amplitude of the chromatin texture (0.15 typical, 0.35 coarse)
 	fold     float64 // depth (0..1) of a dark crease through each nucleus' centre (a fold or cleft), 0 for none
+	dim      float64 // if > 0, the second partner of each pair is drawn this × as bright as the first
 	seed     int64
 }
 
@@ -90,6 +91,9 @@ func placeDAPI(s dapiFieldSpec) []dapiNucleus {
 		// Partners are round enough that their outlines meet at a neck.
 		p.amp, q.amp = [6]float64{}, [6]float64{}
 		p.r, q.r = r0*(0.9+0.2*rng.Float64()), r0*(0.9+0.2*rng.Float64())
+		if s.dim > 0 {
+			q.peak = s.dim * p.peak
+		}
 		out = append(out, p, q)
 	}
 	for tries := 0; len(out) < 2*s.pairs+s.singles && tries < 20000; tries++ {
@@ -202,6 +206,35 @@ func TestNucleiIrregularNotSplit(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestNucleiDimBesideBright: a nucleus a third as bright as the one it
+// touches lies below the level that makes cores for that clump, so it had
+// no marker and was trimmed away with the bright one's edge (main at
+// 2129407 counts 36 for 52 on all three seeds: every dim partner lost;
+// now 49, 49, 47). Its own local maximum gives it a core, the brightness
+// step keeps the two apart, and a whole nucleus passes the contrast test
+// though dim. Lobed, textured singles alongside must not split. Still
+// weak: at r16 only 4–6 of 14 dim partners are found (37–38 for 46).
+func TestNucleiDimBesideBright(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
+	const maxMissed = 6 // of 16 dim partners
+	for seed := int64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			s := dapiFieldSpec{w: 512, h: 512, pairs: 16, singles: 20, radiusPx: 10, lobed: 0.5, texture: 0.35, dim: 0.35, seed: seed}
+			img, want := synthDAPIField(t, s)
+			res, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: NucleiClassical})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(res.Objects); got < want-maxMissed || got > want+1 {
+				t.Errorf("counted %d nuclei, drawn %d (%d touching a partner a third as bright; want %d-%d)", got, want, s.pairs, want-maxMissed, want+1)
+			}
+		})
 	}
 }
 

@@ -188,10 +188,12 @@ func convexHull(pts [][2]float64) [][2]float64 {
 
 // dropLowContrast removes objects whose mean signal exceeds the median
 // of their surroundings (bounding box grown by margin px, other
-// pixels only) by less than minContrast: pieces of cytoplasm and texture
-// are no brighter than their neighbourhood, nuclei are. Returns the new
-// count after renumbering in scan order.
-func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minContrast float32) int {
+// pixels only) by less than minContrast, or by less than wholeMinContrast
+// for objects of at least wholeArea px: pieces of cytoplasm and texture
+// are no brighter than their neighbourhood, nuclei are, and an object
+// the size of a whole nucleus is one even when dim. Returns the new count
+// after renumbering in scan order.
+func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minContrast float32, wholeArea float64, wholeMinContrast float32) int {
 	if n == 0 {
 		return 0
 	}
@@ -229,7 +231,11 @@ func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minCont
 		if len(ring) == 0 {
 			continue
 		}
-		if float32(sum[l]/cnt[l]-percentile(ring, 0.5)) < minContrast {
+		need := minContrast
+		if cnt[l] >= wholeArea {
+			need = min(need, wholeMinContrast)
+		}
+		if float32(sum[l]/cnt[l]-percentile(ring, 0.5)) < need {
 			cnt[l] = 0 // mark for removal
 		}
 	}
@@ -242,6 +248,13 @@ func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minCont
 	m := relabelByArea(lab, out, n, 1)
 	copy(lab, out)
 	return m
+}
+
+// neckMerge holds mergeShallowNecks' thresholds (ratios, and areas in px).
+type neckMerge struct {
+	minNeck, minSeam                 float64
+	maxSingleArea, minSingleSolidity float64
+	minWholeArea, maxDimRatio        float64
 }
 
 // mergeShallowNecks merges neighbouring watershed regions of ws (labels
@@ -261,19 +274,25 @@ func dropLowContrast(lab []int32, n int, sm []float32, w, h, margin int, minCont
 //     dark seam along the whole border between two nuclei gives i well
 //     below 1; chromatin texture leaves some bright path across it.
 //
-// Regions merge when s ≥ minNeck and i ≥ minSeam: only when neither a
+// Regions merge when s ≥ rule.minNeck and i ≥ rule.minSeam: only when neither a
 // neck nor a dark seam separates them. Measured: textured and lobed single
 // nuclei split by their cores have s ≥ 0.97 (i 0.7–0.96); two ellipses
 // side by side at 1.7 minor semi-axes have s 0.80–0.86. Ratios are
 // scale-free, so the rule holds from 5 to 40 px nuclei.
 //
 // Without a neck, a dark seam does not keep apart two regions whose union
-// is convex (solidity at least minSingleSolidity) and no larger than
-// maxSingleArea px (one large nucleus of this image): a fold, a cleft or
-// coarse chromatin leave a dark line across one nucleus, while two
+// is convex (solidity at least rule.minSingleSolidity) and no larger than
+// rule.maxSingleArea px (one large nucleus of this image): a fold, a cleft
+// or coarse chromatin leave a dark line across one nucleus, while two
 // nuclei pressed together leave a notch at each end of their seam or
 // make an object too large for one.
-func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, minNeck, minSeam, maxSingleArea, minSingleSolidity float64) int {
+//
+// Nor do two regions merge when each covers at least rule.minWholeArea px
+// and the dimmer one's peak (above bg) is below rule.maxDimRatio × the
+// brighter one's: a dim nucleus pressed against a bright one, without
+// neck or seam between them. Texture and folds split a nucleus into
+// pieces of about the same brightness.
+func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w, h int, rule neckMerge) int {
 	if n < 2 {
 		return n
 	}
@@ -351,23 +370,26 @@ func mergeShallowNecks(ws []int32, n int, dist, smooth []float32, bg float32, w,
 				}
 			}
 		}
-		return solidity(append(append([]int32(nil), pixOf[a]...), pixOf[b]...), w) >= minSingleSolidity
+		return solidity(append(append([]int32(nil), pixOf[a]...), pixOf[b]...), w) >= rule.minSingleSolidity
 	}
 	merged := false
 	for _, c := range cands {
-		if c.ratio < minNeck {
+		if c.ratio < rule.minNeck {
 			break
 		}
 		ra, rb := find(c.e.a), find(c.e.b)
 		if ra == rb {
 			continue
 		}
-		if float64(saddleS[c.e]/min(peakS[ra], peakS[rb])) < minNeck {
+		if float64(saddleS[c.e]/min(peakS[ra], peakS[rb])) < rule.minNeck {
 			continue
 		}
 		lo := min(peakI[ra], peakI[rb]) - bg
-		seam := lo <= 0 || float64((saddleI[c.e]-bg)/lo) < minSeam
-		if seam && (area[ra]+area[rb] > maxSingleArea || !convexUnion(ra, rb)) {
+		if hi := max(peakI[ra], peakI[rb]) - bg; float64(lo) < rule.maxDimRatio*float64(hi) && min(area[ra], area[rb]) >= rule.minWholeArea {
+			continue
+		}
+		seam := lo <= 0 || float64((saddleI[c.e]-bg)/lo) < rule.minSeam
+		if seam && (area[ra]+area[rb] > rule.maxSingleArea || !convexUnion(ra, rb)) {
 			continue
 		}
 		parent[rb] = ra
