@@ -101,12 +101,20 @@ const (
 //     nucleus (see mergeShallowNecks). Without a neck, a dark seam does
 //     not keep apart two regions whose union is convex (solidity ≥ 0.93)
 //     and no larger than 2.6 πr²: a fold or cleft across one nucleus.
+//     A nucleus dimmer than its clump's core level gets a core of its own
+//     (addDimCores: pixels within 0.7 of the highest signal r/2 around,
+//     above bg, in pieces of ≥ 0.1 πr² larger than any core they touch),
+//     and two regions of ≥ 0.3 πr² each whose peaks (above bg) differ by
+//     more than 1 : 0.65 are not merged: a dim nucleus pressed against a
+//     bright one.
 //  5. Edges: each nucleus keeps the pixels above bg + 0.4 × (its 95th
 //     percentile − bg), so dim and bright nuclei are cut at the same
 //     relative height (the half-maximum idea).
 //  6. Clean-up: debris below max(6 px, 0.08 πr², calibrated minimum) is
 //     dropped, as are objects whose mean exceeds the median of their
-//     surroundings by less than 0.6 × (Otsu − bg) (cytoplasm, texture).
+//     surroundings by less than 0.6 × (Otsu − bg) (cytoplasm, texture);
+//     in fluorescence an object of ≥ 0.3 πr² (a whole nucleus, however
+//     dim) needs only 0.35 × (Otsu − bg).
 //     On light backgrounds, objects below 0.1 × the area-weighted median
 //     area (the typical nucleus of this image) are debris. In fluorescence,
 //     objects below 0.25 × πr_i² are specks, r_i being the area-weighted
