@@ -24,6 +24,7 @@ type dapiFieldSpec struct {
 	texture  float64 // relative amplitude of the chromatin texture (0.15 typical, 0.35 coarse)
 	fold     float64 // depth (0..1) of a dark crease through each nucleus' centre (a fold or cleft), 0 for none
 	dim      float64 // if > 0, the second partner of each pair is drawn this × as bright as the first
+	tilt     float64 // brightness slope across each nucleus: × (1 + tilt·dx/r), so 0.5 is 3:1 edge to edge
 	seed     int64
 }
 
@@ -148,7 +149,7 @@ func synthDAPIField(t testing.TB, s dapiFieldSpec) (*imageio.Image, int) {
 				if edge < 0.01 {
 					continue
 				}
-				in := 1 + s.texture*texAt(x, y)
+				in := (1 + s.texture*texAt(x, y)) * (1 + s.tilt*dx/n.r)
 				if s.fold > 0 {
 					// Crease 1.5 px wide (σ) along the angle of the 2nd harmonic.
 					d := dx*math.Sin(n.phase[2]) - dy*math.Cos(n.phase[2])
@@ -235,6 +236,33 @@ func TestNucleiDimBesideBright(t *testing.T) {
 				t.Errorf("counted %d nuclei, drawn %d (%d touching a partner a third as bright; want %d-%d)", got, want, s.pairs, want-maxMissed, want+1)
 			}
 		})
+	}
+}
+
+// TestNucleiTiltedNotSplit: a single nucleus three times brighter on one
+// side than the other (uneven staining, a tilted or half-defocused
+// nucleus) must stay one: the dim side's own core touches the bright
+// side's, and the brightness-step rule only keeps apart whole regions that
+// the cores already separated.
+func TestNucleiTiltedNotSplit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow; skipped by -short, runs in make test")
+	}
+	t.Parallel()
+	for _, r := range []float64{6, 10, 16} {
+		for seed := int64(1); seed <= 2; seed++ {
+			t.Run(fmt.Sprintf("r%g/seed%d", r, seed), func(t *testing.T) {
+				s := dapiFieldSpec{w: 640, h: 640, singles: 25, radiusPx: r, lobed: 0.5, texture: 0.35, tilt: 0.5, seed: seed}
+				img, want := synthDAPIField(t, s)
+				res, err := Count(img, Options{Stain: StainFluorescence, NucleiMethod: NucleiClassical})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := len(res.Objects); got < want-1 || got > want+1 {
+					t.Errorf("counted %d nuclei, drawn %d tilted singles (tolerance ±1)", got, want)
+				}
+			})
+		}
 	}
 }
 
