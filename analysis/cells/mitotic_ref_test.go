@@ -110,3 +110,51 @@ func TestLabelPiecesMatchesReference(t *testing.T) {
 		t.Fatal("no label in several pieces: the test would not see the map path")
 	}
 }
+
+// discLabels is a w×h image of discs of radius r on a grid of pitch
+// 3r, labelled 1..n in raster order: a fluorescence field's layout.
+func discLabels(w, h, r int) ([]int32, int) {
+	lab := make([]int32, w*h)
+	n := int32(0)
+	for cy := r; cy+r < h; cy += 3 * r {
+		for cx := r; cx+r < w; cx += 3 * r {
+			n++
+			for y := cy - r; y <= cy+r; y++ {
+				for x := cx - r; x <= cx+r; x++ {
+					if (x-cx)*(x-cx)+(y-cy)*(y-cy) <= r*r {
+						lab[y*w+x] = n
+					}
+				}
+			}
+		}
+	}
+	return lab, int(n)
+}
+
+func BenchmarkNearestLabel(b *testing.B) {
+	lab, _ := discLabels(1024, 1024, 10)
+	for _, c := range []struct {
+		name string
+		f    func([]int32, int, int, int) ([]int32, []int)
+	}{{"edge", nearestLabel}, {"all", nearestLabelRef}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				c.f(lab, 1024, 1024, mitoticRimPx)
+			}
+		})
+	}
+}
+
+func BenchmarkLabelPieces(b *testing.B) {
+	lab, n := discLabels(1024, 1024, 10)
+	for _, c := range []struct {
+		name string
+		f    func([]int32, int, int, int) []int
+	}{{"first", labelPieces}, {"map", labelPiecesRef}} {
+		b.Run(c.name, func(b *testing.B) {
+			for range b.N {
+				c.f(lab, n, 1024, 1024)
+			}
+		})
+	}
+}
