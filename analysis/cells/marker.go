@@ -424,14 +424,10 @@ func fitNegatives(score []float64, negative []bool) (t, med, sd float64) {
 func nearestLabel(labels []int32, w, h, maxDist int) (owner []int32, dist []int) {
 	owner = append([]int32(nil), labels...)
 	dist = make([]int, w*h)
-	front := make([]int, 0, w*h/8)
-	for i, l := range labels {
-		if l != 0 {
-			front = append(front, i)
-		}
-	}
+	front := labelledEdge(labels, w, h)
+	var next []int
 	for d := 1; d <= maxDist && len(front) > 0; d++ {
-		var next []int
+		next = next[:0]
 		for _, i := range front {
 			x, y := i%w, i/w
 			for dy := -1; dy <= 1; dy++ {
@@ -449,9 +445,38 @@ func nearestLabel(labels []int32, w, h, maxDist int) (owner []int32, dist []int)
 				}
 			}
 		}
-		front = next
+		front, next = next, front
 	}
 	return owner, dist
+}
+
+// labelledEdge returns, in raster order, the labelled pixels of labels
+// (w×h) with an unlabelled 8-neighbour: the only ones from which
+// nearestLabel's first ring can grow. Interior pixels are most of a
+// nucleus and would only be visited to find every neighbour taken.
+func labelledEdge(labels []int32, w, h int) []int {
+	var edge []int
+	for y := range h {
+		row := labels[y*w : (y+1)*w]
+		for x, l := range row {
+			if l == 0 {
+				continue
+			}
+			open := false
+			for ny := max(0, y-1); ny <= min(h-1, y+1) && !open; ny++ {
+				for nx := max(0, x-1); nx <= min(w-1, x+1); nx++ {
+					if labels[ny*w+nx] == 0 {
+						open = true
+						break
+					}
+				}
+			}
+			if open {
+				edge = append(edge, y*w+x)
+			}
+		}
+	}
+	return edge
 }
 
 func median(v []float64) float64 {

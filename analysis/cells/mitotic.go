@@ -395,10 +395,21 @@ func labelPieces(lab []int32, n, w, h int) []int {
 		fg[i] = l > 0
 	}
 	cc, _, _ := components(fg, w, h)
+	// Almost every label lies in one piece: its first piece is kept per
+	// label, and only pixels in another piece go through the map.
+	first := make([]int32, n+1)
 	seen := map[[2]int32]bool{}
 	pieces := make([]int, n+1)
 	for i, l := range lab {
-		if k := [2]int32{l, cc[i]}; l > 0 && int(l) <= n && !seen[k] {
+		if l <= 0 || int(l) > n || cc[i] == first[l] {
+			continue
+		}
+		if first[l] == 0 {
+			first[l] = cc[i]
+			pieces[l]++
+			continue
+		}
+		if k := [2]int32{l, cc[i]}; !seen[k] {
 			seen[k] = true
 			pieces[l]++
 		}
