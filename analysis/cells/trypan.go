@@ -413,6 +413,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	dist := morph.DistanceToBackground(mask, w, h, morph.BorderIsBackground)
 	lab, n := morph.LabelComponents(mask, w, h)
 	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
+	if sc.grid {
+		seeds = trypanDeepSeeds(seeds, lab, flat, bg, cross, thr, w, h, sc)
+	}
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
