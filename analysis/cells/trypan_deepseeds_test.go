@@ -9,11 +9,11 @@ import (
 
 // touchingDiscsField is a 400×300 grey chamber field (level 170, a little
 // deterministic texture) at 1.59 µm/px with chains of dark filled discs
-// (radius 4.5 px, a 14 µm cell at that scale, absorbing as a sphere) 9 px
-// apart (touching), blurred by a
-// Gaussian of 1.8 px: the look of a dense, slightly defocused field where
-// neighbours merge at the foreground threshold. Returns the grey pixels
-// and the number of discs.
+// (radius 4.5 px, a 14 µm cell at that scale, absorbing as a sphere)
+// 9 px apart (touching), blurred by a Gaussian of 1.8 px: the look of a
+// dense, slightly defocused field where neighbours merge at the
+// foreground threshold. Returns the grey pixels, the size and the number
+// of discs.
 func touchingDiscsField() ([]byte, int, int, int) {
 	const w, h, r, gap, depth, psf = 400, 300, 4.5, 9.0, 90.0, 1.8
 	var centres [][2]float64
