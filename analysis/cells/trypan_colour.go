@@ -107,8 +107,12 @@ func trypanApplyStain(classes []string, blue []float64, thr float64) {
 //     than the chamber (trypanGreyDeadColourless): dark and filled without
 //     any dye is a defocused live cell, not a dead one.
 //
-// Where the stain is pale rather than blue, the grey-dead cells still sit
-// above the chamber's B−R and only the stained call is made.
+// Where neither holds, the objects' own B−R may still fall into a
+// dye-free and a stained population (trypanColourPopulations: a noisy
+// field's per-pixel threshold hides a stain the object medians show);
+// then each object is called by its population. Where the stain is pale
+// rather than blue and there is no such split, the grey-dead cells still
+// sit above the chamber's B−R and only the stained call is made.
 func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 	var stained []float64
 	for i := range classes {
