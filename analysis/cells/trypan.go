@@ -194,7 +194,9 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //  3. Splitting (trypanSeeds, trypFloodSeeds): one seed per bright core
 //     (cores of one cell merged), one per remaining distance-map maximum
 //     with a neck to its neighbours; a marker-controlled watershed on the
-//     distance map grows them over the foreground.
+//     distance map grows them over the foreground. On whole fields a
+//     component whose cells touch is seeded again at twice the threshold
+//     (trypanDeepSeeds), where their cores stay apart.
 //  4. Candidates: size bounds from the calibration (5–40 µm) or 9–80 px.
 //  5. Classes (trypan_cellmlp.go): a small perceptron ensemble on each
 //     candidate's shape, contrast, radial grey profile and field-edge
@@ -413,6 +415,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	dist := morph.DistanceToBackground(mask, w, h, morph.BorderIsBackground)
 	lab, n := morph.LabelComponents(mask, w, h)
 	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
+	if sc.grid {
+		seeds = trypanDeepSeeds(seeds, lab, flat, bg, cross, thr, w, h, sc)
+	}
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/models"
 	"github.com/histocount/histocount/stats"
 )
@@ -106,8 +107,12 @@ func trypanApplyStain(classes []string, blue []float64, thr float64) {
 //     than the chamber (trypanGreyDeadColourless): dark and filled without
 //     any dye is a defocused live cell, not a dead one.
 //
-// Where the stain is pale rather than blue, the grey-dead cells still sit
-// above the chamber's B−R and only the stained call is made.
+// Where neither holds, the objects' own B−R may still fall into a
+// dye-free and a stained population (trypanColourPopulations: a noisy
+// field's per-pixel threshold hides a stain the object medians show);
+// then each object is called by its population. Where the stain is pale
+// rather than blue and there is no such split, the grey-dead cells still
+// sit above the chamber's B−R and only the stained call is made.
 func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 	var stained []float64
 	for i := range classes {
@@ -123,6 +128,9 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 		plain = stained[len(stained)/2] >= trypanBlueClearK*thr
 	}
 	if !plain && !colourless {
+		if cut, ok := trypanColourPopulations(blue); ok {
+			trypanApplyColourCut(classes, blue, cut)
+		}
 		return
 	}
 	for i := range classes {
@@ -150,6 +158,63 @@ func trypanGreyDeadColourless(classes []string, blue []float64) bool {
 	sort.Float64s(dead)
 	return dead[len(dead)/2] <= 0
 }
+
+// trypanColourPopulations splits the objects' B−R (relative to the
+// chamber) into the field's two colour populations, dye-free and stained,
+// by Otsu's threshold, and reports whether they are two: each holds at
+// least trypanGreyDeadMin objects, the lower one is centred on the chamber
+// (no dye: within trypanBlueLiveFrac·trypanBlueMin of it), the means lie
+// trypanBlueMin apart, and they are separated by Ashman's D ≥
+// trypanColourBimodalD. The noise threshold of trypanStainBlueness is
+// per pixel; an object's median averages tens of pixels, so in noisy
+// colour fields stained objects sit below it while the two populations
+// still separate cleanly (physgen seed 2 field 0: dye-free median 2,
+// stained 22, threshold 29.7).
+func trypanColourPopulations(blue []float64) (cut float64, ok bool) {
+	if len(blue) < 2*trypanGreyDeadMin {
+		return 0, false
+	}
+	vals := make([]float32, len(blue))
+	for i, b := range blue {
+		vals[i] = float32(b)
+	}
+	cut = float64(threshold.Otsu(vals))
+	var lo, hi []float64
+	for _, b := range blue {
+		if b <= cut {
+			lo = append(lo, b)
+		} else {
+			hi = append(hi, b)
+		}
+	}
+	if len(lo) < trypanGreyDeadMin || len(hi) < trypanGreyDeadMin {
+		return 0, false
+	}
+	mLo, mHi := stats.Mean(lo), stats.Mean(hi)
+	sLo, sHi := stats.SD(lo), stats.SD(hi)
+	d := math.Sqrt2 * (mHi - mLo) / math.Max(1e-9, math.Sqrt(sLo*sLo+sHi*sHi))
+	ok = math.Abs(mLo) <= trypanBlueLiveFrac*trypanBlueMin && mHi-mLo >= trypanBlueMin && d >= trypanColourBimodalD
+	return cut, ok
+}
+
+// trypanApplyColourCut calls each object by its colour population: above
+// cut it took up the dye (dead), at or below it none (live).
+func trypanApplyColourCut(classes []string, blue []float64, cut float64) {
+	for i := range classes {
+		if i >= len(blue) {
+			break
+		}
+		if blue[i] > cut {
+			classes[i] = models.ClassDead
+		} else {
+			classes[i] = models.ClassLive
+		}
+	}
+}
+
+// trypanColourBimodalD: Ashman's D above 2 is the usual mark of two
+// cleanly separated normal populations (Ashman et al. 1994).
+const trypanColourBimodalD = 2
 
 // See trypanApplyFieldStain.
 const (

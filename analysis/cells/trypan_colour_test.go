@@ -121,3 +121,54 @@ func TestTrypanFieldStainColourless(t *testing.T) {
 		}
 	}
 }
+
+// TestTrypanFieldColourPopulations: in a noisy colour field the per-pixel
+// stain threshold lies above the stained objects' medians, so neither the
+// plain-stain nor the colourless rule fires, yet the objects fall into a
+// dye-free and a stained population; each object is then called by its
+// own population. One population only, or two too close, leave the grey
+// call alone.
+func TestTrypanFieldColourPopulations(t *testing.T) {
+	t.Parallel()
+	const thr = 29.7 // 4 σ of a noisy chamber's B−R
+	field := func(nFree, nStained int, free, stained float64) ([]string, []float64) {
+		var classes []string
+		var blue []float64
+		for i := 0; i < nFree; i++ {
+			classes = append(classes, models.ClassDead) // defocused: dark and filled
+			blue = append(blue, free+float64(i%5-2))
+		}
+		for i := 0; i < nStained; i++ {
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, stained+2*float64(i%7-3))
+		}
+		return classes, blue
+	}
+	cases := []struct {
+		name               string
+		nFree, nStained    int
+		free, stained      float64
+		wantLive, wantDead int
+	}{
+		{"two-populations", 60, 50, 2, 22, 60, 50},
+		{"stained-only", 0, 80, 2, 22, 0, 80},
+		{"free-only", 80, 0, 2, 22, 0, 80},
+		{"too-close", 60, 50, 2, 9, 0, 110},
+		{"too-few-stained", 60, 10, 2, 22, 0, 70},
+	}
+	for _, tc := range cases {
+		classes, blue := field(tc.nFree, tc.nStained, tc.free, tc.stained)
+		trypanApplyFieldStain(classes, blue, thr)
+		live, dead := 0, 0
+		for _, c := range classes {
+			if c == models.ClassDead {
+				dead++
+			} else {
+				live++
+			}
+		}
+		if live != tc.wantLive || dead != tc.wantDead {
+			t.Errorf("%s: %d live %d dead, want %d and %d", tc.name, live, dead, tc.wantLive, tc.wantDead)
+		}
+	}
+}

@@ -138,7 +138,13 @@ func TestEvalTrypanCountsFailures(t *testing.T) {
 // count within ±10 cells of before, field 0 loses a further 251 of its
 // 1884 cells (1382 → 1131): dense fields are the change's weak side, and
 // the WAPE bound moved 23 → 24 % to keep a margin for platform
-// differences.
+// differences. Field 0 then counted live 75 of 1017 and dead 1056 of
+// 867: its touching cells merged into one outline each, and its
+// per-pixel stain threshold (noisy colour) lay above the stained cells'
+// medians. With the colour populations (trypanColourPopulations) and
+// the deeper re-seeding of touching cells (trypanDeepSeeds): WAPE
+// 18.63 %, viability 2.21 pp (field 0: live 796, dead 527); bounds
+// 20 % and 4 pp (the old code fails both).
 func TestTrypanFieldsPhysgenSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("5 generated fields")
@@ -152,8 +158,8 @@ func TestTrypanFieldsPhysgenSmall(t *testing.T) {
 	}
 	t.Logf("WAPE %.2f %%, pooled viability error %.2f pp, %.2f s per field", s.WAPEPct, s.PooledViabilityErrPP, s.SecondsPerField)
 	RequireBounds(t, s.Metrics(),
-		Ceiling("wape_pct", 24),
-		Ceiling("pooled_viability_err_pp", 16),
+		Ceiling("wape_pct", 20),
+		Ceiling("pooled_viability_err_pp", 4),
 	)
 }
 
