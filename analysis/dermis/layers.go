@@ -370,7 +370,10 @@ const (
 	// cells, clefts) are filled.
 	epiGapUM        = 12
 	epiSheetSigmaUM = 10
-	epiCloseUM      = 8
+	// sheetMarginUM: how far the H&E sheet reaches past the DEJ (its
+	// smoothing, widened by the closing); seen 10–20 µm on physgen seed 1
+	sheetMarginUM = 2 * epiSheetSigmaUM
+	epiCloseUM    = 8
 	// epiGroundUM is the half-width of the silver ground's minimum filter:
 	// wider than a fibre, narrower than the gaps between nuclei.
 	epiGroundUM = 2

@@ -216,6 +216,14 @@ func (s *section) measureThickness() {
 		return
 	}
 	s.epiBig = bigPieces(s.epi, w, h, 0.1)
+	s.epiDepth = nil
+	if s.sheetUsed && s.eConc != nil {
+		notEpi := make([]bool, len(s.epi))
+		for i, e := range s.epi {
+			notEpi[i] = !e
+		}
+		s.epiDepth = chamferDist(notEpi, w, h)
+	}
 	hw := int(math.Max(3, 2*s.tEst))
 	// A stretch of surface must be long against the smoothing, but a
 	// narrow view (a surface cut short by the image) may offer no more than
@@ -480,7 +488,7 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 		// At most a quarter of the band (or the sheet's smoothing) back:
 		// where the spinous nuclei are sparse the last dense pixel may lie
 		// high in the epidermis
-		e1 = s.lastDense(p, n, math.Max((e0+e1)/2, e1-math.Max(s.px(epiSheetSigmaUM, 0), (e1-e0)/4)), e1)
+		e1 = s.lastDense(p, n, (e0+e1)/2, e1-math.Max(s.px(epiSheetSigmaUM, 0), (e1-e0)/4), e1)
 	}
 	// The DEJ from a threshold on a smoothed feature lies too deep: the
 	// dark basal row right above it is smeared into the dermis. The
@@ -505,20 +513,29 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 	return s0, e0, e1, true
 }
 
-// lastDense returns, walking up the normal from b to a, the offset just
-// below the first pixel denser than the fine band's threshold (b when there
-// is none). A sheet found at a cell's scale reaches past the DEJ by about
-// its smoothing, and along the flank of a rete ridge, where the normal runs
-// almost parallel to the DEJ, that margin is tens of µm long: the basal
-// nuclei lining the ridge are the epidermis' last dense pixels.
-func (s *section) lastDense(p, n Point, a, b float64) float64 {
+// lastDense returns, walking up the normal from b towards floor, the offset
+// just below the first pixel denser than the fine band's threshold (b when
+// there is none). A sheet found at a cell's scale reaches past the DEJ by
+// about its smoothing, and along the flank of a rete ridge, where the normal
+// runs almost parallel to the DEJ, that margin is tens of µm long: the basal
+// nuclei lining the ridge are the epidermis' last dense pixels. Above soft
+// (at most a quarter of the band back) the walk goes on only while it stays
+// in the sheet's margin (epiDepth ≤ sheetMarginUM): where the spinous
+// nuclei are sparse deep inside the sheet the last dense pixel may lie high
+// in the epidermis, but a normal along a flank never leaves the margin.
+func (s *section) lastDense(p, n Point, floor, soft, b float64) float64 {
 	const step = 0.5
 	if s.featThr <= 0 {
 		return b
 	}
-	for t := b; t > a; t -= step {
-		if i, in := s.pixelAlong(p, n, t); in && s.feat.v[i] > s.featThr {
+	margin := float32(s.px(sheetMarginUM, 0))
+	for t := b; t > floor; t -= step {
+		i, in := s.pixelAlong(p, n, t)
+		if in && s.feat.v[i] > s.featThr {
 			return t + step
+		}
+		if t <= soft && !(in && s.epiDepth != nil && s.epiDepth[i] <= margin) {
+			return b
 		}
 	}
 	return b
