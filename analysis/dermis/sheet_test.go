@@ -213,3 +213,46 @@ func TestDEJAlongRidgeFlank(t *testing.T) {
 		t.Errorf("without the margin rule the DEJ (%.1f) should stay deep (test cannot fail)", e1)
 	}
 }
+
+// TestTopFollowsCytoplasmColour: an H&E section whose corneum (20 µm,
+// eosin only) lies on keratinocytes whose upper 15 µm have no nuclei: the
+// sheet (dense feature) starts 15 µm too deep. The lilac cytoplasm (some
+// haematoxylin) is epidermis: the top is the corneum's base.
+func TestTopFollowsCytoplasmColour(t *testing.T) {
+	const w, h, top = 80, 300, 10
+	const corneum, bare, epi = 20, 15, 80
+	s := sheetSection(w, h, top)
+	s.hConc, s.eConc = newPlane(w, h), newPlane(w, h)
+	s.feat = newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	for i := range s.feat.v {
+		y := i / w
+		switch {
+		case y < top:
+		case y < top+corneum:
+			s.eConc.v[i] = 0.6
+		case y < top+corneum+epi:
+			s.hConc.v[i], s.eConc.v[i] = 0.25, 0.3
+			s.epi[i] = y >= top+corneum+bare
+			if s.epi[i] {
+				s.feat.v[i] = 1
+			}
+		default:
+			s.eConc.v[i] = 0.3
+		}
+	}
+	s.tEst, s.featThr, s.sheetUsed = epi-bare, 0.5, true
+	s.basophilia, s.cornLevel = s.corneumLevel()
+	if s.cornLevel <= 0 {
+		t.Fatal("corneum and cytoplasm not told apart")
+	}
+	p, n := Point{X: 40, Y: 0}, Point{X: 0, Y: 1}
+	const want = top + corneum
+	if _, e0, _, ok := s.marchEpidermis(p, n); !ok || math.Abs(e0-want) > 3 {
+		t.Fatalf("epidermis top at %.1f px, want %d", e0, want)
+	}
+	s.cornLevel = 0 // the rule off: the top stays at the sheet's
+	if _, e0, _, _ := s.marchEpidermis(p, n); math.Abs(e0-want) <= 3 {
+		t.Errorf("without the colour rule the top (%.1f) should stay deep (test cannot fail)", e0)
+	}
+}
