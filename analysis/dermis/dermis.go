@@ -220,10 +220,17 @@ type section struct {
 	virtual bool   // the surface was laid along the image edge (virtualGlass)
 	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
 	sheetUsed bool
-	fat       []bool
-	labels    []uint8
-	tEst      float64 // rough epidermal thickness, working px
-	hConc     *plane  // haematoxylin (H&E) or darkness (silver) per pixel
+	// epiDepth: distance (working px) inside the H&E sheet to its edge,
+	// nil otherwise (lastDense)
+	epiDepth []float32
+	// basophilia is H/(H+E) smoothed, cornLevel the level between corneum
+	// and epidermis on it (0: not used; topByColour)
+	basophilia *plane
+	cornLevel  float32
+	fat        []bool
+	labels     []uint8
+	tEst       float64 // rough epidermal thickness, working px
+	hConc      *plane  // haematoxylin (H&E) or darkness (silver) per pixel
 	// surface marks the outline pixels chosen as skin surface; epiLimit is
 	// the deepest an epidermis pixel may lie below it (0 = no limit).
 	surface  []bool

@@ -132,7 +132,15 @@
 // The DEJ found from the smoothed mask lies too deep, because the dark
 // basal row right above it is smeared into the dermis; e1 is moved to the
 // steepest fall of the smoothed feature within ±6 µm, which is the edge
-// itself whatever the profile's shape. The epidermal statistics leave out
+// itself whatever the profile's shape. With the H&E sheet, e1 first goes
+// up to just below the last dense (basal) pixel: at most a quarter of the
+// band back, or further while the normal stays in the sheet's margin
+// (≤ 20 µm from its edge: a normal running down a rete ridge's flank).
+// The sheet follows nuclei and starts late under nucleus-free upper
+// layers: e0 then goes up while the tissue's H/(H+E) is nearer the
+// keratinocyte cytoplasm's (the sheet's lower quartile) than the
+// corneum's (the outermost 4 µm of tissue), when the two differ by at
+// least 0.05. The epidermal statistics leave out
 // measurements more than 2× or less than 0.4× the median (normals running
 // down a follicle or crossing a kink of the surface); they stay in
 // Result.Measurements.

@@ -370,7 +370,17 @@ const (
 	// cells, clefts) are filled.
 	epiGapUM        = 12
 	epiSheetSigmaUM = 10
-	epiCloseUM      = 8
+	// sheetMarginUM: how far the H&E sheet reaches past the DEJ (its
+	// smoothing, widened by the closing); seen 10–20 µm on physgen seed 1
+	sheetMarginUM = 2 * epiSheetSigmaUM
+	epiCloseUM    = 8
+	// topCorneumDepthUM: the outermost tissue, the corneum's colour
+	// reference; topColourContrast: the least difference in H/(H+E)
+	// between it and the keratinocytes' cytoplasm for topByColour to act;
+	// minLevelSamples: pixels needed for either level
+	topCorneumDepthUM = 4
+	topColourContrast = 0.05
+	minLevelSamples   = 200
 	// epiGroundUM is the half-width of the silver ground's minimum filter:
 	// wider than a fibre, narrower than the gaps between nuclei.
 	epiGroundUM = 2

@@ -171,3 +171,88 @@ func TestDEJAtLastDenseRow(t *testing.T) {
 		t.Errorf("without the last dense row the DEJ (%.1f) should stay near the sheet's end (test cannot fail)", e1)
 	}
 }
+
+// TestDEJAlongRidgeFlank: a normal running down the flank of a rete ridge
+// crosses the basal row 40 µm deep and then stays in the sheet's margin (a
+// strip 10 µm wide, pale as the dermis) for another 30 µm, over a quarter
+// of the band. The DEJ is the basal row, not the margin's end: the old
+// quarter-band cap stopped the walk up from the margin and kept the
+// sheet's end.
+func TestDEJAlongRidgeFlank(t *testing.T) {
+	const w, h, top = 40, 300, 10
+	s := sheetSection(w, h, top)
+	s.feat = newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	for i := range s.feat.v {
+		x, y := i%w, i/w
+		switch {
+		case y < top:
+		case y < top+34:
+			s.feat.v[i] = 0.6 // spinous layers
+		case y < top+40:
+			s.feat.v[i] = 1 // basal row
+		default:
+			s.feat.v[i] = 0.1
+		}
+		s.epi[i] = y >= top && (y < top+40 || (y < top+70 && x >= 15 && x < 25))
+	}
+	s.tEst, s.featThr, s.sheetUsed = 70, 0.5, true
+	s.eConc = newPlane(w, h) // H&E
+	notEpi := make([]bool, w*h)
+	for i, e := range s.epi {
+		notEpi[i] = !e
+	}
+	s.epiDepth = chamferDist(notEpi, w, h)
+	p, n := Point{X: 20, Y: 0}, Point{X: 0, Y: 1}
+	const want = top + 40
+	if _, e0, e1, ok := s.marchEpidermis(p, n); !ok || math.Abs(e1-want) > 1.5 {
+		t.Fatalf("DEJ at %.1f px (epidermis from %.1f), want %d", e1, e0, want)
+	}
+	s.epiDepth = nil // no margin known: the quarter-band cap alone
+	if _, _, e1, _ := s.marchEpidermis(p, n); math.Abs(e1-want) <= 1.5 {
+		t.Errorf("without the margin rule the DEJ (%.1f) should stay deep (test cannot fail)", e1)
+	}
+}
+
+// TestTopFollowsCytoplasmColour: an H&E section whose corneum (20 µm,
+// eosin only) lies on keratinocytes whose upper 15 µm have no nuclei: the
+// sheet (dense feature) starts 15 µm too deep. The lilac cytoplasm (some
+// haematoxylin) is epidermis: the top is the corneum's base.
+func TestTopFollowsCytoplasmColour(t *testing.T) {
+	const w, h, top = 80, 300, 10
+	const corneum, bare, epi = 20, 15, 80
+	s := sheetSection(w, h, top)
+	s.hConc, s.eConc = newPlane(w, h), newPlane(w, h)
+	s.feat = newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	for i := range s.feat.v {
+		y := i / w
+		switch {
+		case y < top:
+		case y < top+corneum:
+			s.eConc.v[i] = 0.6
+		case y < top+corneum+epi:
+			s.hConc.v[i], s.eConc.v[i] = 0.25, 0.3
+			s.epi[i] = y >= top+corneum+bare
+			if s.epi[i] {
+				s.feat.v[i] = 1
+			}
+		default:
+			s.eConc.v[i] = 0.3
+		}
+	}
+	s.tEst, s.featThr, s.sheetUsed = epi-bare, 0.5, true
+	s.basophilia, s.cornLevel = s.corneumLevel()
+	if s.cornLevel <= 0 {
+		t.Fatal("corneum and cytoplasm not told apart")
+	}
+	p, n := Point{X: 40, Y: 0}, Point{X: 0, Y: 1}
+	const want = top + corneum
+	if _, e0, _, ok := s.marchEpidermis(p, n); !ok || math.Abs(e0-want) > 3 {
+		t.Fatalf("epidermis top at %.1f px, want %d", e0, want)
+	}
+	s.cornLevel = 0 // the rule off: the top stays at the sheet's
+	if _, e0, _, _ := s.marchEpidermis(p, n); math.Abs(e0-want) <= 3 {
+		t.Errorf("without the colour rule the top (%.1f) should stay deep (test cannot fail)", e0)
+	}
+}

@@ -216,6 +216,15 @@ func (s *section) measureThickness() {
 		return
 	}
 	s.epiBig = bigPieces(s.epi, w, h, 0.1)
+	s.epiDepth = nil
+	if s.sheetUsed && s.eConc != nil {
+		notEpi := make([]bool, len(s.epi))
+		for i, e := range s.epi {
+			notEpi[i] = !e
+		}
+		s.epiDepth = chamferDist(notEpi, w, h)
+		s.basophilia, s.cornLevel = s.corneumLevel()
+	}
 	hw := int(math.Max(3, 2*s.tEst))
 	// A stretch of surface must be long against the smoothing, but a
 	// narrow view (a surface cut short by the image) may offer no more than
@@ -480,7 +489,7 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 		// At most a quarter of the band (or the sheet's smoothing) back:
 		// where the spinous nuclei are sparse the last dense pixel may lie
 		// high in the epidermis
-		e1 = s.lastDense(p, n, math.Max((e0+e1)/2, e1-math.Max(s.px(epiSheetSigmaUM, 0), (e1-e0)/4)), e1)
+		e1 = s.lastDense(p, n, (e0+e1)/2, e1-math.Max(s.px(epiSheetSigmaUM, 0), (e1-e0)/4), e1)
 	}
 	// The DEJ from a threshold on a smoothed feature lies too deep: the
 	// dark basal row right above it is smeared into the dermis. The
@@ -502,23 +511,91 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 			e0 = e0r
 		}
 	}
+	if s.cornLevel > 0 {
+		e0 = s.topByColour(p, n, s0, e0)
+	}
 	return s0, e0, e1, true
 }
 
-// lastDense returns, walking up the normal from b to a, the offset just
-// below the first pixel denser than the fine band's threshold (b when there
-// is none). A sheet found at a cell's scale reaches past the DEJ by about
-// its smoothing, and along the flank of a rete ridge, where the normal runs
-// almost parallel to the DEJ, that margin is tens of µm long: the basal
-// nuclei lining the ridge are the epidermis' last dense pixels.
-func (s *section) lastDense(p, n Point, a, b float64) float64 {
+// corneumLevel returns the H&E share of haematoxylin H/(H+E) (σ = 2.5
+// µm, over tissue) and the level between the stratum corneum's (the tissue
+// within 4 µm of the glass, outside the sheet) and the keratinocytes'
+// cytoplasm (the sheet's lower quartile, nuclei being the upper part); 0
+// when the two do not differ by topColourContrast. The sheet's top follows
+// its nuclei, and where the upper spinous layers have few of them it
+// starts 10–30 µm below the corneum (physgen seeds 1 and 4); the corneum
+// is eosinophilic keratin, the cytoplasm lilac.
+func (s *section) corneumLevel() (*plane, float32) {
+	h, e := s.hConc.v, s.eConc.v
+	ratio := newPlane(s.w, s.h)
+	for i := range ratio.v {
+		if sum := h[i] + e[i]; s.tissue[i] && sum > 0 {
+			ratio.v[i] = max(0, h[i]) / sum
+		}
+	}
+	ratio = normalisedBlur(ratio, s.tissue, s.px(2.5, 1.2))
+	nearGlass := chamferDist(s.glass, s.w, s.h)
+	depth := float32(s.px(topCorneumDepthUM, 2))
+	var corn, sheet []float32
+	for i, t := range s.tissue {
+		switch {
+		case !t:
+		case s.epi[i]:
+			sheet = append(sheet, ratio.v[i])
+		case nearGlass[i] <= depth:
+			corn = append(corn, ratio.v[i])
+		}
+	}
+	if len(corn) < minLevelSamples || len(sheet) < minLevelSamples {
+		return nil, 0
+	}
+	c, k := stats.QuantileFloor(corn, 0.5), stats.QuantileFloor(sheet, 0.25)
+	if k-c < topColourContrast {
+		return nil, 0
+	}
+	return ratio, (c + k) / 2
+}
+
+// topByColour moves the top of the epidermis e0 up the normal, towards the
+// tissue surface s0, while the tissue is coloured more like keratinocyte
+// cytoplasm than like the corneum (see corneumLevel).
+func (s *section) topByColour(p, n Point, s0, e0 float64) float64 {
+	const step = 0.5
+	for t := e0 - step; t >= s0; t -= step {
+		i, in := s.pixelAlong(p, n, t)
+		if !in || !s.tissue[i] || s.basophilia.v[i] <= s.cornLevel {
+			return t + step
+		}
+	}
+	return e0
+}
+
+// lastDense returns, walking up the normal from b towards floor, the offset
+// just below the first pixel denser than the fine band's threshold (b when
+// there is none). A sheet found at a cell's scale reaches past the DEJ by
+// about its smoothing, and along the flank of a rete ridge, where the normal
+// runs almost parallel to the DEJ, that margin is tens of µm long: the basal
+// nuclei lining the ridge are the epidermis' last dense pixels. Above soft
+// (at most a quarter of the band back) the walk goes on only while it stays
+// in the sheet's margin (epiDepth ≤ sheetMarginUM, and ≤ the cap): where the spinous
+// nuclei are sparse deep inside the sheet the last dense pixel may lie high
+// in the epidermis, but a normal along a flank never leaves the margin.
+func (s *section) lastDense(p, n Point, floor, soft, b float64) float64 {
 	const step = 0.5
 	if s.featThr <= 0 {
 		return b
 	}
-	for t := b; t > a; t -= step {
-		if i, in := s.pixelAlong(p, n, t); in && s.feat.v[i] > s.featThr {
+	// no wider than the cap: where the sheet's edge runs across the normal
+	// the depth passes the cap where the walk passes it, and only a flank
+	// goes on
+	margin := float32(math.Min(s.px(sheetMarginUM, 0), b-soft))
+	for t := b; t > floor; t -= step {
+		i, in := s.pixelAlong(p, n, t)
+		if in && s.feat.v[i] > s.featThr {
 			return t + step
+		}
+		if t <= soft && !(in && s.epiDepth != nil && s.epiDepth[i] <= margin) {
+			return b
 		}
 	}
 	return b
