@@ -18,6 +18,29 @@ func sheetSection(w, h, top int) *section {
 	return s
 }
 
+// layeredSheet is sheetSection with a fine feature in rows: spinous layers
+// (0.6) from the glass down to spinous px below it, a basal row (1) down to
+// basal px, dermis (0.1) below; the sheet mask is the tissue where inSheet.
+func layeredSheet(w, h, top, spinous, basal int, inSheet func(x, y int) bool) *section {
+	s := sheetSection(w, h, top)
+	s.feat = newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	for i := range s.feat.v {
+		x, y := i%w, i/w
+		switch {
+		case y < top:
+		case y < top+spinous:
+			s.feat.v[i] = 0.6
+		case y < top+basal:
+			s.feat.v[i] = 1
+		default:
+			s.feat.v[i] = 0.1
+		}
+		s.epi[i] = y >= top && inSheet(x, y)
+	}
+	return s
+}
+
 // TestSheetFillsSparseHoles: an H&E sheet 100 µm thick with a 40×40 µm
 // stretch where its spinous nuclei are sparse (the feature as low as the
 // dermis'). The hole is epidermis: a normal through it must not end the
@@ -142,22 +165,7 @@ func TestSheetDermisFromDeepTissue(t *testing.T) {
 // end.
 func TestDEJAtLastDenseRow(t *testing.T) {
 	const w, h, top = 40, 300, 10
-	s := sheetSection(w, h, top)
-	s.feat = newPlane(w, h)
-	s.epi = make([]bool, w*h)
-	for i := range s.feat.v {
-		y := i / w
-		switch {
-		case y < top:
-		case y < top+94:
-			s.feat.v[i] = 0.6 // spinous layers
-		case y < top+100:
-			s.feat.v[i] = 1 // basal row
-		default:
-			s.feat.v[i] = 0.1
-		}
-		s.epi[i] = y >= top && y < top+120
-	}
+	s := layeredSheet(w, h, top, 94, 100, func(x, y int) bool { return y < top+120 })
 	s.tEst, s.featThr, s.sheetUsed = 120, 0.5, true
 	s.eConc = newPlane(w, h) // H&E
 	p, n := Point{X: 20, Y: 0}, Point{X: 0, Y: 1}
@@ -180,22 +188,9 @@ func TestDEJAtLastDenseRow(t *testing.T) {
 // sheet's end.
 func TestDEJAlongRidgeFlank(t *testing.T) {
 	const w, h, top = 40, 300, 10
-	s := sheetSection(w, h, top)
-	s.feat = newPlane(w, h)
-	s.epi = make([]bool, w*h)
-	for i := range s.feat.v {
-		x, y := i%w, i/w
-		switch {
-		case y < top:
-		case y < top+34:
-			s.feat.v[i] = 0.6 // spinous layers
-		case y < top+40:
-			s.feat.v[i] = 1 // basal row
-		default:
-			s.feat.v[i] = 0.1
-		}
-		s.epi[i] = y >= top && (y < top+40 || (y < top+70 && x >= 15 && x < 25))
-	}
+	s := layeredSheet(w, h, top, 34, 40, func(x, y int) bool {
+		return y < top+40 || (y < top+70 && x >= 15 && x < 25)
+	})
 	s.tEst, s.featThr, s.sheetUsed = 70, 0.5, true
 	s.eConc = newPlane(w, h) // H&E
 	notEpi := make([]bool, w*h)
