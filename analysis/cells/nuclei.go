@@ -286,9 +286,8 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	dist := edt(fg, w, h)
 	r := typicalRadius(fg, dist, w, h)
 	core := nucleusCores(fg, sm, tOtsu, w, h)
-	coreDist := edt(core, w, h)
 	if flatten && !light {
-		if rc := typicalRadius(core, coreDist, w, h); r > nucleiBodyRatio*rc {
+		if rc := typicalRadius(core, edt(core, w, h), w, h); r > nucleiBodyRatio*rc {
 			flat, err := removeBrightBody(sig, w, h, rc)
 			if err != nil {
 				return nil, 0, nil, err
@@ -299,7 +298,7 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	if err := addDimCores(core, fg, sm, bg, r, w, h); err != nil {
 		return nil, 0, nil, err
 	}
-	coreDist = edt(core, w, h)
+	coreDist := edt(core, w, h) // after the dim cores: they split too
 	// Step 4: split touching nuclei.
 	ws, nm, err := splitTouchingNuclei(fg, dist, coreDist, sm, bg, r, w, h)
 	if err != nil {
