@@ -664,7 +664,7 @@ type trypanCore struct {
 func trypanBrightCores(scratch []int32, dist []float32, lab []int32, flat, bg []int16, w, h int) []trypanCore {
 	core := make([]byte, w*h)
 	for i, v := range flat {
-		if lab[i] != 0 && float64(v) > trypanLiveBrightFrac*float64(255-bg[i]) {
+		if lab[i] != 0 && trypanBrightCorePx(v, bg[i]) {
 			core[i] = 1
 		}
 	}
@@ -681,6 +681,13 @@ func trypanBrightCores(scratch []int32, dist []float32, lab []int32, flat, bg []
 		c.pix = append(c.pix, i)
 	}
 	return cores
+}
+
+// trypanBrightCorePx reports whether a pixel of flattened value v over
+// background bg rises above it by trypanLiveBrightFrac of the headroom to
+// white: part of a live cell's refractile centre.
+func trypanBrightCorePx(v, bg int16) bool {
+	return float64(v) > trypanLiveBrightFrac*float64(255-bg)
 }
 
 // trypanMergeCores groups the cores of one cell: two cores of the same

@@ -33,7 +33,7 @@ func trypanDeepSeeds(seeds, lab []int32, flat, bg, cross []int16, thr int16, w, 
 	cored := map[int32]bool{}
 	coreN := map[int32]int{}
 	for i, c := range lab {
-		if c != 0 && float64(flat[i]) > trypanLiveBrightFrac*float64(255-bg[i]) {
+		if c != 0 && trypanBrightCorePx(flat[i], bg[i]) {
 			if coreN[c]++; coreN[c] >= trypanMinCorePx {
 				cored[c] = true
 			}
