@@ -711,11 +711,7 @@ func (s *section) classifyUnstained() {
 	s.vacuol = make([]bool, n)
 	minVac := s.px(15, 2) // smaller gaps are texture, not vacuoles
 	hl, ha, _ := components(hole, w, h)
-	notHole := make([]bool, n)
-	for i, v := range hole {
-		notHole[i] = !v
-	}
-	inner := chamferDist(notHole, w, h)
+	inner := insideDist(hole, w, h)
 	maxIn := make([]float32, len(ha))
 	for i, l := range hl {
 		if l != 0 {

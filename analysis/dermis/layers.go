@@ -343,13 +343,12 @@ func (s *section) bandFrom(feat *plane, m []bool, rule bandRule) ([]bool, float6
 // thickness t, the mean distance of its pixels to its edge is t/4. The
 // distances run to the pixels of edges (nil: those outside epi).
 func bandThickness(epi, edges []bool, w, h int) float64 {
+	var inner []float32
 	if edges == nil {
-		edges = make([]bool, w*h)
-		for i, e := range epi {
-			edges[i] = !e
-		}
+		inner = insideDist(epi, w, h)
+	} else {
+		inner = chamferDist(edges, w, h)
 	}
-	inner := chamferDist(edges, w, h)
 	var sum float64
 	n := 0
 	for i, e := range epi {
@@ -494,11 +493,7 @@ func (s *section) refineEpidermis() {
 		// sebaceous glands, tangential cuts) are removed by an opening:
 		// pixels within r of a point lying deeper than r inside the mask.
 		r := float32(0.8 * s.epiMedian)
-		notEpi := make([]bool, w*h)
-		for i, e := range s.epi {
-			notEpi[i] = !e
-		}
-		inner := chamferDist(notEpi, w, h)
+		inner := insideDist(s.epi, w, h)
 		core := make([]bool, w*h)
 		anyCore := false
 		for i, d := range inner {
@@ -557,11 +552,7 @@ func (s *section) buildLabels() {
 	nApp := float64(count(app))
 	if (posFailed && nApp > 2*nEpi) || (nEpi < 0.02*nFill && nApp > 3*nEpi && nApp < 0.6*nFill) {
 		epi = app
-		notApp := make([]bool, w*h)
-		for i, v := range app {
-			notApp[i] = !v
-		}
-		inner := chamferDist(notApp, w, h)
+		inner := insideDist(app, w, h)
 		var sum float64
 		for i, v := range app {
 			if v {

@@ -88,6 +88,16 @@ func normalisedBlur(f *plane, m []bool, sigma float64) *plane {
 	return num
 }
 
+// insideDist returns, for every pixel of m, its chamfer distance to the
+// nearest pixel outside m (0 outside m): how deep inside the mask it lies.
+func insideDist(m []bool, w, h int) []float32 {
+	out := make([]bool, len(m))
+	for i, v := range m {
+		out[i] = !v
+	}
+	return chamferDist(out, w, h)
+}
+
 // chamferDist returns, for every pixel, the chamfer distance (steps 1 and
 // √2, in pixels) to the nearest pixel where src is true. Pixels with no
 // source at all get a large value.

@@ -218,11 +218,7 @@ func (s *section) measureThickness() {
 	s.epiBig = bigPieces(s.epi, w, h, 0.1)
 	s.epiDepth = nil
 	if s.sheetUsed && s.eConc != nil {
-		notEpi := make([]bool, len(s.epi))
-		for i, e := range s.epi {
-			notEpi[i] = !e
-		}
-		s.epiDepth = chamferDist(notEpi, w, h)
+		s.epiDepth = insideDist(s.epi, w, h)
 		s.basophilia, s.cornLevel = s.corneumLevel()
 	}
 	hw := int(math.Max(3, 2*s.tEst))
