@@ -395,24 +395,32 @@ func labelPieces(lab []int32, n, w, h int) []int {
 		fg[i] = l > 0
 	}
 	cc, _, _ := components(fg, w, h)
-	// Almost every label lies in one piece: its first piece is kept per
-	// label, and only pixels in another piece go through the map.
+	return distinctPerKey(lab, cc, n)
+}
+
+// distinctPerKey counts, for each key 1..n of keys, the distinct non-zero
+// values vals takes on its pixels (keys outside 1..n are ignored): the
+// pieces of each label, the seeds of each component. Almost every key
+// meets one value: its first is kept per key, and only pixels with
+// another go through the map.
+func distinctPerKey(keys, vals []int32, n int) []int {
 	first := make([]int32, n+1)
 	seen := map[[2]int32]bool{}
-	pieces := make([]int, n+1)
-	for i, l := range lab {
-		if l <= 0 || int(l) > n || cc[i] == first[l] {
+	count := make([]int, n+1)
+	for i, k := range keys {
+		v := vals[i]
+		if k <= 0 || int(k) > n || v == 0 || v == first[k] {
 			continue
 		}
-		if first[l] == 0 {
-			first[l] = cc[i]
-			pieces[l]++
+		if first[k] == 0 {
+			first[k] = v
+			count[k]++
 			continue
 		}
-		if k := [2]int32{l, cc[i]}; !seen[k] {
-			seen[k] = true
-			pieces[l]++
+		if p := [2]int32{k, v}; !seen[p] {
+			seen[p] = true
+			count[k]++
 		}
 	}
-	return pieces
+	return count
 }

@@ -416,7 +416,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	lab, n := morph.LabelComponents(mask, w, h)
 	seeds := trypanSeeds(dist, lab, n, flat, bg, w, h, sc)
 	if sc.grid {
-		seeds = trypanDeepSeeds(seeds, lab, flat, bg, cross, thr, w, h, sc)
+		seeds = trypanDeepSeeds(seeds, lab, n, flat, bg, cross, thr, w, h, sc)
 	}
 	trypFloodSeeds(seeds, mask, dist, w, h)
 

@@ -13,14 +13,14 @@ import (
 // Seeds are placed on that deeper mask as on the foreground (trypanSeeds).
 // A foreground component (lab) without a bright core takes the deeper
 // seeds only where they are more than its own, and then keeps its own
-// seeds of faint cells that never reach the deeper level. Returns the new
-// seed labels.
-func trypanDeepSeeds(seeds, lab []int32, flat, bg, cross []int16, thr int16, w, h int, sc trypanScale) []int32 {
+// seeds of faint cells that never reach the deeper level. lab holds the
+// components 1..n. Returns the new seed labels.
+func trypanDeepSeeds(seeds, lab []int32, n int, flat, bg, cross []int16, thr int16, w, h int, sc trypanScale) []int32 {
 	deep := trypanDeepMask(lab, flat, cross, thr, w, h, sc)
 	dDist := morph.DistanceToBackground(deep, w, h, morph.BorderIsBackground)
 	dLab, dn := morph.LabelComponents(deep, w, h)
 	dSeeds := trypanSeeds(dDist, dLab, dn, flat, bg, w, h, sc)
-	nOld, nDeep := trypanSeedsByComponent(seeds, lab), trypanSeedsByComponent(dSeeds, lab)
+	nOld, nDeep := distinctPerKey(lab, seeds, n), distinctPerKey(lab, dSeeds, n)
 	reachesDeep := map[int32]bool{}
 	for i, l := range seeds {
 		if l != 0 && deep[i] != 0 {
@@ -85,20 +85,6 @@ func trypanDeepMask(lab []int32, flat, cross []int16, thr int16, w, h int, sc tr
 	morph.FillHoles(deep, w, h, int(math.Pi*sc.maxDiamPx*sc.maxDiamPx/4))
 	unit := sc.refRadiusPx / trypanUncalibratedRefRadiusPx
 	return trypOpenDisc(deep, w, h, math.Max(1, 1.5*unit))
-}
-
-// trypanSeedsByComponent counts the distinct seed labels in each
-// component of lab.
-func trypanSeedsByComponent(seeds, lab []int32) map[int32]int {
-	seen := map[[2]int32]bool{}
-	n := map[int32]int{}
-	for i, l := range seeds {
-		if l != 0 && lab[i] != 0 && !seen[[2]int32{lab[i], l}] {
-			seen[[2]int32{lab[i], l}] = true
-			n[lab[i]]++
-		}
-	}
-	return n
 }
 
 // trypanDeepLevel: see trypanDeepSeeds. Twice the foreground threshold:
