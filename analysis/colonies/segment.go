@@ -887,6 +887,7 @@ const (
 	maxStainDeviation = 0.5
 	minStainPerOD     = 0.1  // below this the dye has no hue to go by
 	minStainOD        = 0.02 // objects fainter than this are not judged
+	minStainReference = 3    // counted objects needed to read the dye from them when none is round
 )
 
 // stainShift sets stainRG and stainBG of every object: its mean ln(R/G)
@@ -929,21 +930,12 @@ func stainShift(objs []object, lab []int32, roi []bool, g *grey8, cm *contrastMa
 }
 
 // rejectOtherStain reclassifies as debris the counted objects whose stain
-// shift per OD is far from the median colony's (at least 3 colonies).
+// shift per OD is far from the dye's (dyeShift).
 func rejectOtherStain(objs []object) {
-	var rg, bg []float64
-	for i := range objs {
-		if o := &objs[i]; o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) {
-			rg = append(rg, o.stainRG)
-			bg = append(bg, o.stainBG)
-		}
-	}
-	if len(rg) < 3 {
+	refRG, refBG, ok := dyeShift(objs)
+	if !ok {
 		return
 	}
-	sort.Float64s(rg)
-	sort.Float64s(bg)
-	refRG, refBG := rg[len(rg)/2], bg[len(bg)/2]
 	ref := math.Hypot(refRG, refBG)
 	if ref < minStainPerOD {
 		return
@@ -955,6 +947,39 @@ func rejectOtherStain(objs []object) {
 			o.class = models.ColonyDebris
 		}
 	}
+}
+
+// dyeShift is the stain shift per OD of the dish's dye: the median over
+// the round stained objects, colonies and abortive clusters alike (cells
+// take the dye whatever their number, and marker writing, the look-alike
+// that takes most of a near-empty dish, is made of strokes: physgen seed 8
+// dish_001, one colony and two pieces of blue writing, counted the writing
+// and rejected the colony by the median of the three), else over the
+// counted objects (at least 3). ok is false when neither says.
+func dyeShift(objs []object) (rg, bg float64, ok bool) {
+	var rgs, bgs, roundRG, roundBG []float64
+	for i := range objs {
+		o := &objs[i]
+		if o.stainRG == 0 && o.stainBG == 0 {
+			continue
+		}
+		if o.class == models.ColonyCounted {
+			rgs = append(rgs, o.stainRG)
+			bgs = append(bgs, o.stainBG)
+		}
+		if (o.class == models.ColonyCounted || o.class == models.ColonyAbortive) && o.circularity() >= typicalCircularity {
+			roundRG = append(roundRG, o.stainRG)
+			roundBG = append(roundBG, o.stainBG)
+		}
+	}
+	if len(roundRG) > 0 {
+		rgs, bgs = roundRG, roundBG
+	} else if len(rgs) < minStainReference {
+		return 0, 0, false
+	}
+	sort.Float64s(rgs)
+	sort.Float64s(bgs)
+	return rgs[len(rgs)/2], bgs[len(bgs)/2], true
 }
 
 // markerFunction weights the distance transform by the relative contrast,

@@ -46,3 +46,71 @@ func TestCountIgnoresMarkerInk(t *testing.T) {
 		t.Errorf("count %d, want %d: ink blots counted as violet colonies, or colonies lost", got, want)
 	}
 }
+
+// writingDish draws a near-empty crystal-violet dish: one colony, three
+// round abortive clusters of the same dye, and two words of blue marker
+// writing, strokes that the stain blur turns into ragged blobs of colony
+// size (physgen seed 8 dish_001: the writing counted, the colony lost).
+func writingDish() (*imageio.Image, int) {
+	clear := [3]float64{225, 220, 222}   // B, G, R
+	violet := [3]float64{0.35, 0.8, 0.4} // absorbed share per channel
+	blue := [3]float64{0.2, 0.6, 0.85}
+	colony := [][2]float64{{200, 300}}
+	abortive := [][2]float64{{300, 180}, {150, 200}, {320, 320}}
+	// Zigzag strokes, 6 px wide: each word a polyline.
+	words := [][][2]float64{
+		{{330, 100}, {345, 125}, {355, 100}, {370, 128}, {380, 104}},
+		{{120, 330}, {128, 355}, {140, 332}, {150, 360}, {165, 338}},
+	}
+	stroke := func(fx, fy float64, line [][2]float64) float64 {
+		d := math.Inf(1)
+		for k := 1; k < len(line); k++ {
+			d = math.Min(d, segmentDist(fx, fy, line[k-1], line[k]))
+		}
+		return 1 / (1 + math.Exp((d-3)/0.7))
+	}
+	img := testDish(480, 220, [3]float64{60, 60, 60}, clear, func(fx, fy float64, in bool, c *[3]float64) {
+		if !in {
+			return
+		}
+		a := 0.0
+		for _, p := range colony {
+			a = math.Max(a, softDisc(fx, fy, p, 16, 1.5))
+		}
+		for _, p := range abortive {
+			a = math.Max(a, softDisc(fx, fy, p, 3, 1))
+		}
+		ink := 0.0
+		for _, w := range words {
+			ink = math.Max(ink, stroke(fx, fy, w))
+		}
+		for k := range c {
+			c[k] *= (1 - a*violet[k]) * (1 - ink*blue[k])
+		}
+	})
+	return img, len(colony)
+}
+
+// segmentDist is the distance from (fx, fy) to the segment a–b.
+func segmentDist(fx, fy float64, a, b [2]float64) float64 {
+	dx, dy := b[0]-a[0], b[1]-a[1]
+	t := math.Max(0, math.Min(1, ((fx-a[0])*dx+(fy-a[1])*dy)/(dx*dx+dy*dy)))
+	return math.Hypot(fx-a[0]-t*dx, fy-a[1]-t*dy)
+}
+
+// On a near-empty dish the writing outnumbers the colonies: the dye is
+// read from the round stained objects (the colony and the abortive
+// clusters), not from the median of what was counted.
+func TestCountWritingOnNearEmptyDish(t *testing.T) {
+	img, want := writingDish()
+	res, err := Count(img, Options{MinColonyAreaPx: math.Pi / 4 * 20 * 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Count(); got != want {
+		t.Errorf("count %d, want %d: writing counted, or the colony taken for ink", got, want)
+		for _, c := range append(res.Colonies, res.Rejected...) {
+			t.Logf("%s (%.0f,%.0f) d %.1f circ %.2f", c.Class, c.CentroidXPx, c.CentroidYPx, c.EquivDiameterPx, c.Circularity)
+		}
+	}
+}
