@@ -67,7 +67,15 @@
 //     Without a size rule, a dark round object set aside as small or faint,
 //     at least 1.5 × the peak threshold, whose centre lies within 2.5
 //     radii of a counted colony at least 3× its radius is a satellite
-//     colony and counted.
+//     colony and counted. Without a size rule, a dark object under a
+//     tenth of the area of the plate's upper-quartile counted colony is
+//     debris unless a counted colony twice its radius lies within 2.5 of
+//     that colony's radii: colonies plated together share a size within
+//     a factor, so it is a satellite or a speck. On stained dishes
+//     (loose colonies), an object whose colour shift per optical density
+//     is far from the dye's is debris (marker ink); the dye's is the
+//     median of the round stained objects, colonies and abortive
+//     clusters alike, as writing is made of strokes.
 //
 // The colony size threshold follows the lab's definition, a colony is
 // ≥ 50 cells: MinColonyAreaPx, or with a pixel size MinColonyAreaUM2,
