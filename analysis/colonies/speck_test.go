@@ -20,11 +20,14 @@ func speckPlate() (img *imageio.Image, colonies int) {
 		{720, 560, 12}, {360, 740, 15}, {600, 760, 13}, {450, 420, 6.5}, {650, 450, 6.5}, {260, 650, 6.5}, {780, 700, 6.5}}
 	sats := []disc{{300 + 24, 300, 1.5}, {500, 260 - 21, 1.5}, {520 - 17, 540 + 17, 1.5}}
 	specks := []disc{{420, 330, 1.5}, {600, 650, 1.5}, {450, 620, 1.5}, {800, 450, 1.5}}
+	all := append(append(cols, sats...), specks...)
 	grain := rand.New(rand.NewPCG(10, 3))
 	img = testDish(1000, 460, [3]float64{40, 40, 40}, agar, func(fx, fy float64, _ bool, c *[3]float64) {
 		dark := 0.0
-		for _, d := range append(append(cols, sats...), specks...) {
-			dark = math.Max(dark, 0.5*softDisc(fx, fy, [2]float64{d.x, d.y}, d.r, 1))
+		for _, d := range all {
+			if math.Abs(fx-d.x) < d.r+10 && math.Abs(fy-d.y) < d.r+10 { // the edge is spent 10 px out
+				dark = math.Max(dark, 0.5*softDisc(fx, fy, [2]float64{d.x, d.y}, d.r, 1))
+			}
 		}
 		n := 4 * grain.NormFloat64()
 		for k := range c {
