@@ -131,9 +131,9 @@ const (
 //     Where the outline pinches (a neck: a chord between concavities on
 //     both sides, at most 0.75 × the smaller piece's equivalent diameter,
 //     pieces ≥ 0.4 × the median area) the clump is cut there and each
-//     piece judged again; without a neck it is split by k-means on pixel coordinates into round(area ÷ median area)
-//     nuclei: touching nuclei without a neck or dark seam are recognised
-//     only by their size.
+//     piece judged again; without a neck it is split by k-means on pixel
+//     coordinates into round(area ÷ median area) nuclei: touching nuclei
+//     without a neck or dark seam are recognised only by their size.
 //
 // QC flags: blank (no contrast), crowded (foreground above 55 % of the
 // field, or more than 30 % of nuclei came from splitting featureless
