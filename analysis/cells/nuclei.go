@@ -126,13 +126,14 @@ const (
 //     Objects touching the image border are kept: their visible part says
 //     nothing about their size.
 //     Objects larger than 1.6 × the median area and less convex than
-//     solidity 0.93 are clumps. Where the outline pinches (a neck: a chord
-//     between concavities on both sides, at most 0.75 × the smaller
-//     piece's equivalent diameter, pieces ≥ 0.4 × the median area) the
-//     clump is cut there and each piece judged again; without a neck it is
-//     split by k-means on pixel coordinates into round(area ÷ median area)
-//     nuclei: touching nuclei without a neck or dark seam are recognised
-//     only by their size.
+//     solidity 0.93 are clumps (on a bright body, after the top-hat, the
+//     area-weighted median: yolk granules outnumber the nuclei there).
+//     Where the outline pinches (a neck: a chord between concavities on
+//     both sides, at most 0.75 × the smaller piece's equivalent diameter,
+//     pieces ≥ 0.4 × the median area) the clump is cut there and each
+//     piece judged again; without a neck it is split by k-means on pixel
+//     coordinates into round(area ÷ median area) nuclei: touching nuclei
+//     without a neck or dark seam are recognised only by their size.
 //
 // QC flags: blank (no contrast), crowded (foreground above 55 % of the
 // field, or more than 30 % of nuclei came from splitting featureless
@@ -323,7 +324,8 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	} else {
 		n = groupFragments(lab, n, w, h, nucleiSpeckFrac)
 	}
-	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
+	// The body pass (flatten false) keeps yolk granules as small objects.
+	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts, !flatten)
 	return lab, n, nucleiQC(sm, lab, n, split, nfg, bg, r, w, h), nil
 }
 

@@ -103,7 +103,7 @@ func TestSplitOversizedAtNeck(t *testing.T) {
 		for _, d := range c.clump {
 			paintDisc(lab, w, h, d.cx, d.cy, d.r, 6)
 		}
-		n, _ := splitOversized(lab, 6, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts)
+		n, _ := splitOversized(lab, 6, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts, false)
 		if n != 7 {
 			t.Errorf("%s: %d objects, want 7 (5 singles + the pair as two)", c.name, n)
 			continue

@@ -6,13 +6,17 @@ import (
 )
 
 // splitOversized splits objects of lab (1..n) whose area exceeds
-// ratio × the median object area and whose solidity (area ÷ convex-hull
-// area) is below maxSolidity (clumpSplit.pieces): along a neck where the
+// ratio × the typical area and whose solidity (area ÷ convex-hull area)
+// is below maxSolidity (clumpSplit.pieces): along a neck where the
 // outline shows one, else, when the area alone says several nuclei, by
-// k-means into round(area ÷ median area) parts (at most maxParts).
+// k-means into round(area ÷ typical area) parts (at most maxParts).
+// The typical area is the median object area, or with areaWeighted the
+// area-weighted median (areaWeightedMedian): used on a bright body, where
+// yolk granules and scraps of the body left by the top-hat
+// (removeBrightBody) outnumber the nuclei and the plain median is theirs.
 // Labels are renumbered in scan order. Returns the new count and how many
 // of the new objects came from splitting.
-func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts int) (int, int) {
+func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts int, areaWeighted bool) (int, int) {
 	if n == 0 {
 		return 0, 0
 	}
@@ -22,17 +26,20 @@ func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts 
 			pix[l] = append(pix[l], int32(i))
 		}
 	}
-	areas := make([]float64, 0, n)
+	areas := make([]int, 0, n)
 	for l := 1; l <= n; l++ {
 		if len(pix[l]) > 0 {
-			areas = append(areas, float64(len(pix[l])))
+			areas = append(areas, len(pix[l]))
 		}
 	}
 	if len(areas) < 3 {
 		return n, 0
 	}
-	sort.Float64s(areas)
-	typ := areas[len(areas)/2]
+	sort.Ints(areas)
+	typ := float64(areas[len(areas)/2])
+	if areaWeighted {
+		typ = float64(areaWeightedMedian(areas))
+	}
 	rule := newClumpSplit(typ, ratio, maxSolidity)
 	next := int32(n)
 	split := 0

@@ -240,7 +240,7 @@ func PhysgenMitotic(dir string, n int) (MitoticScore, error) {
 		if err != nil {
 			return s, err
 		}
-		tl, err := loadGray16(filepath.Join(dir, r[tc["labels"]]))
+		tl, err := LoadGray16(filepath.Join(dir, r[tc["labels"]]))
 		if err != nil {
 			return s, err
 		}

@@ -427,7 +427,7 @@ func scoreNucleiImage(dir, imgPath, labPath, nStr string, opt cells.Options) (nu
 	if err != nil {
 		return s, fmt.Errorf("count %s: %w", imgPath, err)
 	}
-	truth, err := loadGray16(filepath.Join(dir, labPath))
+	truth, err := LoadGray16(filepath.Join(dir, labPath))
 	if err != nil {
 		return s, fmt.Errorf("truth %s: %w", labPath, err)
 	}
@@ -453,8 +453,8 @@ func scoreNucleiImage(dir, imgPath, labPath, nStr string, opt cells.Options) (nu
 	return s, nil
 }
 
-// loadGray16 reads a 16-bit instance mask (other grey formats are widened).
-func loadGray16(path string) (*image.Gray16, error) {
+// LoadGray16 reads a 16-bit instance mask (other grey formats are widened).
+func LoadGray16(path string) (*image.Gray16, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
