@@ -223,6 +223,8 @@ type section struct {
 	// epiDepth: distance (working px) inside the H&E sheet to its edge,
 	// nil otherwise (lastDense)
 	epiDepth []float32
+	// nuclei: H&E nuclei (nuclearMask), nil otherwise (basalDEJ)
+	nuclei []bool
 	// basophilia is H/(H+E) smoothed, cornLevel the level between corneum
 	// and epidermis on it (0: not used; topByColour)
 	basophilia *plane

@@ -251,3 +251,57 @@ func TestTopFollowsCytoplasmColour(t *testing.T) {
 		t.Errorf("without the colour rule the top (%.1f) should stay deep (test cannot fail)", e0)
 	}
 }
+
+// TestDEJAtBasalRow: an H&E section whose papillary dermis is as dark at a
+// cell's scale as the epidermis (lilac ground, the same as the
+// keratinocytes'), so the sheet runs 40 µm past the DEJ and the fine
+// feature finds nothing to fall from. The basal row (nuclei 4×9 µm every 6
+// µm, its bottom 70 µm below the glass) on a dermis of scattered nuclei
+// is the DEJ (physgen seed-4 002, seed-5 012). Main's code kept the
+// sheet's end.
+func TestDEJAtBasalRow(t *testing.T) {
+	const w, h, top = 80, 300, 10
+	const dej, sheetEnd = top + 70, top + 110
+	s := sheetSection(w, h, top)
+	s.hConc, s.eConc, s.feat = newPlane(w, h), newPlane(w, h), newPlane(w, h)
+	s.epi = make([]bool, w*h)
+	nucleus := func(x, y int) bool {
+		switch {
+		case y >= top+8 && y < dej-10: // spinous: discs r 3 µm every 12 µm, staggered
+			cy := top + 14 + 12*((y-top-8)/12)
+			cx := 6 + 12*(x/12) + 6*(((y-top-8)/12)%2)
+			return (x-cx)*(x-cx)+(y-cy)*(y-cy) <= 9
+		case y >= dej-9 && y < dej: // basal row: 4 µm wide, 9 µm tall
+			return x%6 < 4
+		case y >= dej+15: // dermis: a nucleus of 3×3 µm every 30×30 µm
+			return x%30 < 3 && (y-dej)%30 < 3
+		}
+		return false
+	}
+	for i := range s.hConc.v {
+		x, y := i%w, i/w
+		if y < top {
+			continue
+		}
+		s.hConc.v[i] = 0.2
+		if nucleus(x, y) {
+			s.hConc.v[i] = 0.8
+		}
+		s.eConc.v[i] = 0.3
+		s.epi[i] = y < sheetEnd
+		if s.epi[i] {
+			s.feat.v[i] = 1 // the fine feature dense all through the sheet
+		}
+	}
+	s.tEst, s.featThr, s.sheetUsed = sheetEnd-top, 0.5, true
+	s.epiDepth = insideDist(s.epi, w, h)
+	s.nuclei = s.nuclearMask()
+	p, n := Point{X: 40, Y: 0}, Point{X: 0, Y: 1}
+	if _, e0, e1, ok := s.marchEpidermis(p, n); !ok || math.Abs(e1-dej) > 3 {
+		t.Fatalf("DEJ at %.1f px (epidermis from %.1f), want %d", e1, e0, dej)
+	}
+	s.nuclei = nil // no nuclear mask: the sheet alone
+	if _, _, e1, _ := s.marchEpidermis(p, n); math.Abs(e1-dej) <= 3 {
+		t.Errorf("without the basal row the DEJ (%.1f) should stay at the sheet's end (test cannot fail)", e1)
+	}
+}

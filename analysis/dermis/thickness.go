@@ -216,9 +216,10 @@ func (s *section) measureThickness() {
 		return
 	}
 	s.epiBig = bigPieces(s.epi, w, h, 0.1)
-	s.epiDepth = nil
+	s.epiDepth, s.nuclei = nil, nil
 	if s.sheetUsed && s.eConc != nil {
 		s.epiDepth = insideDist(s.epi, w, h)
+		s.nuclei = s.nuclearMask()
 		s.basophilia, s.cornLevel = s.corneumLevel()
 	}
 	hw := int(math.Max(3, 2*s.tEst))
@@ -500,6 +501,7 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 	if e1r := s.steepest(p, n, math.Max(e1-r, (e0+e1)/2), e1+r, -1); e1r-e0 > 1 {
 		e1 = e1r
 	}
+	e1 = s.basalDEJ(p, n, e0, e1)
 	// The cell-scale band also reaches up into the corneum: its top is the
 	// steepest rise of the fine feature near the thresholded one.
 	if s.sheetUsed {
