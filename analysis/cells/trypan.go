@@ -429,7 +429,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
 	}
 	if sc.grid && sc.pixelSizeUM > 0 {
-		trypanFocusCells(&res, cross, sc.pixelSizeUM, float64(thr))
+		trypanFocusCells(&res, cross, sc, float64(thr))
 	}
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)

@@ -40,9 +40,9 @@ const (
 // bright cells whose outlines merged into one accepted region) is split
 // between them (trypanSplitByPeaks). Objects are renumbered when any cell
 // is added or split.
-func trypanFocusCells(res *trypanResult, cross []int16, pixelSizeUM, fgThr float64) {
+func trypanFocusCells(res *trypanResult, cross []int16, sc trypanScale, fgThr float64) {
 	w, h := res.w, res.h
-	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(pixelSizeUM), trypanRingK*fgThr, nil)
+	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*fgThr, nil)
 	n := len(res.classes)
 	classes := append([]string(nil), res.classes...)
 	labels := res.labels
@@ -51,6 +51,10 @@ func trypanFocusCells(res *trypanResult, cross []int16, pixelSizeUM, fgThr float
 	for _, p := range peaks {
 		i := p.y*w + p.x
 		if res.mask[i] == 0 || float64(p.centre) < trypanFocusCentreK*fgThr {
+			continue
+		}
+		// The user's size bounds hold for these cells too.
+		if 2*p.r < sc.minDiamPx || 2*p.r > sc.maxDiamPx {
 			continue
 		}
 		if float64(p.x)+0.5+p.r > float64(w) || float64(p.y)+0.5+p.r > float64(h) {
