@@ -212,7 +212,11 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 // hold a live cell's ring (centre above a rim that is dark all round),
 // and the same detector can add the cells the foreground threshold misses
 // or merges (trypanScale.ringClass, ringAdd), and join a cell's halo ring
-// or halo crescent to the cell (trypanMergeHalo, trypan_halo.go).
+// or halo crescent to the cell (trypanMergeHalo, trypan_halo.go). Live
+// cells above the focal plane, whose bright halo widens or joins their
+// regions so that the cell tests drop them, are added (or merged pairs
+// split) at ring peaks with a bright centre (trypanFocusCells,
+// trypan_focus.go).
 //
 // Without a pixel size, a field whose cells are more than
 // trypanRescaleFactor times larger or smaller than on the development
@@ -423,6 +427,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
 		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
+	}
+	if sc.grid && sc.pixelSizeUM > 0 {
+		trypanFocusCells(&res, cross, sc, float64(thr))
 	}
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)

@@ -468,13 +468,7 @@ func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr f
 		// On the ruling the flattened field keeps the grid model's misfit
 		// (a bright gap between double lines looks like a ring centre):
 		// there the contrast must exceed the largest misfit in the disc.
-		misfit := 0.0
-		for y := max(0, int(float64(p.y)-p.r)); y <= min(h-1, int(float64(p.y)+p.r)); y++ {
-			for x := max(0, int(float64(p.x)-p.r)); x <= min(w-1, int(float64(p.x)+p.r)); x++ {
-				misfit = math.Max(misfit, float64(cross[y*w+x]))
-			}
-		}
-		if float64(p.score) < trypanRingK*fgThr+trypanRingMisfit*misfit {
+		if float64(p.score) < trypanRingK*fgThr+trypanRingMisfit*trypanRingMisfitAt(p, cross, w, h) {
 			continue
 		}
 		if l := labels[p.y*w+p.x]; l != 0 {
@@ -486,30 +480,11 @@ func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr f
 		}
 		// A new live cell: its disc, where no object lies, unless
 		// objects already cover much of it (the halo beside a cell).
-		rr := p.r
-		in, taken := 0, 0
-		for y := max(0, int(float64(p.y)-rr)); y <= min(h-1, int(float64(p.y)+rr)); y++ {
-			for x := max(0, int(float64(p.x)-rr)); x <= min(w-1, int(float64(p.x)+rr)); x++ {
-				if math.Hypot(float64(x-p.x), float64(y-p.y)) <= rr {
-					in++
-					if labels[y*w+x] != 0 {
-						taken++
-					}
-				}
-			}
-		}
-		if float64(taken) > trypanRingMaxTaken*float64(in) {
+		if trypanDiscTakenFrac(labels, w, h, p) > trypanRingMaxTaken {
 			continue
 		}
 		classes = append(classes, models.ClassLive)
-		nl := int32(len(classes))
-		for y := max(0, int(float64(p.y)-rr)); y <= min(h-1, int(float64(p.y)+rr)); y++ {
-			for x := max(0, int(float64(p.x)-rr)); x <= min(w-1, int(float64(p.x)+rr)); x++ {
-				if labels[y*w+x] == 0 && math.Hypot(float64(x-p.x), float64(y-p.y)) <= rr {
-					labels[y*w+x] = nl
-				}
-			}
-		}
+		trypanPaintDisc(labels, w, h, p, int32(len(classes)))
 	}
 	// An object holding a ring whose centre stays near the chamber grey
 	// (above trypanLiveCentreFrac of the rim's depth below it) is live
@@ -560,6 +535,19 @@ func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr f
 		}
 	}
 	trypanRingRenumber(res, classes)
+}
+
+// trypanRingMisfitAt is the largest grid-model misfit within ring peak p's
+// disc: on the ruling a peak must beat it (a bright gap between double
+// lines looks like a ring centre).
+func trypanRingMisfitAt(p trypanRingPeak, cross []int16, w, h int) float64 {
+	misfit := 0.0
+	for y := max(0, int(float64(p.y)-p.r)); y <= min(h-1, int(float64(p.y)+p.r)); y++ {
+		for x := max(0, int(float64(p.x)-p.r)); x <= min(w-1, int(float64(p.x)+p.r)); x++ {
+			misfit = math.Max(misfit, float64(cross[y*w+x]))
+		}
+	}
+	return misfit
 }
 
 // trypanNotLiveBoxes returns the bounding boxes of the objects of labels
