@@ -344,6 +344,11 @@ type trypanFeatures struct {
 	// equivalent radius of the centroid and between 0.6 and 1.0 of it:
 	// a live cell's centre and its refractile rim.
 	inner, ring float64
+	// centreLift is how much lighter the centre (within
+	// trypanLiftCentreZone of the equivalent radius) is than the darker of
+	// the two annuli out to trypanLiftAnnulusZone; annulusDepth is how far
+	// that annulus lies below the chamber (≥ 0). See trypanCentreLift.
+	centreLift, annulusDepth float64
 }
 
 // trypanAnalyse is the whole segmentation on a plain grey buffer,
@@ -989,6 +994,7 @@ func trypanMeasure(ps []int32, flat, bg []int16, dist []float32, fgThr float64, 
 	n := float64(len(ps))
 	f.cx, f.cy = sx/n, sy/n
 	f.inner, f.ring = trypanRadialZones(ps, flat, w, f.cx, f.cy)
+	f.centreLift, f.annulusDepth = trypanCentreLift(ps, flat, w, f.cx, f.cy)
 	f.headroom = 255 - sb/n
 	f.meanFlat = sf / n
 	var ss float64
@@ -1037,6 +1043,32 @@ func trypanRadialZones(ps []int32, flat []int16, w int, cx, cy float64) (inner, 
 	return inner, ring
 }
 
+// trypanCentreLift is the mean of flat within trypanLiftCentreZone of
+// the equivalent radius of (cx, cy) minus the mean of the darker of the
+// annuli out to 2 and 3 times that, and that annulus' depth below the
+// chamber (0 when it is not darker). A stained cell absorbs most where it
+// is thickest, so its centre is its darkest part; a live cell is a phase
+// object whose dark refractile rim, blurred inwards below focus, leaves
+// the centre lighter than the annulus around it.
+func trypanCentreLift(ps []int32, flat []int16, w int, cx, cy float64) (lift, depth float64) {
+	req := math.Sqrt(float64(len(ps)) / math.Pi)
+	var s [3]float64
+	var n [3]int
+	for _, p := range ps {
+		p := int(p)
+		z := int(math.Hypot(float64(p%w)-cx, float64(p/w)-cy) / req / trypanLiftCentreZone)
+		if z < len(s) {
+			s[z] += float64(flat[p])
+			n[z]++
+		}
+	}
+	if n[0] == 0 || n[1] == 0 || n[2] == 0 {
+		return 0, 0
+	}
+	annulus := math.Min(s[1]/float64(n[1]), s[2]/float64(n[2]))
+	return s[0]/float64(n[0]) - annulus, math.Max(0, -annulus)
+}
+
 // trypanShape is the elongation √(λ1/λ2) of the second moments about
 // (cx, cy) and the fraction of pixels darker than −fgThr.
 func trypanShape(ps []int32, flat []int16, fgThr float64, w int, cx, cy float64) (elongation, darkFrac float64) {
@@ -1074,7 +1106,7 @@ func trypanAccept(f trypanFeatures, l int32, reg []int32, flat []int16, fgThr fl
 	}
 	class := trypanClassify(f)
 	if sc.grid {
-		class = trypanClassifyField(f)
+		class = trypanClassifyField(f, fgThr)
 	}
 	switch {
 	case sc.grid && f.farBorder:
@@ -1226,10 +1258,13 @@ const (
 // stained cell is dark throughout. "Clearly" is a fraction
 // trypanLiveCentreFrac of the rim's depth below the background, so that a
 // pale stained cell (centre as dark as its rim) stays dead and a dim live
-// centre (near background, rim much darker) stays live.
-func trypanClassifyField(f trypanFeatures) string {
+// centre (near background, rim much darker) stays live. Well below focus
+// with a wide dark rim, a live cell is a dark disc throughout, yet its
+// centre stays lighter than the annulus around it (trypanDefocusedLive),
+// which a stained cell's never is. fgThr is the foreground threshold.
+func trypanClassifyField(f trypanFeatures, fgThr float64) string {
 	depth := math.Max(0, -math.Min(f.ring, f.inner))
-	if f.inner > -trypanLiveCentreFrac*depth || f.bright > trypanLiveBrightFrac*f.headroom {
+	if f.inner > -trypanLiveCentreFrac*depth || f.bright > trypanLiveBrightFrac*f.headroom || trypanDefocusedLive(f, fgThr) {
 		return models.ClassLive
 	}
 	return models.ClassDead
@@ -1237,6 +1272,29 @@ func trypanClassifyField(f trypanFeatures) string {
 
 // trypanLiveCentreFrac: see trypanClassifyField.
 const trypanLiveCentreFrac = 0.3
+
+// trypanDefocusedLive reports whether a dark round object has a live
+// cell's lighter centre (trypanCentreLift): lighter than its darker
+// annulus by trypanLiftDepthFrac of that annulus' depth and by
+// trypanLiftMinK foreground thresholds (noise in a small centre). Cells
+// cut by the field edge (centroid off their centre) and elongated objects
+// (two merged cells, whose centroid falls in the lighter gap between
+// them) are left to the other rules. Physgen grey fields below focus, seeds
+// 1–8: single dead cells lift 0.15 of their depth or less (90th
+// percentile), single live ones 0.3–1.9 (median); seed-8 field 1 (focus
+// −0.73): live centre −40, annulus −84, dead −84 and −82.
+func trypanDefocusedLive(f trypanFeatures, fgThr float64) bool {
+	return !f.border && f.elongation <= trypanLiftMaxElongation &&
+		f.centreLift >= trypanLiftMinK*fgThr && f.centreLift >= trypanLiftDepthFrac*f.annulusDepth
+}
+
+// Bounds of trypanCentreLift and trypanDefocusedLive.
+const (
+	trypanLiftCentreZone    = 0.2
+	trypanLiftDepthFrac     = 0.3
+	trypanLiftMinK          = 2
+	trypanLiftMaxElongation = 1.5
+)
 
 // trypanClassify calls a cell live when it has a bright refractile centre:
 // intact membranes exclude the dye and focus light; dead cells take up the
