@@ -503,36 +503,17 @@ func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr f
 			byObj[l] = nil
 		}
 	}
-	// Clumps: an object holding several peaks is split between them.
-	split := map[int32][]int32{} // old label -> label of each of its peaks
+	// Clumps: an object holding several peaks is split between them; the
+	// parts keep the object's call (the stain colour then judges each part
+	// on its own pixels).
+	split := map[int32][]trypanRingPeak{}
 	for l := 1; l <= n; l++ {
-		if len(byObj[l]) < 2 {
-			continue
+		if len(byObj[l]) >= 2 {
+			split[int32(l)] = byObj[l]
 		}
-		ids := []int32{int32(l)}
-		for range byObj[l][1:] {
-			// The parts keep the object's call (the stain colour then
-			// judges each part on its own pixels).
-			classes = append(classes, classes[l-1])
-			ids = append(ids, int32(len(classes)))
-		}
-		split[int32(l)] = ids
 	}
 	if len(split) > 0 {
-		for i, l := range labels {
-			ids, ok := split[l]
-			if !ok {
-				continue
-			}
-			x, y := i%w, i/w
-			best, bd := 0, math.Inf(1)
-			for k, p := range byObj[l] {
-				if d := math.Hypot(float64(x-p.x), float64(y-p.y)) / p.r; d < bd {
-					best, bd = k, d
-				}
-			}
-			labels[i] = ids[best]
-		}
+		classes = trypanSplitByPeaks(labels, w, split, classes)
 	}
 	trypanRingRenumber(res, classes)
 }
