@@ -1,11 +1,9 @@
 package cells
 
 import (
-	"image"
 	"math"
 	"testing"
 
-	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/internal/physgen/chamber"
 	"github.com/histocount/histocount/models"
 )
@@ -78,21 +76,7 @@ func TestTrypanFieldGreyDefocused(t *testing.T) {
 			t.Fatal(err)
 		}
 		const w, h = 800, 600
-		crop := f.Image.(interface {
-			SubImage(image.Rectangle) image.Image
-		}).SubImage(image.Rect(0, 0, w, h))
-		b, err := imageio.EncodePNG(crop, f.PixelSizeUM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := imageio.Decode(b, imageio.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := Count(img, Options{Stain: StainTrypan, PixelSizeUM: f.PixelSizeUM})
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := countPhysgenTopLeft(t, f, w, h)
 		var n, right [2]int // [live, dead]
 		for _, o := range res.Objects {
 			for _, tc := range f.Cells {

@@ -25,9 +25,6 @@ func TestTrypanFocusCellsPhysgen(t *testing.T) {
 	}
 	// The top-left quarter, with the chamber rule's truth for it.
 	const w, h = 800, 600
-	sub := f.Image.(interface {
-		SubImage(image.Rectangle) image.Image
-	}).SubImage(image.Rect(0, 0, w, h))
 	live, dead := 0, 0
 	for _, c := range f.Cells {
 		if !c.Counted(w, h) {
@@ -39,6 +36,21 @@ func TestTrypanFocusCellsPhysgen(t *testing.T) {
 			live++
 		}
 	}
+	res := countPhysgenTopLeft(t, f, w, h)
+	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
+	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.1 {
+		t.Errorf("live found %d of %d (%.0f %%), want 90–110 %%", res.Live, live, 100*frac)
+	}
+}
+
+// countPhysgenTopLeft counts the top-left w×h of a physgen chamber field
+// as a user's file would arrive: PNG-encoded with its pixel size, then
+// decoded.
+func countPhysgenTopLeft(t *testing.T, f *chamber.Field, w, h int) *Result {
+	t.Helper()
+	sub := f.Image.(interface {
+		SubImage(image.Rectangle) image.Image
+	}).SubImage(image.Rect(0, 0, w, h))
 	b, err := imageio.EncodePNG(sub, f.PixelSizeUM)
 	if err != nil {
 		t.Fatal(err)
@@ -51,8 +63,5 @@ func TestTrypanFocusCellsPhysgen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
-	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.1 {
-		t.Errorf("live found %d of %d (%.0f %%), want 90–110 %%", res.Live, live, 100*frac)
-	}
+	return res
 }
