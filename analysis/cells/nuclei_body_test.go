@@ -1,8 +1,6 @@
 package cells_test
 
 import (
-	"encoding/csv"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,15 +30,7 @@ func TestNucleiEmbryoNotOverSplit(t *testing.T) {
 		t.Skip("slow; skipped by -short, runs in make test")
 	}
 	dir := shareddata.Dir(t, "nuclei-dsb2018")
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSVRows(t, filepath.Join(dir, "truth.csv"))
 	extra, found := 0, 0
 	for _, r := range rows[1:] {
 		name := filepath.Base(r[0])

@@ -43,15 +43,7 @@ const (
 // left out.
 func dsbFluorescenceShapes(t *testing.T) [][]trueShape {
 	dir := shareddata.Dir(t, "nuclei-dsb2018")
-	f, err := os.Open(filepath.Join(dir, "truth.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSVRows(t, filepath.Join(dir, "truth.csv"))
 	var out [][]trueShape
 	for _, r := range rows[1 : 1+eval.NucleiFittedRows] {
 		img, err := imageio.Load(filepath.Join(dir, r[0]), imageio.Options{BlackBackground: true})
@@ -339,3 +331,18 @@ const (
 	shapeSinglesMaxSplit = 0.01 // share of single nuclei split into pieces
 	shapePairsMaxMerged  = 0.45 // share of touching pairs left as one
 )
+
+// readCSVRows reads a whole CSV file (header included) or fails the test.
+func readCSVRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
