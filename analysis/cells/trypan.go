@@ -430,11 +430,14 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
-	if sc.grid && (sc.ringClass || sc.ringAdd) && sc.pixelSizeUM > 0 {
-		trypanRingSupplement(&res, cross, sc.pixelSizeUM, float64(thr), sc.ringAdd)
-	}
 	if sc.grid && sc.pixelSizeUM > 0 {
-		trypanFocusCells(&res, cross, sc, float64(thr))
+		// One whole-field scan serves both steps: the peaks depend on the
+		// flattened field only, which neither step changes.
+		peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*float64(thr), nil)
+		if sc.ringClass || sc.ringAdd {
+			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
+		}
+		trypanFocusCells(&res, cross, peaks, sc, float64(thr))
 	}
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)

@@ -39,10 +39,10 @@ const (
 // additions. An accepted object holding two or more such peaks (two
 // bright cells whose outlines merged into one accepted region) is split
 // between them (trypanSplitByPeaks). Objects are renumbered when any cell
-// is added or split.
-func trypanFocusCells(res *trypanResult, cross []int16, sc trypanScale, fgThr float64) {
+// is added or split. peaks are the whole field's ring peaks
+// (trypanRingPeaks).
+func trypanFocusCells(res *trypanResult, cross []int16, peaks []trypanRingPeak, sc trypanScale, fgThr float64) {
 	w, h := res.w, res.h
-	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*fgThr, nil)
 	n := len(res.classes)
 	classes := append([]string(nil), res.classes...)
 	labels := res.labels

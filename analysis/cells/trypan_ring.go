@@ -446,16 +446,22 @@ func (s *trypanRingScan) suppress(peaks []trypanRingPeak) []trypanRingPeak {
 // order of their rounded centroids.
 //
 // With add false only the relabelling is done: no new cells, no splits.
-func trypanRingSupplement(res *trypanResult, cross []int16, pixelSizeUM, fgThr float64, add bool) {
+// peaks are the whole field's (trypanRingPeaks with within nil).
+func trypanRingSupplement(res *trypanResult, cross []int16, peaks []trypanRingPeak, fgThr float64, add bool) {
 	w, h := res.w, res.h
 	n := len(res.classes)
 	// Relabelling needs the peaks inside the objects not called live only;
 	// adding cells needs them everywhere.
-	var within []image.Rectangle
 	if !add {
-		within = trypanNotLiveBoxes(res.labels, res.classes, w)
+		within := trypanNotLiveBoxes(res.labels, res.classes, w)
+		var in []trypanRingPeak
+		for _, p := range peaks {
+			if trypanRingInside(p, within) {
+				in = append(in, p)
+			}
+		}
+		peaks = in
 	}
-	peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(pixelSizeUM), trypanRingK*fgThr, within)
 	byObj := make([][]trypanRingPeak, n+1)
 	classes := append([]string(nil), res.classes...)
 	labels := res.labels

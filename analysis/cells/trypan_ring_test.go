@@ -84,7 +84,7 @@ func TestTrypanRingSupplement(t *testing.T) {
 			}
 		}
 	}
-	trypanRingSupplement(&res, cross, 1, 8, true)
+	trypanRingSupplement(&res, cross, trypanRingPeaks(res.flat, w, h, trypanRingRadii(1), trypanRingK*8, nil), 8, true)
 	if len(res.classes) != 3 {
 		t.Fatalf("%d objects (%v), want 3: the missed cell and the clump split in two", len(res.classes), res.classes)
 	}
