@@ -798,28 +798,45 @@ const (
 // band that lie next to a much larger counted colony.
 func countSatellites(objs []object, peak float32, inBand func(*object) bool) {
 	minArea := math.Pi / 4 * autoMinDiameterWork * autoMinDiameterWork
-	var parents []int
-	for i := range objs {
-		if objs[i].class == models.ColonyCounted {
-			parents = append(parents, i)
-		}
-	}
+	parents := countedIndices(objs)
 	for i := range objs {
 		o := &objs[i]
 		if !(o.class == models.ColonyAbortive || o.faint) || o.area < minArea || o.maxRes < satellitePeak*peak ||
 			o.circularity() < satelliteCircularity || inBand(o) {
 			continue
 		}
-		r := math.Sqrt(o.area / math.Pi)
-		for _, j := range parents {
-			p := &objs[j]
-			rp := math.Sqrt(p.area / math.Pi)
-			if rp >= satelliteParentRatio*r && math.Hypot(o.cx-p.cx, o.cy-p.cy) <= satelliteReach*rp {
-				o.class, o.satellite = models.ColonyCounted, true
-				break
-			}
+		if hasParent(objs, parents, o, satelliteParentRatio) {
+			o.class, o.satellite = models.ColonyCounted, true
 		}
 	}
+}
+
+// countedIndices lists the objects counted as colonies, the parents a
+// satellite or a speck is judged against (taken before either rule
+// reclassifies anything).
+func countedIndices(objs []object) []int {
+	var out []int
+	for i := range objs {
+		if objs[i].class == models.ColonyCounted {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// hasParent reports whether one of the parents (indices into objs) has
+// at least ratio times o's radius and lies within satelliteReach of its
+// own radius from o.
+func hasParent(objs []object, parents []int, o *object, ratio float64) bool {
+	r := math.Sqrt(o.area / math.Pi)
+	for _, j := range parents {
+		p := &objs[j]
+		rp := math.Sqrt(p.area / math.Pi)
+		if rp >= ratio*r && math.Hypot(o.cx-p.cx, o.cy-p.cy) <= satelliteReach*rp {
+			return true
+		}
+	}
+	return false
 }
 
 // Specks. The colonies of a plate were plated together and grew for the
@@ -853,32 +870,16 @@ func rejectIsolatedSpecks(objs []object) {
 		return
 	}
 	maxArea := speckAreaFrac * stats.QuantileFloor(d, 0.75)
+	parents := countedIndices(objs)
 	var specks []int
-	for i := range objs {
-		if o := &objs[i]; o.class == models.ColonyCounted && o.area < maxArea && !hasParent(objs, o) {
+	for _, i := range parents {
+		if o := &objs[i]; o.area < maxArea && !hasParent(objs, parents, o, speckParentRatio) {
 			specks = append(specks, i)
 		}
 	}
 	for _, i := range specks {
 		objs[i].class = models.ColonyDebris
 	}
-}
-
-// hasParent reports whether a counted colony speckParentRatio times o's
-// radius lies within satelliteReach of its own radius from o.
-func hasParent(objs []object, o *object) bool {
-	r := math.Sqrt(o.area / math.Pi)
-	for j := range objs {
-		p := &objs[j]
-		if p.class != models.ColonyCounted {
-			continue
-		}
-		rp := math.Sqrt(p.area / math.Pi)
-		if rp >= speckParentRatio*r && math.Hypot(o.cx-p.cx, o.cy-p.cy) <= satelliteReach*rp {
-			return true
-		}
-	}
-	return false
 }
 
 // Objects that do not lie on agar: writing on a paper label that reaches
