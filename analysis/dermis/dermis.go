@@ -83,6 +83,7 @@ type Measurement struct {
 	// epidermis top, the DEJ and the dermis end.
 	TissueAt, EpidermisAt, DEJAt, DermisEndAt float64
 	DermisLowerBound                          bool // ended at the tissue edge or image edge, not at fat
+	offImage                                  bool // the dermis ran off the image
 }
 
 // Result is what Measure found in one section.

@@ -376,3 +376,39 @@ func BenchmarkAnalyse2000x1500(b *testing.B) {
 		})
 	}
 }
+
+// TestDermisFromNormalsInView: in a narrow tilted view with fat below,
+// most normals leave the image through its side before the dermis ends
+// (physgen seed-7 section 008: 5 of 7, dermis −32 %). Those give only
+// lower bounds; the few that reach the fat inside the view measure it.
+func TestDermisFromNormalsInView(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow (~20 s); skipped by -short")
+	}
+	p := synth.Default()
+	p.Width, p.Height, p.PixelSizeUM = 420, 1500, 1.2
+	p.TiltDeg, p.EpidermisUM, p.DermisUM, p.HypodermisUM = 15, 42, 1000, 300
+	p.Adnexa, p.Vessels = 0, 0
+	img, tr := synth.Generate(p, rand.New(rand.NewSource(7)))
+	r, err := Measure(img, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	left, atFat := 0, 0
+	for _, m := range r.Measurements {
+		switch {
+		case m.offImage:
+			left++
+		case !m.DermisLowerBound:
+			atFat++
+		}
+	}
+	// the view must be the one described: most normals leave it
+	if atFat < 2 || 2*left <= len(r.Measurements) {
+		t.Fatalf("%d of %d normals left the image, %d reached fat: not the narrow view wanted", left, len(r.Measurements), atFat)
+	}
+	t.Logf("%d normals, %d left the image, %d reached fat; dermis %.0f µm, true %.0f", len(r.Measurements), left, atFat, r.Section.Dermis.Mean, tr.DermisUM)
+	if e := r.Section.Dermis.Mean/tr.DermisUM - 1; math.Abs(e) > 0.05 {
+		t.Errorf("dermis %.0f µm, want %.0f ± 5 %% (normals that left the image are lower bounds)", r.Section.Dermis.Mean, tr.DermisUM)
+	}
+}

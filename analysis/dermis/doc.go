@@ -151,7 +151,10 @@
 // pathologists measure it: each normal runs from the top of the living
 // epidermis to the DEJ, through a ridge where it crosses one. When most
 // normals end at the tissue edge or at the image border instead of in fat,
-// the dermal thickness is a lower bound (QC "dermis_lower_bound").
+// the dermal thickness is a lower bound (QC "dermis_lower_bound"). The
+// dermis is the mean over the normals that reached fat when most did;
+// when fat is in view but a tilted or narrow view lets most normals leave
+// the image first, over those (at least two) that ended inside it.
 //
 // Plausibility: QC "implausible" when the dermis is thinner than the
 // epidermis (and not a lower bound) or under 100 µm, the epidermis under

@@ -235,11 +235,11 @@ func (s *section) measureThickness() {
 	} else {
 		s.band = nil
 	}
-	var ep, de, deFull, sc []float64
-	lower := 0
+	var ep, sc []float64
+	var de dermisSamples
 	var totalL float64
 	for _, run := range runs {
-		totalL += s.measureRun(run, hw, &ep, &de, &deFull, &sc, &lower)
+		totalL += s.measureRun(run, hw, &ep, &sc, &de)
 	}
 	sec.SurfaceLength = models.Round3(s.toUnit(totalL))
 	denseMed := 0.0
@@ -265,14 +265,7 @@ func (s *section) measureThickness() {
 		}
 	}
 	sec.Epidermis = s.stats(plausible(ep))
-	// Normals that ran off the image or out of the tissue before reaching
-	// fat only give lower bounds; when most reached the hypodermis, use
-	// those alone.
-	if len(deFull) >= 3 && 2*len(deFull) > len(de) {
-		sec.Dermis = s.stats(deFull)
-	} else {
-		sec.Dermis = s.stats(de)
-	}
+	sec.Dermis = s.stats(de.chosen())
 	scFound := 0
 	for _, v := range sc {
 		if v >= 1.5*fin {
@@ -283,7 +276,7 @@ func (s *section) measureThickness() {
 		st := s.stats(sc)
 		sec.StratumCorneum = &st
 	}
-	if len(de) > 0 && lower*2 >= len(de) {
+	if len(de.all) > 0 && de.lower*2 >= len(de.all) {
 		sec.DermisLowerBound = true
 		sec.QC = append(sec.QC, models.QCLowerBoundDermis)
 	}
@@ -295,7 +288,7 @@ func (s *section) measureThickness() {
 // measureRun fits one stretch of skin surface, measures along its normals
 // and appends the thicknesses (input px). It returns the curve length in
 // working px.
-func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]float64, lower *int) float64 {
+func (s *section) measureRun(run []image.Point, hw int, ep, sc *[]float64, de *dermisSamples) float64 {
 	fin := float64(s.f)
 	for _, p := range run {
 		s.surface[p.Y*s.w+p.X] = true
@@ -377,12 +370,7 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 		*sc = append(*sc, m.CorneumPx)
 		dej = append(dej, Point{m.Surface.X + m.DEJAt*m.Normal.X, m.Surface.Y + m.DEJAt*m.Normal.Y})
 		if !math.IsNaN(m.DermisPx) {
-			*de = append(*de, m.DermisPx)
-			if m.DermisLowerBound {
-				*lower++
-			} else {
-				*deFull = append(*deFull, m.DermisPx)
-			}
+			de.add(m)
 			end = append(end, Point{m.Surface.X + m.DermisEndAt*m.Normal.X, m.Surface.Y + m.DermisEndAt*m.Normal.Y})
 		}
 	}
@@ -394,6 +382,48 @@ func (s *section) measureRun(run []image.Point, hw int, ep, de, deFull, sc *[]fl
 	}
 	return L
 }
+
+// dermisSamples collects the dermal thickness of each normal (input px)
+// and where it ended.
+type dermisSamples struct {
+	all    []float64
+	atFat  []float64 // ended at the hypodermis
+	inView []float64 // ended inside the image (at fat or at the tissue's end)
+	lower  int       // lower bounds: ended anywhere but at fat
+}
+
+func (d *dermisSamples) add(m Measurement) {
+	d.all = append(d.all, m.DermisPx)
+	if m.DermisLowerBound {
+		d.lower++
+	} else {
+		d.atFat = append(d.atFat, m.DermisPx)
+	}
+	if !m.offImage {
+		d.inView = append(d.inView, m.DermisPx)
+	}
+}
+
+// chosen returns the thicknesses the section's dermis is reported from.
+// Normals that ran off the image or out of the tissue before reaching fat
+// only give lower bounds: when most reached the hypodermis, those alone.
+// When fat is in view but a tilted or narrow view lets some normals leave
+// the image first (through its side, or its bottom under a deeper stretch
+// of dermis), those say only that the dermis is longer than the image
+// allows: the normals that ended inside the view, if a few did.
+func (d *dermisSamples) chosen() []float64 {
+	switch {
+	case len(d.atFat) >= 3 && 2*len(d.atFat) > len(d.all):
+		return d.atFat
+	case len(d.atFat) >= 1 && len(d.inView) >= minInViewNormals && len(d.inView) < len(d.all):
+		return d.inView
+	}
+	return d.all
+}
+
+// minInViewNormals is the fewest normals ending inside the view that
+// replace those which left it.
+const minInViewNormals = 2
 
 func (s *section) inside(x, y float64) bool {
 	xi, yi := int(x), int(y)
@@ -645,11 +675,11 @@ func (s *section) march(p, n Point) (Measurement, bool) {
 	gapG := s.px(30, 4)
 	lastTissue := e1
 	var end float64
-	lowerBound := false
+	lowerBound, offImage := false, false
 	for t := e1; ; t += step {
 		i, in := at(t)
 		if !in {
-			end, lowerBound = t, true
+			end, lowerBound, offImage = t, true, true
 			break
 		}
 		if s.fat[i] {
@@ -670,6 +700,7 @@ func (s *section) march(p, n Point) (Measurement, bool) {
 	m = Measurement{
 		CorneumPx: s.stainedAlong(p, n, s0, e0), EpidermisPx: e1 - e0, DermisPx: end - e1,
 		TissueAt: s0, EpidermisAt: e0, DEJAt: e1, DermisEndAt: end, DermisLowerBound: lowerBound,
+		offImage: offImage,
 	}
 	return m, true
 }
