@@ -195,7 +195,7 @@ func segmentNuclei(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	for i := range classes {
 		classes[i] = models.ClassNucleus
 	}
-	return segmentation{labels: m, classes: classes, qc: qc}, nil
+	return segmentation{labels: m, classes: classes, qc: qc, lab: lab, sig: sig, light: light}, nil
 }
 
 // areaBounds are the accepted nucleus areas in px²; 0 means "automatic".
@@ -622,16 +622,19 @@ func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([
 
 // labelsMat returns a new CV_32S Mat holding lab.
 func labelsMat(lab []int32, w, h int) (gocv.Mat, error) {
-	buf := make([]byte, 4*len(lab))
+	if len(lab) != w*h || w <= 0 || h <= 0 {
+		return gocv.Mat{}, fmt.Errorf("%w: %d labels for a %d×%d image", ErrNucleiInput, len(lab), w, h)
+	}
+	m := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32S)
+	p, err := m.DataPtrUint8()
+	if err != nil || len(p) != 4*len(lab) {
+		m.Close()
+		return gocv.Mat{}, fmt.Errorf("cells: label image: %d bytes for %d labels (%v)", len(p), len(lab), err)
+	}
 	for i, v := range lab {
-		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
+		binary.LittleEndian.PutUint32(p[4*i:], uint32(v))
 	}
-	view, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32S, buf)
-	if err != nil {
-		return gocv.Mat{}, fmt.Errorf("cells: label image: %w", err)
-	}
-	defer view.Close()
-	return view.Clone(), nil
+	return m, nil
 }
 
 // meanSaturation is the mean of max−min over the BGR channels (0..255):
