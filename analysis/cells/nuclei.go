@@ -284,11 +284,16 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	}
 	fg, nfg := nucleusForeground(sm, bg, tOtsu, w, h)
 	// Step 3: scale.
+	// Each mask is labelled and distance-transformed once; the steps
+	// below share the results.
 	dist := edt(fg, w, h)
-	r := typicalRadius(fg, dist, w, h)
-	core := nucleusCores(fg, sm, tOtsu, w, h)
+	fgCC, nfgCC, fgAreas := components(fg, w, h)
+	r := typicalRadius(fgCC, nfgCC, fgAreas, dist)
+	core := nucleusCores(fgCC, nfgCC, sm, tOtsu)
+	coreCC, ncoreCC, coreAreas := components(core, w, h)
+	coreDist := edt(core, w, h)
 	if flatten && !light {
-		if rc := typicalRadius(core, edt(core, w, h), w, h); r > nucleiBodyRatio*rc {
+		if rc := typicalRadius(coreCC, ncoreCC, coreAreas, coreDist); r > nucleiBodyRatio*rc {
 			flat, err := removeBrightBody(sig, w, h, rc)
 			if err != nil {
 				return nil, 0, nil, err
@@ -296,10 +301,13 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
 		}
 	}
-	if err := addDimCores(core, fg, sm, bg, r, w, h); err != nil {
+	added, err := addDimCores(core, coreCC, coreAreas, fg, sm, bg, r, w, h)
+	if err != nil {
 		return nil, 0, nil, err
 	}
-	coreDist := edt(core, w, h) // after the dim cores: they split too
+	if added {
+		coreDist = edt(core, w, h) // the dim cores split too
+	}
 	// Step 4: split touching nuclei.
 	ws, nm, err := splitTouchingNuclei(fg, dist, coreDist, sm, bg, r, w, h)
 	if err != nil {
@@ -351,8 +359,8 @@ func nucleusForeground(sm []float32, bg, tOtsu float32, w, h int) ([]bool, int) 
 // above a per-component level between Otsu and the component's own 90th
 // percentile. Touching nuclei meet where the signal dips, so their cores
 // are separate or joined by a narrow neck.
-func nucleusCores(fg []bool, sm []float32, tOtsu float32, w, h int) []bool {
-	cc, ncc, _ := components(fg, w, h)
+// The components come as components(fg) returns them.
+func nucleusCores(cc []int32, ncc int, sm []float32, tOtsu float32) []bool {
 	per := make([][]float64, ncc+1)
 	for i, l := range cc {
 		if l > 0 {
@@ -363,7 +371,7 @@ func nucleusCores(fg []bool, sm []float32, tOtsu float32, w, h int) []bool {
 	for l := 1; l <= ncc; l++ {
 		coreLevel[l] = tOtsu + nucleiCoreFrac*(float32(percentile(per[l], 0.9))-tOtsu)
 	}
-	core := make([]bool, len(fg))
+	core := make([]bool, len(cc))
 	for i, l := range cc {
 		core[i] = l > 0 && sm[i] > coreLevel[l]
 	}
@@ -526,9 +534,10 @@ func relabelByArea(ws, out []int32, nLabels int, minArea float64) int {
 
 // typicalRadius is the median over foreground components of their largest
 // inscribed radius (distance-transform maximum): a clump of touching
-// nuclei still has one nucleus' radius, so clumps barely bias it.
-func typicalRadius(fg []bool, dist []float32, w, h int) float64 {
-	cc, n, areas := components(fg, w, h)
+// nuclei still has one nucleus' radius, so clumps barely bias it. The
+// components (labels cc 1..n, areas) are components' of the foreground
+// whose distance transform is dist.
+func typicalRadius(cc []int32, n int, areas []int, dist []float32) float64 {
 	peak := make([]float64, n+1)
 	for i, l := range cc {
 		if l > 0 {
