@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"unsafe"
 
 	"gocv.io/x/gocv"
 
@@ -607,26 +608,46 @@ func gaussianBlur(f []float32, w, h int, sigma float64) ([]float32, error) {
 }
 
 // applyFloat32 runs op on f as a w×h CV_32F Mat and returns op's output
-// as a new slice; the Mats live only inside this call.
+// as a new slice. The input Mat is a view of f and the output Mat a view
+// of the slice returned, so nothing is copied when op's output has the
+// input's size (OpenCV writes into a destination of the right size and
+// type); any other output is copied out of the Mat OpenCV allocated. The
+// Mats live only inside this call.
 func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([]float32, error) {
 	if len(f) != w*h || w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("%w: %d values for a %d×%d image", ErrNucleiInput, len(f), w, h)
 	}
-	in := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-	defer in.Close()
-	p, err := in.DataPtrFloat32()
+	in, err := float32View(f, w, h)
 	if err != nil {
 		return nil, err
 	}
-	copy(p, f)
-	out := gocv.NewMat()
+	defer in.Close()
+	res := make([]float32, w*h)
+	out, err := float32View(res, w, h)
+	if err != nil {
+		return nil, err
+	}
 	defer out.Close()
 	op(in, &out)
 	q, err := out.DataPtrFloat32()
 	if err != nil {
 		return nil, err
 	}
+	if len(q) == len(res) && &q[0] == &res[0] {
+		return res, nil
+	}
 	return append([]float32(nil), q...), nil
+}
+
+// float32View returns a w×h CV_32F Mat over f's memory (no copy); f must
+// outlive it.
+func float32View(f []float32, w, h int) (gocv.Mat, error) {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, b)
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("%w: %d×%d float view: %v", ErrNucleiInput, w, h, err)
+	}
+	return m, nil
 }
 
 // labelsMat returns a new CV_32S Mat holding lab.
