@@ -75,11 +75,17 @@ func Viability(live, dead int) float64 {
 
 // segmentation is what a stain-specific segmenter hands back: a CV_32S
 // label image (0 background, 1..n objects, owned by the caller of the
-// segmenter) and the class of each label (index label-1).
+// segmenter) and the class of each label (index label-1). lab, when set,
+// holds the same labels as a slice, and the nuclei segmenter also hands
+// over its nucleus signal and polarity (see segmentNuclei), so that the
+// measurements and the mitotic call need not derive them again.
 type segmentation struct {
 	labels  gocv.Mat
 	classes []string
 	qc      []string
+	lab     []int32
+	sig     []float32
+	light   bool
 }
 
 // Count segments, classifies and measures the cells of one decoded image.
@@ -117,7 +123,12 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 	if !cal.Known() {
 		res.QC = append(res.QC, models.QCNoCalibration)
 	}
-	objs, err := cvutil.Measure(seg.labels, gray)
+	if seg.lab == nil {
+		if seg.lab, err = cvutil.Int32s(seg.labels); err != nil {
+			return nil, err
+		}
+	}
+	objs, err := cvutil.MeasureInt32s(seg.lab, gray)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +159,12 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 		res.QC = append(res.QC, models.QCNoObjects)
 	}
 	if opt.Stain == StainFluorescence {
-		if err := res.callMitotic(src, gray, seg.labels); err != nil {
+		if err := res.callMitotic(seg, gray.Cols(), gray.Rows()); err != nil {
 			return nil, err
 		}
 	}
 	if opt.Labels {
-		if res.Labels, err = cvutil.LabelsToGray16(seg.labels); err != nil {
+		if res.Labels, err = cvutil.Int32sToGray16(seg.lab, gray.Cols(), gray.Rows()); err != nil {
 			return nil, err
 		}
 	}
@@ -169,24 +180,19 @@ func Count(img *imageio.Image, opt Options) (*Result, error) {
 // callMitotic flags the mitotic figures among the nuclei of a dark-field
 // fluorescence image (mitoticFigures) and sets the mitotic index, figures
 // ÷ nuclei; on a light background (stained or brightfield nuclei) it does
-// nothing.
-func (res *Result) callMitotic(src, gray, labels gocv.Mat) error {
-	gb, sb := gray.ToBytes(), src.ToBytes()
-	if lightBackground(gb) {
+// nothing. seg is segmentNuclei's: its labels and nucleus signal (w×h).
+func (res *Result) callMitotic(seg segmentation, w, h int) error {
+	if seg.light {
 		return nil
 	}
-	w, h := gray.Cols(), gray.Rows()
-	lb := labels.ToBytes()
-	if len(lb) != 4*w*h {
-		return fmt.Errorf("cells: label image of %d bytes for %d×%d", len(lb), w, h)
+	if len(seg.lab) != w*h || len(seg.sig) != w*h {
+		return fmt.Errorf("cells: %d labels and %d signal values for %d×%d", len(seg.lab), len(seg.sig), w, h)
 	}
-	lab := make([]int32, w*h)
 	n := 0
-	for i := range lab {
-		lab[i] = int32(binary.LittleEndian.Uint32(lb[4*i:]))
-		n = max(n, int(lab[i]))
+	for _, l := range seg.lab {
+		n = max(n, int(l))
 	}
-	res.MitoticFeatures = mitoticFigures(lab, nucleusSignal(sb, gb, src.Channels(), false), w, h, n)
+	res.MitoticFeatures = mitoticFigures(seg.lab, seg.sig, w, h, n)
 	figures := map[int]bool{}
 	for i := range res.Objects {
 		id := res.Objects[i].ID

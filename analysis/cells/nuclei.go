@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"unsafe"
 
 	"gocv.io/x/gocv"
 
@@ -195,7 +196,7 @@ func segmentNuclei(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	for i := range classes {
 		classes[i] = models.ClassNucleus
 	}
-	return segmentation{labels: m, classes: classes, qc: qc}, nil
+	return segmentation{labels: m, classes: classes, qc: qc, lab: lab, sig: sig, light: light}, nil
 }
 
 // areaBounds are the accepted nucleus areas in px²; 0 means "automatic".
@@ -284,11 +285,16 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	}
 	fg, nfg := nucleusForeground(sm, bg, tOtsu, w, h)
 	// Step 3: scale.
+	// Each mask is labelled and distance-transformed once; the steps
+	// below share the results.
 	dist := edt(fg, w, h)
-	r := typicalRadius(fg, dist, w, h)
-	core := nucleusCores(fg, sm, tOtsu, w, h)
+	fgCC, nfgCC, fgAreas := components(fg, w, h)
+	r := typicalRadius(fgCC, nfgCC, fgAreas, dist)
+	core := nucleusCores(fgCC, nfgCC, sm, tOtsu)
+	coreCC, ncoreCC, coreAreas := components(core, w, h)
+	coreDist := edt(core, w, h)
 	if flatten && !light {
-		if rc := typicalRadius(core, edt(core, w, h), w, h); r > nucleiBodyRatio*rc {
+		if rc := typicalRadius(coreCC, ncoreCC, coreAreas, coreDist); r > nucleiBodyRatio*rc {
 			flat, err := removeBrightBody(sig, w, h, rc)
 			if err != nil {
 				return nil, 0, nil, err
@@ -296,10 +302,13 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 			return segmentNucleusSignalPass(flat, w, h, light, colour, bounds, false)
 		}
 	}
-	if err := addDimCores(core, fg, sm, bg, r, w, h); err != nil {
+	added, err := addDimCores(core, coreCC, coreAreas, fg, sm, bg, r, w, h)
+	if err != nil {
 		return nil, 0, nil, err
 	}
-	coreDist := edt(core, w, h) // after the dim cores: they split too
+	if added {
+		coreDist = edt(core, w, h) // the dim cores split too
+	}
 	// Step 4: split touching nuclei.
 	ws, nm, err := splitTouchingNuclei(fg, dist, coreDist, sm, bg, r, w, h)
 	if err != nil {
@@ -351,8 +360,8 @@ func nucleusForeground(sm []float32, bg, tOtsu float32, w, h int) ([]bool, int) 
 // above a per-component level between Otsu and the component's own 90th
 // percentile. Touching nuclei meet where the signal dips, so their cores
 // are separate or joined by a narrow neck.
-func nucleusCores(fg []bool, sm []float32, tOtsu float32, w, h int) []bool {
-	cc, ncc, _ := components(fg, w, h)
+// The components come as components(fg) returns them.
+func nucleusCores(cc []int32, ncc int, sm []float32, tOtsu float32) []bool {
 	per := make([][]float64, ncc+1)
 	for i, l := range cc {
 		if l > 0 {
@@ -363,7 +372,7 @@ func nucleusCores(fg []bool, sm []float32, tOtsu float32, w, h int) []bool {
 	for l := 1; l <= ncc; l++ {
 		coreLevel[l] = tOtsu + nucleiCoreFrac*(float32(percentile(per[l], 0.9))-tOtsu)
 	}
-	core := make([]bool, len(fg))
+	core := make([]bool, len(cc))
 	for i, l := range cc {
 		core[i] = l > 0 && sm[i] > coreLevel[l]
 	}
@@ -526,9 +535,10 @@ func relabelByArea(ws, out []int32, nLabels int, minArea float64) int {
 
 // typicalRadius is the median over foreground components of their largest
 // inscribed radius (distance-transform maximum): a clump of touching
-// nuclei still has one nucleus' radius, so clumps barely bias it.
-func typicalRadius(fg []bool, dist []float32, w, h int) float64 {
-	cc, n, areas := components(fg, w, h)
+// nuclei still has one nucleus' radius, so clumps barely bias it. The
+// components (labels cc 1..n, areas) are components' of the foreground
+// whose distance transform is dist.
+func typicalRadius(cc []int32, n int, areas []int, dist []float32) float64 {
 	peak := make([]float64, n+1)
 	for i, l := range cc {
 		if l > 0 {
@@ -598,40 +608,63 @@ func gaussianBlur(f []float32, w, h int, sigma float64) ([]float32, error) {
 }
 
 // applyFloat32 runs op on f as a w×h CV_32F Mat and returns op's output
-// as a new slice; the Mats live only inside this call.
+// as a new slice. The input Mat is a view of f and the output Mat a view
+// of the slice returned, so nothing is copied when op's output has the
+// input's size (OpenCV writes into a destination of the right size and
+// type); any other output is copied out of the Mat OpenCV allocated. The
+// Mats live only inside this call.
 func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([]float32, error) {
 	if len(f) != w*h || w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("%w: %d values for a %d×%d image", ErrNucleiInput, len(f), w, h)
 	}
-	in := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32F)
-	defer in.Close()
-	p, err := in.DataPtrFloat32()
+	in, err := float32View(f, w, h)
 	if err != nil {
 		return nil, err
 	}
-	copy(p, f)
-	out := gocv.NewMat()
+	defer in.Close()
+	res := make([]float32, w*h)
+	out, err := float32View(res, w, h)
+	if err != nil {
+		return nil, err
+	}
 	defer out.Close()
 	op(in, &out)
 	q, err := out.DataPtrFloat32()
 	if err != nil {
 		return nil, err
 	}
+	if len(q) == len(res) && &q[0] == &res[0] {
+		return res, nil
+	}
 	return append([]float32(nil), q...), nil
+}
+
+// float32View returns a w×h CV_32F Mat over f's memory (no copy); f must
+// outlive it.
+func float32View(f []float32, w, h int) (gocv.Mat, error) {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, b)
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("%w: %d×%d float view: %v", ErrNucleiInput, w, h, err)
+	}
+	return m, nil
 }
 
 // labelsMat returns a new CV_32S Mat holding lab.
 func labelsMat(lab []int32, w, h int) (gocv.Mat, error) {
-	buf := make([]byte, 4*len(lab))
+	if len(lab) != w*h || w <= 0 || h <= 0 {
+		return gocv.Mat{}, fmt.Errorf("%w: %d labels for a %d×%d image", ErrNucleiInput, len(lab), w, h)
+	}
+	m := gocv.NewMatWithSize(h, w, gocv.MatTypeCV32S)
+	p, err := m.DataPtrUint8()
+	if err != nil || len(p) != 4*len(lab) {
+		m.Close()
+		return gocv.Mat{}, fmt.Errorf("cells: label image: %d bytes for %d labels (%v)", len(p), len(lab), err)
+	}
 	for i, v := range lab {
-		binary.LittleEndian.PutUint32(buf[4*i:], uint32(v))
+		binary.LittleEndian.PutUint32(p[4*i:], uint32(v))
 	}
-	view, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32S, buf)
-	if err != nil {
-		return gocv.Mat{}, fmt.Errorf("cells: label image: %w", err)
-	}
-	defer view.Close()
-	return view.Clone(), nil
+	return m, nil
 }
 
 // meanSaturation is the mean of max−min over the BGR channels (0..255):

@@ -29,8 +29,10 @@ const (
 // nucleiDimMinAreaFrac·πr² and are larger than any existing core they
 // touch are added: a chromatin spot of the dim nucleus may reach the
 // clump's level, while a piece that only fringes a bigger core (the
-// bright neighbour's) would undo the split between them.
-func addDimCores(core, fg []bool, sm []float32, bg float32, r float64, w, h int) error {
+// bright neighbour's) would undo the split between them. coreCC and
+// coreAreas are components' of core as handed in; added reports whether
+// any piece was added.
+func addDimCores(core []bool, coreCC []int32, coreAreas []int, fg []bool, sm []float32, bg float32, r float64, w, h int) (added bool, err error) {
 	rho := max(1, int(math.Round(nucleiDimLocalFrac*r)))
 	local, err := applyFloat32(sm, w, h, func(in gocv.Mat, out *gocv.Mat) {
 		disc := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(2*rho+1, 2*rho+1))
@@ -38,14 +40,13 @@ func addDimCores(core, fg []bool, sm []float32, bg float32, r float64, w, h int)
 		gocv.Dilate(in, out, disc)
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	dim := make([]bool, len(core))
 	for i, v := range sm {
 		dim[i] = fg[i] && !core[i] && v-bg >= nucleiDimLevelFrac*(local[i]-bg)
 	}
 	cc, n, areas := components(dim, w, h)
-	coreCC, _, coreAreas := components(core, w, h)
 	touched := make([]int, n+1) // largest existing core each piece touches, px
 	for i, l := range cc {
 		if l == 0 {
@@ -68,7 +69,8 @@ func addDimCores(core, fg []bool, sm []float32, bg float32, r float64, w, h int)
 	for i, l := range cc {
 		if l > 0 && keep[l] {
 			core[i] = true
+			added = true
 		}
 	}
-	return nil
+	return added, nil
 }

@@ -144,7 +144,8 @@ func segmentNucleiLearned(sig []float32, w, h int, light, colour bool, bounds ar
 		fgc[i] = v > t
 	}
 	fillHoles(fgc, w, h)
-	r := typicalRadius(fgc, edt(fgc, w, h), w, h)
+	fgcCC, nfgc, fgcAreas := components(fgc, w, h)
+	r := typicalRadius(fgcCC, nfgc, fgcAreas, edt(fgc, w, h))
 	s := min(nucleiNetMaxScale, max(nucleiNetMinScale, nucleiNetRadiusPx*nucleiNetRadiusBias/r))
 	// Time and memory grow with the network's pixels: a large field of
 	// tiny nuclei is upscaled less, at some cost in accuracy.

@@ -1,6 +1,7 @@
 package cells
 
 import (
+	"image"
 	"math"
 	"sort"
 )
@@ -543,23 +544,7 @@ func groupFragments(lab []int32, n, w, h int, frac float64) int {
 // object's own pixels): specks weigh little, and a clump not yet split has
 // the inscribed radius of one of its nuclei, so neither moves it.
 func typicalInscribedRadius(lab []int32, area []int, n, w, h int) float64 {
-	own := make([]bool, len(lab))
-	for i, l := range lab {
-		if l <= 0 {
-			continue
-		}
-		x, y := i%w, i/w
-		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
-			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
-	}
-	dist := edt(own, w, h)
-	peak := make([]float64, n+1)
-	for i, l := range lab {
-		if l > 0 {
-			// +1: each object's outline was cleared so that touching objects bound each other.
-			peak[l] = max(peak[l], float64(dist[i])+1)
-		}
-	}
+	peak := inscribedRadii(lab, n, w, h)
 	order := make([]int, 0, n)
 	total := 0
 	for l := 1; l <= n; l++ {
@@ -576,4 +561,61 @@ func typicalInscribedRadius(lab []int32, area []int, n, w, h int) float64 {
 		}
 	}
 	return 0
+}
+
+// inscribedRadii returns each object's largest inscribed radius (index
+// label 1..n of lab, px): the distance transform of its own pixels (its
+// 4-connected outline cleared, so that touching objects bound each other)
+// plus one, computed over the object's bounding box only.
+func inscribedRadii(lab []int32, n, w, h int) []float64 {
+	own := make([]bool, len(lab))
+	boxes := make([]image.Rectangle, n+1)
+	for i, l := range lab {
+		if l <= 0 {
+			continue
+		}
+		x, y := i%w, i/w
+		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
+			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
+		boxes[l] = boxes[l].Union(image.Rect(x, y, x+1, y+1))
+	}
+	boxPixels := 0
+	for _, b := range boxes {
+		boxPixels += b.Dx() * b.Dy()
+	}
+	var whole []float32
+	if boxPixels > len(lab) { // boxes overlap a lot: one transform is cheaper
+		whole = edt(own, w, h)
+	}
+	peak := make([]float64, n+1)
+	var win []bool
+	for l := 1; l <= n; l++ {
+		b := boxes[l]
+		if b.Empty() {
+			continue
+		}
+		// The distance transform over the object's bounding box equals the
+		// whole image's on the object: from an inner pixel, its own row or
+		// column reaches a cleared outline pixel inside the box before any
+		// pixel outside it, and the box's edge is the image's where the
+		// object touches it.
+		dist, bw, x0, y0 := whole, w, 0, 0
+		if whole == nil {
+			bw, x0, y0 = b.Dx(), b.Min.X, b.Min.Y
+			win = win[:0]
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				win = append(win, own[y*w+b.Min.X:y*w+b.Max.X]...)
+			}
+			dist = edt(win, bw, b.Dy())
+		}
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if lab[y*w+x] == int32(l) {
+					// +1: each object's outline was cleared so that touching objects bound each other.
+					peak[l] = max(peak[l], float64(dist[(y-y0)*bw+x-x0])+1)
+				}
+			}
+		}
+	}
+	return peak
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"math"
 
 	"gocv.io/x/gocv"
@@ -98,23 +97,18 @@ func ToRGBA(m gocv.Mat) (*image.RGBA, error) {
 	return out, nil
 }
 
-// LabelsToGray16 converts a CV_32S label Mat (0 background, 1..n objects)
+// Int32sToGray16 converts a w×h label image (0 background, 1..n objects)
 // to a 16-bit Go image; labels above 65535 are an error.
-func LabelsToGray16(labels gocv.Mat) (*image.Gray16, error) {
-	if labels.Empty() || labels.Type() != gocv.MatTypeCV32S {
-		return nil, fmt.Errorf("%w: labels must be CV_32S", ErrBadImage)
-	}
-	w, h := labels.Cols(), labels.Rows()
-	vals, err := Int32s(labels)
-	if err != nil {
-		return nil, err
+func Int32sToGray16(lab []int32, w, h int) (*image.Gray16, error) {
+	if len(lab) != w*h || w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("%w: %d labels for %dx%d", ErrBadImage, len(lab), w, h)
 	}
 	out := image.NewGray16(image.Rect(0, 0, w, h))
-	for i, v := range vals {
+	for i, v := range lab {
 		if v < 0 || v > math.MaxUint16 {
 			return nil, fmt.Errorf("%w: label %d out of 16-bit range", ErrBadImage, v)
 		}
-		out.SetGray16(i%w, i/w, color.Gray16{Y: uint16(v)})
+		binary.BigEndian.PutUint16(out.Pix[2*i:], uint16(v)) // Gray16's layout
 	}
 	return out, nil
 }

@@ -23,19 +23,15 @@ type Object struct {
 // EquivDiameter is the diameter of the disc with the object's area.
 func (o Object) EquivDiameter() float64 { return 2 * math.Sqrt(o.AreaPx/math.Pi) }
 
-// Measure measures every object of a CV_32S label image (0 = background)
-// against an 8-bit grey image of the same size. Objects are returned in
-// label order; labels absent from the image are skipped.
-func Measure(labels, gray gocv.Mat) ([]Object, error) {
-	if labels.Rows() != gray.Rows() || labels.Cols() != gray.Cols() || gray.Type() != gocv.MatTypeCV8UC1 {
+// MeasureInt32s measures every object of a label image lab (row-major,
+// 0 = background) against an 8-bit grey image of the same size. Objects
+// are returned in label order; labels absent from the image are skipped.
+func MeasureInt32s(lab []int32, gray gocv.Mat) ([]Object, error) {
+	if len(lab) != gray.Rows()*gray.Cols() || gray.Type() != gocv.MatTypeCV8UC1 {
 		return nil, fmt.Errorf("%w: labels and grey image differ in size or type", ErrBadImage)
 	}
-	lab, err := Int32s(labels)
-	if err != nil {
-		return nil, err
-	}
 	g := gray.ToBytes()
-	w := labels.Cols()
+	w := gray.Cols()
 	maxL := int32(0)
 	for _, v := range lab {
 		if v > maxL {
