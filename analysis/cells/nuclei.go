@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"runtime"
 	"unsafe"
 
 	"gocv.io/x/gocv"
@@ -617,12 +618,19 @@ func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([
 	if len(f) != w*h || w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("%w: %d values for a %d×%d image", ErrNucleiInput, len(f), w, h)
 	}
+	res := make([]float32, w*h)
+	// The Mats keep pointers to Go memory after NewMatFromBytes returns; cgo
+	// allows that only for pinned memory (and pinning keeps f alive until op
+	// has read it).
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	pin.Pin(&f[0])
+	pin.Pin(&res[0])
 	in, err := float32View(f, w, h)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	res := make([]float32, w*h)
 	out, err := float32View(res, w, h)
 	if err != nil {
 		return nil, err
@@ -640,7 +648,7 @@ func applyFloat32(f []float32, w, h int, op func(in gocv.Mat, out *gocv.Mat)) ([
 }
 
 // float32View returns a w×h CV_32F Mat over f's memory (no copy); f must
-// outlive it.
+// be pinned and outlive it.
 func float32View(f []float32, w, h int) (gocv.Mat, error) {
 	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
 	m, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV32F, b)
