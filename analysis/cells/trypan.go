@@ -429,11 +429,17 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	}
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
+	// One whole-field ring scan serves the clump split, the ring
+	// supplement and the focus cells: the peaks depend on the flattened
+	// field only, which none of them changes.
+	var peaks []trypanRingPeak
+	if sc.grid && sc.pixelSizeUM > 0 {
+		peaks = trypanRingPeaks(flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*float64(thr), nil)
+		trypanSplitClumps(seeds, flat, bg, cross, dist, peaks, float64(thr), w, h, sc)
+	}
+
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && sc.pixelSizeUM > 0 {
-		// One whole-field scan serves both steps: the peaks depend on the
-		// flattened field only, which neither step changes.
-		peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*float64(thr), nil)
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
 		}
