@@ -254,9 +254,9 @@ type trypanClumpCand struct {
 
 // trypanPickCentres takes the candidates best first (lowest m, ties in
 // raster order), each at least trypanRingSep radii from the centres
-// taken before (taken) and from the ones it keeps, and passing ok (nil:
-// all pass). A candidate that fails ok takes no room: a weaker candidate
-// near it may still be a cell.
+// taken before (taken), from the ones it keeps and from the ones ok
+// turned down (nil ok: all pass): a dark patch is judged once, by its
+// darkest point, or the rim beside a turned-down gap would pass next.
 func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float64, w int, ok func(c trypanClumpCand) bool) []trypanRingPeak {
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].m != cands[j].m {
@@ -265,61 +265,83 @@ func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float
 		return cands[i].y*w+cands[i].x < cands[j].y*w+cands[j].x
 	})
 	var out, failed []trypanRingPeak
-	near := func(x, y int, cs []trypanRingPeak, sep float64) bool {
+	near := func(x, y int, cs []trypanRingPeak) bool {
 		for _, c := range cs {
-			if math.Hypot(float64(x-c.x), float64(y-c.y)) < sep*math.Max(rc, c.r) {
+			if math.Hypot(float64(x-c.x), float64(y-c.y)) < trypanRingSep*math.Max(rc, c.r) {
 				return true
 			}
 		}
 		return false
 	}
 	for _, c := range cands {
-		if near(c.x, c.y, taken, trypanRingSep) || near(c.x, c.y, out, trypanRingSep) {
+		if near(c.x, c.y, taken) || near(c.x, c.y, out) || near(c.x, c.y, failed) {
 			continue
 		}
-		if ok != nil {
-			// One verdict per dark patch: its neighbours within
-			// trypanClumpRetestSep radii share it.
-			if near(c.x, c.y, failed, trypanClumpRetestSep) {
-				continue
-			}
-			if !ok(c) {
-				failed = append(failed, trypanRingPeak{x: c.x, y: c.y, r: rc})
-				continue
-			}
+		p := trypanRingPeak{x: c.x, y: c.y, r: rc}
+		if ok != nil && !ok(c) {
+			failed = append(failed, p)
+			continue
 		}
-		out = append(out, trypanRingPeak{x: c.x, y: c.y, r: rc})
+		out = append(out, p)
 	}
 	return out
 }
 
-// trypanClumpRetestSep: a disc candidate within this many radii of one
-// that failed the gap test is the same dark patch.
-const trypanClumpRetestSep = 0.5
-
 // trypanDarkDiscs finds the stained cells of a clump (pixels ps, sums over
-// its box): centres where the mean of flat over the part in the clump (at
-// least trypanClumpDiscIn) of a square of side trypanClumpDiscFrac·2rc is
-// below −trypanClumpDarkK·fgThr, darkest first, each at least
-// trypanRingSep·rc from the centres found before (found) and from the
-// darker ones kept, and shaped like a stained cell, not like the gap
-// between touching cells (trypanStainedDisc).
+// its box): the local minima (none darker within trypanDiscMinSep radii)
+// of the mean of flat over the part in the clump (at least
+// trypanClumpDiscIn) of a square of side trypanClumpDiscFrac·2rc, below
+// −trypanClumpDarkK·fgThr, darkest first, each at least trypanRingSep·rc
+// from the centres found before (found) and from the darker ones judged,
+// and shaped like a stained cell, not like the gap between touching cells
+// (trypanStainedDisc). Only minima: beside a gap that was turned down,
+// the inside of a dark live cell is dark too, but darker towards the gap.
 func trypanDarkDiscs(ps []int32, sums trypanClumpSums, flat []int16, w, h int, rc, fgThr float64, found []trypanRingPeak) []trypanRingPeak {
 	half := max(1, int(trypanClumpDiscFrac*rc))
 	full := int32((2*half + 1) * (2*half + 1))
-	var cands []trypanClumpCand
+	box := sums.box
+	mean := make([]float64, box.Dx()*box.Dy())
+	for i := range mean {
+		mean[i] = math.Inf(1)
+	}
 	for _, p := range ps {
 		x, y := int(p)%w, int(p)/w
-		sum, in := sums.square(x, y, half)
-		if float64(in) < trypanClumpDiscIn*float64(full) {
-			continue // mostly outside the clump
+		if sum, in := sums.square(x, y, half); float64(in) >= trypanClumpDiscIn*float64(full) {
+			mean[(y-box.Min.Y)*box.Dx()+x-box.Min.X] = sum / float64(in)
 		}
-		if m := sum / float64(in); m < -trypanClumpDarkK*fgThr {
-			cands = append(cands, trypanClumpCand{x, y, m})
+	}
+	sep := max(1, int(trypanDiscMinSep*rc))
+	var cands []trypanClumpCand
+	for _, p := range ps {
+		x, y := int(p)%w-box.Min.X, int(p)/w-box.Min.Y
+		m := mean[y*box.Dx()+x]
+		if m >= -trypanClumpDarkK*fgThr {
+			continue
+		}
+		if trypanIsLocalMin(mean, box.Dx(), box.Dy(), x, y, sep) {
+			cands = append(cands, trypanClumpCand{x + box.Min.X, y + box.Min.Y, m})
 		}
 	}
 	ok := func(c trypanClumpCand) bool { return trypanStainedDisc(flat, w, h, c.x, c.y, rc) }
 	return trypanPickCentres(cands, found, rc, w, ok)
+}
+
+// trypanDiscMinSep: a disc candidate is the darkest square mean within
+// this many cell radii.
+const trypanDiscMinSep = 0.5
+
+// trypanIsLocalMin reports whether no value of m (bw×bh) within sep
+// pixels (a square) of (x, y) is below m's value there.
+func trypanIsLocalMin(m []float64, bw, bh, x, y, sep int) bool {
+	v := m[y*bw+x]
+	for yy := max(0, y-sep); yy <= min(bh-1, y+sep); yy++ {
+		for xx := max(0, x-sep); xx <= min(bw-1, x+sep); xx++ {
+			if m[yy*bw+xx] < v {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // trypanLighterCentres finds the live cells of a clump seen well below
