@@ -198,6 +198,10 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //     component whose cells touch is seeded again at twice the threshold
 //     (trypanDeepSeeds), where their cores stay apart.
 //  4. Candidates: size bounds from the calibration (5–40 µm) or 9–80 px.
+//     On calibrated whole fields a region over the largest cell, or one
+//     the cell test rejects that holds two or more rings, is first cut
+//     between the cells it holds, stained discs only where they are not
+//     the gaps between touching cells (trypan_clump.go).
 //  5. Classes (trypan_cellmlp.go): a small perceptron ensemble on each
 //     candidate's shape, contrast, radial grey profile and field-edge
 //     contact calls it not-a-cell, live or dead. The classical rules

@@ -16,8 +16,6 @@ import (
 //
 //   - live cells by their ring (the whole field's trypanRingPeaks), at their
 //     own radius;
-//   - live cells seen well below focus by a centre lighter than the annulus
-//     round it (trypanLighterCentres);
 //   - stained cells by a dark disc of the field's typical cell radius
 //     (trypanDarkDiscs), which must pass the gap test (trypanStainedDisc):
 //     the dark gap between touching cells is as dark as a stained cell and
@@ -29,8 +27,12 @@ import (
 // The pieces are then measured and judged like any other region. A region
 // with no cue stays whole and rejected: cutting it by area overshoots
 // where it is mostly shadow or debris (seed-4 field 0: 24 false live).
-// The first version of this split is branch h9/clumps2 (notes/clumps9*.md),
-// the lighter centres h10/grey-clumps (notes/grey10.md).
+// The first version of this split is branch h9/clumps2 (notes/clumps9*.md).
+// Branch h10/grey-clumps also took live cells seen below focus by a centre
+// lighter than the annulus round it; left out: in the top-left 800×600 of
+// physgen seed-7 field 13 (grey, focus −0.28) that cue made 160 live and
+// 45 dead objects holding no cell (without it 88 and 17; main 16 dead),
+// live 533 for 423 true (without it 448).
 const (
 	// trypanClumpDarkK: a stained cell's disc mean is below −K·fgThr
 	// (seed-4 fields 10, 12 and seed-7 fields 9, 13: of the discs between
@@ -53,12 +55,6 @@ const (
 	// it: a ruling-line remnant (spread 5–15 grey levels for a threshold
 	// of 8) or a flat mis-flattened patch; clumps of cells spread 19–55.
 	trypanClumpMinStdK = 2.0
-	// Bounds of trypanLighterCentres: the annulus reaches out to
-	// trypanClumpLiftOuter of the typical radius (trypanCentreLift's two
-	// annuli) and is darker than trypanClumpLiftDarkK foreground
-	// thresholds (a cell's rim, as in trypanIsFieldCell's contrast test).
-	trypanClumpLiftOuter = 0.6
-	trypanClumpLiftDarkK = 1.5
 )
 
 // trypanSplitClumps cuts the regions of reg larger than sc.maxDiamPx
@@ -95,7 +91,6 @@ func trypanSplitClumps(reg []int32, flat, bg, cross []int16, dist []float32, pea
 			// Only there: a rejected cell-sized region is mostly a
 			// line remnant, whose dark stretches would pass as discs.
 			sums := trypanNewClumpSums(reg, l, flat, boxes[i], w)
-			cs = append(cs, trypanLighterCentres(ps, sums, w, rc, fgThr, cs)...)
 			cs = append(cs, trypanDarkDiscs(ps, sums, flat, w, h, rc, fgThr, cs)...)
 		}
 		if len(cs) == 0 || (!oversize[i] && len(cs) < 2) {
@@ -342,37 +337,6 @@ func trypanIsLocalMin(m []float64, bw, bh, x, y, sep int) bool {
 		}
 	}
 	return true
-}
-
-// trypanLighterCentres finds the live cells of a clump seen well below
-// focus, dark discs whose centre is lighter than the annulus round it
-// (trypanCentreLift, trypanDefocusedLive): centres where the mean of flat
-// over a square of half-side trypanLiftCentreZone·rc exceeds the mean over
-// the rest of the square of half-side trypanClumpLiftOuter·rc by
-// trypanLiftMinK·fgThr and by trypanLiftDepthFrac of that annulus' depth,
-// the annulus darker than −trypanClumpLiftDarkK·fgThr; highest lift first,
-// each at least trypanRingSep·rc from the centres found before and from
-// the ones kept. Found before the stained discs, so that those are judged
-// against them (trypanStainedDisc).
-func trypanLighterCentres(ps []int32, sums trypanClumpSums, w int, rc, fgThr float64, found []trypanRingPeak) []trypanRingPeak {
-	inner := max(1, int(math.Round(trypanLiftCentreZone*rc)))
-	outer := max(inner+1, int(math.Round(trypanClumpLiftOuter*rc)))
-	full := int32((2*outer + 1) * (2*outer + 1))
-	var cands []trypanClumpCand
-	for _, p := range ps {
-		x, y := int(p)%w, int(p)/w
-		so, no := sums.square(x, y, outer)
-		si, ni := sums.square(x, y, inner)
-		if float64(no) < trypanClumpDiscIn*float64(full) || ni == no || ni == 0 {
-			continue
-		}
-		annulus := (so - si) / float64(no-ni)
-		lift := si/float64(ni) - annulus
-		if annulus < -trypanClumpLiftDarkK*fgThr && lift >= trypanLiftMinK*fgThr && lift >= trypanLiftDepthFrac*-annulus {
-			cands = append(cands, trypanClumpCand{x, y, -lift})
-		}
-	}
-	return trypanPickCentres(cands, found, rc, w, nil)
 }
 
 // The gap test. A stained cell is a filled disc, darkest at its centre

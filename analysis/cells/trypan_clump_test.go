@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/histocount/histocount/analysis/internal/morph"
+	"github.com/histocount/histocount/internal/physgen/chamber"
 	"github.com/histocount/histocount/models"
 )
 
@@ -215,3 +216,92 @@ func TestTrypanClumpGapNotStained(t *testing.T) {
 		t.Errorf("%d stained discs, want 1 (the stained cell)", len(discs))
 	}
 }
+
+// physgenTopLeftTruth counts the cells of f that the chamber rule counts
+// in its top-left w×h.
+func physgenTopLeftTruth(f *chamber.Field, w, h int) (live, dead int) {
+	for _, c := range f.Cells {
+		if !c.Counted(w, h) {
+			continue
+		}
+		if c.Dead {
+			dead++
+		} else {
+			live++
+		}
+	}
+	return live, dead
+}
+
+// emptyObjects is the number of objects of res of class whose label
+// holds no centre of a cell of f: pieces cut out of nothing.
+func emptyObjects(res *Result, f *chamber.Field, class string) int {
+	holds := map[int]bool{}
+	b := res.Labels.Bounds()
+	for _, c := range f.Cells {
+		x, y := int(c.X), int(c.Y)
+		if image.Pt(x, y).In(b) {
+			holds[int(res.Labels.Gray16At(x, y).Y)] = true
+		}
+	}
+	n := 0
+	for _, o := range res.Objects {
+		if o.Class == class && !holds[o.ID] {
+			n++
+		}
+	}
+	return n
+}
+
+// TestTrypanClumpsPhysgen: physgen seed-4 field 10 (colour, focus −0.80,
+// many clumps of 2–6), its top-left 800×600: clumps over the largest cell
+// were dropped whole (main 9e8c60b: 524 of 669 cells, 78 %); cut between
+// the cells they hold, 598 (89 %).
+func TestTrypanClumpsPhysgen(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("renders and counts an 800×600 physgen field")
+	}
+	f, err := chamber.Generate(4, 10, chamber.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h = 800, 600
+	live, dead := physgenTopLeftTruth(f, w, h)
+	res := countPhysgenTopLeft(t, f, w, h)
+	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
+	if frac := float64(res.Live+res.Dead) / float64(live+dead); frac < 0.85 || frac > 1.1 {
+		t.Errorf("cells found %d of %d (%.0f %%), want 85–110 %%", res.Live+res.Dead, live+dead, 100*frac)
+	}
+}
+
+// TestTrypanClumpGapsPhysgen: physgen seed-7 field 13 (grey, focus −0.28,
+// dense, many clumps), its top-left 800×600. The dark gaps between
+// touching cells look like stained cells by darkness; cut out as pieces
+// they are dead objects holding no cell (main 9e8c60b: 16 such objects, as
+// the segmentation makes them; with the split and its gap test 17).
+func TestTrypanClumpGapsPhysgen(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("renders and counts an 800×600 physgen field")
+	}
+	f, err := chamber.Generate(7, 13, chamber.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h = 800, 600
+	live, dead := physgenTopLeftTruth(f, w, h)
+	res := countPhysgenTopLeft(t, f, w, h)
+	empty := emptyObjects(res, f, models.ClassDead)
+	t.Logf("live %d / %d, dead %d / %d, dead objects holding no cell %d", res.Live, live, res.Dead, dead, empty)
+	if empty > trypanClumpGapsMaxEmpty {
+		t.Errorf("%d dead objects hold no cell, want ≤ %d", empty, trypanClumpGapsMaxEmpty)
+	}
+	if res.Dead > dead {
+		t.Errorf("dead found %d of %d, want no more than true", res.Dead, dead)
+	}
+}
+
+// trypanClumpGapsMaxEmpty: main's 16 cell-less dead objects plus half as
+// many again.
+const trypanClumpGapsMaxEmpty = 24
