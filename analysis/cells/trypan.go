@@ -198,6 +198,10 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //     component whose cells touch is seeded again at twice the threshold
 //     (trypanDeepSeeds), where their cores stay apart.
 //  4. Candidates: size bounds from the calibration (5–40 µm) or 9–80 px.
+//     On calibrated whole fields a region over the largest cell, or one
+//     the cell test rejects that holds two or more rings, is first cut
+//     between the cells it holds, stained discs only where they are not
+//     the gaps between touching cells (trypan_clump.go).
 //  5. Classes (trypan_cellmlp.go): a small perceptron ensemble on each
 //     candidate's shape, contrast, radial grey profile and field-edge
 //     contact calls it not-a-cell, live or dead. The classical rules
@@ -429,11 +433,17 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	}
 	trypFloodSeeds(seeds, mask, dist, w, h)
 
+	// One whole-field ring scan serves the clump split, the ring
+	// supplement and the focus cells: the peaks depend on the flattened
+	// field only, which none of them changes.
+	var peaks []trypanRingPeak
+	if sc.grid && sc.pixelSizeUM > 0 {
+		peaks = trypanRingPeaks(flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*float64(thr), nil)
+		trypanSplitClumps(seeds, flat, bg, cross, dist, peaks, float64(thr), w, h, sc)
+	}
+
 	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && sc.pixelSizeUM > 0 {
-		// One whole-field scan serves both steps: the peaks depend on the
-		// flattened field only, which neither step changes.
-		peaks := trypanRingPeaks(res.flat, w, h, trypanRingRadii(sc.pixelSizeUM), trypanRingK*float64(thr), nil)
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
 		}

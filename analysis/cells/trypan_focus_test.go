@@ -59,7 +59,7 @@ func countPhysgenTopLeft(t *testing.T, f *chamber.Field, w, h int) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Count(img, Options{Stain: StainTrypan, PixelSizeUM: f.PixelSizeUM})
+	res, err := Count(img, Options{Stain: StainTrypan, PixelSizeUM: f.PixelSizeUM, Labels: true})
 	if err != nil {
 		t.Fatal(err)
 	}
