@@ -437,7 +437,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
 		}
-		trypanFocusCells(&res, cross, peaks, sc, float64(thr))
+		trypanFocusCells(&res, cross, bg, dist, peaks, sc, float64(thr))
 	}
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)
