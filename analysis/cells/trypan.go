@@ -218,9 +218,10 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 // or merges (trypanScale.ringClass, ringAdd), and join a cell's halo ring
 // or halo crescent to the cell (trypanMergeHalo, trypan_halo.go). Live
 // cells above the focal plane, whose bright halo widens or joins their
-// regions so that the cell tests drop them, are added (or merged pairs
-// split) at ring peaks with a bright centre (trypanFocusCells,
-// trypan_focus.go).
+// regions so that the cell tests drop them, are added at ring peaks with
+// a bright centre (trypanFocusCells, trypan_focus.go); an accepted object
+// holding several cells is split at its live-centred ring peaks and gives
+// a cell-sized part outside them its own label (trypan_merged.go).
 //
 // Without a pixel size, a field whose cells are more than
 // trypanRescaleFactor times larger or smaller than on the development
@@ -447,7 +448,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
 		}
-		trypanFocusCells(&res, cross, peaks, sc, float64(thr))
+		trypanFocusCells(&res, cross, bg, dist, peaks, sc, float64(thr))
 	}
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)

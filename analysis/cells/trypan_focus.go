@@ -2,6 +2,7 @@ package cells
 
 import (
 	"math"
+	"sort"
 
 	"github.com/histocount/histocount/models"
 )
@@ -29,6 +30,17 @@ const (
 	// trypanFocusCentreK: a live cell's centre box mean is at least this
 	// many foreground thresholds above the chamber grey.
 	trypanFocusCentreK = 1.5
+	// trypanSplitMinPart: when an accepted object is split between its
+	// ring peaks, each part must cover at least this fraction of its
+	// peak's disc (trypanPruneSplit).
+	trypanSplitMinPart = 0.5
+	// trypanSplitMinSep: the peaks an object is split between lie at
+	// least this fraction of the sum of their radii apart
+	// (trypanApartPeaks).
+	trypanSplitMinSep = 0.8
+	// trypanSplitMinScore: and have at least this fraction of the
+	// strongest peak's ring contrast (trypanApartPeaks).
+	trypanSplitMinScore = 0.25
 )
 
 // trypanFocusCells adds to res a live cell (a disc of the peak's radius
@@ -36,12 +48,20 @@ const (
 // foreground mask but in no accepted object, passes the ring supplement's
 // misfit test on the ruling and the chamber edge rule, and whose disc is
 // not already mostly taken (trypanRingMaxTaken) by objects or earlier
-// additions. An accepted object holding two or more such peaks (two
-// bright cells whose outlines merged into one accepted region) is split
-// between them (trypanSplitByPeaks). Objects are renumbered when any cell
-// is added or split. peaks are the whole field's ring peaks
-// (trypanRingPeaks).
-func trypanFocusCells(res *trypanResult, cross []int16, peaks []trypanRingPeak, sc trypanScale, fgThr float64) {
+// additions.
+//
+// Inside an accepted object the object already says a cell is there, so
+// a ring peak there needs only a live cell's centre, not clearly below
+// the chamber (above trypanLiveCentreFrac of its rim's depth, as the ring
+// relabelling asks). Such an object holding a cell-sized part outside its
+// peaks' discs gives that part a label of its own (a stained or ringless
+// neighbour merged into the outline: trypanSplitRemainders), and one
+// holding two or more peaks is split between them (trypanSplitByPeaks),
+// leaving out the peaks whose share is a sliver (trypanPruneSplit).
+// Objects are renumbered when any cell is added or split. peaks are the
+// whole field's ring peaks (trypanRingPeaks); bg and dist are
+// trypanSegment's background and distance map.
+func trypanFocusCells(res *trypanResult, cross, bg []int16, dist []float32, peaks []trypanRingPeak, sc trypanScale, fgThr float64) {
 	w, h := res.w, res.h
 	n := len(res.classes)
 	classes := append([]string(nil), res.classes...)
@@ -50,7 +70,18 @@ func trypanFocusCells(res *trypanResult, cross []int16, peaks []trypanRingPeak, 
 	added := false
 	for _, p := range peaks {
 		i := p.y*w + p.x
-		if res.mask[i] == 0 || float64(p.centre) < trypanFocusCentreK*fgThr {
+		if res.mask[i] == 0 {
+			continue
+		}
+		// Inside an accepted object a cell is already known to be there:
+		// a live-looking ring (centre not clearly below the chamber, as
+		// the ring relabelling asks) marks one of its cells. Outside, only
+		// a bright centre tells a cell from the ruling's and gaps' rings.
+		inObj := labels[i] != 0 && int(labels[i]) <= n
+		if inObj && p.centre <= trypanLiveCentreFrac*p.rim {
+			continue
+		}
+		if !inObj && float64(p.centre) < trypanFocusCentreK*fgThr {
 			continue
 		}
 		// The user's size bounds hold for these cells too.
@@ -76,6 +107,9 @@ func trypanFocusCells(res *trypanResult, cross []int16, peaks []trypanRingPeak, 
 		trypanPaintDisc(labels, w, h, p, int32(len(classes)))
 		added = true
 	}
+	m := len(classes)
+	classes = trypanSplitRemainders(res, byObj, classes, bg, dist, sc, fgThr)
+	added = added || len(classes) > m
 	var split map[int32][]trypanRingPeak
 	for l := 1; l <= n; l++ {
 		if len(byObj[l]) >= 2 {
@@ -85,7 +119,8 @@ func trypanFocusCells(res *trypanResult, cross []int16, peaks []trypanRingPeak, 
 			split[int32(l)] = byObj[l]
 		}
 	}
-	if split != nil {
+	trypanPruneSplit(labels, w, split)
+	if len(split) > 0 {
 		classes = trypanSplitByPeaks(labels, w, split, classes)
 		added = true
 	}
@@ -119,16 +154,92 @@ func trypanSplitByPeaks(labels []int32, w int, split map[int32][]trypanRingPeak,
 		if !ok {
 			continue
 		}
-		x, y := i%w, i/w
-		best, bd := 0, math.Inf(1)
-		for k, p := range peaks {
-			if d := math.Hypot(float64(x-p.x), float64(y-p.y)) / p.r; d < bd {
-				best, bd = k, d
-			}
-		}
-		labels[i] = ids[l][best]
+		labels[i] = ids[l][trypanNearestPeak(i%w, i/w, peaks)]
 	}
 	return classes
+}
+
+// trypanNearestPeak is the index of the peak of peaks nearest (x, y) in
+// units of the peak's radius.
+func trypanNearestPeak(x, y int, peaks []trypanRingPeak) int {
+	best, bd := 0, math.Inf(1)
+	for k, p := range peaks {
+		if d := math.Hypot(float64(x-p.x), float64(y-p.y)) / p.r; d < bd {
+			best, bd = k, d
+		}
+	}
+	return best
+}
+
+// trypanPruneSplit drops from each object's peaks in split those whose
+// part of the object (its pixels nearest that peak, as
+// trypanSplitByPeaks assigns them) is smaller than trypanSplitMinPart of
+// the peak's disc, smallest first, and the objects left with fewer than
+// two peaks. A cell merged with a neighbour keeps most of its own disc;
+// a second ring peak on one cell (a halo arc, its rim seen at another
+// radius) owns only a sliver at its edge.
+func trypanPruneSplit(labels []int32, w int, split map[int32][]trypanRingPeak) {
+	pix := make(map[int32][]int, len(split))
+	for i, l := range labels {
+		if _, ok := split[l]; ok {
+			pix[l] = append(pix[l], i)
+		}
+	}
+	for l, peaks := range split {
+		peaks = trypanApartPeaks(peaks)
+		for len(peaks) >= 2 {
+			area := make([]int, len(peaks))
+			for _, i := range pix[l] {
+				area[trypanNearestPeak(i%w, i/w, peaks)]++
+			}
+			worst, wf := -1, trypanSplitMinPart
+			for k, p := range peaks {
+				if f := float64(area[k]) / (math.Pi * p.r * p.r); f < wf {
+					worst, wf = k, f
+				}
+			}
+			if worst < 0 {
+				break
+			}
+			peaks = append(peaks[:worst:worst], peaks[worst+1:]...)
+		}
+		if len(peaks) < 2 {
+			delete(split, l)
+		} else {
+			split[l] = peaks
+		}
+	}
+}
+
+// trypanApartPeaks keeps, strongest first, the peaks at least
+// trypanSplitMinSep of the sum of their radii from every stronger peak
+// kept and with at least trypanSplitMinScore of the strongest one's
+// contrast. Touching cells are about the sum of their radii apart; a
+// weaker peak nearer a stronger one sits on that cell (its halo, an arc
+// of its rim). Cells side by side are imaged alike, so a neighbour's
+// ring is not many times fainter: physgen seed-4 field 0 (focus +0.45,
+// halo), ring cells of contrast 80–190 held second peaks of 9–13 on
+// their halo, a small radius beside the cell.
+func trypanApartPeaks(peaks []trypanRingPeak) []trypanRingPeak {
+	order := append([]trypanRingPeak(nil), peaks...)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].score > order[j].score })
+	var kept []trypanRingPeak
+	for _, p := range order {
+		if p.score < trypanSplitMinScore*order[0].score {
+			break
+		}
+		apart := true
+		for _, q := range kept {
+			if math.Hypot(float64(p.x-q.x), float64(p.y-q.y)) < trypanSplitMinSep*(p.r+q.r) {
+				apart = false
+				break
+			}
+		}
+		if apart {
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }
 
 // trypanDiscTakenFrac is the fraction of ring peak p's disc already
