@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/histocount/histocount/analysis/internal/morph"
+	"github.com/histocount/histocount/models"
 )
 
 // A cell merged into a ring cell's accepted outline.
@@ -49,7 +50,7 @@ func trypanSplitRemainders(res *trypanResult, byObj [][]trypanRingPeak, classes 
 		if !ok {
 			continue
 		}
-		part := trypanRemainderPart(ps, byObj[l], w)
+		part, cx, cy, r := trypanRemainderPart(ps, byObj[l], w)
 		if len(part) == 0 {
 			continue
 		}
@@ -59,7 +60,13 @@ func trypanSplitRemainders(res *trypanResult, byObj [][]trypanRingPeak, classes 
 		if f.farBorder || !trypanIsFieldCell(f, sc, fgThr) {
 			continue
 		}
-		classes = append(classes, trypanClassifyField(f, fgThr))
+		class := trypanClassifyField(f, fgThr)
+		// A dark part left between ring cells is as often the gap between
+		// them as a stained cell: the clump split's gap test decides.
+		if class == models.ClassDead && !trypanStainedDisc(res.flat, w, h, cx, cy, r) {
+			continue
+		}
+		classes = append(classes, class)
 		for _, p := range part {
 			res.labels[p] = int32(len(classes))
 		}
@@ -70,10 +77,10 @@ func trypanSplitRemainders(res *trypanResult, byObj [][]trypanRingPeak, classes 
 // trypanRemainderPart returns the pixels (raster order) of the connected
 // part of the object ps farther than trypanRemainderGap radii from every
 // peak that holds the deepest inscribed disc, or nil when that disc's
-// radius is under trypanRemainderInscribed of the peaks' mean radius.
-func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) []int32 {
+// radius is under trypanRemainderInscribed of the peaks' mean radius;
+// with it, the centre of that disc and the peaks' mean radius.
+func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) (part []int32, cx, cy int, meanR float64) {
 	box := image.Rectangle{}
-	meanR := 0.0
 	for _, p := range peaks {
 		meanR += p.r / float64(len(peaks))
 	}
@@ -94,7 +101,7 @@ func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) []int32 {
 		}
 	}
 	if float64(len(rest)) < math.Pi*meanR*meanR*trypanRemainderInscribed*trypanRemainderInscribed {
-		return nil
+		return nil, 0, 0, 0
 	}
 	bw, bh := box.Dx(), box.Dy()
 	crop := make([]byte, bw*bh)
@@ -109,10 +116,9 @@ func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) []int32 {
 		}
 	}
 	if float64(best) < trypanRemainderInscribed*meanR {
-		return nil
+		return nil, 0, 0, 0
 	}
 	lab, _ := morph.LabelComponents(crop, bw, bh)
-	var part []int32
 	var sx, sy float64
 	for _, p := range rest {
 		if lab[(int(p)/w-box.Min.Y)*bw+int(p)%w-box.Min.X] == lab[bi] {
@@ -123,9 +129,9 @@ func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) []int32 {
 	}
 	// A cell is convex: its centroid lies in it. A halo's ring or
 	// crescent round the ring cell has its centroid outside itself.
-	cx, cy := int(math.Round(sx/float64(len(part)))), int(math.Round(sy/float64(len(part))))
-	if lab[cy*bw+cx] != lab[bi] {
-		return nil
+	mx, my := int(math.Round(sx/float64(len(part)))), int(math.Round(sy/float64(len(part))))
+	if lab[my*bw+mx] != lab[bi] {
+		return nil, 0, 0, 0
 	}
-	return part
+	return part, bi%bw + box.Min.X, bi/bw + box.Min.Y, meanR
 }
