@@ -25,17 +25,7 @@ func TestTrypanFocusCellsPhysgen(t *testing.T) {
 	}
 	// The top-left quarter, with the chamber rule's truth for it.
 	const w, h = 800, 600
-	live, dead := 0, 0
-	for _, c := range f.Cells {
-		if !c.Counted(w, h) {
-			continue
-		}
-		if c.Dead {
-			dead++
-		} else {
-			live++
-		}
-	}
+	live, dead := physgenTopLeftTruth(f, w, h)
 	res := countPhysgenTopLeft(t, f, w, h)
 	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
 	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.1 {
