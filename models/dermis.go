@@ -30,7 +30,7 @@ type LayerThickness struct {
 	Median float64 `json:"median"`
 	Min    float64 `json:"min"`
 	Max    float64 `json:"max"`
-	N      int     `json:"n"` // number of perpendicular measurements
+	N      int     `json:"n"` // number of perpendicular measurements; 0: none, the statistics are 0, not a thickness
 	// MeanPx is Mean in input pixels whatever Unit is, for the px columns
 	// of images.csv; not part of the result files.
 	MeanPx float64 `json:"-"`
