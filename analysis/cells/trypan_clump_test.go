@@ -259,17 +259,7 @@ func emptyObjects(res *Result, f *chamber.Field, class string) int {
 // the cells they hold, 598 (89 %).
 func TestTrypanClumpsPhysgen(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("renders and counts an 800×600 physgen field")
-	}
-	f, err := chamber.Generate(4, 10, chamber.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const w, h = 800, 600
-	live, dead := physgenTopLeftTruth(f, w, h)
-	res := countPhysgenTopLeft(t, f, w, h)
-	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
+	_, res, live, dead := physgenQuarter(t, 4, 10)
 	if frac := float64(res.Live+res.Dead) / float64(live+dead); frac < 0.85 || frac > 1.1 {
 		t.Errorf("cells found %d of %d (%.0f %%), want 85–110 %%", res.Live+res.Dead, live+dead, 100*frac)
 	}
@@ -282,18 +272,9 @@ func TestTrypanClumpsPhysgen(t *testing.T) {
 // the segmentation makes them; with the split and its gap test 17).
 func TestTrypanClumpGapsPhysgen(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("renders and counts an 800×600 physgen field")
-	}
-	f, err := chamber.Generate(7, 13, chamber.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const w, h = 800, 600
-	live, dead := physgenTopLeftTruth(f, w, h)
-	res := countPhysgenTopLeft(t, f, w, h)
+	f, res, _, dead := physgenQuarter(t, 7, 13)
 	empty := emptyObjects(res, f, models.ClassDead)
-	t.Logf("live %d / %d, dead %d / %d, dead objects holding no cell %d", res.Live, live, res.Dead, dead, empty)
+	t.Logf("dead objects holding no cell %d", empty)
 	if empty > trypanClumpGapsMaxEmpty {
 		t.Errorf("%d dead objects hold no cell, want ≤ %d", empty, trypanClumpGapsMaxEmpty)
 	}

@@ -16,21 +16,30 @@ import (
 // their bright-centred ring.
 func TestTrypanFocusCellsPhysgen(t *testing.T) {
 	t.Parallel()
-	if testing.Short() {
-		t.Skip("renders and counts an 800×600 physgen field")
-	}
-	f, err := chamber.Generate(4, 8, chamber.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The top-left quarter, with the chamber rule's truth for it.
-	const w, h = 800, 600
-	live, dead := physgenTopLeftTruth(f, w, h)
-	res := countPhysgenTopLeft(t, f, w, h)
-	t.Logf("live %d / %d, dead %d / %d", res.Live, live, res.Dead, dead)
+	_, res, live, _ := physgenQuarter(t, 4, 8)
 	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.1 {
 		t.Errorf("live found %d of %d (%.0f %%), want 90–110 %%", res.Live, live, 100*frac)
 	}
+}
+
+// physgenQuarter renders physgen chamber field (seed, field), counts its
+// top-left 800×600 (still a whole field: 768–960 µm a side) with
+// countPhysgenTopLeft and returns the field, the result and the chamber
+// rule's truth for that quarter; skipped in -short.
+func physgenQuarter(t *testing.T, seed uint64, field int) (f *chamber.Field, res *Result, live, dead int) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("renders and counts an 800×600 physgen field")
+	}
+	f, err := chamber.Generate(seed, field, chamber.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const w, h = 800, 600
+	live, dead = physgenTopLeftTruth(f, w, h)
+	res = countPhysgenTopLeft(t, f, w, h)
+	t.Logf("seed %d field %d, top-left %d×%d: live %d / %d, dead %d / %d", seed, field, w, h, res.Live, live, res.Dead, dead)
+	return f, res, live, dead
 }
 
 // countPhysgenTopLeft counts the top-left w×h of a physgen chamber field
