@@ -7,18 +7,9 @@ import (
 )
 
 // inscribedRadiiRef is inscribedRadii as it was before the bounding boxes:
-// one distance transform of the whole image's own pixels.
+// one distance transform of the whole image's own pixels (ownPixels).
 func inscribedRadiiRef(lab []int32, n, w, h int) []float64 {
-	own := make([]bool, len(lab))
-	for i, l := range lab {
-		if l <= 0 {
-			continue
-		}
-		x, y := i%w, i/w
-		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
-			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
-	}
-	dist := edt(own, w, h)
+	dist := edt(ownPixels(lab, w, h), w, h)
 	peak := make([]float64, n+1)
 	for i, l := range lab {
 		if l > 0 {

@@ -568,16 +568,13 @@ func typicalInscribedRadius(lab []int32, area []int, n, w, h int) float64 {
 // 4-connected outline cleared, so that touching objects bound each other)
 // plus one, computed over the object's bounding box only.
 func inscribedRadii(lab []int32, n, w, h int) []float64 {
-	own := make([]bool, len(lab))
+	own := ownPixels(lab, w, h)
 	boxes := make([]image.Rectangle, n+1)
 	for i, l := range lab {
-		if l <= 0 {
-			continue
+		if l > 0 {
+			x, y := i%w, i/w
+			boxes[l] = boxes[l].Union(image.Rect(x, y, x+1, y+1))
 		}
-		x, y := i%w, i/w
-		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
-			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
-		boxes[l] = boxes[l].Union(image.Rect(x, y, x+1, y+1))
 	}
 	boxPixels := 0
 	for _, b := range boxes {
@@ -618,4 +615,20 @@ func inscribedRadii(lab []int32, n, w, h int) []float64 {
 		}
 	}
 	return peak
+}
+
+// ownPixels marks the pixels of lab's objects whose 4-neighbours (inside
+// the image) all carry the same label: the objects with their outlines
+// cleared, so that touching objects bound each other's distance transform.
+func ownPixels(lab []int32, w, h int) []bool {
+	own := make([]bool, len(lab))
+	for i, l := range lab {
+		if l <= 0 {
+			continue
+		}
+		x, y := i%w, i/w
+		own[i] = (x == 0 || lab[i-1] == l) && (x == w-1 || lab[i+1] == l) &&
+			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
+	}
+	return own
 }
