@@ -39,6 +39,11 @@ const (
 	nucleiNeckMinDepthPx     = 1.0  // ... and at least this many px
 	nucleiNeckMaxChordFrac   = 0.75 // a neck is no wider than this × the smaller piece's equivalent diameter
 	nucleiNeckMinPieceFrac   = 0.4  // each piece of a neck cut holds at least this × the median area
+	nucleiPairAreaRatio      = 1.0  // objects above this × the median area (and at most nucleiSplitAreaRatio) ...
+	nucleiPairMaxSolidity    = 0.92 // ... less convex than this ...
+	nucleiPairDepthFrac      = 0.1  // ... are cut only at a neck whose concavities lie this × the typical equivalent radius inside the hull ...
+	nucleiPairMinDepthPx     = 0.5  // ... and at least this many px (a pixel-deep pinch on both sides is a neck: the chord and piece limits judge it) ...
+	nucleiPairMinLargerFrac  = 0.7  // ... when the larger piece holds at least this × the median area (not two halves of one creased nucleus)
 	nucleiMinAreaFrac        = 0.08 // objects below this × πr² are debris
 	nucleiDebrisFrac         = 0.1  // on light backgrounds, objects below this × the area-weighted median area are debris
 	nucleiSpeckFrac          = 0.25 // in fluorescence, objects below this × πr² (r: the typical inscribed radius) are specks: debris, or fragments of one cell
@@ -127,6 +132,15 @@ const (
 //     count once when together they reach that area; lone ones are debris.
 //     Objects touching the image border are kept: their visible part says
 //     nothing about their size.
+//     Objects between 1 and 1.6 × the median area and less convex than
+//     solidity 0.92 are cut in two only where the outline pinches on both
+//     sides (a neck, as below, with concavities ≥ 0.1 × the typical
+//     equivalent radius and ≥ 0.5 px deep) and the larger piece holds
+//     ≥ 0.7 × the median area: a nucleus pressed against a smaller one is
+//     no larger than the largest single nuclei, so only the neck between
+//     two bodies tells them apart; an irregular or lobed single nucleus,
+//     notched on one side at most, stays whole, and so does one creased
+//     across its middle (two halves, each below 0.7 × the median).
 //     Objects larger than 1.6 × the median area and less convex than
 //     solidity 0.93 are clumps (on a bright body, after the top-hat, the
 //     area-weighted median: yolk granules outnumber the nuclei there).

@@ -220,31 +220,55 @@ type clumpSplit struct {
 	typ, ratio, maxSolidity float64
 	minDepthPx, maxNeckFrac float64 // neckCut's concavity depth and chord limit
 	minPiecePx              float64 // a piece below this is no nucleus
+	// Objects above pairRatio × typ (and at most ratio × typ) less convex
+	// than pairMaxSolidity are cut at a neck of concavities pairDepthPx
+	// deep, never by size, and only when the larger piece holds
+	// pairMinLarger px: a crease across one nucleus pinches its outline on
+	// both sides too, into two halves.
+	pairRatio, pairMaxSolidity, pairDepthPx, pairMinLarger float64
 }
 
 func newClumpSplit(typ, ratio, maxSolidity float64) clumpSplit {
 	rTyp := math.Sqrt(typ / math.Pi)
 	return clumpSplit{
 		typ: typ, ratio: ratio, maxSolidity: maxSolidity,
-		minDepthPx:  max(nucleiNeckMinDepthPx, nucleiNeckDepthFrac*rTyp),
-		maxNeckFrac: nucleiNeckMaxChordFrac,
-		minPiecePx:  nucleiNeckMinPieceFrac * typ,
+		minDepthPx:      max(nucleiNeckMinDepthPx, nucleiNeckDepthFrac*rTyp),
+		maxNeckFrac:     nucleiNeckMaxChordFrac,
+		minPiecePx:      nucleiNeckMinPieceFrac * typ,
+		pairRatio:       nucleiPairAreaRatio,
+		pairMaxSolidity: nucleiPairMaxSolidity,
+		pairDepthPx:     max(nucleiPairMinDepthPx, nucleiPairDepthFrac*rTyp),
+		pairMinLarger:   nucleiPairMinLargerFrac * typ,
 	}
 }
 
 // pieces returns the nuclei that the object pix (row-major indices, image
 // width w) holds, at most budget. It is one nucleus when no larger than
-// ratio × typ or convex (solidity above maxSolidity). Else, where the
+// ratio × typ or convex (solidity above maxSolidity), except that one
+// above pairRatio × typ and less convex than pairMaxSolidity is cut in two
+// at a neck whose larger piece holds pairMinLarger px (physgen DAPI and
+// Kc167 seeds 2–10: most merged pairs are a nucleus and a smaller one,
+// 1–1.6 × the median area, solidity 0.85–0.92, pinched where they touch).
+// Else, where the
 // outline has a neck (neckCut), the two pieces of the neck, each judged
 // again by the same rule: a pair of large (G2) nuclei stays two although
 // its area is three typical ones. Else round(area ÷ typ) k-means parts:
 // touching nuclei without a neck are recognised only by their size.
 func (c clumpSplit) pieces(pix []int32, w, budget int) [][]int32 {
 	a := float64(len(pix))
-	if budget < 2 || a <= c.ratio*c.typ {
+	if budget < 2 || a <= c.pairRatio*c.typ {
 		return [][]int32{pix}
 	}
 	hull := pixelHull(pix, w)
+	if a <= c.ratio*c.typ {
+		if hullSolidity(len(pix), hull) < c.pairMaxSolidity {
+			pa, pb, ok := neckCut(pix, w, hull, c.pairDepthPx, c.maxNeckFrac, c.minPiecePx)
+			if ok && float64(max(len(pa), len(pb))) >= c.pairMinLarger {
+				return [][]int32{pa, pb}
+			}
+		}
+		return [][]int32{pix}
+	}
 	if hullSolidity(len(pix), hull) > c.maxSolidity {
 		return [][]int32{pix}
 	}

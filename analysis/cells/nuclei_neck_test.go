@@ -141,3 +141,87 @@ func paintDisc(lab []int32, w, h int, cx, cy, r float64, l int32) {
 		}
 	}
 }
+
+// TestSplitOversizedPairBelowClumpSize: a nucleus pressed against a
+// smaller one makes an object of 1–1.6 × the median area, no larger than
+// the largest single nuclei; the neck where they touch cuts it in two
+// (the commonest merge on physgen DAPI and Kc167 fields, seeds 2–10),
+// while single nuclei of that size, irregular but pinched on one side at
+// most (an ellipse, a bean, a nucleus with a bulge), stay whole (a nucleus
+// creased across its middle: TestNucleiFoldedNotSplit). Before the pair
+// rule the three pairs stayed one object each.
+func TestSplitOversizedPairBelowClumpSize(t *testing.T) {
+	t.Parallel()
+	const w, h = 200, 100
+	type disc struct{ cx, cy, r float64 }
+	inEllipse := func(x, y int, cx, cy, a, b float64) bool {
+		dx, dy := (float64(x)-cx)/a, (float64(y)-cy)/b
+		return dx*dx+dy*dy <= 1
+	}
+	in := func(x, y int, d disc) bool { return math.Hypot(float64(x)-d.cx, float64(y)-d.cy) <= d.r }
+	cases := []struct {
+		name  string
+		shape func(x, y int) bool
+		parts []disc // the nuclei it holds; one entry = a single nucleus
+	}{
+		{"r8 and r5.5 touching", func(x, y int) bool { return in(x, y, disc{60, 60, 8}) || in(x, y, disc{73, 60, 5.5}) },
+			[]disc{{60, 60, 8}, {73, 60, 5.5}}},
+		{"r8 and r6 pressed (0.85 of r1+r2)", func(x, y int) bool { return in(x, y, disc{60, 60, 8}) || in(x, y, disc{72, 60, 6}) },
+			[]disc{{60, 60, 8}, {72, 60, 6}}},
+		{"r7 and r6.5 pressed diagonally", func(x, y int) bool { return in(x, y, disc{60, 55, 7}) || in(x, y, disc{69, 64, 6.5}) },
+			[]disc{{60, 55, 7}, {69, 64, 6.5}}},
+		{"ellipse 1.45 × median", func(x, y int) bool { return inEllipse(x, y, 70, 60, 11, 8.5) }, []disc{{70, 60, 0}}},
+		{"bean", func(x, y int) bool {
+			return inEllipse(x, y, 70, 60, 12, 9) && !in(x, y, disc{70, 72, 6})
+		}, []disc{{70, 60, 0}}},
+		{"nucleus with a bulge", func(x, y int) bool { return in(x, y, disc{70, 60, 8.5}) || in(x, y, disc{77, 60, 5}) },
+			[]disc{{70, 60, 0}}},
+	}
+	for _, c := range cases {
+		lab := make([]int32, w*h)
+		// Five typical nuclei (r 8) set the median area.
+		for j := 0; j < 5; j++ {
+			paintDisc(lab, w, h, float64(20+35*j), 15, 8, int32(j+1))
+		}
+		area := 0
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if c.shape(x, y) {
+					lab[y*w+x] = 6
+					area++
+				}
+			}
+		}
+		if ratio := float64(area) / (math.Pi * 64); ratio < 1 || ratio > nucleiSplitAreaRatio {
+			t.Fatalf("%s: area %.2f × the median, want 1–%.1f (below the clump rule)", c.name, ratio, nucleiSplitAreaRatio)
+		}
+		n, _ := splitOversized(lab, 6, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts, false)
+		if want := 5 + len(c.parts); n != want {
+			t.Errorf("%s: %d objects, want %d", c.name, n, want)
+			continue
+		}
+		if len(c.parts) < 2 {
+			continue
+		}
+		for _, d := range c.parts {
+			// The piece holding the disc's centre must match the disc (its
+			// part of the object: the discs overlap).
+			l := lab[int(d.cy)*w+int(d.cx)]
+			var inter, union int
+			for y := 0; y < h; y++ {
+				for x := 0; x < w; x++ {
+					din, got := in(x, y, d), lab[y*w+x] == l
+					if din && got {
+						inter++
+					}
+					if din || got {
+						union++
+					}
+				}
+			}
+			if iou := float64(inter) / float64(union); iou < 0.75 {
+				t.Errorf("%s: piece at (%g,%g) IoU %.2f with its disc, want ≥ 0.75", c.name, d.cx, d.cy, iou)
+			}
+		}
+	}
+}
