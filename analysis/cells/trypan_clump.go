@@ -20,7 +20,10 @@ import (
 //     (trypanDarkDiscs), which must pass the gap test (trypanStainedDisc):
 //     the dark gap between touching cells is as dark as a stained cell and
 //     its centre is the darkest part of a cell-sized square too (physgen
-//     seed-8 field 1: 657 of 2213 pieces held no cell without it).
+//     seed-8 field 1: 657 of 2213 pieces held no cell without it). The
+//     darkest square round a stained cell touching dark neighbours lies
+//     off its centre, so a turned-down candidate is judged once more at
+//     the darkest point near it (trypanStainedDiscNear).
 //
 // Each pixel goes to the nearest centre (in units of its radius) within
 // trypanClumpReach of it; the rest (a shadow, a debris patch) is dropped.
@@ -252,7 +255,7 @@ type trypanClumpCand struct {
 // taken before (taken), from the ones it keeps and from the ones ok
 // turned down (nil ok: all pass): a dark patch is judged once, by its
 // darkest point, or the rim beside a turned-down gap would pass next.
-func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float64, w int, ok func(c trypanClumpCand) bool) []trypanRingPeak {
+func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float64, w int, ok func(c *trypanClumpCand) bool) []trypanRingPeak {
 	sort.Slice(cands, func(i, j int) bool {
 		if cands[i].m != cands[j].m {
 			return cands[i].m < cands[j].m
@@ -273,10 +276,12 @@ func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float
 			continue
 		}
 		p := trypanRingPeak{x: c.x, y: c.y, r: rc}
-		if ok != nil && !ok(c) {
+		if ok != nil && !ok(&c) {
 			failed = append(failed, p)
 			continue
 		}
+		// ok may have moved the centre onto the disc's own.
+		p.x, p.y = c.x, c.y
 		out = append(out, p)
 	}
 	return out
@@ -289,7 +294,8 @@ func trypanPickCentres(cands []trypanClumpCand, taken []trypanRingPeak, rc float
 // −trypanClumpDarkK·fgThr, darkest first, each at least trypanRingSep·rc
 // from the centres found before (found) and from the darker ones judged,
 // and shaped like a stained cell, not like the gap between touching cells
-// (trypanStainedDisc). Only minima: beside a gap that was turned down,
+// (trypanStainedDiscNear, which may move the centre onto the disc's own).
+// Only minima: beside a gap that was turned down,
 // the inside of a dark live cell is dark too, but darker towards the gap.
 func trypanDarkDiscs(ps []int32, sums trypanClumpSums, flat []int16, w, h int, rc, fgThr float64, found []trypanRingPeak) []trypanRingPeak {
 	half := max(1, int(trypanClumpDiscFrac*rc))
@@ -317,7 +323,11 @@ func trypanDarkDiscs(ps []int32, sums trypanClumpSums, flat []int16, w, h int, r
 			cands = append(cands, trypanClumpCand{x + box.Min.X, y + box.Min.Y, m})
 		}
 	}
-	ok := func(c trypanClumpCand) bool { return trypanStainedDisc(flat, w, h, c.x, c.y, rc) }
+	ok := func(c *trypanClumpCand) bool {
+		var pass bool
+		c.x, c.y, pass = trypanStainedDiscNear(flat, w, h, c.x, c.y, rc)
+		return pass
+	}
 	return trypanPickCentres(cands, found, rc, w, ok)
 }
 
@@ -412,3 +422,56 @@ func trypanStainedDisc(flat []int16, w, h, x, y int, rc float64) bool {
 	fill, dark, ok := trypanDiscSpread(flat, w, h, x, y, rc)
 	return ok && fill >= trypanDiscMinFill && dark <= trypanDiscMaxDark
 }
+
+// trypanDiscRecentre: a dark-disc candidate is the darkest cell-sized
+// square, which between two touching stained cells lies off each cell's
+// centre towards the other (the neighbour's dark fills that side of the
+// square). A stained cell is darkest at its own centre, where it is
+// thickest: the gap test is tried again at the darkest point, by the mean
+// within trypanDiscInLo radii (the test's own centre zone), within this
+// many radii of the candidate.
+const trypanDiscRecentre = 0.6
+
+// trypanStainedDiscNear is trypanStainedDisc at (x, y) or, failing that,
+// at the darkest point near it (trypanDiscRecentre); it returns the point
+// that passed.
+func trypanStainedDiscNear(flat []int16, w, h, x, y int, rc float64) (int, int, bool) {
+	if trypanStainedDisc(flat, w, h, x, y, rc) {
+		return x, y, true
+	}
+	reach := int(trypanDiscRecentre * rc)
+	cr := max(1, int(trypanDiscInLo*rc))
+	bx, by, best := x, y, math.Inf(1)
+	for dy := -reach; dy <= reach; dy++ {
+		for dx := -reach; dx <= reach; dx++ {
+			xx, yy := x+dx, y+dy
+			if math.Hypot(float64(dx), float64(dy)) > trypanDiscRecentre*rc || xx-cr < 0 || yy-cr < 0 || xx+cr >= w || yy+cr >= h {
+				continue
+			}
+			sum, n := 0.0, 0
+			for v := -cr; v <= cr; v++ {
+				for u := -cr; u <= cr; u++ {
+					if u*u+v*v <= cr*cr {
+						sum += float64(flat[(yy+v)*w+xx+u])
+						n++
+					}
+				}
+			}
+			if m := sum / float64(n); m < best {
+				bx, by, best = xx, yy, m
+			}
+		}
+	}
+	if bx == x && by == y {
+		return x, y, false
+	}
+	fill, dark, ok := trypanDiscSpread(flat, w, h, bx, by, rc)
+	if !ok || fill < trypanDiscMinFill || dark > trypanDiscRecentredMaxDark {
+		return x, y, false
+	}
+	return bx, by, true
+}
+
+// trypanDiscRecentredMaxDark: at the darkest point the dark must fade in
+// every direction (Beer–Lambert), with no sector darker than the centre.
+const trypanDiscRecentredMaxDark = 1.0
