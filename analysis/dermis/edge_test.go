@@ -113,3 +113,62 @@ func TestSilverGroundExcludesYellowCorneum(t *testing.T) {
 		t.Errorf("ground: corneum %.2f, epidermis %.2f, dermis %.2f; want the epidermis over twice both", corneum, epi, dermis)
 	}
 }
+
+// TestThinGlassStripBesideLargeAdipocytes: a strip of glass along the top
+// edge, 25–45 µm deep over a tilted section 420 µm wide, holds less area
+// than three large adipocytes (r = 50 µm) lower down, so on area alone it
+// was not glass and the section had no surface (physgen seed-10 silver
+// 017: no epidermis, n = 0). It spans further than any vacuole, so it is
+// glass; the adipocytes, one of them cut by the left edge, stay vacuoles.
+func TestThinGlassStripBesideLargeAdipocytes(t *testing.T) {
+	const w, h, fatTop = 420, 520, 300
+	const r = 50 // adipocyte radius, µm
+	s := &section{w: w, h: h, umPx: 1, odSum: newPlane(w, h)}
+	inFat := func(x, y int) (cx, cy int, ok bool) {
+		// a 104 µm grid starting 40 µm left of the image: the first
+		// column is cut by the left edge
+		cx, cy = -40+52+104*((x+40)/104), fatTop+52+104*((y-fatTop)/104)
+		dx, dy := x-cx, y-cy
+		return cx, cy, y >= fatTop && cy+r < h-5 && cx+r < w-5 && dx*dx+dy*dy < r*r
+	}
+	for i := range s.odSum.v {
+		x, y := i%w, i/w
+		v := float32(0.5) // tissue and septa
+		if y < 45-20*x/w {
+			v = 0
+		} else if _, _, ok := inFat(x, y); ok {
+			v = 0
+		}
+		s.odSum.v[i] = v + float32((x*7+y*13)%5)*0.001
+	}
+	if !s.segmentTissue() {
+		t.Fatal("no tissue")
+	}
+	for _, x := range []int{20, 210, 400} {
+		if !s.glass[12*w+x] {
+			t.Errorf("glass strip at x = %d not glass", x)
+		}
+	}
+	if c := 200*w + 210; s.glass[c] || !s.tissue[c] {
+		t.Error("dermis taken for glass")
+	}
+	nVac, nGlass := 0, 0
+	for y := fatTop; y < h; y++ {
+		for x := range w {
+			if _, _, ok := inFat(x, y); ok {
+				if s.vacuol[y*w+x] {
+					nVac++
+				}
+				if s.glass[y*w+x] {
+					nGlass++
+				}
+			}
+		}
+	}
+	if nGlass > 0 || nVac == 0 {
+		t.Errorf("adipocytes: %d px vacuole, %d px glass; want vacuoles only", nVac, nGlass)
+	}
+	if c := (fatTop+52)*w + 5; !s.vacuol[c] {
+		t.Error("adipocyte cut by the left edge not a vacuole")
+	}
+}
