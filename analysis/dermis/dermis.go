@@ -667,14 +667,15 @@ func (s *section) classifyUnstained() {
 			minEdgeGlass = math.Max(minEdgeGlass, 3*float64(area[l]))
 		}
 	}
-	// An open region along the image edge that spans further than a
-	// vacuole's diameter is a strip of glass however small its area (a
-	// thin strip over a tilted section beside large adipocytes).
-	span := spans(lab, len(area), w)
+	// An open region that runs along the image edge, unbroken, for more
+	// than a vacuole's diameter is a strip of glass however small its
+	// area (a thin strip over a tilted section beside large adipocytes):
+	// adipocytes cut by the edge meet it between septa.
+	run := edgeRuns(lab, len(area), w, h)
 	maxVacD := 2 * math.Sqrt(maxVac/math.Pi)
 	s.glass = make([]bool, n)
 	for i, l := range lab {
-		if l != 0 && (float64(area[l]) > maxVac || (border[l] && (float64(area[l]) > minEdgeGlass || float64(span[l]) > maxVacD))) {
+		if l != 0 && (float64(area[l]) > maxVac || (border[l] && (float64(area[l]) > minEdgeGlass || float64(run[l]) > maxVacD))) {
 			s.glass[i] = true
 		}
 	}
@@ -741,27 +742,29 @@ func (s *section) classifyUnstained() {
 	// holes that are not vacuoles (spaces in loose dermis) are tissue too
 }
 
-// spans returns the larger side of each label's bounding box (px).
-func spans(lab []int32, nl, w int) []int {
-	x0, y0 := make([]int, nl), make([]int, nl)
-	x1, y1 := make([]int, nl), make([]int, nl)
-	for l := range nl {
-		x0[l], y0[l], x1[l], y1[l] = math.MaxInt, math.MaxInt, -1, -1
-	}
-	for i, l := range lab {
-		if l == 0 {
-			continue
-		}
-		x, y := i%w, i/w
-		x0[l], y0[l] = min(x0[l], x), min(y0[l], y)
-		x1[l], y1[l] = max(x1[l], x), max(y1[l], y)
-	}
+// edgeRuns returns, per label, its longest unbroken run of pixels along
+// any of the four image edges (px).
+func edgeRuns(lab []int32, nl, w, h int) []int {
 	out := make([]int, nl)
-	for l := 1; l < nl; l++ {
-		if x1[l] >= 0 {
-			out[l] = max(x1[l]-x0[l], y1[l]-y0[l]) + 1
+	scan := func(n int, at func(k int) int32) {
+		cur, l0 := 0, int32(0)
+		for k := range n {
+			l := at(k)
+			if l != 0 && l == l0 {
+				cur++
+			} else {
+				cur = 1
+			}
+			l0 = l
+			if l != 0 {
+				out[l] = max(out[l], cur)
+			}
 		}
 	}
+	scan(w, func(k int) int32 { return lab[k] })
+	scan(w, func(k int) int32 { return lab[(h-1)*w+k] })
+	scan(h, func(k int) int32 { return lab[k*w] })
+	scan(h, func(k int) int32 { return lab[k*w+w-1] })
 	return out
 }
 

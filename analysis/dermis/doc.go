@@ -28,10 +28,11 @@
 //     regions larger than a vacuole (π·125² µm²); discs may lie past the
 //     image edge, so a thin strip of glass along the edge is glass (and
 //     unstained pixels within a disc radius of both the glass and the image
-//     edge, where the illumination falls off). An open region along the
-//     image edge that spans further than a vacuole (250 µm) is glass
-//     however small its area: a thin strip over a tilted section holds
-//     less than three large adipocytes. A pale dermis nearly the colour of glass still has nuclei or fibres every
+//     edge, where the illumination falls off). An open region that runs
+//     along the image edge, unbroken, for more than a vacuole's diameter
+//     (250 µm) is glass however small its area: a thin strip over a
+//     tilted section holds less than three large adipocytes, and
+//     adipocytes cut by the edge meet it between septa. A pale dermis nearly the colour of glass still has nuclei or fibres every
 //     few tens of µm and stays tissue.
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
 //     septa are closed, 15 µm–250 µm across, that are round: inscribed
