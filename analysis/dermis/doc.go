@@ -32,7 +32,8 @@
 //     along the image edge, unbroken, for more than a vacuole's diameter
 //     (250 µm) is glass however small its area: a thin strip over a
 //     tilted section holds less than three large adipocytes, and
-//     adipocytes cut by the edge meet it between septa. A pale dermis nearly the colour of glass still has nuclei or fibres every
+//     adipocytes cut by the edge meet it between septa (silver only: on
+//     H&E the band then locked onto a fold the virtual glass had hidden). A pale dermis nearly the colour of glass still has nuclei or fibres every
 //     few tens of µm and stays tissue.
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
 //     septa are closed, 15 µm–250 µm across, that are round: inscribed
