@@ -172,3 +172,94 @@ func TestThinGlassStripBesideLargeAdipocytes(t *testing.T) {
 		t.Error("adipocyte cut by the left edge not a vacuole")
 	}
 }
+
+// TestFlatTintedRegionsByAppearance: on silver the lowest-OD peak sets the
+// tissue threshold, so when one of glass and fat is tinted (OD 0.08) and
+// the other clear, the tinted one lies above it (physgen seed-9 silver 011:
+// darker glass counted as tissue, no surface; seed-10 silver 007: lilac
+// adipocytes missed, dermis +30 %). Both are as smooth as glass while the
+// dermis is textured, so a flat strip along the edge is glass and flat
+// round compartments are vacuoles, whatever their level.
+func TestFlatTintedRegionsByAppearance(t *testing.T) {
+	const w, h, glassH, fatY, r = 300, 400, 40, 320, 40
+	fatX := []int{60, 150, 240}
+	render := func(glassOD, fatOD float32) *section {
+		s := &section{w: w, h: h, umPx: 1, odSum: newPlane(w, h)}
+		for i := range s.odSum.v {
+			x, y := i%w, i/w
+			// dermis: fibres and nuclei, OD 0.15–0.55 pixel to pixel
+			hsh := uint32(i)*2654435761 ^ uint32(i>>7)*40503
+			hsh ^= hsh >> 13
+			v := 0.15 + 0.4*float32(hsh%1000)/1000
+			if y < glassH {
+				v = glassOD
+			}
+			for _, cx := range fatX {
+				if dx, dy := x-cx, y-fatY; dx*dx+dy*dy < r*r {
+					v = fatOD
+				}
+			}
+			s.odSum.v[i] = v + float32((x*7+y*13)%5)*0.0005
+		}
+		if !s.segmentTissue() {
+			t.Fatal("no tissue")
+		}
+		return s
+	}
+	vacFrac := func(s *section) (vac, glass float64) {
+		n := 0
+		for y := fatY - r; y < fatY+r; y++ {
+			for x := range w {
+				for _, cx := range fatX {
+					if dx, dy := x-cx, y-fatY; dx*dx+dy*dy < r*r {
+						n++
+						if s.vacuol[y*w+x] {
+							vac++
+						}
+						if s.glass[y*w+x] {
+							glass++
+						}
+					}
+				}
+			}
+		}
+		return vac / float64(n), glass / float64(n)
+	}
+	glassFrac := func(s *section) float64 {
+		g := 0
+		for i := range glassH * w {
+			if s.glass[i] {
+				g++
+			}
+		}
+		return float64(g) / float64(glassH*w)
+	}
+	dermisOK := func(s *section) bool {
+		c := 180*w + 150
+		return s.tissue[c] && !s.glass[c] && !s.vacuol[c]
+	}
+	t.Run("tinted glass", func(t *testing.T) {
+		s := render(0.08, 0)
+		if g := glassFrac(s); g < 0.9 {
+			t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
+		}
+		if v, g := vacFrac(s); v < 0.8 || g > 0 {
+			t.Errorf("clear adipocytes %.2f vacuole, %.2f glass; want ≥ 0.8, 0", v, g)
+		}
+		if !dermisOK(s) {
+			t.Error("dermis not tissue")
+		}
+	})
+	t.Run("lilac fat", func(t *testing.T) {
+		s := render(0, 0.08)
+		if g := glassFrac(s); g < 0.9 {
+			t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
+		}
+		if v, g := vacFrac(s); v < 0.8 || g > 0 {
+			t.Errorf("lilac adipocytes %.2f vacuole, %.2f glass; want ≥ 0.8, 0", v, g)
+		}
+		if !dermisOK(s) {
+			t.Error("dermis not tissue")
+		}
+	})
+}
