@@ -34,7 +34,11 @@
 //     tilted section holds less than three large adipocytes, and
 //     adipocytes cut by the edge meet it between septa (silver only: on
 //     H&E the band then locked onto a fold the virtual glass had hidden). A pale dermis nearly the colour of glass still has nuclei or fibres every
-//     few tens of µm and stays tissue.
+//     few tens of µm and stays tissue. On silver, pale regions above the
+//     threshold but as smooth as glass (local OD SD at noise level, in
+//     cores ≥ 10 µm across) count as unstained and are sorted by shape
+//     like the rest: tinted glass when the clear fat set the zero, or
+//     lilac adipocyte interiors when the clear glass did.
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
 //     septa are closed, 15 µm–250 µm across, that are round: inscribed
 //     radius ≥ 0.5 × equivalent radius √(A/π). Adipocytes pass whatever the
