@@ -673,7 +673,7 @@ const (
 	flatSDNoise = 4
 	flatCoreUM  = 5
 	// tinted glass and lilac fat lie a little above the threshold
-	flatLevelCaps = 4
+	flatLevelCaps = 8
 )
 
 // focusPoor flags sections whose tissue lacks fine detail: the mean
