@@ -210,6 +210,9 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
+	// flat: silver regions above the tissue threshold but as smooth as
+	// glass (flatRegions); nil elsewhere
+	flat []bool
 	// wallThr is a sensitive stain threshold (glass + 4 noise SD) for
 	// the thin septa between adipocytes.
 	wallThr float32
@@ -573,6 +576,14 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
+	if s.eConc == nil {
+		s.flat = s.flatRegions(sm, g, sd)
+		for i, f := range s.flat {
+			if f {
+				s.tissue[i] = false
+			}
+		}
+	}
 	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
@@ -592,6 +603,78 @@ func (s *section) segmentTissue() bool {
 	}
 	return true
 }
+
+// flatRegions marks stained-looking regions as smooth as glass: tinted
+// glass, or adipocyte interiors with a lilac ground, can lie above the
+// tissue threshold when the fat interiors set the zero level, yet carry no
+// fibres or nuclei (local SD at noise level, against ~0.04 in dermis).
+// classifyUnstained then sorts them by shape like any unstained region:
+// glass if large or running along the edge, vacuoles if round. Cores
+// holding a square of flatCoreUM are kept, grown back to the walls over
+// pixels no darker than the core's level plus a wall margin. Cores lie
+// within flatLevelCaps tissue margins (segmentTissue's cap) of the glass.
+func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
+	w, h := s.w, s.h
+	n := w * h
+	r := max(1, int(math.Round(s.px(2, 2))))
+	m1 := &plane{w: w, h: h, v: append([]float32(nil), sm.v...)}
+	m2 := newPlane(w, h)
+	for i, v := range sm.v {
+		m2.v[i] = v * v
+	}
+	boxBlur1(m1, r)
+	boxBlur1(m2, r)
+	lim := max(flatSDMin, flatSDNoise*sd)
+	// only pale regions: a smooth, well-stained area (heavy blur) is
+	// still tissue
+	top := g + flatLevelCaps*max(0.04, 6*sd)
+	flat0 := make([]bool, n)
+	for i := range flat0 {
+		va := m2.v[i] - m1.v[i]*m1.v[i]
+		flat0[i] = s.tissue[i] && va < lim*lim && sm.v[i] < top
+	}
+	re := max(2, int(math.Round(s.px(flatCoreUM, 4))))
+	core := morph(flat0, w, h, re, false)
+	found := false
+	for _, c := range core {
+		if c {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return nil
+	}
+	// the core's own level, spread to the rim it lost to the erosion and
+	// the SD window
+	lv, wt := newPlane(w, h), newPlane(w, h)
+	for i, c := range core {
+		if c {
+			lv.v[i], wt.v[i] = sm.v[i], 1
+		}
+	}
+	boxBlur1(lv, re+r+1)
+	boxBlur1(wt, re+r+1)
+	margin := max(0.012, 5*sd)
+	out := make([]bool, n)
+	for i := range out {
+		if wt.v[i] > 1e-4 && sm.v[i] <= lv.v[i]/wt.v[i]+margin {
+			out[i] = true
+		}
+	}
+	return out
+}
+
+// Flat-region constants (see flatRegions): local OD SD below
+// max(flatSDMin, flatSDNoise × glass noise SD) in cores holding a square
+// of half-width flatCoreUM.
+const (
+	flatSDMin   = 0.004
+	flatSDNoise = 4
+	flatCoreUM  = 5
+	// tinted glass and lilac fat lie a little above the threshold
+	flatLevelCaps = 8
+)
 
 // focusPoor flags sections whose tissue lacks fine detail: the mean
 // absolute Laplacian of the optical density, relative to its mean, is low.
@@ -619,7 +702,7 @@ func (s *section) classifyUnstained() {
 	gaussBlur(walls, 0.7)
 	wall := make([]bool, n)
 	for i, v := range walls.v {
-		wall[i] = s.tissue[i] || v > s.wallThr
+		wall[i] = (s.tissue[i] || v > s.wallThr) && (s.flat == nil || !s.flat[i])
 	}
 	wl, wa, _ := components(wall, w, h)
 	minSpeck := math.Max(6, s.px(3, 2)*s.px(3, 2))
@@ -667,9 +750,21 @@ func (s *section) classifyUnstained() {
 			minEdgeGlass = math.Max(minEdgeGlass, 3*float64(area[l]))
 		}
 	}
+	// An open region that runs along the image edge, unbroken, for more
+	// than a vacuole's diameter is a strip of glass however small its
+	// area (a thin strip over a tilted section beside large adipocytes):
+	// adipocytes cut by the edge meet it between septa. Silver only for
+	// now: on H&E and PAS the glass this finds let the epidermal band
+	// lock onto a fold (physgen seed-9 H&E 012 +21 → −69 %, randomised
+	// pas_rand05 +11 → +31 %), which the virtual glass had hidden.
+	run := edgeRuns(lab, len(area), w, h)
+	maxVacD := 2 * math.Sqrt(maxVac/math.Pi)
+	if s.eConc != nil {
+		maxVacD = math.Inf(1)
+	}
 	s.glass = make([]bool, n)
 	for i, l := range lab {
-		if l != 0 && (float64(area[l]) > maxVac || (border[l] && float64(area[l]) > minEdgeGlass)) {
+		if l != 0 && (float64(area[l]) > maxVac || (border[l] && (float64(area[l]) > minEdgeGlass || float64(run[l]) > maxVacD))) {
 			s.glass[i] = true
 		}
 	}
@@ -734,6 +829,32 @@ func (s *section) classifyUnstained() {
 		}
 	}
 	// holes that are not vacuoles (spaces in loose dermis) are tissue too
+}
+
+// edgeRuns returns, per label, its longest unbroken run of pixels along
+// any of the four image edges (px).
+func edgeRuns(lab []int32, nl, w, h int) []int {
+	out := make([]int, nl)
+	scan := func(n int, at func(k int) int32) {
+		cur, l0 := 0, int32(0)
+		for k := range n {
+			l := at(k)
+			if l != 0 && l == l0 {
+				cur++
+			} else {
+				cur = 1
+			}
+			l0 = l
+			if l != 0 {
+				out[l] = max(out[l], cur)
+			}
+		}
+	}
+	scan(w, func(k int) int32 { return lab[k] })
+	scan(w, func(k int) int32 { return lab[(h-1)*w+k] })
+	scan(h, func(k int) int32 { return lab[k*w] })
+	scan(h, func(k int) int32 { return lab[k*w+w-1] })
+	return out
 }
 
 // Glass and vacuole shape constants (see classifyUnstained).

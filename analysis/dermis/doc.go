@@ -28,9 +28,17 @@
 //     regions larger than a vacuole (π·125² µm²); discs may lie past the
 //     image edge, so a thin strip of glass along the edge is glass (and
 //     unstained pixels within a disc radius of both the glass and the image
-//     edge, where the illumination falls off). A pale
-//     dermis nearly the colour of glass still has nuclei or fibres every
-//     few tens of µm and stays tissue.
+//     edge, where the illumination falls off). An open region that runs
+//     along the image edge, unbroken, for more than a vacuole's diameter
+//     (250 µm) is glass however small its area: a thin strip over a
+//     tilted section holds less than three large adipocytes, and
+//     adipocytes cut by the edge meet it between septa (silver only: on
+//     H&E the band then locked onto a fold the virtual glass had hidden). A pale dermis nearly the colour of glass still has nuclei or fibres every
+//     few tens of µm and stays tissue. On silver, pale regions above the
+//     threshold but as smooth as glass (local OD SD at noise level, in
+//     cores ≥ 10 µm across) count as unstained and are sorted by shape
+//     like the rest: tinted glass when the clear fat set the zero, or
+//     lilac adipocyte interiors when the clear glass did.
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
 //     septa are closed, 15 µm–250 µm across, that are round: inscribed
 //     radius ≥ 0.5 × equivalent radius √(A/π). Adipocytes pass whatever the
