@@ -105,7 +105,10 @@ func trypanApplyStain(classes []string, blue []float64, thr float64) {
 //     times the threshold), or
 //   - the cells the grey look calls stained are, as a population, no bluer
 //     than the chamber (trypanGreyDeadColourless): dark and filled without
-//     any dye is a defocused live cell, not a dead one.
+//     any dye is a defocused live cell, not a dead one. Not where the
+//     objects themselves split into a dye-free and a stained population
+//     (below): under a blue cast dye-free objects sit below the chamber,
+//     and so can a population that is half stained.
 //
 // Where neither holds, the objects' own B−R may still fall into a
 // dye-free and a stained population (trypanColourPopulations: a noisy
@@ -120,7 +123,11 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 			stained = append(stained, blue[i])
 		}
 	}
-	colourless := trypanGreyDeadColourless(classes, blue)
+	cut, split := trypanColourPopulations(blue)
+	// Under a blue cast the dye-free objects sit below the chamber, so
+	// grey-dead cells look "colourless" against it even where a stained
+	// population stands out from them; the objects' own split decides.
+	colourless := trypanGreyDeadColourless(classes, blue) && !split
 	trypanApplyStain(classes, blue, thr)
 	plain := len(stained) >= trypanBlueMinStained
 	if plain {
@@ -128,7 +135,7 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 		plain = stained[len(stained)/2] >= trypanBlueClearK*thr
 	}
 	if !plain && !colourless {
-		if cut, ok := trypanColourPopulations(blue); ok {
+		if split {
 			trypanApplyColourCut(classes, blue, cut)
 		}
 		return
@@ -163,7 +170,8 @@ func trypanGreyDeadColourless(classes []string, blue []float64) bool {
 // chamber) into the field's two colour populations, dye-free and stained,
 // by Otsu's threshold, and reports whether they are two: each holds at
 // least trypanGreyDeadMin objects, the lower one is centred on the chamber
-// (no dye: within trypanBlueLiveFrac·trypanBlueMin of it), the means lie
+// (no dye: within trypanBlueLiveFrac·trypanBlueMin of it) or below it
+// facing an upper one at or above it (a blue cast), the means lie
 // trypanBlueMin apart, and they are separated by Ashman's D ≥
 // trypanColourBimodalD. The noise threshold of trypanStainBlueness is
 // per pixel; an object's median averages tens of pixels, so in noisy
@@ -193,7 +201,14 @@ func trypanColourPopulations(blue []float64) (cut float64, ok bool) {
 	mLo, mHi := stats.Mean(lo), stats.Mean(hi)
 	sLo, sHi := stats.SD(lo), stats.SD(hi)
 	d := math.Sqrt2 * (mHi - mLo) / math.Max(1e-9, math.Sqrt(sLo*sLo+sHi*sHi))
-	ok = math.Abs(mLo) <= trypanBlueLiveFrac*trypanBlueMin && mHi-mLo >= trypanBlueMin && d >= trypanColourBimodalD
+	// The dye-free population sits on the chamber's B−R, or below it where
+	// the chamber has a blue cast: a dark object without dye scales the
+	// cast down with its brightness (physgen seed 10 field 3: chamber B−R
+	// +30, dye-free objects at −15). Only dye lifts an object above the
+	// chamber, so a population below it must be faced by one at or above it,
+	// else the split is darkness, not stain.
+	noDye := trypanBlueLiveFrac * trypanBlueMin
+	ok = mLo <= noDye && (mLo >= -noDye || mHi >= 0) && mHi-mLo >= trypanBlueMin && d >= trypanColourBimodalD
 	return cut, ok
 }
 

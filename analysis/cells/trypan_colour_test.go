@@ -172,3 +172,54 @@ func TestTrypanFieldColourPopulations(t *testing.T) {
 		}
 	}
 }
+
+// TestTrypanFieldStainBlueCast: under a blue-cast chamber (physgen seed 10
+// field 3: chamber B−R +30) dark dye-free objects sit well below the
+// chamber's B−R, so the cells the grey look calls dead have a median
+// below it even though a third of them are stained; the field is not
+// colourless, its stained population (at the chamber's B−R, far above the
+// dye-free one) is dead. Two populations both below the chamber differ by
+// darkness, not dye, and the field stays colourless.
+func TestTrypanFieldStainBlueCast(t *testing.T) {
+	t.Parallel()
+	const thr = 29.7 // inflated by the cast's spread with brightness
+	field := func(live, defocused, stained float64, nStained int) ([]string, []float64) {
+		var classes []string
+		var blue []float64
+		jit := func(i int) float64 { return 2 * float64(i%5-2) }
+		for i := 0; i < 100; i++ {
+			classes = append(classes, models.ClassLive)
+			blue = append(blue, live+jit(i))
+		}
+		for i := 0; i < 60; i++ { // dark and filled, no dye
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, defocused+jit(i))
+		}
+		for i := 0; i < nStained; i++ {
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, stained+jit(i+1))
+		}
+		return classes, blue
+	}
+	cases := []struct {
+		name                     string
+		live, defocused, stained float64
+		nStained, wantDead       int
+	}{
+		{"cast-stained", -15, -13, 4, 50, 50},
+		{"cast-darkness-only", -25, -8, -8, 0, 0},
+	}
+	for _, tc := range cases {
+		classes, blue := field(tc.live, tc.defocused, tc.stained, tc.nStained)
+		trypanApplyFieldStain(classes, blue, thr)
+		dead := 0
+		for _, c := range classes {
+			if c == models.ClassDead {
+				dead++
+			}
+		}
+		if dead < tc.wantDead-3 || dead > tc.wantDead+3 {
+			t.Errorf("%s: %d dead, want %d ± 3", tc.name, dead, tc.wantDead)
+		}
+	}
+}
