@@ -238,28 +238,24 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 		c := 180*w + 150
 		return s.tissue[c] && !s.glass[c] && !s.vacuol[c]
 	}
-	t.Run("tinted glass", func(t *testing.T) {
-		s := render(0.08, 0)
-		if g := glassFrac(s); g < 0.9 {
-			t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
-		}
-		if v, g := vacFrac(s); v < 0.8 || g > 0 {
-			t.Errorf("clear adipocytes %.2f vacuole, %.2f glass; want ≥ 0.8, 0", v, g)
-		}
-		if !dermisOK(s) {
-			t.Error("dermis not tissue")
-		}
-	})
-	t.Run("lilac fat", func(t *testing.T) {
-		s := render(0, 0.08)
-		if g := glassFrac(s); g < 0.9 {
-			t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
-		}
-		if v, g := vacFrac(s); v < 0.8 || g > 0 {
-			t.Errorf("lilac adipocytes %.2f vacuole, %.2f glass; want ≥ 0.8, 0", v, g)
-		}
-		if !dermisOK(s) {
-			t.Error("dermis not tissue")
-		}
-	})
+	for _, c := range []struct {
+		name           string
+		glassOD, fatOD float32
+	}{
+		{"tinted glass", 0.08, 0},
+		{"lilac fat", 0, 0.08},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := render(c.glassOD, c.fatOD)
+			if g := glassFrac(s); g < 0.9 {
+				t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
+			}
+			if v, g := vacFrac(s); v < 0.8 || g > 0 {
+				t.Errorf("adipocytes %.2f vacuole, %.2f glass; want ≥ 0.8, 0", v, g)
+			}
+			if !dermisOK(s) {
+				t.Error("dermis not tissue")
+			}
+		})
+	}
 }
