@@ -111,20 +111,8 @@ func TestSplitOversizedAtNeck(t *testing.T) {
 		for _, d := range c.clump {
 			// The piece holding the disc's centre must match the disc.
 			l := lab[int(d.cy)*w+int(d.cx)]
-			var inter, union int
-			for y := 0; y < h; y++ {
-				for x := 0; x < w; x++ {
-					in := math.Hypot(float64(x)-d.cx, float64(y)-d.cy) <= d.r
-					got := lab[y*w+x] == l
-					if in && got {
-						inter++
-					}
-					if in || got {
-						union++
-					}
-				}
-			}
-			if iou := float64(inter) / float64(union); iou < 0.85 {
+			in := func(x, y int) bool { return math.Hypot(float64(x)-d.cx, float64(y)-d.cy) <= d.r }
+			if iou := pieceIoU(lab, w, h, l, in); iou < 0.85 {
 				t.Errorf("%s: piece at (%g,%g) IoU %.2f with its disc, want ≥ 0.85", c.name, d.cx, d.cy, iou)
 			}
 		}
@@ -207,21 +195,26 @@ func TestSplitOversizedPairBelowClumpSize(t *testing.T) {
 			// The piece holding the disc's centre must match the disc (its
 			// part of the object: the discs overlap).
 			l := lab[int(d.cy)*w+int(d.cx)]
-			var inter, union int
-			for y := 0; y < h; y++ {
-				for x := 0; x < w; x++ {
-					din, got := in(x, y, d), lab[y*w+x] == l
-					if din && got {
-						inter++
-					}
-					if din || got {
-						union++
-					}
-				}
-			}
-			if iou := float64(inter) / float64(union); iou < 0.75 {
+			if iou := pieceIoU(lab, w, h, l, func(x, y int) bool { return in(x, y, d) }); iou < 0.75 {
 				t.Errorf("%s: piece at (%g,%g) IoU %.2f with its disc, want ≥ 0.75", c.name, d.cx, d.cy, iou)
 			}
 		}
 	}
+}
+
+// pieceIoU is the IoU of label l in lab (w×h) with the pixels in reports.
+func pieceIoU(lab []int32, w, h int, l int32, in func(x, y int) bool) float64 {
+	var inter, union int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			din, got := in(x, y), lab[y*w+x] == l
+			if din && got {
+				inter++
+			}
+			if din || got {
+				union++
+			}
+		}
+	}
+	return float64(inter) / float64(union)
 }
