@@ -173,15 +173,12 @@ func trypanClumpCandidates(start, order, reg []int32, flat, bg []int16, dist []f
 }
 
 // trypanPixelBox is the bounding box of pixels ps (indices in a row of w).
+// (Union of the empty rectangle with a pixel is that pixel.)
 func trypanPixelBox(ps []int32, w int) image.Rectangle {
-	b := image.Rectangle{}
-	for i, p := range ps {
-		q := image.Rect(int(p)%w, int(p)/w, int(p)%w+1, int(p)/w+1)
-		if i == 0 {
-			b = q
-		} else {
-			b = b.Union(q)
-		}
+	var b image.Rectangle
+	for _, p := range ps {
+		x, y := int(p)%w, int(p)/w
+		b = b.Union(image.Rect(x, y, x+1, y+1))
 	}
 	return b
 }

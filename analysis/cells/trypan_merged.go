@@ -1,7 +1,6 @@
 package cells
 
 import (
-	"image"
 	"math"
 
 	"github.com/histocount/histocount/analysis/internal/morph"
@@ -80,7 +79,6 @@ func trypanSplitRemainders(res *trypanResult, byObj [][]trypanRingPeak, classes 
 // radius is under trypanRemainderInscribed of the peaks' mean radius;
 // with it, the centre of that disc and the peaks' mean radius.
 func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) (part []int32, cx, cy int, meanR float64) {
-	box := image.Rectangle{}
 	for _, p := range peaks {
 		meanR += p.r / float64(len(peaks))
 	}
@@ -93,16 +91,11 @@ func trypanRemainderPart(ps []int32, peaks []trypanRingPeak, w int) (part []int3
 			continue
 		}
 		rest = append(rest, p)
-		pt := image.Rect(x, y, x+1, y+1)
-		if box.Empty() {
-			box = pt
-		} else {
-			box = box.Union(pt)
-		}
 	}
 	if float64(len(rest)) < math.Pi*meanR*meanR*trypanRemainderInscribed*trypanRemainderInscribed {
 		return nil, 0, 0, 0
 	}
+	box := trypanPixelBox(rest, w)
 	bw, bh := box.Dx(), box.Dy()
 	crop := make([]byte, bw*bh)
 	for _, p := range rest {
