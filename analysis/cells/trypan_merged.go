@@ -61,9 +61,14 @@ func trypanSplitRemainders(res *trypanResult, byObj [][]trypanRingPeak, classes 
 		}
 		class := trypanClassifyField(f, fgThr)
 		// A dark part left between ring cells is as often the gap between
-		// them as a stained cell: the clump split's gap test decides.
-		if class == models.ClassDead && !trypanStainedDisc(res.flat, w, h, cx, cy, r) {
-			continue
+		// them as a stained cell: the clump split's gap test decides, at
+		// the darkest point near the deepest inscribed disc's centre (a
+		// stained cell's own centre; the inscribed disc's centre leans
+		// away from the ring cells' rims).
+		if class == models.ClassDead {
+			if _, _, ok := trypanStainedDiscNear(res.flat, w, h, cx, cy, r); !ok {
+				continue
+			}
 		}
 		classes = append(classes, class)
 		for _, p := range part {
