@@ -453,6 +453,9 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 	if sc.grid {
 		trypanMergeHalo(&res, sc.maxDiamPx)
 	}
+	if sc.grid && sc.pixelSizeUM > 0 {
+		trypanSplitStainedClumps(&res, cross, dist, peaks, sc, float64(thr))
+	}
 	return res
 }
 
