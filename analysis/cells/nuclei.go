@@ -7,6 +7,7 @@ import (
 	"image"
 	"math"
 	"runtime"
+	"slices"
 	"unsafe"
 
 	"gocv.io/x/gocv"
@@ -132,6 +133,14 @@ const (
 //     count once when together they reach that area; lone ones are debris.
 //     Objects touching the image border are kept: their visible part says
 //     nothing about their size.
+//     In fluorescence (grey, dark background; not on a bright body), an
+//     object whose own signal holds two bodies of ≥ 0.25 × the median
+//     area each, meeting at a level below 0.75 × the dimmer one's peak
+//     (above bg), is cut between them (a watershed of the signal from the
+//     bodies) when the foreground region it was trimmed from is less
+//     convex than solidity 0.92: two nuclei that do not touch, bridged by
+//     their blurred edges. A crease across one nucleus sags as deep but
+//     leaves its outline convex (splitAtDimBridges).
 //     Objects between 1 and 1.6 × the median area and less convex than
 //     solidity 0.92 are cut in two only where the outline pinches on both
 //     sides (a neck, as below, with concavities ≥ 0.1 × the typical
@@ -333,6 +342,11 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 		return lab, 0, nil, nil
 	}
 	// Step 5: each nucleus' own edge.
+	bridges := !light && !colour && flatten // fluorescence: nuclei may be bridged by their blurred edges
+	var pre []int32
+	if bridges {
+		pre = slices.Clone(ws) // the regions before trimming: their outlines are the foreground's
+	}
 	trimToOwnEdge(ws, nm, sm, bg)
 	// Step 6: clean-up.
 	minArea := max(nucleiMinAreaPx, nucleiMinAreaFrac*math.Pi*r*r, bounds.minPx)
@@ -347,6 +361,9 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 		n = dropSmallRelative(lab, n, nucleiDebrisFrac)
 	} else {
 		n = groupFragments(lab, n, w, h, nucleiSpeckFrac)
+	}
+	if bridges {
+		n = splitAtDimBridges(lab, n, w, sm, bg, pre)
 	}
 	// The body pass (flatten false) keeps yolk granules as small objects.
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts, !flatten)
