@@ -75,8 +75,9 @@
 //     the minimum over a 5 µm square (wider than a fibre, narrower than
 //     the gaps between nuclei) of the OD of the channel the tissue absorbs
 //     least (red for a yellow-brown impregnation), smoothed at σ = 10 µm —
-//     with the same twice-as-thick rule and a third of the contrast (one
-//     channel of three). In total OD the dense yellow stratum corneum
+//     with a third of the contrast (one channel of three), and used
+//     whenever it is found (in total OD the dermal fibres under a thick
+//     epidermis pass too, so the fine band may reach as deep). In total OD the dense yellow stratum corneum
 //     passed for epidermis; in that channel it is about as pale as the
 //     yellow dermal ground, while the keratinocytes are grey. A corneum
 //     can still absorb as much red as the keratinocytes while absorbing
