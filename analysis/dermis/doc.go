@@ -77,9 +77,10 @@
 //     least (red for a yellow-brown impregnation), smoothed at σ = 10 µm —
 //     with a third of the contrast (one channel of three), and used
 //     whenever it is found (in total OD the dermal fibres under a thick
-//     epidermis pass too, so the fine band may reach as deep). In total OD the dense yellow stratum corneum
-//     passed for epidermis; in that channel it is about as pale as the
-//     yellow dermal ground, while the keratinocytes are grey. A corneum
+//     epidermis pass too, so the fine band may reach as deep). In total
+//     OD the dense yellow stratum corneum passed for epidermis; in that
+//     channel it is about as pale as the yellow dermal ground, while the
+//     keratinocytes are grey. A corneum
 //     can still absorb as much red as the keratinocytes while absorbing
 //     far more blue: pixels of the sheet whose ratio of least- to
 //     most-absorbed channel OD (smoothed at σ = 5 µm) is under 0.7× the
