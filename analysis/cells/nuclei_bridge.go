@@ -35,12 +35,7 @@ func splitAtDimBridges(lab []int32, n, w int, sm []float32, bg float32, pre []in
 	if n < 3 {
 		return n
 	}
-	pix := make([][]int32, n+1)
-	for i, l := range lab {
-		if l > 0 {
-			pix[l] = append(pix[l], int32(i))
-		}
-	}
+	pix := labelPixels(lab, n)
 	areas := make([]int, 0, n)
 	for l := 1; l <= n; l++ {
 		areas = append(areas, len(pix[l]))

@@ -21,12 +21,7 @@ func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts 
 	if n == 0 {
 		return 0, 0
 	}
-	pix := make([][]int32, n+1)
-	for i, l := range lab {
-		if l > 0 {
-			pix[l] = append(pix[l], int32(i))
-		}
-	}
+	pix := labelPixels(lab, n)
 	areas := make([]int, 0, n)
 	for l := 1; l <= n; l++ {
 		if len(pix[l]) > 0 {
@@ -631,4 +626,16 @@ func ownPixels(lab []int32, w, h int) []bool {
 			(y == 0 || lab[i-w] == l) && (y == h-1 || lab[i+w] == l)
 	}
 	return own
+}
+
+// labelPixels lists each label's pixel indices (scan order) for labels
+// 1..n of lab; index 0 is unused.
+func labelPixels(lab []int32, n int) [][]int32 {
+	pix := make([][]int32, n+1)
+	for i, l := range lab {
+		if l > 0 {
+			pix[l] = append(pix[l], int32(i))
+		}
+	}
+	return pix
 }
