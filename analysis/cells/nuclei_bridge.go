@@ -45,16 +45,7 @@ func splitAtDimBridges(lab []int32, n, w int, sm []float32, bg float32, pre []in
 	var prePix [][]int32 // each foreground region's pixels, gathered on first need
 	regionSolidity := func(obj []int32) float64 {
 		if prePix == nil {
-			npre := int32(0)
-			for _, p := range pre {
-				npre = max(npre, p)
-			}
-			prePix = make([][]int32, npre+1)
-			for i, p := range pre {
-				if p > 0 {
-					prePix[p] = append(prePix[p], int32(i))
-				}
-			}
+			prePix = labelPixels(pre, int(slices.Max(pre)))
 		}
 		// Trimming only removes pixels, so the region holding most of the
 		// object is the one it came from.

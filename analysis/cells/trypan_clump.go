@@ -187,18 +187,29 @@ func trypanPixelBox(ps []int32, w int) image.Rectangle {
 // region of cell size (from the smallest whole cell to the largest cell),
 // or the middle of the size range when there is none.
 func trypanTypicalCellRadius(start []int32, sc trypanScale) float64 {
-	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
-	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
-	var a []float64
-	for l := 1; l+1 < len(start); l++ {
-		if n := float64(start[l+1] - start[l]); n >= lo && n <= hi {
-			a = append(a, n)
-		}
-	}
+	a := trypanCellSizedAreas(start, sc, nil)
 	if len(a) == 0 {
 		return (sc.minCellDiamPx + sc.maxDiamPx) / 4
 	}
 	return math.Sqrt(median(a) / math.Pi)
+}
+
+// trypanCellSizedAreas lists the areas (px) of the regions (start: each
+// label's offset in the pixel order) from the smallest whole cell to the
+// largest cell, of the labels keep accepts (nil: all).
+func trypanCellSizedAreas(start []int32, sc trypanScale, keep func(l int) bool) []float64 {
+	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
+	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
+	var a []float64
+	for l := 1; l+1 < len(start); l++ {
+		if keep != nil && !keep(l) {
+			continue
+		}
+		if n := float64(start[l+1] - start[l]); n >= lo && n <= hi {
+			a = append(a, n)
+		}
+	}
+	return a
 }
 
 // trypanClumpSums are integral images of flat and of membership in one

@@ -95,17 +95,9 @@ func trypanSplitStainedClumps(res *trypanResult, cross []int16, dist []float32, 
 // objects called dead whose area lies within the cell size bounds; ok is
 // false when there are fewer than trypanStainedSplitMinDead of them.
 func trypanTypicalStainedRadius(start []int32, classes []string, sc trypanScale) (float64, bool) {
-	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
-	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
-	var a []float64
-	for l := 1; l+1 < len(start) && l <= len(classes); l++ {
-		if classes[l-1] != models.ClassDead {
-			continue
-		}
-		if n := float64(start[l+1] - start[l]); n >= lo && n <= hi {
-			a = append(a, n)
-		}
-	}
+	a := trypanCellSizedAreas(start, sc, func(l int) bool {
+		return l <= len(classes) && classes[l-1] == models.ClassDead
+	})
 	if len(a) < trypanStainedSplitMinDead {
 		return 0, false
 	}
