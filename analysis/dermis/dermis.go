@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 
 	"github.com/histocount/histocount/analysis/internal/threshold"
 	"github.com/histocount/histocount/imageio"
@@ -635,14 +636,7 @@ func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
 	}
 	re := max(2, int(math.Round(s.px(flatCoreUM, 4))))
 	core := morph(flat0, w, h, re, false)
-	found := false
-	for _, c := range core {
-		if c {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if !slices.Contains(core, true) {
 		return nil
 	}
 	// the core's own level, spread to the rim it lost to the erosion and
