@@ -73,9 +73,11 @@
 //     that colony's radii: colonies plated together share a size within
 //     a factor, so it is a satellite or a speck. On stained dishes
 //     (loose colonies), an object whose colour shift per optical density
-//     is far from the dye's is debris (marker ink); the dye's is the
-//     median of the round stained objects, colonies and abortive
-//     clusters alike, as writing is made of strokes.
+//     strays from the line of the dye's, or reaches less than half as far
+//     along it, is debris (marker ink); sparse colonies shift further per
+//     grey OD along that line. The dye's is the median of the round
+//     stained objects, colonies and abortive clusters alike, as writing is
+//     made of strokes.
 //
 // The colony size threshold follows the lab's definition, a colony is
 // ≥ 50 cells: MinColonyAreaPx, or with a pixel size MinColonyAreaUM2,

@@ -938,12 +938,18 @@ func rejectOffAgar(objs []object) {
 // Marker writing on a stained dish. One dye stains every colony of the
 // dish, and by Beer–Lambert its absorbance per channel is the dye's
 // spectrum times the amount: the shift of the log chromaticity
-// (ln R/G, ln B/G) from the clear dish's, per unit of grey optical
-// density, is the same for every colony whatever its density (crystal
-// violet absorbs green most: both rise). Marker ink absorbs otherwise
-// (blue absorbs red: ln R/G falls; black absorbs all alike: no shift).
-// A counted object whose shift per OD is further than maxStainDeviation ×
-// the median colony's from it is debris.
+// (ln R/G, ln B/G) from the clear dish's points the same way for every
+// colony whatever its density (crystal violet absorbs green most: both
+// rise). Its length per unit of grey optical density does not: grey mixes
+// the channels, so its OD grows slower than the chromaticity shift where
+// the dye is sparse (physgen dishes: colonies of 70–140 cells in a wide
+// disc shift 1.3–1.8 × the median colony per OD, within 0.5° of its
+// direction). Marker ink absorbs otherwise (blue absorbs red: ln R/G
+// falls; black absorbs all alike: no shift). A counted object is debris
+// when its shift per OD lies further than maxStainDeviation × the median
+// colony's from that colony's, or, beyond it along the dye's line, from
+// the line (physgen's blue ink lies 34° off the line at 0.8 × the
+// colony's length, black ink at 0.1–0.2 ×).
 const (
 	maxStainDeviation = 0.5
 	minStainPerOD     = 0.1  // below this the dye has no hue to go by
@@ -1003,8 +1009,16 @@ func rejectOtherStain(objs []object) {
 	}
 	for i := range objs {
 		o := &objs[i]
-		if o.class == models.ColonyCounted && (o.stainRG != 0 || o.stainBG != 0) &&
-			math.Hypot(o.stainRG-refRG, o.stainBG-refBG) > maxStainDeviation*ref {
+		if o.class != models.ColonyCounted || (o.stainRG == 0 && o.stainBG == 0) {
+			continue
+		}
+		dev := math.Hypot(o.stainRG-refRG, o.stainBG-refBG)
+		if along := (o.stainRG*refRG + o.stainBG*refBG) / ref; along > ref {
+			// Beyond the median colony on the dye's line: only the
+			// distance from the line counts.
+			dev = math.Abs(o.stainRG*refBG-o.stainBG*refRG) / ref
+		}
+		if dev > maxStainDeviation*ref {
 			o.class = models.ColonyDebris
 		}
 	}

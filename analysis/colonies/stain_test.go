@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/histocount/histocount/imageio"
+	"github.com/histocount/histocount/models"
 )
 
 // inkDish draws a clear dish with crystal-violet colonies (green absorbed
@@ -111,6 +112,48 @@ func TestCountWritingOnNearEmptyDish(t *testing.T) {
 		t.Errorf("count %d, want %d: writing counted, or the colony taken for ink", got, want)
 		for _, c := range append(res.Colonies, res.Rejected...) {
 			t.Logf("%s (%.0f,%.0f) d %.1f circ %.2f", c.Class, c.CentroidXPx, c.CentroidYPx, c.EquivDiameterPx, c.Circularity)
+		}
+	}
+}
+
+// The dye's hue is a direction in (ln R/G, ln B/G); how far a colony
+// shifts along it per unit of grey OD depends on how densely it is
+// stained (physgen's sparse colonies of 70–140 cells shift 1.5–1.8 × the
+// median colony's, within 0.5° of its direction). They are the dye; blue
+// ink (34° off the line) and black ink (hardly any shift) are not.
+func TestRejectOtherStainKeepsSparseColonies(t *testing.T) {
+	disc := func(rg, bg float64) object {
+		// A disc of area 400: 4π·400/(edges·π/4)² = 1 needs edges ≈ 90.3.
+		return object{area: 400, edges: 90, class: models.ColonyCounted, stainRG: rg, stainBG: bg}
+	}
+	dye := [2]float64{0.5, 1.0}
+	var objs []object
+	for k := 0; k < 8; k++ {
+		f := 0.9 + 0.025*float64(k) // the dye at slightly different densities
+		objs = append(objs, disc(f*dye[0], f*dye[1]))
+	}
+	sparse := []int{len(objs), len(objs) + 1}
+	objs = append(objs, disc(1.5*dye[0], 1.5*dye[1]), disc(1.8*dye[0], 1.8*dye[1]))
+	rot := func(s, deg float64) object {
+		a := math.Atan2(dye[1], dye[0]) + deg*math.Pi/180
+		return disc(s*math.Hypot(dye[0], dye[1])*math.Cos(a), s*math.Hypot(dye[0], dye[1])*math.Sin(a))
+	}
+	ink := []int{len(objs), len(objs) + 1, len(objs) + 2, len(objs) + 3}
+	objs = append(objs, rot(0.83, 34), rot(1.6, 25), rot(0.15, 18), disc(-0.3, 1.2))
+	rejectOtherStain(objs)
+	for _, i := range sparse {
+		if objs[i].class != models.ColonyCounted {
+			t.Errorf("sparse colony %d (shift %.2f, %.2f) rejected as another stain", i, objs[i].stainRG, objs[i].stainBG)
+		}
+	}
+	for _, i := range ink {
+		if objs[i].class != models.ColonyDebris {
+			t.Errorf("ink %d (shift %.2f, %.2f) counted", i, objs[i].stainRG, objs[i].stainBG)
+		}
+	}
+	for i := 0; i < 8; i++ {
+		if objs[i].class != models.ColonyCounted {
+			t.Errorf("colony %d rejected", i)
 		}
 	}
 }
