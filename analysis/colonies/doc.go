@@ -59,11 +59,16 @@
 //     (−ln I/bg) of overlapping colonies adds, and the typical colony is the mean Σ OD of ≥ 10 round
 //     isolated colonies (QC count_estimated_from_area;
 //     Result.EstimatedColonies).
-//  6. Classes: below the colony size threshold → "abortive"; in the rim
-//     band and not round → "debris"; core contrast (mean res over the inner
-//     half of the object) below a third of the median core contrast of the
-//     colonies off the rim → "debris": lid vents, reflections, condensation
-//     and agar smears are faint next to the plate's own colonies.
+//  6. Classes: below the colony size threshold → "abortive" (stained
+//     dishes: a piece of a touching group whose deepest point, the
+//     largest distance to the mask's edge, lies outside the disc of
+//     every deeper piece is a colony of its own, as large as that disc:
+//     overlapping neighbours took its flanks); in the rim band and not
+//     round → "debris"; core
+//     contrast (mean res over the inner half of the object) below a third
+//     of the median core contrast of the colonies off the rim → "debris":
+//     lid vents, reflections, condensation and agar smears are faint next
+//     to the plate's own colonies.
 //     Without a size rule, a dark round object set aside as small or faint,
 //     at least 1.5 × the peak threshold, whose centre lies within 2.5
 //     radii of a counted colony at least 3× its radius is a satellite

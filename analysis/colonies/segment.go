@@ -130,6 +130,9 @@ func segment(g *grey8, roi []bool, dish models.Dish, scale float64, cal models.C
 	markRows(objs, lab, inRow)
 	inBand := rimBand(dish, scale)
 	classify(objs, isDebris, cm.peak, minArea, inBand)
+	if loose {
+		countSlivers(objs, lab, dt, w, minArea)
+	}
 	coreContrast(objs, lab, cm.res, dt)
 	if g.bgr != nil && cm.polarity == PolarityDark && !loose {
 		hue, tol := agarHue(g, roi, cm)
@@ -615,6 +618,88 @@ func classify(objs []object, isDebris []bool, peak float32, minArea float64, inB
 			o.class = models.ColonyCounted
 		}
 	}
+}
+
+// A stained colony is one disc of cells. The deepest point of a piece
+// (largest distance to the mask's edge) is the centre of the colony it
+// holds and that distance its radius. A small colony overlapped by larger
+// ones keeps only a sliver round its centre, below the size rule (physgen
+// dish: colonies 30–36 px across overlapped by ones of 49–63 px kept
+// 220–294 px² of their 700–1000). When no deeper piece's disc covers its
+// deepest point it is a colony of its own, as large as its disc
+// (countSlivers); when it is the deepest piece of its group, it is the
+// core of one colony whose uneven stain the watershed cut into a core and
+// flanks (physgen: a 72 px colony, core 312 px², flanks counted). Flanks cut off one colony by its uneven stain are left
+// alone: joining pieces whose deepest point lies in the inner half of a
+// deeper piece's disc fixed them on physgen but merged real colonies on
+// the crowded synthetic violet dishes (plate 11: 132 → 121 of 142).
+
+// deepestPieces returns each object's deepest pixel and the counted or
+// abortive pieces of every touching group, deepest first.
+func deepestPieces(objs []object, lab []int32, dt []float32) ([]int, [][]int) {
+	at := make([]int, len(objs))
+	for i := range at {
+		at[i] = -1
+	}
+	for i, l := range lab {
+		if l > 0 && (at[l-1] < 0 || dt[i] > dt[at[l-1]]) {
+			at[l-1] = i
+		}
+	}
+	byGroup := map[int32][]int{}
+	for i := range objs {
+		o := &objs[i]
+		if o.area > 0 && at[i] >= 0 && (o.class == models.ColonyCounted || o.class == models.ColonyAbortive) {
+			byGroup[o.group] = append(byGroup[o.group], i)
+		}
+	}
+	var groups [][]int
+	for _, m := range byGroup {
+		if len(m) < 2 {
+			continue
+		}
+		sort.Slice(m, func(a, b int) bool {
+			if objs[m[a]].maxDT != objs[m[b]].maxDT {
+				return objs[m[a]].maxDT > objs[m[b]].maxDT
+			}
+			return m[a] < m[b]
+		})
+		groups = append(groups, m)
+	}
+	return at, groups
+}
+
+// countSlivers counts the abortive pieces of touching stained colonies
+// that are not the deepest of their group, whose deepest point no deeper
+// piece's disc covers and whose disc is at least the colony size.
+func countSlivers(objs []object, lab []int32, dt []float32, w int, minArea float64) {
+	at, groups := deepestPieces(objs, lab, dt)
+	for _, m := range groups {
+		for k, a := range m {
+			o := &objs[a]
+			if o.class != models.ColonyAbortive || math.Pi*float64(o.maxDT)*float64(o.maxDT) < minArea ||
+				objs[m[0]].maxDT <= o.maxDT {
+				// Only larger colonies take a colony's flanks: the
+				// deepest piece of a group that is small is the core
+				// of a colony cut up by its uneven stain.
+				continue
+			}
+			covered := false
+			for _, b := range m[:k] {
+				if objs[b].maxDT > o.maxDT && pixelDist(at[a], at[b], w) < float64(objs[b].maxDT) {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				o.class = models.ColonyCounted
+			}
+		}
+	}
+}
+
+func pixelDist(a, b, w int) float64 {
+	return math.Hypot(float64(a%w-b%w), float64(a/w-b/w))
 }
 
 // collect renumbers the objects (colonies 1..n in reading order, rejected
