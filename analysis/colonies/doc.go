@@ -60,15 +60,15 @@
 //     isolated colonies (QC count_estimated_from_area;
 //     Result.EstimatedColonies).
 //  6. Classes: below the colony size threshold → "abortive" (stained
-//     dishes: a piece of a touching group whose deepest point, the
-//     largest distance to the mask's edge, lies outside the disc of
-//     every deeper piece is a colony of its own, as large as that disc:
-//     overlapping neighbours took its flanks); in the rim band and not
-//     round → "debris"; core
-//     contrast (mean res over the inner half of the object) below a third
-//     of the median core contrast of the colonies off the rim → "debris":
-//     lid vents, reflections, condensation and agar smears are faint next
-//     to the plate's own colonies.
+//     dishes: a piece of a touching group that is not its deepest and
+//     whose deepest point, the largest distance to the mask's edge, lies
+//     outside the disc of every deeper piece is a colony of its own, as
+//     large as that disc: overlapping larger neighbours took its flanks);
+//     in the rim band and not round → "debris"; core contrast (mean res
+//     over the inner half of the object) below a third of the median core
+//     contrast of the colonies off the rim → "debris": lid vents,
+//     reflections, condensation and agar smears are faint next to the
+//     plate's own colonies.
 //     Without a size rule, a dark round object set aside as small or faint,
 //     at least 1.5 × the peak threshold, whose centre lies within 2.5
 //     radii of a counted colony at least 3× its radius is a satellite
@@ -78,11 +78,11 @@
 //     that colony's radii: colonies plated together share a size within
 //     a factor, so it is a satellite or a speck. On stained dishes
 //     (loose colonies), an object whose colour shift per optical density
-//     strays from the line of the dye's, or reaches less than half as far
-//     along it, is debris (marker ink); sparse colonies shift further per
-//     grey OD along that line. The dye's is the median of the round
-//     stained objects, colonies and abortive clusters alike, as writing is
-//     made of strokes.
+//     lies further than half the dye's from it, or, beyond it along the
+//     dye's line, from that line, is debris (marker ink): sparse colonies
+//     shift further per grey OD along that line. The dye's is the median
+//     of the round stained objects, colonies and abortive clusters alike,
+//     as writing is made of strokes.
 //
 // The colony size threshold follows the lab's definition, a colony is
 // ≥ 50 cells: MinColonyAreaPx, or with a pixel size MinColonyAreaUM2,

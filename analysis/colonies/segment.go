@@ -629,10 +629,11 @@ func classify(objs []object, isDebris []bool, peak float32, minArea float64, inB
 // deepest point it is a colony of its own, as large as its disc
 // (countSlivers); when it is the deepest piece of its group, it is the
 // core of one colony whose uneven stain the watershed cut into a core and
-// flanks (physgen: a 72 px colony, core 312 px², flanks counted). Flanks cut off one colony by its uneven stain are left
-// alone: joining pieces whose deepest point lies in the inner half of a
-// deeper piece's disc fixed them on physgen but merged real colonies on
-// the crowded synthetic violet dishes (plate 11: 132 → 121 of 142).
+// flanks (physgen: a 72 px colony, core 312 px², flanks counted). The
+// flanks are left alone: joining pieces whose deepest point lies in the
+// inner half of a deeper piece's disc fixed them on physgen but merged
+// real colonies on the crowded synthetic violet dishes (plate 11:
+// 132 → 121 of 142).
 
 // deepestPieces returns each object's deepest pixel and the counted or
 // abortive pieces of every touching group, deepest first.
