@@ -271,12 +271,17 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	core.crowded = trypanIsCrowded(g, core, sc)
 	if src.Channels() == 3 && src.Type() == gocv.MatTypeCV8UC3 {
 		if pix, err := src.DataPtrUint8(); err == nil && len(pix) == 3*w*h {
-			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, len(core.classes), w, h); ok {
+			n := len(core.classes)
+			ns := trypanMarkSpecks(&core)
+			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, n+ns, w, h); ok {
 				if sc.grid {
-					trypanApplyFieldStain(core.classes, blue, thr)
+					trypanApplyFieldStain(core.classes, blue[:n], thr)
 				} else {
-					trypanApplyStain(core.classes, blue, thr)
+					trypanApplyStain(core.classes, blue[:n], thr)
 				}
+				trypanAdmitStainedSpecks(&core, blue, thr)
+			} else {
+				trypanAdmitStainedSpecks(&core, nil, 0) // no colour: none is kept
 			}
 		}
 	}
@@ -326,6 +331,10 @@ type trypanResult struct {
 	classes []string
 	feats   []trypanFeatures
 	crowded bool
+	// specks are regions of calibrated whole fields rejected only as
+	// debris specks by their grey look; the colour step admits those that
+	// took up the dye (trypan_speck.go).
+	specks []trypanSpeck
 }
 
 // trypanFeatures describe one segmented object for classification.
@@ -443,7 +452,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 		trypanSplitClumps(seeds, flat, bg, cross, dist, peaks, float64(thr), w, h, sc)
 	}
 
-	res.labels, res.classes, res.feats = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
+	res.labels, res.classes, res.feats, res.specks = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && sc.pixelSizeUM > 0 {
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
@@ -910,13 +919,14 @@ func minOnSegment(f []float32, w int, ax, ay, bx, by float64) float64 {
 //     classifies the rest;
 //  4. trypanRenumber numbers them 1..n in row-major order of their
 //     centroids.
-func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures) {
+func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, w, h int, sc trypanScale) ([]int32, []string, []trypanFeatures, []trypanSpeck) {
 	start, order := trypanRegionPixels(reg)
 	maxL := int32(len(start) - 2)
 	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
 	patch := make([]float32, trypanPatchLen)
 	vec := make([]float64, trypanCellVectorLen)
 	var objs []trypanObject
+	var specks []trypanSpeck
 	vals := make([]int, 0, 256)
 	for l := int32(1); l <= maxL; l++ {
 		ps := order[start[l]:start[l+1]]
@@ -926,9 +936,12 @@ func trypanFinish(reg []int32, flat, bg []int16, dist []float32, fgThr float64, 
 		f := trypanMeasure(ps, flat, bg, dist, fgThr, w, h, &vals)
 		if class, ok := trypanAccept(f, l, reg, flat, fgThr, w, h, sc, patch, vec); ok {
 			objs = append(objs, trypanObject{f: f, old: l, class: class})
+		} else if trypanSpeckCandidate(f, sc, fgThr) {
+			specks = append(specks, trypanSpeck{pix: append([]int32(nil), ps...), f: f})
 		}
 	}
-	return trypanRenumber(objs, reg, maxL)
+	labels, classes, feats := trypanRenumber(objs, reg, maxL)
+	return labels, classes, feats, specks
 }
 
 // trypanObject is a kept region: its features, flood label and class.
@@ -1226,6 +1239,12 @@ func trypanIsCell(f trypanFeatures, sc trypanScale) bool {
 //   - shape: elongation below trypanFieldMaxElongation (line fragments,
 //     scratches; a cell is at most slightly elliptical).
 func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
+	return trypanFieldCellLook(f, sc, fgThr) && !trypanIsSpeck(f, sc)
+}
+
+// trypanFieldCellLook is trypanIsFieldCell without the speck test: size,
+// contrast and shape.
+func trypanFieldCellLook(f trypanFeatures, sc trypanScale, fgThr float64) bool {
 	if f.maxInscribed < sc.minDiamPx/3 {
 		return false
 	}
@@ -1241,13 +1260,16 @@ func trypanIsFieldCell(f trypanFeatures, sc trypanScale, fgThr float64) bool {
 	if contrast < trypanFieldContrast*fgThr {
 		return false
 	}
-	if !f.border && 4*float64(f.area) < math.Pi*sc.specDiamPx*sc.specDiamPx && f.inner < 0 && f.ring > trypanFieldFlatTop*f.inner {
-		// Small, darkest in the middle and fading outwards: a blurred
-		// speck of debris. A stained cell is a filled disc, nearly as
-		// dark at 0.6–1.0 of its radius as at its centre.
-		return false
-	}
 	return f.elongation < trypanFieldMaxElongation
+}
+
+// trypanIsSpeck reports whether an object is small, darkest in the middle
+// and fading outwards: a blurred speck of debris by its grey look. A
+// stained cell is a filled disc, nearly as dark at 0.6–1.0 of its radius
+// as at its centre, but a small one blurred below focus fades like a
+// speck; in colour fields its dye tells them apart (trypan_speck.go).
+func trypanIsSpeck(f trypanFeatures, sc trypanScale) bool {
+	return !f.border && 4*float64(f.area) < math.Pi*sc.specDiamPx*sc.specDiamPx && f.inner < 0 && f.ring > trypanFieldFlatTop*f.inner
 }
 
 // trypanFieldMinSideUM: a calibrated image whose shorter side spans less
