@@ -223,6 +223,12 @@ type section struct {
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	virtual bool   // the surface was laid along the image edge (virtualGlass)
+	// Retries when no surface was found otherwise (hiddenSurface):
+	// flatHE, H&E glass is also found by its smoothness (flatRegions);
+	// deepCorneum, the epidermis may start deeper under the glass (scMax);
+	// nearSurface, the tissue along a normal starts nearest the surface
+	// point (nearestTissueStart).
+	flatHE, deepCorneum, nearSurface bool
 	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
 	sheetUsed bool
 	// epiDepth: distance (working px) inside the H&E sheet to its edge,
@@ -285,17 +291,15 @@ func (s *section) run() error {
 	}
 	nQC := len(sec.QC)
 	s.measureTwice(nQC)
+	if len(s.res.Measurements) == 0 {
+		s.hiddenSurface(nQC)
+	}
 	// No epidermis along any glass: a view cut inside the section. Lay
 	// virtual glass along the image edge the epidermal sheet runs on, and
 	// start again from the epidermis.
 	if len(s.res.Measurements) == 0 && s.virtualGlass() {
 		s.virtual = true
-		sec.QC = sec.QC[:nQC]
-		s.resetMeasurements()
-		s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
-		s.segmentEpidermis()
-		s.segmentFat()
-		s.measureTwice(nQC)
+		s.restartMeasurement(nQC)
 		sec.QC = append(sec.QC, QCNoGlassSurface)
 	}
 	if s.cancelled() {
@@ -309,6 +313,47 @@ func (s *section) run() error {
 		return s.ctx.Err()
 	}
 	return s.render()
+}
+
+// hiddenSurface retries a section on which no surface was found (no
+// epidermis within a corneum's thickness of any glass) before the glass is
+// taken to lie outside the view (virtualGlass): the glass may be in view
+// but tinted, as dense as pale tissue once the brighter adipocyte
+// interiors set the zero of OD (H&E: glass found by its smoothness, as on
+// silver), or the epidermis found may start deeper under the glass than a
+// corneum (a thick basket-weave corneum, pale upper layers: a deeper
+// limit). A view tilted so that the surface runs out at one side has glass
+// along the rest of it; laying virtual glass along an image edge instead
+// measured along the wrong direction (physgen seed 12: dermis −27 %…−100 %).
+// When no attempt finds a surface, the section is as before.
+func (s *section) hiddenSurface(nQC int) {
+	type try struct{ flat, deep, near bool }
+	tries := []try{{false, true, false}, {false, false, true}, {false, true, true}}
+	if s.eConc != nil {
+		tries = []try{{true, false, false}, {true, true, false}, {false, true, false}, {false, false, true}, {true, false, true}}
+	}
+	for _, t := range tries {
+		s.flatHE, s.deepCorneum, s.nearSurface = t.flat, t.deep, t.near
+		s.segmentTissue()
+		s.restartMeasurement(nQC)
+		if len(s.res.Measurements) > 0 {
+			return
+		}
+	}
+	s.flatHE, s.deepCorneum, s.nearSurface = false, false, false
+	s.segmentTissue()
+	s.restartMeasurement(nQC)
+}
+
+// restartMeasurement segments the epidermis and fat again (after the glass
+// or the surface rules changed) and measures.
+func (s *section) restartMeasurement(nQC int) {
+	s.res.Section.QC = s.res.Section.QC[:nQC]
+	s.resetMeasurements()
+	s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
+	s.segmentEpidermis()
+	s.segmentFat()
+	s.measureTwice(nQC)
 }
 
 // measureTwice measures once to learn the epidermal thickness, drops what
@@ -577,7 +622,8 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
-	if s.eConc == nil {
+	s.flat = nil
+	if s.eConc == nil || s.flatHE {
 		s.flat = s.flatRegions(sm, g, sd)
 		for i, f := range s.flat {
 			if f {

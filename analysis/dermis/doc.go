@@ -102,6 +102,18 @@
 //     scale of one adipocyte (σ = half the area-weighted median vacuole
 //     diameter), thresholded at half the fat plateau level.
 //   - Stratum corneum: tissue between glass and epidermis.
+//   - Glass in view but no surface found (no epidermis within 60 µm of
+//     the glass, or no glass found at all): before the glass is taken to
+//     lie outside the view, the section is retried with H&E glass also
+//     found by its smoothness (as on silver: tinted glass as dense as pale
+//     tissue once brighter adipocyte interiors set the zero of OD), with
+//     the epidermis allowed to start up to 120 µm under the glass (thick
+//     corneum, pale upper layers), and with the tissue along each normal
+//     starting at the stretch nearest the surface point (a darker strip
+//     of glass along the image edge beyond the glass found); the first
+//     that measures is kept. A tilted view whose surface runs out at one
+//     side has glass along the rest of it; the virtual glass below then
+//     took the wrong edge or none.
 //   - No glass in view (a crop inside the section): when no epidermis
 //     borders any glass, a strip of virtual glass is laid along the image
 //     edge the epidermis runs along, and the segmentation restarts from

@@ -1,6 +1,9 @@
 package dermis
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestMinFilterDropsFibres: the silver ground (minFilter) keeps a sheet
 // wider than the filter, drops a fibre narrower than it, and ignores
@@ -257,5 +260,28 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 				t.Error("dermis not tissue")
 			}
 		})
+	}
+}
+
+// TestNearestTissueStart: along a normal crossing an unstained strip the
+// glass search missed, glass, then the section, the tissue starts at the
+// section's top nearest the surface point, not at the strip beyond the
+// glass.
+func TestNearestTissueStart(t *testing.T) {
+	const w, h = 20, 100
+	s := &section{w: w, h: h, filled: make([]bool, w*h)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			// rows 0–9 missed glass (filled), 10–39 glass, 40– tissue
+			s.filled[y*w+x] = y < 10 || y >= 40
+		}
+	}
+	p, n := Point{10, 41}, Point{0, 1} // surface point just inside, normal down
+	if got := s.nearestTissueStart(p, n, -45, 45); math.Abs(got-(-1)) > 0.6 {
+		t.Errorf("tissue start %.1f, want -1 (row 40)", got)
+	}
+	// no transition in range: the first tissue stays
+	if got := s.nearestTissueStart(Point{10, 70}, n, -20, 20); got != -20 {
+		t.Errorf("inside tissue: %.1f, want -20", got)
 	}
 }

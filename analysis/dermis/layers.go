@@ -392,8 +392,15 @@ const (
 // scMax is the thickest stratum corneum accepted between glass and
 // epidermis, in working px.
 func (s *section) scMax() float64 {
+	if s.deepCorneum {
+		return s.px(deepCorneumUM, math.Max(6, 0.04*float64(min(s.w, s.h))))
+	}
 	return s.px(60, math.Max(3, 0.02*float64(min(s.w, s.h))))
 }
+
+// deepCorneumUM is scMax when no surface was found within the usual 60 µm
+// (hiddenSurface): a thick corneum over pale upper epidermal layers.
+const deepCorneumUM = 120
 
 // segmentFat marks the hypodermis: tissue where vacuoles (unstained holes
 // enclosed by tissue) cover most of the area at the scale of one adipocyte.
