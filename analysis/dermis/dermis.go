@@ -333,6 +333,9 @@ func (s *section) hiddenSurface(nQC int) {
 		tries = []try{{true, false, false}, {true, true, false}, {false, true, false}, {false, false, true}, {true, false, true}}
 	}
 	for _, t := range tries {
+		if s.cancelled() {
+			return
+		}
 		s.flatHE, s.deepCorneum, s.nearSurface = t.flat, t.deep, t.near
 		s.segmentTissue()
 		s.restartMeasurement(nQC)
