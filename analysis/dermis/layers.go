@@ -452,15 +452,20 @@ func (s *section) segmentFat() {
 			core[l]++
 		}
 	}
+	// Vacuolated tissue lying along the epidermis (basket-weave corneum,
+	// vacuolated keratinocytes) is not fat: a piece is fat only if most of
+	// its core, and a fat-sized part of it, lies away from the epidermis.
+	// A lobule that merely comes near a stray piece of epidermis at one
+	// end (a fold taken for epidermis at an edge-cut section) stays fat.
 	distEpi := chamferDist(s.epi, w, h)
-	touch := make([]bool, len(ca))
+	far := make([]int, len(ca))
 	for i, l := range cl {
-		if l != 0 && float64(distEpi[i]) < math.Max(2, s.tEst/2) {
-			touch[l] = true
+		if l != 0 && frac.v[i] > 0.6 && float64(distEpi[i]) >= math.Max(2, s.tEst/2) {
+			far[l]++
 		}
 	}
 	for i, l := range cl {
-		if l != 0 && float64(core[l]) >= 2*float64(med) && !touch[l] {
+		if l != 0 && float64(core[l]) >= 2*float64(med) && float64(far[l]) >= 2*float64(med) && 2*far[l] >= core[l] {
 			s.fat[i] = true
 		}
 	}
