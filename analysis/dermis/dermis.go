@@ -584,8 +584,11 @@ func (s *section) segmentTissue() bool {
 				s.tissue[i] = false
 			}
 		}
+		s.classifyUnstained()
+	} else {
+		s.classifyUnstained()
+		s.flatAdipocytes(sm, g, sd)
 	}
-	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
 		s.filled[i] = !s.glass[i]
@@ -657,6 +660,38 @@ func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
 		}
 	}
 	return out
+}
+
+// flatAdipocytes finds H&E adipocytes whose interiors are tinted (a
+// grey-lilac ground above the tissue threshold, so classifyUnstained saw
+// no hole): the flat regions of flatRegions, sorted by shape a second time,
+// add the round compartments they form as vacuoles. Only vacuoles are
+// added; the glass stays as the first pass found it, since on H&E a flat
+// region taken for glass let the epidermal band lock onto a fold (physgen
+// seed-9 H&E 012).
+func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
+	flat := s.flatRegions(sm, g, sd)
+	if flat == nil {
+		return
+	}
+	tissue0, glass0, vac0 := s.tissue, s.glass, s.vacuol
+	s.tissue = append([]bool(nil), tissue0...)
+	for i, f := range flat {
+		if f {
+			s.tissue[i] = false
+		}
+	}
+	s.flat = flat
+	s.classifyUnstained()
+	vac1 := s.vacuol
+	s.flat, s.tissue, s.glass, s.vacuol = nil, tissue0, glass0, vac0
+	// only segmentFat reads the vacuoles; the tissue mask, which the
+	// epidermis is found on, stays as it was
+	for i, v := range vac1 {
+		if v && flat[i] && !glass0[i] {
+			s.vacuol[i] = true
+		}
+	}
 }
 
 // Flat-region constants (see flatRegions): local OD SD below

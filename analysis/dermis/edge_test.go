@@ -183,8 +183,11 @@ func TestThinGlassStripBesideLargeAdipocytes(t *testing.T) {
 func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	const w, h, glassH, fatY, r = 300, 400, 40, 320, 40
 	fatX := []int{60, 150, 240}
-	render := func(glassOD, fatOD float32) *section {
+	render := func(glassOD, fatOD float32, he bool) *section {
 		s := &section{w: w, h: h, umPx: 1, odSum: newPlane(w, h)}
+		if he {
+			s.eConc = newPlane(w, h) // marks the section H&E
+		}
 		for i := range s.odSum.v {
 			x, y := i%w, i/w
 			// dermis: fibres and nuclei, OD 0.15–0.55 pixel to pixel
@@ -241,12 +244,15 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	for _, c := range []struct {
 		name           string
 		glassOD, fatOD float32
+		he             bool
 	}{
-		{"tinted glass", 0.08, 0},
-		{"lilac fat", 0, 0.08},
+		{"tinted glass", 0.08, 0, false},
+		{"lilac fat", 0, 0.08, false},
+		// H&E: tinted adipocytes are vacuoles too (flatAdipocytes)
+		{"lilac fat H&E", 0, 0.08, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := render(c.glassOD, c.fatOD)
+			s := render(c.glassOD, c.fatOD, c.he)
 			if g := glassFrac(s); g < 0.9 {
 				t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
 			}
@@ -257,5 +263,49 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 				t.Error("dermis not tissue")
 			}
 		})
+	}
+}
+
+// A fat lobule that comes near a stray piece of epidermis at one end (a
+// fold taken for epidermis at an edge-cut section, physgen seed-12 silver
+// 013/015) is still fat; vacuolated tissue lying along the epidermis (a
+// basket-weave corneum) is not.
+func TestFatNearStrayEpidermis(t *testing.T) {
+	const w, h = 300, 300
+	s := &section{w: w, h: h, umPx: 1, tEst: 40}
+	n := w * h
+	s.filled, s.epi, s.vacuol = make([]bool, n), make([]bool, n), make([]bool, n)
+	for i := range n {
+		x, y := i%w, i/w
+		s.filled[i] = true
+		// epidermis along the top, and a stray piece at the left edge
+		s.epi[i] = (y >= 20 && y < 60) || (x < 40 && y >= 150 && y < 200)
+		// corneum above the epidermis: small vacuoles
+		if y >= 4 && y < 16 && x%15 < 12 {
+			s.vacuol[i] = true
+		}
+		// lobule from y = 210: 30 px cells, 3 px septa
+		if y >= 210 && (y-210)%33 < 30 && x%33 < 30 {
+			s.vacuol[i] = true
+		}
+	}
+	s.segmentFat()
+	lobule, corneum := 0, 0
+	for i, f := range s.fat {
+		if !f {
+			continue
+		}
+		switch y := i / w; {
+		case y >= 210:
+			lobule++
+		case y < 60:
+			corneum++
+		}
+	}
+	if want := (h - 210) * w * 8 / 10; lobule < want {
+		t.Errorf("lobule: %d fat px, want ≥ %d", lobule, want)
+	}
+	if corneum > 0 {
+		t.Errorf("%d fat px in the corneum, want 0", corneum)
 	}
 }
