@@ -211,6 +211,9 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
+	// flatVac: H&E adipocytes with a tinted interior (flatAdipocytes),
+	// which segmentFat uses only when the vacuoles make no fat
+	flatVac []bool
 	// flat: silver regions above the tissue threshold but as smooth as
 	// glass (flatRegions); nil elsewhere
 	flat []bool
@@ -665,8 +668,8 @@ func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
 // flatAdipocytes finds H&E adipocytes whose interiors are tinted (a
 // grey-lilac ground above the tissue threshold, so classifyUnstained saw
 // no hole): the flat regions of flatRegions, sorted by shape a second time,
-// add the round compartments they form as vacuoles. Only vacuoles are
-// added; the glass stays as the first pass found it, since on H&E a flat
+// keep the round compartments they form as flatVac. Only these are
+// kept; the glass stays as the first pass found it, since on H&E a flat
 // region taken for glass let the epidermal band lock onto a fold (physgen
 // seed-9 H&E 012).
 func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
@@ -685,12 +688,11 @@ func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
 	s.classifyUnstained()
 	vac1 := s.vacuol
 	s.flat, s.tissue, s.glass, s.vacuol = nil, tissue0, glass0, vac0
-	// only segmentFat reads the vacuoles; the tissue mask, which the
-	// epidermis is found on, stays as it was
+	// only segmentFat reads them; the tissue mask, which the epidermis is
+	// found on, stays as it was
+	s.flatVac = make([]bool, len(vac1))
 	for i, v := range vac1 {
-		if v && flat[i] && !glass0[i] {
-			s.vacuol[i] = true
-		}
+		s.flatVac[i] = v && flat[i] && !glass0[i] && !vac0[i]
 	}
 }
 

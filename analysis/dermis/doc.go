@@ -100,7 +100,14 @@
 //     dermis.
 //   - Hypodermis: where enclosed vacuoles cover most of the area at the
 //     scale of one adipocyte (σ = half the area-weighted median vacuole
-//     diameter), thresholded at half the fat plateau level.
+//     diameter), thresholded at half the fat plateau level. A vacuolated
+//     piece most of whose core lies within half an epidermis of the
+//     epidermis (basket-weave corneum) is not fat; a lobule that only
+//     comes near a stray piece of epidermis at one end is. On H&E, when
+//     the clear vacuoles make no fat, the round compartments of the flat
+//     regions (tinted adipocyte interiors, found as on silver but never
+//     made glass) are added; not otherwise, since the pale clefts of an
+//     H&E dermis leave flat specks that would move a lobule's top up.
 //   - Stratum corneum: tissue between glass and epidermis.
 //   - No glass in view (a crop inside the section): when no epidermis
 //     borders any glass, a strip of virtual glass is laid along the image

@@ -216,7 +216,7 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 				for _, cx := range fatX {
 					if dx, dy := x-cx, y-fatY; dx*dx+dy*dy < r*r {
 						n++
-						if s.vacuol[y*w+x] {
+						if s.vacuol[y*w+x] || (s.flatVac != nil && s.flatVac[y*w+x]) {
 							vac++
 						}
 						if s.glass[y*w+x] {
@@ -239,7 +239,7 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	}
 	dermisOK := func(s *section) bool {
 		c := 180*w + 150
-		return s.tissue[c] && !s.glass[c] && !s.vacuol[c]
+		return s.tissue[c] && !s.glass[c] && !s.vacuol[c] && (s.flatVac == nil || !s.flatVac[c])
 	}
 	for _, c := range []struct {
 		name           string
@@ -248,7 +248,7 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	}{
 		{"tinted glass", 0.08, 0, false},
 		{"lilac fat", 0, 0.08, false},
-		// H&E: tinted adipocytes are vacuoles too (flatAdipocytes)
+		// H&E: tinted adipocytes are kept apart (flatAdipocytes)
 		{"lilac fat H&E", 0, 0.08, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -307,5 +307,61 @@ func TestFatNearStrayEpidermis(t *testing.T) {
 	}
 	if corneum > 0 {
 		t.Errorf("%d fat px in the corneum, want 0", corneum)
+	}
+}
+
+// Tinted H&E adipocytes (flatVac) make fat where the clear vacuoles make
+// none, and leave a lobule found from clear vacuoles alone: flat specks
+// in the dermis above it must not move its top.
+func TestFlatVacuolesOnlyWithoutFat(t *testing.T) {
+	const w, h, top = 300, 300, 180
+	cells := func() []bool {
+		m := make([]bool, w*h)
+		for i := range m {
+			x, y := i%w, i/w
+			m[i] = y >= top && (y-top)%33 < 30 && x%33 < 30
+		}
+		return m
+	}
+	specks := make([]bool, w*h)
+	for i := range specks {
+		x, y := i%w, i/w
+		// 15 px specks every 25 px, down to the lobule
+		specks[i] = y >= 100 && y < top && (y-100)%25 < 15 && x%25 < 15
+	}
+	newSection := func(vac, flat []bool) *section {
+		s := &section{w: w, h: h, umPx: 1, tEst: 40, vacuol: vac, flatVac: flat}
+		s.filled, s.epi = make([]bool, w*h), make([]bool, w*h)
+		for i := range s.filled {
+			s.filled[i] = true
+			s.epi[i] = i/w < 30
+		}
+		return s
+	}
+	fatTop := func(s *section) int {
+		for y := range h {
+			n := 0
+			for x := range w {
+				if s.fat[y*w+x] {
+					n++
+				}
+			}
+			if 2*n > w {
+				return y
+			}
+		}
+		return -1
+	}
+	tinted := newSection(make([]bool, w*h), cells())
+	tinted.segmentFat()
+	if y := fatTop(tinted); y < top-20 || y > top+20 {
+		t.Errorf("tinted lobule: fat top at %d, want %d ± 20", y, top)
+	}
+	clear := newSection(cells(), nil)
+	clear.segmentFat()
+	withSpecks := newSection(cells(), specks)
+	withSpecks.segmentFat()
+	if a, b := fatTop(clear), fatTop(withSpecks); a < 0 || a != b {
+		t.Errorf("clear lobule: fat top %d, with flat specks %d; want equal", a, b)
 	}
 }
