@@ -471,20 +471,31 @@ func (s *section) fatFrom(vac []bool) []bool {
 			core[l]++
 		}
 	}
-	// Vacuolated tissue lying along the epidermis (basket-weave corneum,
-	// vacuolated keratinocytes) is not fat: a piece is fat only if most of
-	// its core, and a fat-sized part of it, lies away from the epidermis.
-	// A lobule that merely comes near a stray piece of epidermis at one
-	// end (a fold taken for epidermis at an edge-cut section) stays fat.
+	// Vacuolated tissue touching the epidermis (basket-weave corneum,
+	// loose papillary dermis, vacuolated keratinocytes) or lying along it
+	// is not fat: a piece is fat only if none of it lies within a basal
+	// cell (5 µm) of the epidermis and most of its core, and a fat-sized
+	// part of it, lies more than half an epidermis away. A lobule that
+	// merely comes near a stray piece of epidermis at one end (a fold
+	// taken for epidermis at an edge-cut section) stays fat.
 	distEpi := chamferDist(s.epi, w, h)
+	touchD := math.Max(2, s.px(5, 2))
 	far := make([]int, len(ca))
+	touch := make([]bool, len(ca))
 	for i, l := range cl {
-		if l != 0 && frac.v[i] > 0.6 && float64(distEpi[i]) >= math.Max(2, s.tEst/2) {
+		if l == 0 {
+			continue
+		}
+		d := float64(distEpi[i])
+		if d < touchD {
+			touch[l] = true
+		}
+		if frac.v[i] > 0.6 && d >= math.Max(2, s.tEst/2) {
 			far[l]++
 		}
 	}
 	for i, l := range cl {
-		if l != 0 && float64(core[l]) >= 2*float64(med) && float64(far[l]) >= 2*float64(med) && 2*far[l] >= core[l] {
+		if l != 0 && !touch[l] && float64(core[l]) >= 2*float64(med) && float64(far[l]) >= 2*float64(med) && 2*far[l] >= core[l] {
 			fat[i] = true
 		}
 	}
