@@ -694,15 +694,28 @@ func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
 	for i, v := range vac1 {
 		s.flatVac[i] = v && flat[i] && !glass0[i] && !vac0[i]
 	}
+	// Adipocytes are 40–120 µm across; the flat specks that the pale
+	// clefts of an H&E dermis leave between its fibres are 10–25 µm
+	// (physgen seed-11 H&E 000/004 made fat of them): compartments under
+	// 30 µm (equivalent diameter) are dropped.
+	rMin := s.px(flatVacMinUM/2, 6)
+	lab, area, _ := components(s.flatVac, s.w, s.h)
+	for i, l := range lab {
+		if l != 0 && float64(area[l]) < math.Pi*rMin*rMin {
+			s.flatVac[i] = false
+		}
+	}
 }
 
 // Flat-region constants (see flatRegions): local OD SD below
 // max(flatSDMin, flatSDNoise × glass noise SD) in cores holding a square
 // of half-width flatCoreUM.
 const (
-	flatSDMin   = 0.004
-	flatSDNoise = 4
-	flatCoreUM  = 5
+	// flatVacMinUM: least equivalent diameter of a tinted H&E adipocyte
+	flatVacMinUM = 30
+	flatSDMin    = 0.004
+	flatSDNoise  = 4
+	flatCoreUM   = 5
 	// tinted glass and lilac fat lie a little above the threshold
 	flatLevelCaps = 8
 )

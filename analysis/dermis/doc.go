@@ -107,7 +107,7 @@
 //     stray piece of epidermis at one end is. On H&E, when
 //     the clear vacuoles make no fat, the round compartments of the flat
 //     regions (tinted adipocyte interiors, found as on silver but never
-//     made glass) are added; not otherwise, since the pale clefts of an
+//     made glass) of at least 30 µm across are added; not otherwise, since the pale clefts of an
 //     H&E dermis leave flat specks that would move a lobule's top up.
 //   - Stratum corneum: tissue between glass and epidermis.
 //   - No glass in view (a crop inside the section): when no epidermis
