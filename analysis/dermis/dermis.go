@@ -211,6 +211,9 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
+	// flatVac: H&E adipocytes with a tinted interior (flatAdipocytes),
+	// which segmentFat uses only when the vacuoles make no fat
+	flatVac []bool
 	// flat: silver regions above the tissue threshold but as smooth as
 	// glass (flatRegions); nil elsewhere
 	flat []bool
@@ -633,8 +636,11 @@ func (s *section) segmentTissue() bool {
 				s.tissue[i] = false
 			}
 		}
+		s.classifyUnstained()
+	} else {
+		s.classifyUnstained()
+		s.flatAdipocytes(sm, g, sd)
 	}
-	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
 		s.filled[i] = !s.glass[i]
@@ -708,13 +714,57 @@ func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
 	return out
 }
 
+// flatAdipocytes finds H&E adipocytes whose interiors are tinted (a
+// grey-lilac ground above the tissue threshold, so classifyUnstained saw
+// no hole): the flat regions of flatRegions, sorted by shape a second time,
+// keep the round compartments they form as flatVac. Only these are
+// kept; the glass stays as the first pass found it, since on H&E a flat
+// region taken for glass let the epidermal band lock onto a fold (physgen
+// seed-9 H&E 012).
+func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
+	flat := s.flatRegions(sm, g, sd)
+	if flat == nil {
+		return
+	}
+	tissue0, glass0, vac0 := s.tissue, s.glass, s.vacuol
+	s.tissue = append([]bool(nil), tissue0...)
+	for i, f := range flat {
+		if f {
+			s.tissue[i] = false
+		}
+	}
+	s.flat = flat
+	s.classifyUnstained()
+	vac1 := s.vacuol
+	s.flat, s.tissue, s.glass, s.vacuol = nil, tissue0, glass0, vac0
+	// only segmentFat reads them; the tissue mask, which the epidermis is
+	// found on, stays as it was
+	s.flatVac = make([]bool, len(vac1))
+	for i, v := range vac1 {
+		s.flatVac[i] = v && flat[i] && !glass0[i] && !vac0[i]
+	}
+	// Adipocytes are 40–120 µm across; the flat specks that the pale
+	// clefts of an H&E dermis leave between its fibres are 10–25 µm
+	// (physgen seed-11 H&E 000/004 made fat of them): compartments under
+	// 30 µm (equivalent diameter) are dropped.
+	rMin := s.px(flatVacMinUM/2, 6)
+	lab, area, _ := components(s.flatVac, s.w, s.h)
+	for i, l := range lab {
+		if l != 0 && float64(area[l]) < math.Pi*rMin*rMin {
+			s.flatVac[i] = false
+		}
+	}
+}
+
 // Flat-region constants (see flatRegions): local OD SD below
 // max(flatSDMin, flatSDNoise × glass noise SD) in cores holding a square
 // of half-width flatCoreUM.
 const (
-	flatSDMin   = 0.004
-	flatSDNoise = 4
-	flatCoreUM  = 5
+	// flatVacMinUM: least equivalent diameter of a tinted H&E adipocyte
+	flatVacMinUM = 30
+	flatSDMin    = 0.004
+	flatSDNoise  = 4
+	flatCoreUM   = 5
 	// tinted glass and lilac fat lie a little above the threshold
 	flatLevelCaps = 8
 )

@@ -100,7 +100,15 @@
 //     dermis.
 //   - Hypodermis: where enclosed vacuoles cover most of the area at the
 //     scale of one adipocyte (σ = half the area-weighted median vacuole
-//     diameter), thresholded at half the fat plateau level.
+//     diameter), thresholded at half the fat plateau level. A vacuolated
+//     piece that touches the epidermis (within 5 µm: loose papillary
+//     dermis) or most of whose core lies within half an epidermis of it
+//     (basket-weave corneum) is not fat; a lobule that only comes near a
+//     stray piece of epidermis at one end is. On H&E, when
+//     the clear vacuoles make no fat, the round compartments of the flat
+//     regions (tinted adipocyte interiors, found as on silver but never
+//     made glass) of at least 30 µm across are added; not otherwise, since the pale clefts of an
+//     H&E dermis leave flat specks that would move a lobule's top up.
 //   - Stratum corneum: tissue between glass and epidermis.
 //   - Glass in view but no surface found (no epidermis within 60 µm of
 //     the glass, or no glass found at all): before the glass is taken to
