@@ -211,6 +211,9 @@ type section struct {
 	filled []bool // tissue with vacuoles and small holes included
 	glass  []bool
 	vacuol []bool
+	// flatVac: H&E adipocytes with a tinted interior (flatAdipocytes),
+	// which segmentFat uses only when the vacuoles make no fat
+	flatVac []bool
 	// flat: silver regions above the tissue threshold but as smooth as
 	// glass (flatRegions); nil elsewhere
 	flat []bool
@@ -223,6 +226,12 @@ type section struct {
 	epi     []bool
 	epiBig  []bool // epidermis pieces of at least a tenth of the largest
 	virtual bool   // the surface was laid along the image edge (virtualGlass)
+	// Retries when no surface was found otherwise (hiddenSurface):
+	// flatHE, H&E glass is also found by its smoothness (flatRegions);
+	// deepCorneum, the epidermis may start deeper under the glass (scMax);
+	// nearSurface, the tissue along a normal starts nearest the surface
+	// point (nearestTissueStart).
+	flatHE, deepCorneum, nearSurface bool
 	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
 	sheetUsed bool
 	// epiDepth: distance (working px) inside the H&E sheet to its edge,
@@ -285,17 +294,15 @@ func (s *section) run() error {
 	}
 	nQC := len(sec.QC)
 	s.measureTwice(nQC)
+	if len(s.res.Measurements) == 0 {
+		s.hiddenSurface(nQC)
+	}
 	// No epidermis along any glass: a view cut inside the section. Lay
 	// virtual glass along the image edge the epidermal sheet runs on, and
 	// start again from the epidermis.
 	if len(s.res.Measurements) == 0 && s.virtualGlass() {
 		s.virtual = true
-		sec.QC = sec.QC[:nQC]
-		s.resetMeasurements()
-		s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
-		s.segmentEpidermis()
-		s.segmentFat()
-		s.measureTwice(nQC)
+		s.restartMeasurement(nQC)
 		sec.QC = append(sec.QC, QCNoGlassSurface)
 	}
 	if s.cancelled() {
@@ -309,6 +316,50 @@ func (s *section) run() error {
 		return s.ctx.Err()
 	}
 	return s.render()
+}
+
+// hiddenSurface retries a section on which no surface was found (no
+// epidermis within a corneum's thickness of any glass) before the glass is
+// taken to lie outside the view (virtualGlass): the glass may be in view
+// but tinted, as dense as pale tissue once the brighter adipocyte
+// interiors set the zero of OD (H&E: glass found by its smoothness, as on
+// silver), or the epidermis found may start deeper under the glass than a
+// corneum (a thick basket-weave corneum, pale upper layers: a deeper
+// limit). A view tilted so that the surface runs out at one side has glass
+// along the rest of it; laying virtual glass along an image edge instead
+// measured along the wrong direction (physgen seed 12: dermis −27 %…−100 %).
+// When no attempt finds a surface, the section is as before.
+func (s *section) hiddenSurface(nQC int) {
+	type try struct{ flat, deep, near bool }
+	tries := []try{{false, true, false}, {false, false, true}, {false, true, true}}
+	if s.eConc != nil {
+		tries = []try{{true, false, false}, {true, true, false}, {false, true, false}, {false, false, true}, {true, false, true}}
+	}
+	for _, t := range tries {
+		if s.cancelled() {
+			return
+		}
+		s.flatHE, s.deepCorneum, s.nearSurface = t.flat, t.deep, t.near
+		s.segmentTissue()
+		s.restartMeasurement(nQC)
+		if len(s.res.Measurements) > 0 {
+			return
+		}
+	}
+	s.flatHE, s.deepCorneum, s.nearSurface = false, false, false
+	s.segmentTissue()
+	s.restartMeasurement(nQC)
+}
+
+// restartMeasurement segments the epidermis and fat again (after the glass
+// or the surface rules changed) and measures.
+func (s *section) restartMeasurement(nQC int) {
+	s.res.Section.QC = s.res.Section.QC[:nQC]
+	s.resetMeasurements()
+	s.epiMedian, s.epiLimit, s.band, s.surface = 0, 0, nil, nil
+	s.segmentEpidermis()
+	s.segmentFat()
+	s.measureTwice(nQC)
 }
 
 // measureTwice measures once to learn the epidermal thickness, drops what
@@ -577,15 +628,19 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
-	if s.eConc == nil {
+	s.flat = nil
+	if s.eConc == nil || s.flatHE {
 		s.flat = s.flatRegions(sm, g, sd)
 		for i, f := range s.flat {
 			if f {
 				s.tissue[i] = false
 			}
 		}
+		s.classifyUnstained()
+	} else {
+		s.classifyUnstained()
+		s.flatAdipocytes(sm, g, sd)
 	}
-	s.classifyUnstained()
 	s.filled = make([]bool, w*h)
 	for i := range s.filled {
 		s.filled[i] = !s.glass[i]
@@ -659,13 +714,57 @@ func (s *section) flatRegions(sm *plane, g, sd float32) []bool {
 	return out
 }
 
+// flatAdipocytes finds H&E adipocytes whose interiors are tinted (a
+// grey-lilac ground above the tissue threshold, so classifyUnstained saw
+// no hole): the flat regions of flatRegions, sorted by shape a second time,
+// keep the round compartments they form as flatVac. Only these are
+// kept; the glass stays as the first pass found it, since on H&E a flat
+// region taken for glass let the epidermal band lock onto a fold (physgen
+// seed-9 H&E 012).
+func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
+	flat := s.flatRegions(sm, g, sd)
+	if flat == nil {
+		return
+	}
+	tissue0, glass0, vac0 := s.tissue, s.glass, s.vacuol
+	s.tissue = append([]bool(nil), tissue0...)
+	for i, f := range flat {
+		if f {
+			s.tissue[i] = false
+		}
+	}
+	s.flat = flat
+	s.classifyUnstained()
+	vac1 := s.vacuol
+	s.flat, s.tissue, s.glass, s.vacuol = nil, tissue0, glass0, vac0
+	// only segmentFat reads them; the tissue mask, which the epidermis is
+	// found on, stays as it was
+	s.flatVac = make([]bool, len(vac1))
+	for i, v := range vac1 {
+		s.flatVac[i] = v && flat[i] && !glass0[i] && !vac0[i]
+	}
+	// Adipocytes are 40–120 µm across; the flat specks that the pale
+	// clefts of an H&E dermis leave between its fibres are 10–25 µm
+	// (physgen seed-11 H&E 000/004 made fat of them): compartments under
+	// 30 µm (equivalent diameter) are dropped.
+	rMin := s.px(flatVacMinUM/2, 6)
+	lab, area, _ := components(s.flatVac, s.w, s.h)
+	for i, l := range lab {
+		if l != 0 && float64(area[l]) < math.Pi*rMin*rMin {
+			s.flatVac[i] = false
+		}
+	}
+}
+
 // Flat-region constants (see flatRegions): local OD SD below
 // max(flatSDMin, flatSDNoise × glass noise SD) in cores holding a square
 // of half-width flatCoreUM.
 const (
-	flatSDMin   = 0.004
-	flatSDNoise = 4
-	flatCoreUM  = 5
+	// flatVacMinUM: least equivalent diameter of a tinted H&E adipocyte
+	flatVacMinUM = 30
+	flatSDMin    = 0.004
+	flatSDNoise  = 4
+	flatCoreUM   = 5
 	// tinted glass and lilac fat lie a little above the threshold
 	flatLevelCaps = 8
 )

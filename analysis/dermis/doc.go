@@ -100,8 +100,28 @@
 //     dermis.
 //   - Hypodermis: where enclosed vacuoles cover most of the area at the
 //     scale of one adipocyte (σ = half the area-weighted median vacuole
-//     diameter), thresholded at half the fat plateau level.
+//     diameter), thresholded at half the fat plateau level. A vacuolated
+//     piece that touches the epidermis (within 5 µm: loose papillary
+//     dermis) or most of whose core lies within half an epidermis of it
+//     (basket-weave corneum) is not fat; a lobule that only comes near a
+//     stray piece of epidermis at one end is. On H&E, when
+//     the clear vacuoles make no fat, the round compartments of the flat
+//     regions (tinted adipocyte interiors, found as on silver but never
+//     made glass) of at least 30 µm across are added; not otherwise, since the pale clefts of an
+//     H&E dermis leave flat specks that would move a lobule's top up.
 //   - Stratum corneum: tissue between glass and epidermis.
+//   - Glass in view but no surface found (no epidermis within 60 µm of
+//     the glass, or no glass found at all): before the glass is taken to
+//     lie outside the view, the section is retried with H&E glass also
+//     found by its smoothness (as on silver: tinted glass as dense as pale
+//     tissue once brighter adipocyte interiors set the zero of OD), with
+//     the epidermis allowed to start up to 120 µm under the glass (thick
+//     corneum, pale upper layers), and with the tissue along each normal
+//     starting at the stretch nearest the surface point (a darker strip
+//     of glass along the image edge beyond the glass found); the first
+//     that measures is kept. A tilted view whose surface runs out at one
+//     side has glass along the rest of it; the virtual glass below then
+//     took the wrong edge or none.
 //   - No glass in view (a crop inside the section): when no epidermis
 //     borders any glass, a strip of virtual glass is laid along the image
 //     edge the epidermis runs along, and the segmentation restarts from

@@ -1,6 +1,9 @@
 package dermis
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestMinFilterDropsFibres: the silver ground (minFilter) keeps a sheet
 // wider than the filter, drops a fibre narrower than it, and ignores
@@ -183,8 +186,11 @@ func TestThinGlassStripBesideLargeAdipocytes(t *testing.T) {
 func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	const w, h, glassH, fatY, r = 300, 400, 40, 320, 40
 	fatX := []int{60, 150, 240}
-	render := func(glassOD, fatOD float32) *section {
+	render := func(glassOD, fatOD float32, he bool) *section {
 		s := &section{w: w, h: h, umPx: 1, odSum: newPlane(w, h)}
+		if he {
+			s.eConc = newPlane(w, h) // marks the section H&E
+		}
 		for i := range s.odSum.v {
 			x, y := i%w, i/w
 			// dermis: fibres and nuclei, OD 0.15–0.55 pixel to pixel
@@ -213,7 +219,7 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 				for _, cx := range fatX {
 					if dx, dy := x-cx, y-fatY; dx*dx+dy*dy < r*r {
 						n++
-						if s.vacuol[y*w+x] {
+						if s.vacuol[y*w+x] || (s.flatVac != nil && s.flatVac[y*w+x]) {
 							vac++
 						}
 						if s.glass[y*w+x] {
@@ -236,17 +242,20 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 	}
 	dermisOK := func(s *section) bool {
 		c := 180*w + 150
-		return s.tissue[c] && !s.glass[c] && !s.vacuol[c]
+		return s.tissue[c] && !s.glass[c] && !s.vacuol[c] && (s.flatVac == nil || !s.flatVac[c])
 	}
 	for _, c := range []struct {
 		name           string
 		glassOD, fatOD float32
+		he             bool
 	}{
-		{"tinted glass", 0.08, 0},
-		{"lilac fat", 0, 0.08},
+		{"tinted glass", 0.08, 0, false},
+		{"lilac fat", 0, 0.08, false},
+		// H&E: tinted adipocytes are kept apart (flatAdipocytes)
+		{"lilac fat H&E", 0, 0.08, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			s := render(c.glassOD, c.fatOD)
+			s := render(c.glassOD, c.fatOD, c.he)
 			if g := glassFrac(s); g < 0.9 {
 				t.Errorf("glass strip %.2f glass, want ≥ 0.9", g)
 			}
@@ -257,5 +266,134 @@ func TestFlatTintedRegionsByAppearance(t *testing.T) {
 				t.Error("dermis not tissue")
 			}
 		})
+	}
+}
+
+// TestNearestTissueStart: along a normal crossing an unstained strip the
+// glass search missed, glass, then the section, the tissue starts at the
+// section's top nearest the surface point, not at the strip beyond the
+// glass.
+func TestNearestTissueStart(t *testing.T) {
+	const w, h = 20, 100
+	s := &section{w: w, h: h, filled: make([]bool, w*h)}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			// rows 0–9 missed glass (filled), 10–39 glass, 40– tissue
+			s.filled[y*w+x] = y < 10 || y >= 40
+		}
+	}
+	p, n := Point{10, 41}, Point{0, 1} // surface point just inside, normal down
+	if got := s.nearestTissueStart(p, n, -45, 45); math.Abs(got-(-1)) > 0.6 {
+		t.Errorf("tissue start %.1f, want -1 (row 40)", got)
+	}
+	// no transition in range: the first tissue stays
+	if got := s.nearestTissueStart(Point{10, 70}, n, -20, 20); got != -20 {
+		t.Errorf("inside tissue: %.1f, want -20", got)
+	}
+}
+
+// A fat lobule that comes near a stray piece of epidermis at one end (a
+// fold taken for epidermis at an edge-cut section, physgen seed-12 silver
+// 013/015) is still fat; vacuolated tissue lying along the epidermis (a
+// basket-weave corneum) or touching it (loose papillary dermis, skin-pas
+// tile23) is not.
+func TestFatNearStrayEpidermis(t *testing.T) {
+	const w, h = 300, 300
+	s := &section{w: w, h: h, umPx: 1, tEst: 40}
+	n := w * h
+	s.filled, s.epi, s.vacuol = make([]bool, n), make([]bool, n), make([]bool, n)
+	for i := range n {
+		x, y := i%w, i/w
+		s.filled[i] = true
+		// epidermis along the top, and a stray piece at the left edge
+		s.epi[i] = (y >= 20 && y < 60) || (x < 40 && y >= 150 && y < 200)
+		// corneum above the epidermis: small vacuoles
+		if y >= 4 && y < 16 && x%15 < 12 {
+			s.vacuol[i] = true
+		}
+		// loose dermis touching the epidermis from below, mostly deeper
+		// than half an epidermis
+		if y >= 62 && y < 130 && x >= 150 && (y-62)%33 < 30 && x%33 < 30 {
+			s.vacuol[i] = true
+		}
+		// lobule from y = 210: 30 px cells, 3 px septa
+		if y >= 210 && (y-210)%33 < 30 && x%33 < 30 {
+			s.vacuol[i] = true
+		}
+	}
+	s.segmentFat()
+	lobule, corneum := 0, 0
+	for i, f := range s.fat {
+		if !f {
+			continue
+		}
+		switch y := i / w; {
+		case y >= 210:
+			lobule++
+		case y < 140:
+			corneum++
+		}
+	}
+	if want := (h - 210) * w * 8 / 10; lobule < want {
+		t.Errorf("lobule: %d fat px, want ≥ %d", lobule, want)
+	}
+	if corneum > 0 {
+		t.Errorf("%d fat px in the corneum or under the epidermis, want 0", corneum)
+	}
+}
+
+// Tinted H&E adipocytes (flatVac) make fat where the clear vacuoles make
+// none, and leave a lobule found from clear vacuoles alone: flat specks
+// in the dermis above it must not move its top.
+func TestFlatVacuolesOnlyWithoutFat(t *testing.T) {
+	const w, h, top = 300, 300, 180
+	cells := func() []bool {
+		m := make([]bool, w*h)
+		for i := range m {
+			x, y := i%w, i/w
+			m[i] = y >= top && (y-top)%33 < 30 && x%33 < 30
+		}
+		return m
+	}
+	specks := make([]bool, w*h)
+	for i := range specks {
+		x, y := i%w, i/w
+		// 15 px specks every 25 px, down to the lobule
+		specks[i] = y >= 100 && y < top && (y-100)%25 < 15 && x%25 < 15
+	}
+	newSection := func(vac, flat []bool) *section {
+		s := &section{w: w, h: h, umPx: 1, tEst: 40, vacuol: vac, flatVac: flat}
+		s.filled, s.epi = make([]bool, w*h), make([]bool, w*h)
+		for i := range s.filled {
+			s.filled[i] = true
+			s.epi[i] = i/w < 30
+		}
+		return s
+	}
+	fatTop := func(s *section) int {
+		for y := range h {
+			n := 0
+			for x := range w {
+				if s.fat[y*w+x] {
+					n++
+				}
+			}
+			if 2*n > w {
+				return y
+			}
+		}
+		return -1
+	}
+	tinted := newSection(make([]bool, w*h), cells())
+	tinted.segmentFat()
+	if y := fatTop(tinted); y < top-20 || y > top+20 {
+		t.Errorf("tinted lobule: fat top at %d, want %d ± 20", y, top)
+	}
+	clear := newSection(cells(), nil)
+	clear.segmentFat()
+	withSpecks := newSection(cells(), specks)
+	withSpecks.segmentFat()
+	if a, b := fatTop(clear), fatTop(withSpecks); a < 0 || a != b {
+		t.Errorf("clear lobule: fat top %d, with flat specks %d; want equal", a, b)
 	}
 }

@@ -474,6 +474,9 @@ func (s *section) marchEpidermis(p, n Point) (s0, e0, e1 float64, ok bool) {
 			break
 		}
 	}
+	if found && s.nearSurface {
+		t = s.nearestTissueStart(p, n, t, m0)
+	}
 	if !found {
 		return 0, 0, 0, false
 	}
@@ -658,6 +661,25 @@ func (s *section) featAt(x, y float64) float64 {
 	top := float64(v[y0*w+x0])*(1-fx) + float64(v[y0*w+x1])*fx
 	bot := float64(v[y1*w+x0])*(1-fx) + float64(v[y1*w+x1])*fx
 	return top*(1-fy) + bot*fy
+}
+
+// nearestTissueStart returns, between a and b along the normal, the start
+// of the stretch of tissue nearest the surface point (offset 0), for
+// hiddenSurface: unstained glass that is not found as glass (a darker
+// strip at the image edge beyond the real glass) otherwise is taken for
+// the tissue's top, and the epidermis lies too far below it.
+func (s *section) nearestTissueStart(p, n Point, a, b float64) float64 {
+	const step = 0.5
+	best, prev := a, true
+	for t := a; t < b; t += step {
+		i, in := s.pixelAlong(p, n, t)
+		f := in && s.filled[i]
+		if f && !prev && math.Abs(t) < math.Abs(best) {
+			best = t
+		}
+		prev = f
+	}
+	return best
 }
 
 // march walks along the normal from p (working px) and records where the
