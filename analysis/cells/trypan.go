@@ -212,7 +212,10 @@ func trypanScaleFor(cal models.Calibration, opt Options, w, h int) trypanScale {
 //  6. Stain colour (trypan_colour.go): in colour fields, a cell whose B−R
 //     exceeds the chamber background's by trypanBlueMin is dead.
 //
-// Calibrated whole fields then (trypan_ring.go) call live the objects that
+// Calibrated whole fields first drop, where the field's live objects
+// mostly show a dark rim, those called live that have neither a dark rim
+// nor a ring (trypanDropRimless: a ruling line's pieces, the glow between
+// cells), then (trypan_ring.go) call live the objects that
 // hold a live cell's ring (centre above a rim that is dark all round),
 // and the same detector can add the cells the foreground threshold misses
 // or merges (trypanScale.ringClass, ringAdd), and join a cell's halo ring
@@ -454,6 +457,7 @@ func trypanSegment(g []byte, w, h int, sc trypanScale) trypanResult {
 
 	res.labels, res.classes, res.feats, res.specks = trypanFinish(seeds, flat, bg, dist, float64(thr), w, h, sc)
 	if sc.grid && sc.pixelSizeUM > 0 {
+		trypanDropRimless(&res, peaks, float64(thr))
 		if sc.ringClass || sc.ringAdd {
 			trypanRingSupplement(&res, cross, peaks, float64(thr), sc.ringAdd)
 		}

@@ -128,6 +128,13 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 	// grey-dead cells look "colourless" against it even where a stained
 	// population stands out from them; the objects' own split decides.
 	colourless := trypanGreyDeadColourless(classes, blue) && !split
+	// The dye-free reference is the chamber, or where the grey-dead cells
+	// match the field's own live cells in colour, those cells: see
+	// trypanGreyDeadLikeLive.
+	free := 0.0
+	if !colourless && !split {
+		free, colourless = trypanGreyDeadLikeLive(classes, blue, thr)
+	}
 	trypanApplyStain(classes, blue, thr)
 	plain := len(stained) >= trypanBlueMinStained
 	if plain {
@@ -140,11 +147,50 @@ func trypanApplyFieldStain(classes []string, blue []float64, thr float64) {
 		}
 		return
 	}
+	if plain {
+		free = 0
+	}
+	live := math.Min(thr, free+trypanBlueLiveFrac*thr)
 	for i := range classes {
-		if i < len(blue) && blue[i] < trypanBlueLiveFrac*thr {
+		if i < len(blue) && blue[i] < live {
 			classes[i] = models.ClassLive
 		}
 	}
+}
+
+// trypanGreyDeadLikeLive reports whether the objects the grey look calls
+// dead are, as a population, no bluer than those it calls live (at least
+// trypanGreyDeadMin of each), and returns the live ones' median B−R as the
+// field's dye-free colour. A cell without dye need not sit on the
+// chamber's B−R: its own body and the blur of its rim tint it alike
+// whatever its focus (physgen seed 8 field 34, below focus: live cells
+// +6 over the chamber whether the grey look calls them live or dead,
+// stained ones +16…+31, threshold 15). Dye only adds blue, so grey-dead
+// cells whose median matches the live cells' took none: they are live
+// cells the focus darkened. Not when the live cells themselves reach the
+// stain threshold: then the grey look has called stained cells live.
+func trypanGreyDeadLikeLive(classes []string, blue []float64, thr float64) (free float64, ok bool) {
+	var dead, live []float64
+	for i, c := range classes {
+		if i >= len(blue) {
+			break
+		}
+		if c == models.ClassDead {
+			dead = append(dead, blue[i])
+		} else {
+			live = append(live, blue[i])
+		}
+	}
+	if len(dead) < trypanGreyDeadMin || len(live) < trypanGreyDeadMin {
+		return 0, false
+	}
+	sort.Float64s(dead)
+	sort.Float64s(live)
+	free = live[len(live)/2]
+	if free >= thr || dead[len(dead)/2] > free {
+		return 0, false
+	}
+	return math.Max(0, free), true
 }
 
 // trypanGreyDeadColourless reports whether the objects the grey look calls

@@ -223,3 +223,54 @@ func TestTrypanFieldStainBlueCast(t *testing.T) {
 		}
 	}
 }
+
+// TestTrypanFieldStainTintedLive: the field's dye-free cells sit a little
+// above the chamber's B−R (physgen seed 8 field 34: live +6, threshold 15)
+// and half of them, below focus, look dark and filled to the grey look; a
+// dozen stained cells are +16…+19, too pale for the plain-stain rule, and the grey-dead median (+6) is above the chamber, so the
+// chamber-relative colourless rule does not fire either. The grey-dead
+// cells match the grey-live ones in colour: they are live. A pale stain
+// (grey-dead bluer than the grey-live cells) stays dead.
+func TestTrypanFieldStainTintedLive(t *testing.T) {
+	t.Parallel()
+	const thr = 15
+	field := func(liveBlue, greyDeadBlue float64) ([]string, []float64) {
+		var classes []string
+		var blue []float64
+		jit := func(i int) float64 { return 2 * float64(i%5-2) }
+		for i := 0; i < 150; i++ {
+			classes = append(classes, models.ClassLive)
+			blue = append(blue, liveBlue+jit(i))
+		}
+		for i := 0; i < 200; i++ {
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, greyDeadBlue+jit(i+2))
+		}
+		for i := 0; i < 12; i++ {
+			classes = append(classes, models.ClassDead)
+			blue = append(blue, 16+float64(i%4))
+		}
+		return classes, blue
+	}
+	cases := []struct {
+		name                   string
+		liveBlue, greyDeadBlue float64
+		wantDead               int
+	}{
+		{"tinted-live-defocused", 6, 6, 12},
+		{"pale-stain", 0, 8, 212},
+	}
+	for _, tc := range cases {
+		classes, blue := field(tc.liveBlue, tc.greyDeadBlue)
+		trypanApplyFieldStain(classes, blue, thr)
+		dead := 0
+		for _, c := range classes {
+			if c == models.ClassDead {
+				dead++
+			}
+		}
+		if dead != tc.wantDead {
+			t.Errorf("%s: %d dead, want %d", tc.name, dead, tc.wantDead)
+		}
+	}
+}

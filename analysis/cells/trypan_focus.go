@@ -68,20 +68,23 @@ func trypanFocusCells(res *trypanResult, cross, bg []int16, dist []float32, peak
 	labels := res.labels
 	byObj := make([][]trypanRingPeak, n+1)
 	added := false
+	cellR, haveR := trypanMedianLiveRadius(res)
 	for _, p := range peaks {
 		i := p.y*w + p.x
-		if res.mask[i] == 0 {
-			continue
-		}
 		// Inside an accepted object a cell is already known to be there:
 		// a live-looking ring (centre not clearly below the chamber, as
-		// the ring relabelling asks) marks one of its cells. Outside, only
-		// a bright centre tells a cell from the ruling's and gaps' rings.
+		// the ring relabelling asks) marks one of its cells. Outside, a
+		// bright centre or a dark rim all round at this field's cell size
+		// tells a cell from the ruling's and gaps' rings.
 		inObj := labels[i] != 0 && int(labels[i]) <= n
+		dark := !inObj && labels[i] == 0 && haveR && trypanDarkRing(p, cellR, fgThr) && trypanRimTakenFrac(labels, w, h, p) <= trypanDarkRingMaxRimTaken && trypanRimDeadFrac(labels, classes, w, h, p) <= trypanDarkRingMaxRimDead
+		if res.mask[i] == 0 && !dark {
+			continue
+		}
 		if inObj && p.centre <= trypanLiveCentreFrac*p.rim {
 			continue
 		}
-		if !inObj && float64(p.centre) < trypanFocusCentreK*fgThr {
+		if !inObj && !dark && float64(p.centre) < trypanFocusCentreK*fgThr {
 			continue
 		}
 		// The user's size bounds hold for these cells too.
@@ -91,7 +94,7 @@ func trypanFocusCells(res *trypanResult, cross, bg []int16, dist []float32, peak
 		if float64(p.x)+0.5+p.r > float64(w) || float64(p.y)+0.5+p.r > float64(h) {
 			continue
 		}
-		if float64(p.score) < trypanRingK*fgThr+trypanRingMisfit*trypanRingMisfitAt(p, cross, w, h) {
+		if !dark && float64(p.score) < trypanRingK*fgThr+trypanRingMisfit*trypanRingMisfitAt(p, cross, w, h) {
 			continue
 		}
 		if l := labels[i]; l != 0 {
@@ -268,4 +271,115 @@ func trypanPaintDisc(labels []int32, w, h int, p trypanRingPeak, l int32) {
 			}
 		}
 	}
+}
+
+// Dark-rimmed ring cells outside every object.
+//
+// A live cell far from focus, or faint, can stay outside the foreground
+// (its centre at the chamber grey) or be rejected by the cell test, and
+// its centre is not bright enough for the focus cells' centre test; yet
+// its refractile rim stays dark all round. Physgen seeds 8 and 10
+// (10 fields), ring peaks outside every object with a disc mostly free:
+// on missed live cells the rim (the least dark quarter) lay at −0.8 to
+// −10 foreground thresholds (5–95 %) and the ring contrast at 1.3–7.8;
+// on no cell −0.5 to −2.9 and 1.05–2.5, and the ones with a dark rim
+// and high contrast were large rings, the gaps ringed by crowded cells
+// (up to 1.4 times the field's cell radius, while 95 % of the missed
+// cells' rings were within it). The grid misfit test is not asked of
+// them: their rim, darker than the misfit, is what the ruling's rings
+// lack, and the misfit rose with crowding (median 5 thresholds on the
+// missed cells), so it cost half of them.
+const (
+	// trypanDarkRingK: the ring contrast is at least this many
+	// foreground thresholds.
+	trypanDarkRingK = 2
+	// trypanDarkRingRimK: the rim's least dark quarter lies this many
+	// foreground thresholds below the chamber.
+	trypanDarkRingRimK = 1
+	// trypanDarkRingMinCells: the field's cell radius is the median of at
+	// least this many live objects.
+	trypanDarkRingMinCells = 20
+	// trypanDarkRingMaxRimTaken: at most this fraction of the rim
+	// (0.8–1.05 of the ring's radius) lies in objects. A gap between
+	// crowded cells is ringed by their outlines; a missed cell's rim is
+	// its own, outside every object (physgen seed-2 field 10, 758 dead
+	// cells: +135 live without it).
+	trypanDarkRingMaxRimTaken = 0.5
+	// trypanDarkRingMaxRimDead: at most this fraction of the band around
+	// the rim (0.8–1.3 of the ring's radius) lies in objects called dead.
+	// Stained cells are dark discs: the gap beside two or three of them
+	// is ringed by their bodies, dark all round, with the chamber grey in
+	// the middle. Physgen seed 12 fields 3, 12, 34 (below focus, 650–1100
+	// dead): the dark rings on no cell had 0.14–0.46 of that band in dead
+	// objects (30 of 38 above 0.1), those on missed live cells 0 (138 of
+	// 206 at most 0.1).
+	trypanDarkRingMaxRimDead = 0.1
+)
+
+// trypanRimTakenFrac is the fraction of ring peak p's rim, 0.8–1.05 of
+// its radius, already labelled.
+func trypanRimTakenFrac(labels []int32, w, h int, p trypanRingPeak) float64 {
+	in, taken := 0, 0
+	ro := 1.05 * p.r
+	for y := max(0, int(float64(p.y)-ro)); y <= min(h-1, int(float64(p.y)+ro)); y++ {
+		for x := max(0, int(float64(p.x)-ro)); x <= min(w-1, int(float64(p.x)+ro)); x++ {
+			if d := math.Hypot(float64(x-p.x), float64(y-p.y)); d >= 0.8*p.r && d <= ro {
+				in++
+				if labels[y*w+x] != 0 {
+					taken++
+				}
+			}
+		}
+	}
+	return float64(taken) / math.Max(1, float64(in))
+}
+
+// trypanRimDeadFrac is the fraction of the band 0.8–1.3 of ring peak
+// p's radius that lies in objects whose class (classes, by label) is not
+// live.
+func trypanRimDeadFrac(labels []int32, classes []string, w, h int, p trypanRingPeak) float64 {
+	in, taken := 0, 0
+	ro := 1.3 * p.r
+	for y := max(0, int(float64(p.y)-ro)); y <= min(h-1, int(float64(p.y)+ro)); y++ {
+		for x := max(0, int(float64(p.x)-ro)); x <= min(w-1, int(float64(p.x)+ro)); x++ {
+			if d := math.Hypot(float64(x-p.x), float64(y-p.y)); d >= 0.8*p.r && d <= ro {
+				in++
+				if l := labels[y*w+x]; l > 0 && int(l) <= len(classes) && classes[l-1] != models.ClassLive {
+					taken++
+				}
+			}
+		}
+	}
+	return float64(taken) / math.Max(1, float64(in))
+}
+
+// trypanDarkRing reports whether ring peak p is a dark-rimmed ring no
+// larger than the field's live cells (cellR, their median equivalent
+// radius): contrast trypanDarkRingK and rim depth trypanDarkRingRimK
+// foreground thresholds fgThr.
+func trypanDarkRing(p trypanRingPeak, cellR, fgThr float64) bool {
+	return float64(p.score) >= trypanDarkRingK*fgThr && float64(p.rim) <= -trypanDarkRingRimK*fgThr && p.r <= cellR
+}
+
+// trypanMedianLiveRadius is the median equivalent radius (px) of the
+// objects of res called live, and whether there are at least
+// trypanDarkRingMinCells of them.
+func trypanMedianLiveRadius(res *trypanResult) (float64, bool) {
+	area := make([]int, len(res.classes)+1)
+	for _, l := range res.labels {
+		if l > 0 && int(l) <= len(res.classes) {
+			area[l]++
+		}
+	}
+	var rs []float64
+	for l := 1; l <= len(res.classes); l++ {
+		if res.classes[l-1] == models.ClassLive && area[l] > 0 {
+			rs = append(rs, math.Sqrt(float64(area[l])/math.Pi))
+		}
+	}
+	if len(rs) < trypanDarkRingMinCells {
+		return 0, false
+	}
+	sort.Float64s(rs)
+	return rs[len(rs)/2], true
 }

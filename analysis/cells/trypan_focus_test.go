@@ -64,3 +64,37 @@ func countPhysgenTopLeft(t *testing.T, f *chamber.Field, w, h int) *Result {
 	}
 	return res
 }
+
+// TestTrypanDarkRingPhysgen: physgen seed-10 field 5 (colour, below
+// focus) its top-left 800×600: live cells whose centre stays near the
+// chamber grey are left outside the foreground or rejected by the cell
+// test, yet their refractile rim is dark all round; trypanFocusCells adds
+// them at their dark-rimmed ring (trypanDarkRing): 423 of 549 live
+// without it, 481 with it.
+func TestTrypanDarkRingPhysgen(t *testing.T) {
+	t.Parallel()
+	_, res, live, _ := physgenQuarter(t, 10, 5)
+	if frac := float64(res.Live) / float64(live); frac < 0.85 || frac > 1.1 {
+		t.Errorf("live found %d of %d (%.0f %%), want 85–110 %%", res.Live, live, 100*frac)
+	}
+}
+
+// TestTrypanRimlessPhysgen: physgen seed-4 field 35 (grey, focus +0.85,
+// halo 0.29, its live objects mostly rimmed) its top-left 800×600: the
+// glow of halos between cells and a faint ruling line's pieces pass the
+// cell test and are called live though they have no dark rim and no ring
+// (trypanDropRimless). Seed-12 field 19 (focus +0.74): the cells
+// themselves are rimless there, and the drop must leave them.
+func TestTrypanRimlessPhysgen(t *testing.T) {
+	t.Parallel()
+	_, res, live, _ := physgenQuarter(t, 4, 35)
+	t.Logf("seed 4 field 35: live %d of %d", res.Live, live)
+	if frac := float64(res.Live) / float64(live); frac < 0.9 || frac > 1.16 {
+		t.Errorf("seed 4 field 35: live found %d of %d (%.0f %%), want 90–116 %%", res.Live, live, 100*frac)
+	}
+	_, res, live, _ = physgenQuarter(t, 12, 19)
+	t.Logf("seed 12 field 19: live %d of %d", res.Live, live)
+	if frac := float64(res.Live) / float64(live); frac < 0.85 || frac > 1.1 {
+		t.Errorf("seed 12 field 19: live found %d of %d (%.0f %%), want 85–110 %%", res.Live, live, 100*frac)
+	}
+}
