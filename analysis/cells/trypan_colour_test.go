@@ -110,13 +110,7 @@ func TestTrypanFieldStainColourless(t *testing.T) {
 	for _, tc := range cases {
 		classes, blue := field(tc.nDead, tc.deadBlue)
 		trypanApplyFieldStain(classes, blue, thr)
-		dead := 0
-		for _, c := range classes {
-			if c == models.ClassDead {
-				dead++
-			}
-		}
-		if dead != tc.wantDead {
+		if dead := countClass(classes, models.ClassDead); dead != tc.wantDead {
 			t.Errorf("%s: %d dead, want %d", tc.name, dead, tc.wantDead)
 		}
 	}
@@ -263,14 +257,19 @@ func TestTrypanFieldStainTintedLive(t *testing.T) {
 	for _, tc := range cases {
 		classes, blue := field(tc.liveBlue, tc.greyDeadBlue)
 		trypanApplyFieldStain(classes, blue, thr)
-		dead := 0
-		for _, c := range classes {
-			if c == models.ClassDead {
-				dead++
-			}
-		}
-		if dead != tc.wantDead {
+		if dead := countClass(classes, models.ClassDead); dead != tc.wantDead {
 			t.Errorf("%s: %d dead, want %d", tc.name, dead, tc.wantDead)
 		}
 	}
+}
+
+// countClass counts the entries of classes equal to c.
+func countClass(classes []string, c string) int {
+	n := 0
+	for _, x := range classes {
+		if x == c {
+			n++
+		}
+	}
+	return n
 }

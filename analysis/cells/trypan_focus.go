@@ -319,38 +319,34 @@ const (
 // trypanRimTakenFrac is the fraction of ring peak p's rim, 0.8–1.05 of
 // its radius, already labelled.
 func trypanRimTakenFrac(labels []int32, w, h int, p trypanRingPeak) float64 {
-	in, taken := 0, 0
-	ro := 1.05 * p.r
-	for y := max(0, int(float64(p.y)-ro)); y <= min(h-1, int(float64(p.y)+ro)); y++ {
-		for x := max(0, int(float64(p.x)-ro)); x <= min(w-1, int(float64(p.x)+ro)); x++ {
-			if d := math.Hypot(float64(x-p.x), float64(y-p.y)); d >= 0.8*p.r && d <= ro {
-				in++
-				if labels[y*w+x] != 0 {
-					taken++
-				}
-			}
-		}
-	}
-	return float64(taken) / math.Max(1, float64(in))
+	return trypanBandFrac(labels, w, h, p, 0.8, 1.05, func(l int32) bool { return l != 0 })
 }
 
 // trypanRimDeadFrac is the fraction of the band 0.8–1.3 of ring peak
 // p's radius that lies in objects whose class (classes, by label) is not
 // live.
 func trypanRimDeadFrac(labels []int32, classes []string, w, h int, p trypanRingPeak) float64 {
-	in, taken := 0, 0
-	ro := 1.3 * p.r
+	return trypanBandFrac(labels, w, h, p, 0.8, 1.3, func(l int32) bool {
+		return l > 0 && int(l) <= len(classes) && classes[l-1] != models.ClassLive
+	})
+}
+
+// trypanBandFrac is the fraction of the band lo–hi of ring peak p's radius
+// whose label counts (in).
+func trypanBandFrac(labels []int32, w, h int, p trypanRingPeak, lo, hi float64, in func(int32) bool) float64 {
+	n, hit := 0, 0
+	ro := hi * p.r
 	for y := max(0, int(float64(p.y)-ro)); y <= min(h-1, int(float64(p.y)+ro)); y++ {
 		for x := max(0, int(float64(p.x)-ro)); x <= min(w-1, int(float64(p.x)+ro)); x++ {
-			if d := math.Hypot(float64(x-p.x), float64(y-p.y)); d >= 0.8*p.r && d <= ro {
-				in++
-				if l := labels[y*w+x]; l > 0 && int(l) <= len(classes) && classes[l-1] != models.ClassLive {
-					taken++
+			if d := math.Hypot(float64(x-p.x), float64(y-p.y)); d >= lo*p.r && d <= ro {
+				n++
+				if in(labels[y*w+x]) {
+					hit++
 				}
 			}
 		}
 	}
-	return float64(taken) / math.Max(1, float64(in))
+	return float64(hit) / math.Max(1, float64(n))
 }
 
 // trypanDarkRing reports whether ring peak p is a dark-rimmed ring no
