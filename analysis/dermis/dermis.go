@@ -294,7 +294,7 @@ func (s *section) run() error {
 	}
 	nQC := len(sec.QC)
 	s.measureTwice(nQC)
-	if len(s.res.Measurements) == 0 {
+	if s.untrusted() {
 		s.hiddenSurface(nQC)
 	}
 	// No epidermis along any glass: a view cut inside the section. Lay
@@ -328,8 +328,12 @@ func (s *section) run() error {
 // limit). A view tilted so that the surface runs out at one side has glass
 // along the rest of it; laying virtual glass along an image edge instead
 // measured along the wrong direction (physgen seed 12: dermis −27 %…−100 %).
-// When no attempt finds a surface, the section is as before.
+// A first pass with a normal or two, or with layers out of range, is
+// retried too (a sliver of glass at the edge of such a view: physgen seed
+// 10 section 015); a retry then replaces it only when it measures more
+// normals and is trusted. When no attempt does, the section is as before.
 func (s *section) hiddenSurface(nQC int) {
+	n0 := len(s.res.Measurements)
 	type try struct{ flat, deep, near bool }
 	tries := []try{{false, true, false}, {false, false, true}, {false, true, true}}
 	if s.eConc != nil {
@@ -342,13 +346,28 @@ func (s *section) hiddenSurface(nQC int) {
 		s.flatHE, s.deepCorneum, s.nearSurface = t.flat, t.deep, t.near
 		s.segmentTissue()
 		s.restartMeasurement(nQC)
-		if len(s.res.Measurements) > 0 {
+		n := len(s.res.Measurements)
+		// After a first pass with none, any surface will do (the
+		// alternative is a guessed one); after a few normals, only a
+		// retry that measures more, plausibly, replaces them.
+		if n > n0 && (n0 == 0 || !s.untrusted()) {
 			return
 		}
 	}
 	s.flatHE, s.deepCorneum, s.nearSurface = false, false, false
 	s.segmentTissue()
 	s.restartMeasurement(nQC)
+}
+
+// minTrustedNormals is the fewest normals a measurement is trusted on
+// without a retry (hiddenSurface): one or two normals are a sliver of
+// surface at the edge of a view that hides the rest of it.
+const minTrustedNormals = 3
+
+// untrusted reports whether the measurement so far failed: too few normals
+// or layers out of a skin's range.
+func (s *section) untrusted() bool {
+	return len(s.res.Measurements) < minTrustedNormals || s.implausible()
 }
 
 // restartMeasurement segments the epidermis and fat again (after the glass
@@ -1411,24 +1430,29 @@ const (
 // flagImplausible adds QC "implausible" when a measured thickness is one
 // no skin section has, so it is never taken as a clean number.
 func (s *section) flagImplausible() {
+	if s.implausible() {
+		s.res.Section.QC = append(s.res.Section.QC, models.QCImplausible)
+	}
+}
+
+// implausible reports whether the layers measured are out of the range a
+// skin section can have (flagImplausible).
+func (s *section) implausible() bool {
 	sec := &s.res.Section
 	e, d := sec.Epidermis, sec.Dermis
-	bad := false
 	if e.N > 0 && d.N > 0 && d.Mean < e.Mean && !sec.DermisLowerBound {
-		bad = true // dermis thinner than the epidermis above it
+		return true // dermis thinner than the epidermis above it
 	}
 	if sec.Unit == models.UnitUM {
 		if d.N > 0 && d.Mean < minDermisUM {
-			bad = true
+			return true
 		}
 		if e.N > 0 && (e.Mean < minEpidermisUM || e.Mean > maxEpidermisUM) {
-			bad = true
+			return true
 		}
 		if d.Mean > maxLayerUM || e.Mean > maxLayerUM {
-			bad = true
+			return true
 		}
 	}
-	if bad {
-		sec.QC = append(sec.QC, models.QCImplausible)
-	}
+	return false
 }

@@ -121,7 +121,11 @@
 //     of glass along the image edge beyond the glass found); the first
 //     that measures is kept. A tilted view whose surface runs out at one
 //     side has glass along the rest of it; the virtual glass below then
-//     took the wrong edge or none.
+//     took the wrong edge or none. A first pass with fewer than three
+//     normals, or with layers out of a skin's range (QC "implausible"), is
+//     retried the same way (a sliver of glass at a view's edge), but a
+//     retry replaces it only when it measures more normals and is itself
+//     neither; a section measured fine is never retried.
 //   - No glass in view (a crop inside the section): when no epidermis
 //     borders any glass, a strip of virtual glass is laid along the image
 //     edge the epidermis runs along, and the segmentation restarts from

@@ -3,6 +3,8 @@ package dermis
 import (
 	"math"
 	"testing"
+
+	"github.com/histocount/histocount/models"
 )
 
 // TestMinFilterDropsFibres: the silver ground (minFilter) keeps a sheet
@@ -395,5 +397,39 @@ func TestFlatVacuolesOnlyWithoutFat(t *testing.T) {
 	withSpecks.segmentFat()
 	if a, b := fatTop(clear), fatTop(withSpecks); a < 0 || a != b {
 		t.Errorf("clear lobule: fat top %d, with flat specks %d; want equal", a, b)
+	}
+}
+
+// TestUntrustedMeasurement: a measurement is retried (hiddenSurface) when
+// it has fewer than minTrustedNormals normals or layers out of a skin's
+// range, and not otherwise: a retry of a section that measured fine
+// could only change it.
+func TestUntrustedMeasurement(t *testing.T) {
+	cases := []struct {
+		name        string
+		n           int
+		epi, dermis float64
+		want        bool
+	}{
+		{"none", 0, 0, 0, true},
+		{"one normal", 1, 80, 1200, true},
+		{"two normals", minTrustedNormals - 1, 80, 1200, true},
+		{"enough, plausible", minTrustedNormals, 80, 1200, false},
+		{"many, plausible", 20, 60, 900, false},
+		{"enough, epidermis too thin", 7, 10, 1400, true},
+		{"enough, dermis thinner than epidermis", 7, 150, 120, true},
+	}
+	for _, c := range cases {
+		s := &section{res: &Result{}}
+		sec := &s.res.Section
+		sec.Unit = models.UnitUM
+		s.res.Measurements = make([]Measurement, c.n)
+		if c.n > 0 {
+			sec.Epidermis = models.LayerThickness{Unit: sec.Unit, Mean: c.epi, N: c.n}
+			sec.Dermis = models.LayerThickness{Unit: sec.Unit, Mean: c.dermis, N: c.n}
+		}
+		if got := s.untrusted(); got != c.want {
+			t.Errorf("%s: untrusted = %v, want %v", c.name, got, c.want)
+		}
 	}
 }
