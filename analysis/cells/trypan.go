@@ -275,8 +275,8 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 	if src.Channels() == 3 && src.Type() == gocv.MatTypeCV8UC3 {
 		if pix, err := src.DataPtrUint8(); err == nil && len(pix) == 3*w*h {
 			n := len(core.classes)
-			ns := trypanMarkSpecks(&core)
-			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, n+ns, w, h); ok {
+			trypanMarkSpecks(&core)
+			if blue, thr, ok := trypanStainBlueness(pix, core.mask, core.labels, n+len(core.specks), w, h); ok {
 				if sc.grid {
 					trypanApplyFieldStain(core.classes, blue[:n], thr)
 				} else {
@@ -1133,9 +1133,7 @@ func trypanShape(ps []int32, flat []int16, fgThr float64, w int, cx, cy float64)
 // the cell test of the path in use (kept candidates, learned ensemble,
 // field rules or the classical logistic rule).
 func trypanAccept(f trypanFeatures, l int32, reg []int32, flat []int16, fgThr float64, w, h int, sc trypanScale, patch []float32, vec []float64) (string, bool) {
-	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
-	maxArea := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
-	if f.maxInscribed < sc.minDiamPx/2 || (!f.border && float64(f.area) < minArea) || float64(f.area) > maxArea {
+	if !trypanInSizeBounds(f, sc) {
 		return "", false
 	}
 	class := trypanClassify(f)
@@ -1162,6 +1160,15 @@ func trypanAccept(f trypanFeatures, l int32, reg []int32, flat []int16, fgThr fl
 		return "", false
 	}
 	return class, true
+}
+
+// trypanInSizeBounds reports whether a region is within the user's size
+// bounds: its largest inscribed disc and, unless cut by the image edge, its
+// area at least the smallest cell's, its area at most the largest's.
+func trypanInSizeBounds(f trypanFeatures, sc trypanScale) bool {
+	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
+	maxArea := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
+	return f.maxInscribed >= sc.minDiamPx/2 && (f.border || float64(f.area) >= minArea) && float64(f.area) <= maxArea
 }
 
 // trypanRenumber writes the kept objects as labels 1..n in row-major order

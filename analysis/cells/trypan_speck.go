@@ -1,10 +1,6 @@
 package cells
 
-import (
-	"math"
-
-	"github.com/histocount/histocount/models"
-)
+import "github.com/histocount/histocount/models"
 
 // Small stained cells below focus.
 //
@@ -39,18 +35,14 @@ func trypanSpeckCandidate(f trypanFeatures, sc trypanScale, fgThr float64) bool 
 	if !sc.grid || sc.pixelSizeUM <= 0 || sc.learned || sc.keepCandidates || f.farBorder || !trypanIsSpeck(f, sc) {
 		return false
 	}
-	minArea := math.Pi * sc.minDiamPx * sc.minDiamPx / 4
-	if f.maxInscribed < sc.minDiamPx/2 || float64(f.area) < minArea {
-		return false
-	}
-	return trypanFieldCellLook(f, sc, fgThr) && trypanClassifyField(f, fgThr) == models.ClassDead
+	return trypanInSizeBounds(f, sc) && trypanFieldCellLook(f, sc, fgThr) && trypanClassifyField(f, fgThr) == models.ClassDead
 }
 
 // trypanMarkSpecks writes the specks of res into its free label pixels as
-// labels n+1…n+len(res.specks), n the objects counted so far, and returns
-// how many labels it used. A speck whose pixels were mostly taken by a
-// later step (ring or focus cells, halo merges) is left out.
-func trypanMarkSpecks(res *trypanResult) int {
+// labels n+1…n+len(res.specks), n the objects counted so far. A speck
+// whose pixels were mostly taken by a later step (ring or focus cells,
+// halo merges) is left out.
+func trypanMarkSpecks(res *trypanResult) {
 	n := len(res.classes)
 	for j, s := range res.specks {
 		free := 0
@@ -69,39 +61,40 @@ func trypanMarkSpecks(res *trypanResult) int {
 			}
 		}
 	}
-	return len(res.specks)
 }
 
 // trypanAdmitStainedSpecks keeps the marked specks whose colour calls them
 // stained by the field's own rule: B−R above the chamber's by the noise
 // threshold thr, or above the cut between the field's dye-free and stained
 // populations where its objects show two (trypanColourPopulations). The
-// others are cleared (all of them when blue is nil). blue holds the n counted objects, then the specks.
-// Objects are renumbered when any speck is kept.
+// others are cleared (all of them when blue is nil). blue holds the n
+// counted objects, then the specks. Objects are renumbered when any speck
+// is kept.
 func trypanAdmitStainedSpecks(res *trypanResult, blue []float64, thr float64) {
+	if len(res.specks) == 0 {
+		return
+	}
 	n := len(res.classes)
-	if len(blue) != n+len(res.specks) {
-		blue = nil // no colour: none is kept
-	}
-	var cut float64
-	split := false
-	if blue != nil {
-		cut, split = trypanColourPopulations(blue[:n])
-	}
 	keep := make([]bool, len(res.specks))
 	kept := 0
-	for j := range res.specks {
-		if blue == nil {
-			break
-		}
-		if b := blue[n+j]; b > thr || (split && b > cut) {
-			keep[j] = true
-			kept++
+	if len(blue) == n+len(res.specks) {
+		cut, split := trypanColourPopulations(blue[:n])
+		for j := range res.specks {
+			if b := blue[n+j]; b > thr || (split && b > cut) {
+				keep[j] = true
+				kept++
+			}
 		}
 	}
-	for i, l := range res.labels {
-		if j := int(l) - n - 1; j >= 0 && !keep[j] {
-			res.labels[i] = 0
+	for j, s := range res.specks {
+		if keep[j] {
+			continue
+		}
+		l := int32(n + 1 + j)
+		for _, p := range s.pix {
+			if res.labels[p] == l {
+				res.labels[p] = 0
+			}
 		}
 	}
 	if kept > 0 {
