@@ -131,7 +131,7 @@ func segment(g *grey8, roi []bool, dish models.Dish, scale float64, cal models.C
 	inBand := rimBand(dish, scale)
 	classify(objs, isDebris, cm.peak, minArea, inBand)
 	if loose {
-		countSlivers(objs, lab, dt, w, minArea)
+		countSlivers(objs, w, minArea)
 	}
 	coreContrast(objs, lab, cm.res, dt)
 	if g.bgr != nil && cm.polarity == PolarityDark && !loose {
@@ -635,22 +635,13 @@ func classify(objs []object, isDebris []bool, peak float32, minArea float64, inB
 // real colonies on the crowded synthetic violet dishes (plate 11:
 // 132 → 121 of 142).
 
-// deepestPieces returns each object's deepest pixel and the counted or
-// abortive pieces of every touching group, deepest first.
-func deepestPieces(objs []object, lab []int32, dt []float32) ([]int, [][]int) {
-	at := make([]int, len(objs))
-	for i := range at {
-		at[i] = -1
-	}
-	for i, l := range lab {
-		if l > 0 && (at[l-1] < 0 || dt[i] > dt[at[l-1]]) {
-			at[l-1] = i
-		}
-	}
+// deepestPieces returns the counted or abortive pieces of every touching
+// group, deepest first.
+func deepestPieces(objs []object) [][]int {
 	byGroup := map[int32][]int{}
 	for i := range objs {
 		o := &objs[i]
-		if o.area > 0 && at[i] >= 0 && (o.class == models.ColonyCounted || o.class == models.ColonyAbortive) {
+		if o.area > 0 && (o.class == models.ColonyCounted || o.class == models.ColonyAbortive) {
 			byGroup[o.group] = append(byGroup[o.group], i)
 		}
 	}
@@ -667,15 +658,14 @@ func deepestPieces(objs []object, lab []int32, dt []float32) ([]int, [][]int) {
 		})
 		groups = append(groups, m)
 	}
-	return at, groups
+	return groups
 }
 
 // countSlivers counts the abortive pieces of touching stained colonies
 // that are not the deepest of their group, whose deepest point no deeper
 // piece's disc covers and whose disc is at least the colony size.
-func countSlivers(objs []object, lab []int32, dt []float32, w int, minArea float64) {
-	at, groups := deepestPieces(objs, lab, dt)
-	for _, m := range groups {
+func countSlivers(objs []object, w int, minArea float64) {
+	for _, m := range deepestPieces(objs) {
 		for k, a := range m {
 			o := &objs[a]
 			if o.class != models.ColonyAbortive || math.Pi*float64(o.maxDT)*float64(o.maxDT) < minArea ||
@@ -687,7 +677,7 @@ func countSlivers(objs []object, lab []int32, dt []float32, w int, minArea float
 			}
 			covered := false
 			for _, b := range m[:k] {
-				if objs[b].maxDT > o.maxDT && pixelDist(at[a], at[b], w) < float64(objs[b].maxDT) {
+				if objs[b].maxDT > o.maxDT && pixelDist(o.deepAt, objs[b].deepAt, w) < float64(objs[b].maxDT) {
 					covered = true
 					break
 				}

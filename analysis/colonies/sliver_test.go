@@ -59,7 +59,7 @@ func TestCountSliversCountsOvershadowedColonies(t *testing.T) {
 			t.Fatalf("set-up: piece %d is %q, want %q by area", i+1, objs[i].class, c)
 		}
 	}
-	countSlivers(objs, lab, dt, w, minArea)
+	countSlivers(objs, w, minArea)
 	want[1] = models.ColonyCounted
 	for i, c := range want {
 		if objs[i].class != c {

@@ -194,6 +194,7 @@ type object struct {
 	sumRes        float64
 	maxRes        float32
 	maxDT         float32
+	deepAt        int     // pixel index of the first (scan order) pixel at maxDT
 	edges         float64 // pixel edges facing another label or background
 	coreRes       float64 // mean contrast where the distance to the edge is ≥ maxDT/2
 	faint         bool    // rejected by rejectFaint (a candidate satellite)
@@ -261,7 +262,9 @@ func measure(lab []int32, n, w, h int, grey []byte, res, dt []float32) []object 
 			o.sumGrey += float64(grey[i])
 			o.sumRes += float64(res[i])
 			o.maxRes = max(o.maxRes, res[i])
-			o.maxDT = max(o.maxDT, dt[i])
+			if dt[i] > o.maxDT || o.area == 1 {
+				o.maxDT, o.deepAt = dt[i], i
+			}
 			if x == 0 || lab[i-1] != l {
 				o.edges++
 			}
