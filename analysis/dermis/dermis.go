@@ -648,16 +648,17 @@ func (s *section) segmentTissue() bool {
 		return false
 	}
 	s.flat = nil
-	if s.eConc == nil || s.flatHE {
+	flatGlass := s.eConc == nil || s.flatHE
+	if flatGlass {
 		s.flat = s.flatRegions(sm, g, sd)
 		for i, f := range s.flat {
 			if f {
 				s.tissue[i] = false
 			}
 		}
-		s.classifyUnstained()
-	} else {
-		s.classifyUnstained()
+	}
+	s.classifyUnstained()
+	if !flatGlass {
 		s.flatAdipocytes(sm, g, sd)
 	}
 	s.filled = make([]bool, w*h)
