@@ -230,8 +230,9 @@ type section struct {
 	// flatHE, H&E glass is also found by its smoothness (flatRegions);
 	// deepCorneum, the epidermis may start deeper under the glass (scMax);
 	// nearSurface, the tissue along a normal starts nearest the surface
-	// point (nearestTissueStart).
-	flatHE, deepCorneum, nearSurface bool
+	// point (nearestTissueStart); greyGlass, H&E tissue is told from
+	// glass by its colour density (colourDensity), not its OD.
+	flatHE, deepCorneum, nearSurface, greyGlass bool
 	// sheetUsed: the H&E band was found at a cell's scale (segmentEpidermis)
 	sheetUsed bool
 	// epiDepth: distance (working px) inside the H&E sheet to its edge,
@@ -334,16 +335,17 @@ func (s *section) run() error {
 // normals and is trusted. When no attempt does, the section is as before.
 func (s *section) hiddenSurface(nQC int) {
 	n0 := len(s.res.Measurements)
-	type try struct{ flat, deep, near bool }
-	tries := []try{{false, true, false}, {false, false, true}, {false, true, true}}
+	type try struct{ flat, deep, near, grey bool }
+	tries := []try{{deep: true}, {near: true}, {deep: true, near: true}}
 	if s.eConc != nil {
-		tries = []try{{true, false, false}, {true, true, false}, {false, true, false}, {false, false, true}, {true, false, true}}
+		tries = []try{{flat: true}, {flat: true, deep: true}, {deep: true}, {near: true}, {flat: true, near: true},
+			{grey: true}, {grey: true, deep: true}}
 	}
 	for _, t := range tries {
 		if s.cancelled() {
 			return
 		}
-		s.flatHE, s.deepCorneum, s.nearSurface = t.flat, t.deep, t.near
+		s.flatHE, s.deepCorneum, s.nearSurface, s.greyGlass = t.flat, t.deep, t.near, t.grey
 		s.segmentTissue()
 		s.restartMeasurement(nQC)
 		n := len(s.res.Measurements)
@@ -354,9 +356,29 @@ func (s *section) hiddenSurface(nQC int) {
 			return
 		}
 	}
-	s.flatHE, s.deepCorneum, s.nearSurface = false, false, false
+	s.flatHE, s.deepCorneum, s.nearSurface, s.greyGlass = false, false, false, false
 	s.segmentTissue()
 	s.restartMeasurement(nQC)
+}
+
+// colourDensity is the OD the segmentation of tissue from glass works on:
+// the summed OD, or with greyGlass (H&E only) the summed OD less its grey
+// part (three times the least channel OD). Glass and adipocyte interiors
+// may be tinted grey, absorbing all colours alike, while a pale eosin
+// dermis absorbs green only; once the dermis's red and blue set the zero
+// of OD, grey glass has the summed OD of pale dermis and makes no
+// histogram peak of its own (physgen seed-6 H&E 004: glass 0.09–0.11,
+// dermis 0.12; less the grey part 0.03 against 0.12).
+func (s *section) colourDensity() *plane {
+	if !s.greyGlass || s.eConc == nil {
+		return s.odSum
+	}
+	p := newPlane(s.w, s.h)
+	for i := range p.v {
+		r, g, b := s.od[0].v[i], s.od[1].v[i], s.od[2].v[i]
+		p.v[i] = r + g + b - 3*min(r, g, b)
+	}
+	return p
 }
 
 // minTrustedNormals is the fewest normals a measurement is trusted on
@@ -581,7 +603,7 @@ func (s *section) detectStain() {
 // (adipocytes, vessel lumens, tears).
 func (s *section) segmentTissue() bool {
 	w, h := s.w, s.h
-	sm := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	sm := &plane{w: w, h: h, v: append([]float32(nil), s.colourDensity().v...)}
 	gaussBlur(sm, 1)
 	// Otsu splits glass from well-stained tissue, but pale loose dermis sits
 	// between: cap the threshold a few noise SDs above the glass level.
@@ -811,11 +833,14 @@ func (s *section) classifyUnstained() {
 	// Faint fibres and septa count: any pixel a few noise SDs above the
 	// glass on a lightly smoothed image (see wallThr), in pieces larger
 	// than noise specks.
-	walls := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	walls := &plane{w: w, h: h, v: append([]float32(nil), s.colourDensity().v...)}
 	gaussBlur(walls, 0.7)
 	wall := make([]bool, n)
 	for i, v := range walls.v {
 		wall[i] = (s.tissue[i] || v > s.wallThr) && (s.flat == nil || !s.flat[i])
+	}
+	if s.greyGlass && s.eConc != nil {
+		s.addSepta(wall)
 	}
 	wl, wa, _ := components(wall, w, h)
 	minSpeck := math.Max(6, s.px(3, 2)*s.px(3, 2))
@@ -943,6 +968,32 @@ func (s *section) classifyUnstained() {
 	}
 	// holes that are not vacuoles (spaces in loose dermis) are tissue too
 }
+
+// addSepta marks as walls the thin lines that stand out of their
+// surroundings on the summed OD. Adipocyte septa of a greyish H&E can fade
+// into the grey-glass level on the colour density (greyGlass), and a
+// lobule without walls would be one large clear region, taken for glass
+// (physgen seed-9 H&E 012); glass itself is featureless and gains none.
+func (s *section) addSepta(wall []bool) {
+	w, h := s.w, s.h
+	fine := &plane{w: w, h: h, v: append([]float32(nil), s.odSum.v...)}
+	gaussBlur(fine, 0.7)
+	bg := &plane{w: w, h: h, v: append([]float32(nil), fine.v...)}
+	boxBlur1(bg, max(2, int(math.Round(s.px(septumBgUM, 4)))))
+	for i, v := range fine.v {
+		if v-bg.v[i] > septumContrast {
+			wall[i] = true
+		}
+	}
+}
+
+const (
+	// septumBgUM: half-width of the surroundings a septum is compared
+	// with; septumContrast: how much denser (summed OD) than them it is
+	// (a few glass noise SDs of physgen and real H&E)
+	septumBgUM     = 5
+	septumContrast = 0.02
+)
 
 // edgeRuns returns, per label, its longest unbroken run of pixels along
 // any of the four image edges (px).

@@ -118,8 +118,12 @@
 //     the epidermis allowed to start up to 120 µm under the glass (thick
 //     corneum, pale upper layers), and with the tissue along each normal
 //     starting at the stretch nearest the surface point (a darker strip
-//     of glass along the image edge beyond the glass found); the first
-//     that measures is kept. A tilted view whose surface runs out at one
+//     of glass along the image edge beyond the glass found), and last
+//     (H&E) with tissue told from glass by its colour: the summed OD less
+//     its grey part, since grey-tinted glass can be as dense as a pale
+//     eosin dermis that sets the zero of OD in red and blue; adipocyte
+//     septa that fade on it are kept as thin lines denser than their
+//     surroundings. The first that measures is kept. A tilted view whose surface runs out at one
 //     side has glass along the rest of it; the virtual glass below then
 //     took the wrong edge or none. A first pass with fewer than three
 //     normals, or with layers out of a skin's range (QC "implausible"), is

@@ -433,3 +433,82 @@ func TestUntrustedMeasurement(t *testing.T) {
 		}
 	}
 }
+
+// TestGreyGlassByColour: grey glass and grey adipocyte interiors with the
+// summed OD of a pale eosin dermis are glass and vacuoles on the colour
+// density (greyGlass), and lilac septa too faint on it still keep the
+// adipocytes apart (addSepta).
+func TestGreyGlassByColour(t *testing.T) {
+	const w, h = 240, 300
+	rnd := uint32(1)
+	noise := func() float32 {
+		rnd = rnd*1664525 + 1013904223
+		return (float32(rnd>>8)/float32(1<<24) - 0.5) * 0.004
+	}
+	mk := func(grey bool) *section {
+		s := &section{w: w, h: h, umPx: 1, greyGlass: grey, odSum: newPlane(w, h), eConc: newPlane(w, h)}
+		for c := range s.od {
+			s.od[c] = newPlane(w, h)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				r, g, b := float32(0), float32(0.125), float32(0) // pale eosin dermis
+				switch {
+				case y < 50: // grey glass
+					r, g, b = 0.03, 0.05, 0.03
+				case y >= 170: // adipocytes: grey interiors, faint septa every 60 px
+					r, g, b = 0.025, 0.045, 0.025
+					if x%60 < 2 || (y-170)%60 < 2 {
+						r, g, b = 0.06, 0.11, 0.055
+					}
+				case (x/7+y/9)%11 == 0: // nuclei
+					r, g, b = 0.5, 0.5, 0.3
+				case y%13 == 0 && x%40 < 25: // white clefts
+					r, g, b = 0, 0, 0
+				}
+				r, g, b = max(0, r+noise()), max(0, g+noise()), max(0, b+noise())
+				s.od[0].v[i], s.od[1].v[i], s.od[2].v[i] = r, g, b
+				s.odSum.v[i] = r + g + b
+				s.eConc.v[i] = g - r
+			}
+		}
+		if !s.segmentTissue() {
+			t.Fatalf("grey %v: no tissue", grey)
+		}
+		return s
+	}
+	frac := func(m []bool, y0, y1 int) float64 {
+		n := 0
+		for y := y0; y < y1; y++ {
+			for x := 0; x < w; x++ {
+				if m[y*w+x] {
+					n++
+				}
+			}
+		}
+		return float64(n) / float64((y1-y0)*w)
+	}
+	s := mk(true)
+	if f := frac(s.glass, 0, 45); f < 0.9 {
+		t.Errorf("grey glass: %.2f of the strip is glass, want ≥ 0.9", f)
+	}
+	if f := frac(s.glass, 60, 160); f > 0.02 {
+		t.Errorf("grey glass: %.2f of the dermis is glass, want ≤ 0.02", f)
+	}
+	if f := frac(s.glass, 175, h); f > 0.1 {
+		t.Errorf("grey glass: %.2f of the adipocytes is glass, want ≤ 0.1", f)
+	}
+	if f := frac(s.vacuol, 175, h); f < 0.6 {
+		t.Errorf("grey glass: %.2f of the adipocytes is vacuole, want ≥ 0.6", f)
+	}
+	// the grey strip is as dense as the dermis on the summed OD, not on
+	// the colour density
+	cd, i0, i1 := s.colourDensity(), 20*w+100, 100*w+101
+	if r := s.odSum.v[i0] / s.odSum.v[i1]; r < 0.7 {
+		t.Errorf("summed OD glass/dermis %.2f, want ≥ 0.7 (test set-up)", r)
+	}
+	if r := cd.v[i0] / cd.v[i1]; r > 0.4 {
+		t.Errorf("colour density glass/dermis %.2f, want ≤ 0.4", r)
+	}
+}
