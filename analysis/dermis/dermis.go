@@ -669,7 +669,9 @@ func (s *section) segmentTissue() bool {
 	if float64(n) < 0.01*float64(w*h) {
 		return false
 	}
-	s.flat = nil
+	// flatVac too: a retry with flat glass must not use the tinted
+	// adipocytes of an earlier pass without it (flatAdipocytes)
+	s.flat, s.flatVac = nil, nil
 	flatGlass := s.eConc == nil || s.flatHE
 	if flatGlass {
 		s.flat = s.flatRegions(sm, g, sd)

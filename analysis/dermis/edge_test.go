@@ -511,4 +511,14 @@ func TestGreyGlassByColour(t *testing.T) {
 	if r := cd.v[i0] / cd.v[i1]; r > 0.4 {
 		t.Errorf("colour density glass/dermis %.2f, want ≤ 0.4", r)
 	}
+	// a retry with flat H&E glass drops the tinted adipocytes an earlier
+	// pass found (flatAdipocytes runs only without flat glass)
+	s.flatVac = make([]bool, w*h)
+	s.flatVac[0] = true
+	s.greyGlass, s.flatHE = false, true
+	s.segmentTissue()
+	if s.flatVac != nil {
+		t.Error("flatVac of an earlier pass kept by a flat-glass pass")
+	}
+
 }
