@@ -214,6 +214,10 @@ type section struct {
 	// flatVac: H&E adipocytes with a tinted interior (flatAdipocytes),
 	// which segmentFat uses only when the vacuoles make no fat
 	flatVac []bool
+	// mergedVac: adipocytes split out of holes that failed the vacuole
+	// test (splitMergedVacuoles), which segmentFat adds to a lobule they
+	// border
+	mergedVac []bool
 	// flat: silver regions above the tissue threshold but as smooth as
 	// glass (flatRegions); nil elsewhere
 	flat []bool
@@ -770,7 +774,7 @@ func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
 	if flat == nil {
 		return
 	}
-	tissue0, glass0, vac0 := s.tissue, s.glass, s.vacuol
+	tissue0, glass0, vac0, merged0 := s.tissue, s.glass, s.vacuol, s.mergedVac
 	s.tissue = append([]bool(nil), tissue0...)
 	for i, f := range flat {
 		if f {
@@ -780,7 +784,7 @@ func (s *section) flatAdipocytes(sm *plane, g, sd float32) {
 	s.flat = flat
 	s.classifyUnstained()
 	vac1 := s.vacuol
-	s.flat, s.tissue, s.glass, s.vacuol = nil, tissue0, glass0, vac0
+	s.flat, s.tissue, s.glass, s.vacuol, s.mergedVac = nil, tissue0, glass0, vac0, merged0
 	// only segmentFat reads them; the tissue mask, which the epidermis is
 	// found on, stays as it was
 	s.flatVac = make([]bool, len(vac1))
@@ -968,8 +972,79 @@ func (s *section) classifyUnstained() {
 			s.vacuol[i] = true
 		}
 	}
+	s.splitMergedVacuoles(hl, ha, inner, maxIn, maxVac)
 	// holes that are not vacuoles (spaces in loose dermis) are tissue too
 }
+
+// splitMergedVacuoles finds adipocytes among the holes that failed the
+// vacuole test: neighbours whose septum broke (blur, a faint wall) merge
+// into one hole too large or not round, often with a dermal cleft along
+// the lobule's top (physgen seed-13 H&E 008: the top row of a lobule, 26000
+// px, inscribed radius 36 of equivalent 91), and the fat then began a row
+// lower. Eroded by a fraction of its inscribed radius such a hole falls
+// apart into round cores at the cells' centres, while the thin necks and
+// clefts vanish; the pixels within the erosion depth of a round core are
+// mergedVac. Holes without an adipocyte-sized inscribed disc are left.
+// The pale patches of an H&E dermis split the same way, so these are
+// only candidates: segmentFat keeps those that border a lobule.
+func (s *section) splitMergedVacuoles(hl []int32, ha []int, inner, maxIn []float32, maxVac float64) {
+	w, h := s.w, s.h
+	rMin := s.px(mergedVacMinUM, 8)
+	minVac := s.px(15, 2)
+	rE := make([]float32, len(ha))
+	found := false
+	for l := 1; l < len(ha); l++ {
+		a := float64(ha[l])
+		rejected := a > maxVac || (a >= minVac*minVac && float64(maxIn[l]) < vacRoundness*math.Sqrt(a/math.Pi))
+		if rejected && float64(maxIn[l]) >= rMin {
+			rE[l] = max(float32(s.px(6, 3)), mergedVacErode*maxIn[l])
+			found = true
+		}
+	}
+	s.mergedVac = nil
+	if !found {
+		return
+	}
+	// cores must be clear: the flat regions taken out of the tissue
+	// (flatRegions) are tinted, pale dermal patches among them (physgen
+	// seed-13 H&E 020), and tinted adipocytes have their own rule
+	// (flatAdipocytes)
+	core := make([]bool, w*h)
+	for i, l := range hl {
+		core[i] = l != 0 && rE[l] > 0 && !s.vacuol[i] && inner[i] > rE[l] && (s.flat == nil || !s.flat[i])
+	}
+	cl, ca, _ := components(core, w, h)
+	cIn := make([]float32, len(ca))
+	for i, l := range cl {
+		if l != 0 {
+			cIn[l] = max(cIn[l], inner[i]-rE[hl[i]])
+		}
+	}
+	keep := make([]bool, w*h)
+	for i, l := range cl {
+		if l != 0 && ca[l] >= 4 && float64(cIn[l]) >= vacRoundness*math.Sqrt(float64(ca[l])/math.Pi) {
+			keep[i] = true
+		}
+	}
+	d := chamferDist(keep, w, h)
+	s.mergedVac = make([]bool, w*h)
+	for i, l := range hl {
+		if l != 0 && rE[l] > 0 && d[i] <= rE[l]+1 {
+			s.mergedVac[i] = true
+		}
+	}
+}
+
+const (
+	// mergedVacMinUM: least inscribed radius of a hole that may hold
+	// merged adipocytes (physgen and real adipocytes are 40–150 µm
+	// across); mergedVacErode: erosion depth ÷ that radius
+	mergedVacMinUM = 15
+	mergedVacErode = 0.35
+	// mergedVacBorderUM: how near the fat a split adipocyte must come
+	// (a septum and the fat mask's smoothing)
+	mergedVacBorderUM = 6
+)
 
 // addSepta marks as walls the thin lines that stand out of their
 // surroundings on the summed OD. Adipocyte septa of a greyish H&E can fade

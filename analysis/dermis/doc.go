@@ -42,7 +42,12 @@
 //   - Vacuoles: the unstained regions left once gaps of ~1.5 µm in thin
 //     septa are closed, 15 µm–250 µm across, that are round: inscribed
 //     radius ≥ 0.5 × equivalent radius √(A/π). Adipocytes pass whatever the
-//     stain; the irregular spaces of loose dermis do not.
+//     stain; the irregular spaces of loose dermis do not. A region that
+//     fails but holds a disc of 15 µm radius (adipocytes whose septa broke,
+//     joined to a dermal cleft) is eroded by 0.35 of its inscribed radius;
+//     the round cores it falls apart into, grown back by that depth, join
+//     the fat where they border a lobule (pale dermal patches split too,
+//     but lie apart from the fat).
 //   - Stain: H&E is separated by colour deconvolution (Ruifrok & Johnston
 //     2001) with the haematoxylin (0.650, 0.704, 0.286) and eosin (0.072,
 //     0.990, 0.105) OD vectors. When the slide's OD lies off that plane

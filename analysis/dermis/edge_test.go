@@ -522,3 +522,85 @@ func TestGreyGlassByColour(t *testing.T) {
 	}
 
 }
+
+// TestMergedAdipocytesSplit: a row of round adipocytes whose septa broke,
+// joined to a thin dermal cleft, is one hole too elongated for a vacuole;
+// the cells are split out all the same (splitMergedVacuoles), the cleft is
+// not; segmentFat adds them to a lobule they border, not elsewhere
+// (addMergedAdipocytes).
+func TestMergedAdipocytesSplit(t *testing.T) {
+	const w, h = 320, 160
+	s := &section{w: w, h: h, umPx: 1, odSum: newPlane(w, h), tissue: make([]bool, w*h), wallThr: 0.05}
+	cell := make([]bool, w*h)
+	cleft := make([]bool, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			for k := 0; k < 5; k++ {
+				cx, cy := 40+55*k, 100
+				if (x-cx)*(x-cx)+(y-cy)*(y-cy) <= 26*26 {
+					cell[i] = true
+				}
+				if k < 4 && x >= cx+24 && x <= cx+31 && y >= 97 && y <= 103 { // a broken septum
+					cell[i] = true
+				}
+			}
+			if (y >= 30 && y < 34 && x >= 40 && x < 300) || (x >= 38 && x < 42 && y >= 30 && y < 76) {
+				cleft[i] = true
+			}
+			s.tissue[i] = !cell[i] && !cleft[i]
+			if s.tissue[i] {
+				s.odSum.v[i] = 0.3
+			}
+		}
+	}
+	s.classifyUnstained()
+	var nc, vc, nf, vf int
+	d := chamferDist(cell, w, h)
+	for i := range cell {
+		if cell[i] && s.mergedVac[i] {
+			vc++
+		}
+		if cell[i] {
+			nc++
+		}
+		if cleft[i] && d[i] > 12 {
+			nf++
+			if s.mergedVac[i] {
+				vf++
+			}
+		}
+	}
+	if f := float64(vc) / float64(nc); f < 0.8 {
+		t.Errorf("%.2f of the merged cells split out, want ≥ 0.8", f)
+	}
+	if f := float64(vf) / float64(nf); f > 0.05 {
+		t.Errorf("%.2f of the cleft split out, want ≤ 0.05", f)
+	}
+	for i, v := range s.vacuol {
+		if v && cell[i] {
+			t.Fatal("a merged cell passed the vacuole test; the test needs them merged")
+		}
+	}
+	// fat below the row (a lobule) takes it; fat far off does not
+	for _, c := range []struct {
+		y0   int
+		want bool
+	}{{128, true}, {150, false}} {
+		s.fat = make([]bool, w*h)
+		for y := c.y0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				s.fat[y*w+x] = true
+			}
+		}
+		s.addMergedAdipocytes()
+		if got := s.fat[100*w+40]; got != c.want {
+			t.Errorf("fat from y %d: cell centre fat %v, want %v", c.y0, got, c.want)
+		}
+	}
+	for i := range s.glass {
+		if s.glass[i] && (cell[i] || cleft[i]) {
+			t.Fatal("the enclosed hole was taken for glass; the test needs it enclosed")
+		}
+	}
+}

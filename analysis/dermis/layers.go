@@ -412,14 +412,39 @@ const deepCorneumUM = 120
 // −0.5 → −2.3 % with them).
 func (s *section) segmentFat() {
 	s.fat = s.fatFrom(s.vacuol)
-	if s.flatVac == nil || slices.Contains(s.fat, true) {
+	if s.flatVac != nil && !slices.Contains(s.fat, true) {
+		vac := append([]bool(nil), s.vacuol...)
+		for i, v := range s.flatVac {
+			vac[i] = vac[i] || v
+		}
+		s.fat = s.fatFrom(vac)
+	}
+	s.addMergedAdipocytes()
+}
+
+// addMergedAdipocytes adds to the fat the adipocytes split out of merged
+// holes (mergedVac) that border it: a lobule's cells sit together, so a
+// row whose septa broke lies along the lobule, while the dermis's pale
+// patches, which split into round pieces too, lie apart from it.
+func (s *section) addMergedAdipocytes() {
+	if s.mergedVac == nil || !slices.Contains(s.fat, true) {
 		return
 	}
-	vac := append([]bool(nil), s.vacuol...)
-	for i, v := range s.flatVac {
-		vac[i] = vac[i] || v
+	w, h := s.w, s.h
+	d := chamferDist(s.fat, w, h)
+	lab, area, _ := components(s.mergedVac, w, h)
+	near := make([]bool, len(area))
+	lim := float32(math.Max(2, s.px(mergedVacBorderUM, 3)))
+	for i, l := range lab {
+		if l != 0 && d[i] <= lim {
+			near[l] = true
+		}
 	}
-	s.fat = s.fatFrom(vac)
+	for i, l := range lab {
+		if l != 0 && near[l] {
+			s.fat[i] = true
+		}
+	}
 }
 
 // fatFrom is segmentFat on the vacuole mask vac.
