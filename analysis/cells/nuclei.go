@@ -159,6 +159,13 @@ const (
 //     piece judged again; without a neck it is split by k-means on pixel
 //     coordinates into round(area ÷ median area) nuclei: touching nuclei
 //     without a neck or dark seam are recognised only by their size.
+//     In fluorescence (not on a bright body; median object radius at most
+//     12 px, where blur hides the neck of a pair), an object of at least
+//     1.2 × the median area that is more elongated (second-moment axes)
+//     than 1.8 and than 1.55 × the image's median elongation, with an
+//     area of at least 1.6 discs of its inscribed radius, is cut in two
+//     across its long axis: two round nuclei pressed end to end without
+//     neck or seam (splitElongated).
 //
 // QC flags: blank (no contrast), crowded (foreground above 55 % of the
 // field, or more than 30 % of nuclei came from splitting featureless
@@ -367,6 +374,9 @@ func segmentNucleusSignalPass(sig []float32, w, h int, light, colour bool, bound
 	}
 	// The body pass (flatten false) keeps yolk granules as small objects.
 	n, split := splitOversized(lab, n, w, nucleiSplitAreaRatio, nucleiSplitMaxSolidity, nucleiSplitMaxParts, !flatten)
+	if bridges {
+		n = splitElongated(lab, n, w)
+	}
 	return lab, n, nucleiQC(sm, lab, n, split, nfg, bg, r, w, h), nil
 }
 
