@@ -143,6 +143,7 @@ func segment(g *grey8, roi []bool, dish models.Dish, scale float64, cal models.C
 		stainShift(objs, lab, roi, g, cm)
 		rejectOtherStain(objs)
 	}
+	rejectOnLabel(objs, labelSectors(g, dish, scale), dish, scale, inBand)
 	rejectFaint(objs, inBand)
 	if rule == SizeRuleAuto && cm.polarity == PolarityDark {
 		// A size rule the user gave is the lab's colony definition:
