@@ -283,6 +283,9 @@ func segmentTrypan(src, gray gocv.Mat, cal models.Calibration, opt Options) (seg
 					trypanApplyStain(core.classes, blue[:n], thr)
 				}
 				trypanAdmitStainedSpecks(&core, blue, thr)
+				if sc.grid && sc.pixelSizeUM > 0 {
+					trypanSplitStainedDiscs(&core, pix, thr, sc)
+				}
 			} else {
 				trypanAdmitStainedSpecks(&core, nil, 0) // no colour: none is kept
 			}
