@@ -118,19 +118,7 @@ func splitElongated(lab []int32, n, w int) int {
 // with the second moments of the pixels pix (row-major indices, width w).
 func pixelAspect(pix []int32, w int) float64 {
 	n := float64(len(pix))
-	var mx, my float64
-	for _, i := range pix {
-		mx += float64(int(i) % w)
-		my += float64(int(i) / w)
-	}
-	mx, my = mx/n, my/n
-	var sxx, sxy, syy float64
-	for _, i := range pix {
-		dx, dy := float64(int(i)%w)-mx, float64(int(i)/w)-my
-		sxx += dx * dx
-		sxy += dx * dy
-		syy += dy * dy
-	}
+	_, _, sxx, sxy, syy := pixelMoments(pix, w)
 	// A pixel is a unit square: each adds 1/12 to both variances, so a
 	// one-pixel-wide line is not infinitely elongated.
 	sxx, sxy, syy = sxx/n+1.0/12, sxy/n, syy/n+1.0/12

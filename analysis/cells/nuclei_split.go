@@ -66,20 +66,7 @@ func splitOversized(lab []int32, n, w int, ratio, maxSolidity float64, maxParts 
 // along the principal axis so the result is deterministic. Returns the
 // group 0..k-1 of each pixel.
 func kmeansPixels(pix []int32, w, k int) []int {
-	n := float64(len(pix))
-	var mx, my float64
-	for _, i := range pix {
-		mx += float64(int(i) % w)
-		my += float64(int(i) / w)
-	}
-	mx, my = mx/n, my/n
-	var sxx, sxy, syy float64
-	for _, i := range pix {
-		dx, dy := float64(int(i)%w)-mx, float64(int(i)/w)-my
-		sxx += dx * dx
-		sxy += dx * dy
-		syy += dy * dy
-	}
+	mx, my, sxx, sxy, syy := pixelMoments(pix, w)
 	// Major axis of the covariance ellipse.
 	theta := 0.5 * math.Atan2(2*sxy, sxx-syy)
 	ux, uy := math.Cos(theta), math.Sin(theta)
@@ -638,4 +625,23 @@ func labelPixels(lab []int32, n int) [][]int32 {
 		}
 	}
 	return pix
+}
+
+// pixelMoments returns the centroid of the pixels pix (row-major indices,
+// image width w) and the sums of their squared and cross deviations from
+// it. pix must not be empty.
+func pixelMoments(pix []int32, w int) (mx, my, sxx, sxy, syy float64) {
+	n := float64(len(pix))
+	for _, i := range pix {
+		mx += float64(int(i) % w)
+		my += float64(int(i) / w)
+	}
+	mx, my = mx/n, my/n
+	for _, i := range pix {
+		dx, dy := float64(int(i)%w)-mx, float64(int(i)/w)-my
+		sxx += dx * dx
+		sxy += dx * dy
+		syy += dy * dy
+	}
+	return mx, my, sxx, sxy, syy
 }
