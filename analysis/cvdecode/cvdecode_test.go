@@ -9,26 +9,21 @@ import (
 	"image/color"
 	"image/jpeg"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
 
+	"github.com/histocount/histocount/analysis/internal/cvtest"
 	"github.com/histocount/histocount/imageio"
 	"github.com/histocount/histocount/internal/tiffgen"
 	"github.com/histocount/histocount/models"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if n := gocv.MatProfile.Count(); n != 0 {
-		fmt.Fprintf(os.Stderr, "%d Mats not closed\n", n)
-		code = 1
-	}
-	os.Exit(code)
-}
+// The leak check is cvtest's: gocv.MatProfile exists only with -tags
+// matprofile, and make bench builds these tests without it.
+func TestMain(m *testing.M) { cvtest.TestMainLeakCheck(m) }
 
 // plate draws a w×h light agar plate with dark colonies, grey or RGB.
 func plate(w, h int, rgb bool) image.Image {
