@@ -79,6 +79,12 @@ func trypanSplitStainedDiscs(res *trypanResult, bgr []byte, thr float64, sc tryp
 	if len(liveA) >= trypanStainedSplitMinDead {
 		liveArea = math.Max(liveArea, median(liveA))
 	}
+	// A stained cell is bluer than the field's live cells, not merely
+	// than the chamber: where live cells themselves read bluish (a tinted
+	// render, dark rims), their own dye would otherwise make every one a
+	// stained centre (physgen seed 8 field 34: live peaks 13 above the
+	// chamber, thr 15, 9 dead cells: 138 live cells turned dead).
+	thr += trypanLiveTint(start, order, res.classes, dye, sc)
 	classes := append([]string(nil), res.classes...)
 	changed := false
 	for l := 1; l <= n; l++ {
@@ -225,6 +231,31 @@ func trypanStainCentres(ps []int32, dye []float32, flat []int16, w, h int, rs, t
 		return true
 	}
 	return trypanPickCentres(cands, nil, rs, w, ok)
+}
+
+// trypanLiveTint is the median over the cell-sized objects called live of
+// their dye peak (trypanStainCorePeak quantile of B−R above the chamber),
+// floored at 0; 0 with fewer than trypanStainedSplitMinDead such objects.
+func trypanLiveTint(start, order []int32, classes []string, dye []float32, sc trypanScale) float64 {
+	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
+	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
+	var peaks, vals []float64
+	for l := 1; l+1 < len(start) && l <= len(classes); l++ {
+		ps := order[start[l]:start[l+1]]
+		if classes[l-1] != models.ClassLive || float64(len(ps)) < lo || float64(len(ps)) > hi {
+			continue
+		}
+		vals = vals[:0]
+		for _, p := range ps {
+			vals = append(vals, float64(dye[p]))
+		}
+		sort.Float64s(vals)
+		peaks = append(peaks, vals[int(trypanStainCorePeak*float64(len(vals)-1))])
+	}
+	if len(peaks) < trypanStainedSplitMinDead {
+		return 0
+	}
+	return math.Max(0, median(peaks))
 }
 
 // trypanPruneReach keeps the centres of cs whose part of ps (pixels
