@@ -237,12 +237,26 @@ func trypanStainCentres(ps []int32, dye []float32, flat []int16, w, h int, rs, t
 // their dye peak (trypanStainCorePeak quantile of B−R above the chamber),
 // floored at 0; 0 with fewer than trypanStainedSplitMinDead such objects.
 func trypanLiveTint(start, order []int32, classes []string, dye []float32, sc trypanScale) float64 {
+	var peaks []float64
+	trypanCellDyes(start, order, classes, dye, sc, models.ClassLive, func(vals []float64) {
+		peaks = append(peaks, trypanDyePeak(vals))
+	})
+	if len(peaks) < trypanStainedSplitMinDead {
+		return 0
+	}
+	return math.Max(0, median(peaks))
+}
+
+// trypanCellDyes calls f with the ascending dye values of each object
+// called class whose area is cell-sized (the bounds of
+// trypanCellSizedAreas). vals is reused between calls.
+func trypanCellDyes(start, order []int32, classes []string, dye []float32, sc trypanScale, class string, f func(vals []float64)) {
 	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
 	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
-	var peaks, vals []float64
+	var vals []float64
 	for l := 1; l+1 < len(start) && l <= len(classes); l++ {
 		ps := order[start[l]:start[l+1]]
-		if classes[l-1] != models.ClassLive || float64(len(ps)) < lo || float64(len(ps)) > hi {
+		if classes[l-1] != class || float64(len(ps)) < lo || float64(len(ps)) > hi {
 			continue
 		}
 		vals = vals[:0]
@@ -250,12 +264,14 @@ func trypanLiveTint(start, order []int32, classes []string, dye []float32, sc tr
 			vals = append(vals, float64(dye[p]))
 		}
 		sort.Float64s(vals)
-		peaks = append(peaks, vals[int(trypanStainCorePeak*float64(len(vals)-1))])
+		f(vals)
 	}
-	if len(peaks) < trypanStainedSplitMinDead {
-		return 0
-	}
-	return math.Max(0, median(peaks))
+}
+
+// trypanDyePeak is an object's dye peak: the trypanStainCorePeak
+// quantile of its ascending dye values vals.
+func trypanDyePeak(vals []float64) float64 {
+	return vals[int(trypanStainCorePeak*float64(len(vals)-1))]
 }
 
 // trypanPruneReach keeps the centres of cs whose part of ps (pixels
@@ -312,23 +328,11 @@ func trypanDyeMap(bgr, fg []byte, labels []int32) (dye []float32, ok bool) {
 // (trypanStainCorePeak quantile). ok is false with fewer than
 // trypanStainedSplitMinDead such objects.
 func trypanStainedCoreRadius(start, order []int32, classes []string, dye []float32, sc trypanScale) (float64, bool) {
-	lo := math.Pi * sc.minCellDiamPx * sc.minCellDiamPx / 4
-	hi := math.Pi * sc.maxDiamPx * sc.maxDiamPx / 4
 	var radii []float64
-	var vals []float64
-	for l := 1; l+1 < len(start) && l <= len(classes); l++ {
-		ps := order[start[l]:start[l+1]]
-		if classes[l-1] != models.ClassDead || float64(len(ps)) < lo || float64(len(ps)) > hi {
-			continue
-		}
-		vals = vals[:0]
-		for _, p := range ps {
-			vals = append(vals, float64(dye[p]))
-		}
-		sort.Float64s(vals)
-		peak := vals[int(trypanStainCorePeak*float64(len(vals)-1))]
+	trypanCellDyes(start, order, classes, dye, sc, models.ClassDead, func(vals []float64) {
+		peak := trypanDyePeak(vals)
 		if peak <= 0 {
-			continue
+			return
 		}
 		core := 0
 		for _, v := range vals {
@@ -337,7 +341,7 @@ func trypanStainedCoreRadius(start, order []int32, classes []string, dye []float
 			}
 		}
 		radii = append(radii, math.Sqrt(float64(core)/math.Pi))
-	}
+	})
 	if len(radii) < trypanStainedSplitMinDead {
 		return 0, false
 	}
