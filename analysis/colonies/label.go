@@ -46,11 +46,7 @@ func labelSectors(g *grey8, dish models.Dish, scale float64) []bool {
 			if d2 := dx*dx + dy*dy; d2 < r0*r0 || d2 > r1*r1 {
 				continue
 			}
-			a := math.Atan2(dy, dx)
-			if a < 0 {
-				a += 2 * math.Pi
-			}
-			b := min(labelBins-1, int(a/(2*math.Pi)*labelBins))
+			b := labelSector(dx, dy)
 			samples[b] = append(samples[b], float64(g.pix[y*g.w+x]))
 		}
 	}
@@ -132,15 +128,21 @@ func rejectOnLabel(objs []object, sectors []bool, dish models.Dish, scale float6
 	cx, cy := dish.CXPx*scale, dish.CYPx*scale
 	for i := range objs {
 		o := &objs[i]
-		a := math.Atan2(o.cy+0.5-cy, o.cx+0.5-cx)
-		if a < 0 {
-			a += 2 * math.Pi
-		}
 		if o.class != models.ColonyCounted || !inBand(o) {
 			continue
 		}
-		if sectors[min(labelBins-1, int(a/(2*math.Pi)*labelBins))] {
+		if sectors[labelSector(o.cx+0.5-cx, o.cy+0.5-cy)] {
 			o.class = models.ColonyDebris
 		}
 	}
+}
+
+// labelSector is the sector (0..labelBins−1, from the +x axis towards +y)
+// of the offset dx, dy from the dish centre.
+func labelSector(dx, dy float64) int {
+	a := math.Atan2(dy, dx)
+	if a < 0 {
+		a += 2 * math.Pi
+	}
+	return min(labelBins-1, int(a/(2*math.Pi)*labelBins))
 }
