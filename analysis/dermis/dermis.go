@@ -968,7 +968,7 @@ func (s *section) classifyUnstained() {
 		if a < minVac*minVac || a > maxVac {
 			continue
 		}
-		if float64(maxIn[l]) >= vacRoundness*math.Sqrt(a/math.Pi) {
+		if roundHole(float64(maxIn[l]), a) {
 			s.vacuol[i] = true
 		}
 	}
@@ -995,7 +995,7 @@ func (s *section) splitMergedVacuoles(hl []int32, ha []int, inner, maxIn []float
 	found := false
 	for l := 1; l < len(ha); l++ {
 		a := float64(ha[l])
-		rejected := a > maxVac || (a >= minVac*minVac && float64(maxIn[l]) < vacRoundness*math.Sqrt(a/math.Pi))
+		rejected := a > maxVac || (a >= minVac*minVac && !roundHole(float64(maxIn[l]), a))
 		if rejected && float64(maxIn[l]) >= rMin {
 			rE[l] = max(float32(s.px(6, 3)), mergedVacErode*maxIn[l])
 			found = true
@@ -1022,7 +1022,7 @@ func (s *section) splitMergedVacuoles(hl []int32, ha []int, inner, maxIn []float
 	}
 	keep := make([]bool, w*h)
 	for i, l := range cl {
-		if l != 0 && ca[l] >= 4 && float64(cIn[l]) >= vacRoundness*math.Sqrt(float64(ca[l])/math.Pi) {
+		if l != 0 && ca[l] >= 4 && roundHole(float64(cIn[l]), float64(ca[l])) {
 			keep[i] = true
 		}
 	}
@@ -1033,6 +1033,13 @@ func (s *section) splitMergedVacuoles(hl []int32, ha []int, inner, maxIn []float
 			s.mergedVac[i] = true
 		}
 	}
+}
+
+// roundHole: a hole of area px² whose largest inscribed radius is inR
+// is round enough for one adipocyte (a disc's inscribed radius is
+// √(area/π)).
+func roundHole(inR, area float64) bool {
+	return inR >= vacRoundness*math.Sqrt(area/math.Pi)
 }
 
 const (
